@@ -1,0 +1,15 @@
+package io.contactsbridge;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+
+/** Entry point: a Camel application that keeps BirdSend and HighLevel contacts in sync. */
+@SpringBootApplication
+@ConfigurationPropertiesScan
+public class ContactsBridgeApplication {
+
+    public static void main(String[] args) {
+        SpringApplication.run(ContactsBridgeApplication.class, args);
+    }
+}

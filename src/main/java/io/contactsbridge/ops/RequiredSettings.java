@@ -1,0 +1,53 @@
+package io.contactsbridge.ops;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+
+import org.springframework.core.env.Environment;
+import org.springframework.util.StringUtils;
+
+/**
+ * The settings live mode cannot run without. Each entry names the property, the environment
+ * variable a container would set, and why it is needed, so the start-up failure message can tell
+ * a person exactly what to add. Add entries here as features need more settings.
+ */
+public final class RequiredSettings {
+
+    /** One required setting; {@code satisfied} decides, given the environment, whether it is present. */
+    public record Setting(String property, String environmentVariable, String purpose,
+                          Predicate<Environment> satisfied) {
+
+        static Setting nonBlank(String property, String purpose) {
+            return new Setting(property, toEnvironmentVariable(property), purpose,
+                    env -> StringUtils.hasText(env.getProperty(property)));
+        }
+    }
+
+    private static final List<Setting> LIVE = List.of(
+            Setting.nonBlank("bridge.admin.password",
+                    "password of the admin login that protects Hawtio, Jolokia and the admin API"));
+
+    private RequiredSettings() {
+    }
+
+    public static List<Setting> live() {
+        return LIVE;
+    }
+
+    /** The live settings missing from {@code env}, in declaration order. */
+    public static List<Setting> missing(Environment env) {
+        List<Setting> missing = new ArrayList<>();
+        for (Setting s : LIVE) {
+            if (!s.satisfied().test(env)) {
+                missing.add(s);
+            }
+        }
+        return missing;
+    }
+
+    /** Spring Boot's relaxed binding: {@code bridge.admin.password} → {@code BRIDGE_ADMIN_PASSWORD}. */
+    static String toEnvironmentVariable(String property) {
+        return property.replace('.', '_').replace("-", "").toUpperCase(java.util.Locale.ROOT);
+    }
+}
