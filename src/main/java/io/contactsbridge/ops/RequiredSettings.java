@@ -46,8 +46,12 @@ public final class RequiredSettings {
         return missing;
     }
 
-    /** Spring Boot's relaxed binding: {@code bridge.admin.password} → {@code BRIDGE_ADMIN_PASSWORD}. */
+    /**
+     * The environment variable Spring reads for a property: {@code bridge.admin.password} →
+     * {@code BRIDGE_ADMIN_PASSWORD}. Dashes become underscores, the form both plain property look-ups
+     * and configuration-properties binding accept.
+     */
     static String toEnvironmentVariable(String property) {
-        return property.replace('.', '_').replace("-", "").toUpperCase(java.util.Locale.ROOT);
+        return property.replace('.', '_').replace('-', '_').toUpperCase(java.util.Locale.ROOT);
     }
 }

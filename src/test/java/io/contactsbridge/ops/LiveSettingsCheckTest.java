@@ -52,6 +52,6 @@ class LiveSettingsCheckTest {
     @Test
     void environmentVariableNamesFollowRelaxedBinding() {
         assertThat(RequiredSettings.toEnvironmentVariable("bridge.admin.password")).isEqualTo("BRIDGE_ADMIN_PASSWORD");
-        assertThat(RequiredSettings.toEnvironmentVariable("bridge.routes-pattern")).isEqualTo("BRIDGE_ROUTESPATTERN");
+        assertThat(RequiredSettings.toEnvironmentVariable("bridge.routes-pattern")).isEqualTo("BRIDGE_ROUTES_PATTERN");
     }
 }
