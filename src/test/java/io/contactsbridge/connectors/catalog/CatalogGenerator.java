@@ -1,0 +1,276 @@
+package io.contactsbridge.connectors.catalog;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.contactsbridge.connectors.ActionDefinition;
+import io.contactsbridge.connectors.ActionDefinition.Parameter;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * Generates the connector catalog: the runtime action table, one action Kamelet per operation and
+ * docs/catalog.md (actions, plus the hand-written trigger Kamelets). {@link CatalogIsCurrentTest}
+ * fails when the committed files differ from what this produces; regenerate with
+ * {@code ./mvnw test -Dtest=CatalogIsCurrentTest -Dcatalog.write=true}.
+ */
+final class CatalogGenerator {
+
+    static final Path ACTIONS_JSON = Path.of("src/main/resources/catalog/actions.json");
+    static final Path KAMELETS = Path.of("src/main/resources/kamelets");
+    static final Path CATALOG_MD = Path.of("docs/catalog.md");
+
+    /** Header prefix for parameters fixed as Kamelet properties; per-message headers use the bare name. */
+    static final String PARAM_HEADER_PREFIX = "BridgeParam.";
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private CatalogGenerator() {
+    }
+
+    /** Every generated file, by path relative to the project folder, with its exact content. */
+    static Map<Path, String> generate() throws IOException {
+        List<ActionDefinition> actions = new ArrayList<>(ActionSources.highLevel(ActionSources.REFERENCE));
+        actions.addAll(ActionSources.birdSend(ActionSources.BIRDSEND_TABLE));
+        Map<Path, String> files = new LinkedHashMap<>();
+        files.put(ACTIONS_JSON, JSON.writeValueAsString(actions) + "\n");
+        for (ActionDefinition a : actions) {
+            files.put(KAMELETS.resolve(a.name() + ".kamelet.yaml"), kamelet(a));
+        }
+        files.put(CATALOG_MD, markdown(actions, triggers()));
+        return files;
+    }
+
+    // ---- action Kamelets ------------------------------------------------------------------------
+
+    static String kamelet(ActionDefinition a) throws JsonProcessingException {
+        StringBuilder y = new StringBuilder();
+        y.append("# Generated from ").append(source(a)).append(" by CatalogGenerator: do not edit.\n");
+        y.append("apiVersion: camel.apache.org/v1\nkind: Kamelet\nmetadata:\n");
+        y.append("  name: ").append(a.name()).append('\n');
+        y.append("  annotations:\n");
+        y.append("    camel.apache.org/kamelet.support.level: \"Stable\"\n");
+        y.append("    camel.apache.org/provider: \"contacts-bridge\"\n");
+        y.append("    camel.apache.org/kamelet.group: ").append(q(a.service().equals("highlevel") ? "HighLevel" : "BirdSend")).append('\n');
+        y.append("  labels:\n    camel.apache.org/kamelet.type: \"action\"\n");
+        y.append("spec:\n  definition:\n");
+        y.append("    title: ").append(q(a.title())).append('\n');
+        y.append("    description: ").append(q(description(a))).append('\n');
+        y.append("    type: object\n");
+        y.append("    properties:\n");
+        y.append("      connection:\n        title: \"Connection\"\n");
+        y.append("        description: ").append(q("Id of the " + serviceTitle(a) + " connection to call with")).append('\n');
+        y.append("        type: string\n        default: ").append(q(a.service())).append('\n');
+        for (Parameter p : a.parameters()) {
+            y.append("      ").append(p.name()).append(":\n");
+            y.append("        title: ").append(q(title(p.name()))).append('\n');
+            y.append("        description: ").append(q(p.description() + (p.required() ? " (required" : " (optional")
+                    + "; or a header named " + p.name() + " on each message)")).append('\n');
+            y.append("        type: ").append(p.type()).append('\n');
+            if (p.example() != null) {
+                y.append("        example: ").append(q(p.example())).append('\n');
+            }
+        }
+        y.append("  dependencies:\n    - \"camel:kamelet\"\n    - \"camel:bean\"\n    - \"camel:direct\"\n");
+        y.append("  template:\n    from:\n      uri: \"kamelet:source\"\n      steps:\n");
+        y.append(setHeader("connection", "{{connection}}"));
+        for (Parameter p : a.parameters()) {
+            y.append(setHeader(p.name(), "{{?" + p.name() + "}}"));
+        }
+        y.append("        - to: ").append(q("bean:connectorActions?method=prepare('" + a.name() + "')")).append('\n');
+        y.append("        - to: ").append(q("direct:" + a.service() + "-call")).append('\n');
+        y.append("        - to: ").append(q("bean:connectorActions?method=complete")).append('\n');
+        return y.toString();
+    }
+
+    private static String setHeader(String param, String placeholder) {
+        return "        - setHeader:\n            name: " + q(PARAM_HEADER_PREFIX + param) + "\n            constant: " + q(placeholder) + "\n";
+    }
+
+    private static String description(ActionDefinition a) {
+        StringBuilder d = new StringBuilder(a.description().isEmpty() ? a.title() : a.description());
+        d.append("\n\n").append(a.method()).append(' ').append(a.path()).append(" on the connection's base URL.");
+        if (!a.scopes().isEmpty()) {
+            d.append(" Scopes: ").append(String.join(", ", a.scopes())).append('.');
+        }
+        if (a.hasBody()) {
+            d.append(" The message body is the JSON request body").append(a.body().schema() != null ? " (" + a.body().schema() + ")" : "").append('.');
+        }
+        d.append(" The result is the service's JSON answer as the message body (a Map or List).");
+        return d.toString();
+    }
+
+    private static String source(ActionDefinition a) {
+        return a.service().equals("highlevel") ? "HighLevel's OpenAPI spec (operation " + a.operation() + ")"
+                : "src/main/catalog/birdsend-operations.yaml (operation " + a.operation() + ")";
+    }
+
+    // ---- triggers (hand-written source Kamelets) -------------------------------------------------
+
+    record Trigger(String name, String title, String description, Map<String, Map<String, Object>> properties,
+                   String example) {
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Trigger> triggers() throws IOException {
+        List<Trigger> triggers = new ArrayList<>();
+        if (!Files.isDirectory(KAMELETS)) {
+            return triggers;
+        }
+        try (Stream<Path> files = Files.list(KAMELETS)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().endsWith("-source.kamelet.yaml")).sorted().toList()) {
+                Map<String, Object> doc;
+                try (Reader r = Files.newBufferedReader(f)) {
+                    doc = new Yaml().load(r);
+                }
+                Map<String, Object> meta = (Map<String, Object>) doc.get("metadata");
+                Map<String, Object> annotations = (Map<String, Object>) meta.getOrDefault("annotations", Map.of());
+                Map<String, Object> def = (Map<String, Object>) ((Map<String, Object>) doc.get("spec")).get("definition");
+                triggers.add(new Trigger((String) meta.get("name"), (String) def.get("title"), (String) def.get("description"),
+                        new TreeMap<>((Map<String, Map<String, Object>>) def.getOrDefault("properties", Map.of())),
+                        (String) annotations.get("contacts-bridge/example")));
+            }
+        }
+        return triggers;
+    }
+
+    // ---- docs/catalog.md ------------------------------------------------------------------------
+
+    static String markdown(List<ActionDefinition> actions, List<Trigger> triggers) {
+        StringBuilder m = new StringBuilder();
+        m.append("# Connector catalog\n\n");
+        m.append("<!-- Generated by CatalogGenerator from HighLevel's OpenAPI spec, src/main/catalog/birdsend-operations.yaml\n")
+                .append("     and the trigger Kamelets. Do not edit: run ./mvnw test -Dtest=CatalogIsCurrentTest -Dcatalog.write=true -->\n\n");
+        long hl = actions.stream().filter(a -> a.service().equals("highlevel")).count();
+        m.append("Every operation of both APIs is a ready-made **action** Kamelet (").append(hl).append(" HighLevel, ")
+                .append(actions.size() - hl).append(" BirdSend), and every way a change can enter the bridge is a **trigger** Kamelet (")
+                .append(triggers.size()).append("). Use them by name from a YAML route in `routes/`; visual editors such as Kaoto list them too.\n\n");
+        m.append("""
+                ## How actions work
+
+                - **Parameters** (path and query) are given either as Kamelet properties, fixed for the route
+                  (`kamelet:highlevel-get-contact-action?contactId=abc`), or per message as a header of the same name
+                  (`setHeader: {name: contactId, ...}` before the `to`). A property wins over a header.
+                - **Body**: for operations with a request body, the message body is sent as JSON (a JSON string, a Map or a
+                  Jackson node).
+                - **Result**: the service's JSON answer becomes the message body as a Map or List, so
+                  `${body[contact][id]}` works in `simple`. The HTTP status is in the header `BridgeHttpStatus`.
+                - **Connection**: `connection` names the connection to call with (default `highlevel` or `birdsend`). HighLevel's
+                  `locationId`, when required and not given, is taken from the connection.
+                - **Safety**: every call goes through the outbound layer: authentication (`Version: 2021-07-28` for HighLevel), the
+                  per-connection rate budget, retries with backoff on 429/5xx, one token refresh on 401, and a circuit breaker per
+                  service. A failure is an `UpstreamApiException` naming the service, operation, status and the service's message,
+                  with validation errors field by field.
+
+                """);
+        m.append("## Actions\n\n| Action | Call | Scopes |\n|---|---|---|\n");
+        for (ActionDefinition a : actions) {
+            m.append("| [`").append(a.name()).append("`](#").append(a.name()).append(") | `").append(a.method()).append(' ')
+                    .append(a.path()).append("` | ").append(String.join(", ", a.scopes())).append(" |\n");
+        }
+        m.append("\n## Triggers\n\n| Trigger | What |\n|---|---|\n");
+        for (Trigger t : triggers) {
+            m.append("| [`").append(t.name()).append("`](#").append(t.name()).append(") | ").append(t.title()).append(" |\n");
+        }
+        m.append('\n');
+        for (ActionDefinition a : actions) {
+            m.append("### ").append(a.name()).append("\n\n**").append(a.title()).append("**: ")
+                    .append(a.description().isEmpty() ? a.title() : a.description()).append("\n\n");
+            m.append("`").append(a.method()).append(' ').append(a.path()).append("`");
+            if (!a.scopes().isEmpty()) {
+                m.append(" · scopes: ").append(String.join(", ", a.scopes()));
+            }
+            if (a.hasBody()) {
+                m.append(" · body: JSON").append(a.body().schema() != null ? " `" + a.body().schema() + "`" : "")
+                        .append(a.body().required() ? " (required)" : " (optional)");
+            }
+            m.append("\n\n| Parameter | In | Required | Type | Description |\n|---|---|---|---|---|\n");
+            m.append("| `connection` | property | no | string | connection to call with (default `").append(a.service()).append("`) |\n");
+            for (Parameter p : a.parameters()) {
+                m.append("| `").append(p.name()).append("` | ").append(p.in()).append(" | ").append(p.required() ? "yes" : "no")
+                        .append(" | ").append(p.type()).append(" | ").append(p.description().replace("|", "\\|")).append(" |\n");
+            }
+            m.append("\n```yaml\n").append(actionExample(a)).append("```\n\n");
+        }
+        for (Trigger t : triggers) {
+            m.append("### ").append(t.name()).append("\n\n**").append(t.title()).append("**: ")
+                    .append(t.description() == null ? "" : t.description().replaceAll("\\s+", " ").trim()).append("\n\n");
+            if (!t.properties().isEmpty()) {
+                m.append("| Parameter | Type | Default | Description |\n|---|---|---|---|\n");
+                t.properties().forEach((name, p) -> m.append("| `").append(name).append("` | ").append(p.getOrDefault("type", "string"))
+                        .append(" | ").append(p.containsKey("default") ? "`" + p.get("default") + "`" : "").append(" | ")
+                        .append(String.valueOf(p.getOrDefault("description", "")).replace("|", "\\|").replaceAll("\\s+", " ").trim())
+                        .append(" |\n"));
+                m.append('\n');
+            }
+            if (t.example() != null) {
+                m.append("```yaml\n").append(t.example().endsWith("\n") ? t.example() : t.example() + "\n").append("```\n\n");
+            }
+        }
+        return m.toString();
+    }
+
+    /** A copy-pasteable YAML route calling the action with example values. */
+    static String actionExample(ActionDefinition a) {
+        StringBuilder y = new StringBuilder();
+        y.append("- route:\n    id: example-").append(a.name().replace("-action", "")).append('\n');
+        y.append("    from:\n      uri: \"direct:example-").append(a.name().replace("-action", "")).append("\"\n      steps:\n");
+        for (Parameter p : a.parameters()) {
+            if (p.required()) {
+                y.append("        - setHeader:\n            name: ").append(p.name()).append('\n')
+                        .append("            constant: ").append(q(p.example() != null ? p.example() : "value")).append('\n');
+            }
+        }
+        if (a.hasBody()) {
+            y.append("        - setBody:\n            constant: ").append(q(a.body().example() != null ? a.body().example() : "{}")).append('\n');
+        }
+        y.append("        - to: \"kamelet:").append(a.name()).append("\"\n");
+        y.append("        - log: \"").append(a.operation()).append(" answered ${body}\"\n");
+        return y.toString();
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------
+
+    /** A YAML double-quoted scalar (JSON string syntax is valid YAML). */
+    static String q(String s) {
+        try {
+            return JSON.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(s);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String serviceTitle(ActionDefinition a) {
+        return a.service().equals("highlevel") ? "HighLevel" : "BirdSend";
+    }
+
+    static String title(String camel) {
+        String spaced = camel.replaceAll("([a-z])([A-Z])", "$1 $2").replace('_', ' ');
+        return Character.toUpperCase(spaced.charAt(0)) + spaced.substring(1);
+    }
+
+    /** Writes every generated file (used by CatalogIsCurrentTest with -Dcatalog.write=true). */
+    static void write(Map<Path, String> files) throws IOException {
+        try (Stream<Path> old = Files.isDirectory(KAMELETS) ? Files.list(KAMELETS) : Stream.empty()) {
+            for (Path p : old.filter(p -> p.getFileName().toString().endsWith("-action.kamelet.yaml")).toList()) {
+                if (!files.containsKey(p)) {
+                    Files.delete(p); // an action whose operation left the spec
+                }
+            }
+        }
+        for (Map.Entry<Path, String> f : files.entrySet()) {
+            Files.createDirectories(f.getKey().toAbsolutePath().getParent());
+            Files.writeString(f.getKey(), f.getValue());
+        }
+    }
+}
