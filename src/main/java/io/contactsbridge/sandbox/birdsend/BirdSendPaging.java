@@ -1,0 +1,68 @@
+package io.contactsbridge.sandbox.birdsend;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.contactsbridge.sandbox.sim.SimJson;
+import io.contactsbridge.sandbox.sim.SimRequest;
+
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Laravel-style length-aware paging: {@code page} and {@code per_page} in, and the envelope
+ * {@code {"data": [...], "meta": {"current_page", "last_page", "per_page", "total"}}} out.
+ *
+ * <p>{@code per_page} is validated (an integer from 1 to the configured maximum; otherwise 422).
+ * {@code page} is not: a missing, non-numeric or non-positive page means page 1, as Laravel's
+ * paginator resolves it; a page past the end answers an empty {@code data}.
+ */
+record BirdSendPaging(int page, int perPage) {
+
+    static BirdSendPaging from(SimRequest request, BirdSendSettings settings, ValidationErrors errors) {
+        int page = 1;
+        String pageParam = request.query("page");
+        if (pageParam != null) {
+            try {
+                page = Math.max(1, Integer.parseInt(pageParam.trim()));
+            } catch (NumberFormatException e) {
+                page = 1;
+            }
+        }
+        int perPage = settings.defaultPerPage();
+        String perPageParam = request.query("per_page");
+        if (perPageParam != null && !perPageParam.isEmpty()) {
+            long requested;
+            try {
+                requested = Long.parseLong(perPageParam.trim());
+            } catch (NumberFormatException e) {
+                errors.add("per_page", ValidationErrors.integer("per_page"));
+                return new BirdSendPaging(page, perPage);
+            }
+            if (requested < 1) {
+                errors.add("per_page", ValidationErrors.atLeast("per_page", 1));
+            } else if (requested > settings.maxPerPage()) {
+                errors.add("per_page", ValidationErrors.notGreaterThan("per_page", settings.maxPerPage()));
+            } else {
+                perPage = (int) requested;
+            }
+        }
+        return new BirdSendPaging(page, perPage);
+    }
+
+    <T> ObjectNode envelope(List<T> all, Function<T, JsonNode> render, BirdSendSettings settings) {
+        int total = all.size();
+        int lastPage = Math.max(1, (total + perPage - 1) / perPage);
+        long from = (long) (page - 1) * perPage;
+        ObjectNode body = SimJson.object();
+        ArrayNode data = body.putArray("data");
+        for (long i = from; i < Math.min(total, from + perPage); i++) {
+            data.add(render.apply(all.get((int) i)));
+        }
+        ObjectNode meta = body.putObject("meta").put("current_page", page).put("last_page", lastPage);
+        if (settings.includeAssumedPagingMeta()) {
+            meta.put("per_page", perPage).put("total", total);
+        }
+        return body;
+    }
+}
