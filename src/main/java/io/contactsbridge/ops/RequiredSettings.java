@@ -26,7 +26,10 @@ public final class RequiredSettings {
 
     private static final List<Setting> LIVE = List.of(
             Setting.nonBlank("bridge.admin.password",
-                    "password of the admin login that protects Hawtio, Jolokia and the admin API"));
+                    "password of the admin login that protects Hawtio, Jolokia and the admin API"),
+            Setting.nonBlank("bridge.encryption.key",
+                    "AES-256 key (base64 of 32 random bytes, e.g. `openssl rand -base64 32`) that encrypts the "
+                            + "stored OAuth tokens; keep it safe, tokens stored with it are unreadable without it"));
 
     private RequiredSettings() {
     }
