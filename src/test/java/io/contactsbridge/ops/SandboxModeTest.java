@@ -45,6 +45,30 @@ class SandboxModeTest {
     }
 
     @Test
+    void statusShowsBothSimulatorsAndTheirDemoCredentialsWhichWork() throws Exception {
+        JsonNode sandbox = http.getForObject("/api/status", JsonNode.class).path("sandbox");
+        String hlUrl = sandbox.path("highlevel").path("url").asText();
+        String hlToken = sandbox.path("highlevel").path("token").asText();
+        String location = sandbox.path("highlevel").path("locationId").asText();
+        String bsUrl = sandbox.path("birdsend").path("url").asText();
+        String bsToken = sandbox.path("birdsend").path("token").asText();
+        assertThat(sandbox.path("highlevel").path("contacts").asInt()).isEqualTo(20);
+        assertThat(sandbox.path("birdsend").path("contacts").asInt()).isEqualTo(20);
+
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        var hl = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(hlUrl + "/contacts/?locationId=" + location))
+                .header("Authorization", "Bearer " + hlToken).header("Version", "2021-07-28").build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(hl.statusCode()).isEqualTo(200);
+        assertThat(hl.body()).contains("\"contacts\"");
+        var bs = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(bsUrl + "/contacts"))
+                .header("Authorization", "Bearer " + bsToken).header("Accept", "application/json").build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(bs.statusCode()).isEqualTo(200);
+        assertThat(bs.body()).contains("\"current_page\"");
+    }
+
+    @Test
     void adminPasswordIsGeneratedAndRequiredForTheConsole() {
         String generated = env.getProperty("bridge.admin.password");
         assertThat(generated).hasSizeGreaterThanOrEqualTo(20);

@@ -1,0 +1,104 @@
+package io.contactsbridge.sandbox;
+
+import io.contactsbridge.auth.ConnectionDefinition;
+import io.contactsbridge.auth.ConnectionRegistry;
+import io.contactsbridge.auth.CredentialKind;
+import io.contactsbridge.sandbox.birdsend.BirdSendSimulator;
+import io.contactsbridge.sandbox.highlevel.HighLevelOAuthServer;
+import io.contactsbridge.sandbox.highlevel.HighLevelSandbox;
+import io.contactsbridge.sandbox.highlevel.HighLevelSimulator;
+import io.contactsbridge.sandbox.highlevel.HighLevelState;
+import io.contactsbridge.sandbox.highlevel.HighLevelWebhookPublisher;
+import io.contactsbridge.sandbox.highlevel.StaticTokenAuthority;
+import io.contactsbridge.sandbox.sim.SimClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Both simulated services as sandbox mode runs them: the HighLevel simulator with its OAuth server,
+ * its real rate limits and its signed webhooks, and the BirdSend simulator, each on its own port,
+ * seeded, with demo credentials. The bridge's connections are pointed at them, so nothing in sandbox
+ * mode can reach a real service.
+ */
+public final class SandboxSimulators implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SandboxSimulators.class);
+
+    private final SimClock clock;
+    private final HighLevelSandbox highLevel;
+    private final BirdSendSimulator birdSend;
+    private final String birdSendToken;
+
+    public SandboxSimulators(SandboxProperties props) {
+        this.clock = SimClock.scaled(props.timeScale());
+        this.highLevel = HighLevelSandbox.create(clock);
+        highLevel.simulator().state().seed(props.highlevel().contacts(), props.randomSeed());
+        highLevel.simulator().start(props.highlevel().port());
+
+        this.birdSend = BirdSendSimulator.builder().clock(clock).build();
+        this.birdSendToken = birdSend.issuePersonalAccessToken();
+        birdSend.seed(props.birdsend().contacts(), props.randomSeed());
+        birdSend.start(props.birdsend().port());
+        LOG.info("Sandbox simulators: HighLevel at {} ({} contacts), BirdSend at {} ({} contacts)",
+                highLevel().baseUrl(), props.highlevel().contacts(), birdSend.apiBaseUrl(), props.birdsend().contacts());
+    }
+
+    /** Points the bridge's default connections at the simulators, with the demo tokens. */
+    public void registerConnections(ConnectionRegistry registry) {
+        registry.register(ConnectionDefinition.builder("highlevel", CredentialKind.PRIVATE_INTEGRATION)
+                .baseUrl(highLevel().baseUrl())
+                .locationId(highLevelLocationId())
+                .companyId(HighLevelState.DEMO_COMPANY_ID)
+                .token(highLevelToken())
+                .build());
+        registry.register(ConnectionDefinition.builder("birdsend", CredentialKind.PERSONAL_ACCESS_TOKEN)
+                .baseUrl(birdSend.apiBaseUrl())
+                .accountId(Long.toString(birdSend.defaultAccountId()))
+                .token(birdSendToken)
+                .build());
+    }
+
+    /** Where the HighLevel simulator delivers its signed webhooks (the bridge's ingress). */
+    public void deliverHighLevelWebhooksTo(String url) {
+        highLevel.webhooks().setTargetUrl(url);
+    }
+
+    public SimClock clock() {
+        return clock;
+    }
+
+    public HighLevelSimulator highLevel() {
+        return highLevel.simulator();
+    }
+
+    public HighLevelOAuthServer highLevelOAuth() {
+        return highLevel.oauth();
+    }
+
+    public HighLevelWebhookPublisher highLevelWebhooks() {
+        return highLevel.webhooks();
+    }
+
+    /** The simulator's fixed demo Private Integration token (a fake value, the same every run). */
+    public String highLevelToken() {
+        return StaticTokenAuthority.DEMO_TOKEN;
+    }
+
+    public String highLevelLocationId() {
+        return HighLevelState.DEMO_LOCATION_ID;
+    }
+
+    public BirdSendSimulator birdSend() {
+        return birdSend;
+    }
+
+    public String birdSendToken() {
+        return birdSendToken;
+    }
+
+    @Override
+    public void close() {
+        highLevel.close();
+        birdSend.stop();
+    }
+}
