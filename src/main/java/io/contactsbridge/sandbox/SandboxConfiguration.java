@@ -1,6 +1,7 @@
 package io.contactsbridge.sandbox;
 
 import io.contactsbridge.auth.ConnectionRegistry;
+import io.contactsbridge.inbound.HighLevelSignatureVerifier;
 import io.contactsbridge.ops.BridgeMode;
 import io.contactsbridge.ops.StatusContributor;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -21,9 +22,13 @@ import org.springframework.context.annotation.Configuration;
 public class SandboxConfiguration {
 
     @Bean(destroyMethod = "close")
-    public SandboxSimulators sandboxSimulators(SandboxProperties props, ConnectionRegistry connections) {
+    public SandboxSimulators sandboxSimulators(SandboxProperties props, ConnectionRegistry connections,
+                                               HighLevelSignatureVerifier webhookVerifier) {
         SandboxSimulators simulators = new SandboxSimulators(props);
         simulators.registerConnections(connections);
+        // The simulator signs its webhooks with its own keys; the bridge must trust those, not HighLevel's.
+        var keys = simulators.highLevelWebhooks().keys();
+        webhookVerifier.useKeys(keys.rsaPublicKey(), keys.ed25519PublicKey());
         return simulators;
     }
 

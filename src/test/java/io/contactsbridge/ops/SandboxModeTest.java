@@ -68,6 +68,39 @@ class SandboxModeTest {
         assertThat(bs.body()).contains("\"current_page\"");
     }
 
+    @Autowired
+    io.contactsbridge.journal.JournalStore journal;
+
+    @Test
+    void anEditInTheSimulatedAppArrivesAsAVerifiedWebhookInTheJournal() throws Exception {
+        JsonNode sandbox = http.getForObject("/api/status", JsonNode.class).path("sandbox").path("highlevel");
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        var contacts = client.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(sandbox.path("url").asText() + "/__admin/contacts")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        JsonNode list = new com.fasterxml.jackson.databind.ObjectMapper().readTree(contacts.body());
+        JsonNode first = list.isArray() ? list.get(0) : list.path("contacts").get(0);
+        String contactId = first.path("id").asText();
+        long before = journal.count();
+
+        var edit = client.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(sandbox.path("url").asText() + "/__admin/contacts/" + contactId + "/edit"))
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"firstName\":\"Renée\"}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(edit.statusCode()).isEqualTo(200);
+
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (journal.count() == before && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+        var events = journal.events(java.util.List.of("highlevel-webhook"), 0, 1000);
+        assertThat(events).anySatisfy(e -> {
+            assertThat(e.eventType()).isEqualTo("ContactUpdate");
+            assertThat(e.payload()).contains(contactId, "Renée");
+        });
+    }
+
     @Test
     void adminPasswordIsGeneratedAndRequiredForTheConsole() {
         String generated = env.getProperty("bridge.admin.password");

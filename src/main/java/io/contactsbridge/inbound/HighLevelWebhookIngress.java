@@ -1,0 +1,154 @@
+package io.contactsbridge.inbound;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.HexFormat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.contactsbridge.journal.AppendResult;
+import io.contactsbridge.journal.JournalSources;
+import io.contactsbridge.journal.JournalStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessException;
+import org.springframework.stereotype.Component;
+
+/**
+ * {@code POST /webhooks/highlevel}: decides what to answer HighLevel, and stores what it accepts in the
+ * journal before answering. In order (the first that applies answers):
+ * <ol>
+ *   <li>413 body over {@code bridge.inbound.max-body-size}, 429 too many requests at once (both in
+ *       {@link WebhookRequestLimits}, before the body is read)</li>
+ *   <li>401 signature missing or wrong ({@link HighLevelSignatureVerifier}), over the raw body bytes</li>
+ *   <li>400 not a JSON object, or no {@code type}</li>
+ *   <li>401 {@code timestamp} missing or further than {@code bridge.inbound.timestamp-tolerance} from this
+ *       server's clock: a signed webhook captured and re-sent later must not be replayed</li>
+ *   <li>202 a type that is not one of HighLevel's 14 documented events: acknowledged, not stored</li>
+ *   <li>429 the consumers of these events are too far behind ({@link OverloadGuard}), or the journal could
+ *       not store it (HighLevel retries only 429 answers, so every transient failure answers 429)</li>
+ *   <li>200 stored; or 200 for a {@code webhookId} already stored (a retry), not stored again</li>
+ * </ol>
+ * A refused request stores nothing.
+ */
+@Component
+public class HighLevelWebhookIngress {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HighLevelWebhookIngress.class);
+    static final String SOURCE = JournalSources.HIGHLEVEL_WEBHOOK;
+
+    private final HighLevelSignatureVerifier verifier;
+    private final JournalStore journal;
+    private final OverloadGuard overload;
+    private final InboundProperties props;
+    private final InboundMetrics metrics;
+    private final ObjectMapper json;
+    private final Clock clock;
+
+    public HighLevelWebhookIngress(HighLevelSignatureVerifier verifier, JournalStore journal, OverloadGuard overload,
+                                   InboundProperties props, InboundMetrics metrics, ObjectMapper json, Clock clock) {
+        this.verifier = verifier;
+        this.journal = journal;
+        this.overload = overload;
+        this.props = props;
+        this.metrics = metrics;
+        this.json = json;
+        this.clock = clock;
+    }
+
+    public IngressAnswer receive(byte[] body, String rsaSignature, String ed25519Signature) {
+        IngressAnswer answer = decide(body == null ? new byte[0] : body, rsaSignature, ed25519Signature);
+        metrics.record(SOURCE, answer);
+        return answer;
+    }
+
+    private IngressAnswer decide(byte[] body, String rsaSignature, String ed25519Signature) {
+        HighLevelSignatureVerifier.Verdict verdict = verifier.verify(body, rsaSignature, ed25519Signature);
+        if (!verdict.valid()) {
+            return IngressAnswer.refuse(401, verdict.error(), verdict.problem());
+        }
+        JsonNode payload = IngressJson.parseObject(json, body);
+        if (payload == null) {
+            return IngressAnswer.refuse(400, "malformed_json", "The body is not a JSON object.");
+        }
+        String type = payload.path("type").isTextual() ? payload.get("type").asText() : null;
+        if (type == null || type.isBlank()) {
+            return IngressAnswer.refuse(400, "missing_type", "The payload has no \"type\" naming the event.");
+        }
+        IngressAnswer stale = checkTimestamp(payload.path("timestamp"));
+        if (stale != null) {
+            return stale;
+        }
+        if (!HighLevelWebhookEvents.known(type)) {
+            return IngressAnswer.accepted("ignored", "Event type " + IngressJson.printable(type) + " is not one the bridge "
+                    + "handles; acknowledged and not stored.");
+        }
+        String webhookId = payload.path("webhookId").isValueNode() && !payload.get("webhookId").asText().isBlank()
+                ? payload.get("webhookId").asText() : "sha256:" + sha256(body);
+        String contactKey = HighLevelWebhookEvents.contactKey(type, payload);
+        AppendResult result;
+        try {
+            var backlog = overload.overloaded(SOURCE);
+            if (backlog.isPresent()) {
+                return IngressAnswer.retryLater("overloaded", "The bridge is " + backlog.get().pending() + " events "
+                        + "behind (consumer '" + backlog.get().consumerId() + "', limit " + overload.limit()
+                        + "); retry later.", 60);
+            }
+            result = journal.append(SOURCE, type, webhookId, contactKey, new String(body, StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            return IngressAnswer.refuse(400, "invalid_event", e.getMessage() + ".");
+        } catch (DataAccessException e) {
+            LOG.warn("Could not store HighLevel webhook {} ({}): {}", webhookId, type, e.getMostSpecificCause().toString());
+            return IngressAnswer.retryLater("journal_unavailable", "The event could not be stored right now; retry later.", 30);
+        }
+        return result == AppendResult.APPENDED
+                ? IngressAnswer.ok("stored", type + " " + webhookId + " stored.")
+                : IngressAnswer.ok("duplicate", "Webhook " + webhookId + " was already received; ignored.");
+    }
+
+    private IngressAnswer checkTimestamp(JsonNode field) {
+        if (!field.isTextual() || field.asText().isBlank()) {
+            return IngressAnswer.refuse(401, "missing_timestamp", "The payload has no \"timestamp\", so it cannot be told "
+                    + "apart from a replayed old webhook; HighLevel includes one in every webhook.");
+        }
+        Instant sent;
+        try {
+            sent = Instant.parse(field.asText());
+        } catch (DateTimeParseException e) {
+            return IngressAnswer.refuse(401, "invalid_timestamp", "The payload's \"timestamp\" is not an ISO-8601 UTC time "
+                    + "(like 2025-01-28T14:35:00Z), so it cannot be checked against replays.");
+        }
+        Duration skew = Duration.between(sent, clock.instant()).abs();
+        if (skew.compareTo(props.timestampTolerance()) > 0) {
+            return IngressAnswer.refuse(401, "stale_timestamp", "The payload's timestamp " + sent + " is " + human(skew)
+                    + " away from this server's clock; webhooks more than " + human(props.timestampTolerance())
+                    + " away are refused so a captured webhook cannot be replayed. Check this server's clock if this "
+                    + "happens to fresh webhooks.");
+        }
+        return null;
+    }
+
+    static String human(Duration d) {
+        long seconds = d.getSeconds();
+        if (seconds < 120) {
+            return seconds + " seconds";
+        }
+        if (seconds < 7200) {
+            return seconds / 60 + " minutes";
+        }
+        return seconds / 3600 + " hours";
+    }
+
+    private static String sha256(byte[] body) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package io.contactsbridge.inbound;
+
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Puts {@link WebhookRequestLimits} in front of the two webhook paths (and nothing else). */
+@Configuration(proxyBeanMethods = false)
+public class InboundConfiguration {
+
+    static final String HIGHLEVEL_PATH = "/webhooks/highlevel";
+    static final String BIRDSEND_PATH = "/webhooks/birdsend";
+
+    @Bean
+    public FilterRegistrationBean<WebhookRequestLimits> webhookRequestLimits(InboundProperties props,
+                                                                              InboundMetrics metrics, ObjectMapper json) {
+        WebhookRequestLimits filter = new WebhookRequestLimits(Map.of(
+                HIGHLEVEL_PATH, HighLevelWebhookIngress.SOURCE,
+                BIRDSEND_PATH, BirdSendNotificationIngress.SOURCE), props, metrics, json);
+        FilterRegistrationBean<WebhookRequestLimits> registration = new FilterRegistrationBean<>(filter);
+        registration.addUrlPatterns(HIGHLEVEL_PATH, HIGHLEVEL_PATH + "/", BIRDSEND_PATH, BIRDSEND_PATH + "/");
+        registration.setName("webhookRequestLimits");
+        return registration;
+    }
+}

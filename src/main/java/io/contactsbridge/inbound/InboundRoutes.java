@@ -1,0 +1,74 @@
+package io.contactsbridge.inbound;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.Exchange;
+import org.apache.camel.LoggingLevel;
+import org.apache.camel.Message;
+import org.apache.camel.builder.RouteBuilder;
+import org.springframework.stereotype.Component;
+
+/**
+ * The webhook endpoints; the decisions are in the beans:
+ * <ul>
+ *   <li>{@code highlevel-webhook-ingress}: {@code POST /webhooks/highlevel} → {@link HighLevelWebhookIngress}</li>
+ *   <li>{@code birdsend-notification-ingress}: {@code POST /webhooks/birdsend} → {@link BirdSendNotificationIngress}</li>
+ * </ul>
+ * Request headers (which carry signatures) are removed before answering, so nothing is echoed back.
+ * An unexpected failure answers 429: HighLevel retries only 429s, and an event it gives up on is lost.
+ */
+@Component
+public class InboundRoutes extends RouteBuilder {
+
+    private final HighLevelWebhookIngress highLevel;
+    private final BirdSendNotificationIngress birdSend;
+    private final ObjectMapper json;
+
+    public InboundRoutes(HighLevelWebhookIngress highLevel, BirdSendNotificationIngress birdSend, ObjectMapper json) {
+        this.highLevel = highLevel;
+        this.birdSend = birdSend;
+        this.json = json;
+    }
+
+    @Override
+    public void configure() {
+        onException(Exception.class)
+                .handled(true)
+                .log(LoggingLevel.ERROR, "Webhook ${routeId} failed unexpectedly: ${exception}")
+                .process(e -> answer(e, IngressAnswer.retryLater("internal_error", "The request could not be processed "
+                        + "right now; retry later.", 30)));
+
+        from("platform-http:" + InboundConfiguration.HIGHLEVEL_PATH + "?httpMethodRestrict=POST")
+                .routeId("highlevel-webhook-ingress")
+                .process(e -> answer(e, highLevel.receive(body(e),
+                        header(e, HighLevelSignatureVerifier.RSA_HEADER),
+                        header(e, HighLevelSignatureVerifier.ED25519_HEADER))));
+
+        from("platform-http:" + InboundConfiguration.BIRDSEND_PATH + "?httpMethodRestrict=POST")
+                .routeId("birdsend-notification-ingress")
+                .process(e -> answer(e, birdSend.receive(body(e),
+                        header(e, BirdSendNotificationIngress.TIMESTAMP_HEADER),
+                        header(e, BirdSendNotificationIngress.SIGNATURE_HEADER))));
+    }
+
+    private static byte[] body(Exchange e) {
+        byte[] body = e.getMessage().getBody(byte[].class);
+        return body == null ? new byte[0] : body;
+    }
+
+    private static String header(Exchange e, String name) {
+        return e.getMessage().getHeader(name, String.class);
+    }
+
+    private void answer(Exchange e, IngressAnswer answer) throws JsonProcessingException {
+        Message out = e.getMessage();
+        out.removeHeaders("*");
+        out.setHeader(Exchange.HTTP_RESPONSE_CODE, answer.status());
+        out.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        out.setHeader("Cache-Control", "no-store");
+        if (answer.retryAfterSeconds() != null) {
+            out.setHeader("Retry-After", String.valueOf(answer.retryAfterSeconds()));
+        }
+        out.setBody(json.writeValueAsString(answer.body()));
+    }
+}

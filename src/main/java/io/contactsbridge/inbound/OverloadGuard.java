@@ -1,0 +1,81 @@
+package io.contactsbridge.inbound;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import io.contactsbridge.journal.ConsumerState;
+import io.contactsbridge.journal.JournalProperties;
+import io.contactsbridge.journal.JournalStore;
+import org.springframework.stereotype.Component;
+
+/**
+ * Refuses new events of a source while the consumers of that source are too far behind: when an active
+ * consumer (one polled within {@code bridge.journal.consumer-inactive-after}) reading the source has more
+ * than {@code bridge.inbound.max-pending} events to process. Backlogs are measured at most every
+ * {@code bridge.inbound.pending-check-interval}, so a burst of webhooks costs one count, not one per request.
+ * Consumers that stopped polling (a removed route) never block ingress.
+ */
+@Component
+public class OverloadGuard {
+
+    /** The most-behind active consumer of a source. */
+    public record Backlog(String consumerId, long pending) {
+    }
+
+    private final JournalStore store;
+    private final InboundProperties inbound;
+    private final JournalProperties journal;
+    private final Clock clock;
+
+    private Map<String, Backlog> snapshot = Map.of();
+    private Instant measuredAt;
+
+    public OverloadGuard(JournalStore store, InboundProperties inbound, JournalProperties journal, Clock clock) {
+        this.store = store;
+        this.inbound = inbound;
+        this.journal = journal;
+        this.clock = clock;
+    }
+
+    /** The backlog that exceeds the limit for {@code source}, if any. */
+    public Optional<Backlog> overloaded(String source) {
+        Backlog worst = backlogs().get(source);
+        return worst != null && worst.pending() > inbound.maxPending() ? Optional.of(worst) : Optional.empty();
+    }
+
+    public long limit() {
+        return inbound.maxPending();
+    }
+
+    private synchronized Map<String, Backlog> backlogs() {
+        Instant now = clock.instant();
+        if (measuredAt == null || !now.isBefore(measuredAt.plus(inbound.pendingCheckInterval()))) {
+            snapshot = measure(store.consumers(), now.minus(journal.consumerInactiveAfter()));
+            measuredAt = now;
+        }
+        return snapshot;
+    }
+
+    static Map<String, Backlog> measure(List<ConsumerState> partitions, Instant activeSince) {
+        Map<String, Long> lagByConsumer = new HashMap<>();
+        Map<String, List<String>> sourcesByConsumer = new HashMap<>();
+        for (ConsumerState p : partitions) {
+            if (p.lastSeenAt() == null || p.lastSeenAt().isBefore(activeSince)) {
+                continue;
+            }
+            lagByConsumer.merge(p.consumerId(), p.lag(), Long::sum);
+            sourcesByConsumer.put(p.consumerId(), p.sources());
+        }
+        Map<String, Backlog> worstBySource = new HashMap<>();
+        lagByConsumer.forEach((consumer, lag) -> {
+            for (String source : sourcesByConsumer.get(consumer)) {
+                worstBySource.merge(source, new Backlog(consumer, lag), (a, b) -> a.pending() >= b.pending() ? a : b);
+            }
+        });
+        return worstBySource;
+    }
+}

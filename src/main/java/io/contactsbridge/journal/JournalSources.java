@@ -1,0 +1,68 @@
+package io.contactsbridge.journal;
+
+import java.util.Collection;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/** The sources that append to the journal. Poll triggers use the {@code *-poll} ones. */
+public final class JournalSources {
+
+    /** Signed webhooks posted by HighLevel to {@code /webhooks/highlevel}. */
+    public static final String HIGHLEVEL_WEBHOOK = "highlevel-webhook";
+    /** This bridge's own notification endpoint {@code /webhooks/birdsend}, called by BirdSend automations. */
+    public static final String BIRDSEND_NOTIFICATION = "birdsend-notification";
+    /** Changes found by polling HighLevel's contacts API. */
+    public static final String HIGHLEVEL_POLL = "highlevel-poll";
+    /** Changes found by polling BirdSend's contacts API. */
+    public static final String BIRDSEND_POLL = "birdsend-poll";
+
+    /** The webhook events HighLevel documents (shared/reference/highlevel/webhook-events/). */
+    public static final Set<String> HIGHLEVEL_WEBHOOK_TYPES = Set.of(
+            "ContactCreate", "ContactUpdate", "ContactDelete", "ContactTagUpdate", "ContactDndUpdate",
+            "NoteCreate", "NoteUpdate", "NoteDelete",
+            "TaskCreate", "TaskComplete", "TaskDelete",
+            "AppointmentCreate", "AppointmentUpdate", "AppointmentDelete");
+
+    /** The one event type of BirdSend notifications. */
+    public static final String CONTACT_NOTIFIED = "ContactNotified";
+
+    /** Event types each source can append, where fixed; consumers asking for others are refused as typos. */
+    private static final Map<String, Set<String>> KNOWN_TYPES = Map.of(
+            HIGHLEVEL_WEBHOOK, HIGHLEVEL_WEBHOOK_TYPES,
+            BIRDSEND_NOTIFICATION, Set.of(CONTACT_NOTIFIED));
+
+    /**
+     * What source names, event types and consumer ids may look like. Kept narrow on purpose: they are
+     * stored as comma-separated lists and appear in bean-call URIs of the Kamelets.
+     */
+    static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+
+    private JournalSources() {
+    }
+
+    /**
+     * Refuses an event type none of {@code sources} can produce, so a typo in a route ("ContactCreated") fails
+     * loudly instead of silently delivering nothing. Sources without a fixed list accept any name.
+     */
+    static void requireKnownTypes(Collection<String> sources, Collection<String> eventTypes) {
+        for (String type : eventTypes) {
+            boolean possible = sources.stream().anyMatch(s -> !KNOWN_TYPES.containsKey(s) || KNOWN_TYPES.get(s).contains(type));
+            if (!possible) {
+                TreeSet<String> known = new TreeSet<>();
+                sources.forEach(s -> known.addAll(KNOWN_TYPES.getOrDefault(s, Set.of())));
+                throw new IllegalArgumentException("Event type '" + type + "' never comes from " + String.join(", ", sources)
+                        + "; the event types are " + String.join(", ", known));
+            }
+        }
+    }
+
+    static String requireName(String what, String value) {
+        if (value == null || !NAME.matcher(value).matches()) {
+            throw new IllegalArgumentException(what + " must be 1-100 letters, digits, '.', '_' or '-' (starting with a "
+                    + "letter or digit), got " + (value == null ? "nothing" : "'" + value + "'"));
+        }
+        return value;
+    }
+}
