@@ -28,8 +28,12 @@ public record ActionDefinition(String name, String service, String operation, St
                             String example) {
     }
 
-    /** The JSON request body, taken from the message body. */
-    public record Body(boolean required, String schema, String example) {
+    /**
+     * The JSON request body, taken from the message body.
+     *
+     * @param takesLocationId the body schema has a {@code locationId} field, filled from the connection when absent
+     */
+    public record Body(boolean required, String schema, String example, boolean takesLocationId) {
     }
 
     public Optional<Parameter> parameter(String name) {

@@ -66,13 +66,13 @@ final class ActionSources {
                 actions.add(new ActionDefinition("highlevel-" + operation + "-action", "highlevel", operation,
                         method, path.getKey(), "HighLevel: " + o.path("summary").asText(operation),
                         clean(o.path("description").asText(o.path("summary").asText())),
-                        parameters(o), body(root, o), scopes(o)));
+                        parameters(path.getKey(), o), body(root, o), scopes(o)));
             }
         }
         return actions;
     }
 
-    private static List<Parameter> parameters(JsonNode op) {
+    private static List<Parameter> parameters(String path, JsonNode op) {
         List<Parameter> params = new ArrayList<>();
         for (JsonNode p : op.path("parameters")) {
             String in = p.path("in").asText();
@@ -90,7 +90,27 @@ final class ActionSources {
                     type, clean(p.path("description").asText(p.path("name").asText())),
                     example.isMissingNode() || example.isNull() ? null : example.isTextual() ? example.asText() : example.toString()));
         }
+        // The specs name some path variables without declaring them (create-association's {type}):
+        // without a parameter the action could never fill that part of the path.
+        java.util.regex.Matcher variables = java.util.regex.Pattern.compile("\\{(\\w+)}").matcher(path);
+        int position = 0; // path parameters first, in path order, as the spec lists declared ones
+        while (variables.find()) {
+            String name = variables.group(1);
+            if (params.stream().noneMatch(p -> p.name().equals(name))) {
+                params.add(position++, new Parameter(name, "path", true, "string", undeclaredDescription(name),
+                        undeclaredExample(name)));
+            }
+        }
         return params;
+    }
+
+    /** For path variables the spec leaves undeclared: what the operation's description says they are. */
+    private static String undeclaredDescription(String name) {
+        return name.equals("type") ? "add or remove: what to do with the tags of the body" : name;
+    }
+
+    private static String undeclaredExample(String name) {
+        return name.equals("type") ? "add" : null;
     }
 
     private static Body body(JsonNode root, JsonNode op) {
@@ -102,17 +122,30 @@ final class ActionSources {
         String ref = schema.path("$ref").asText("");
         String name = ref.isEmpty() ? null : ref.substring(ref.lastIndexOf('/') + 1);
         String example = null;
+        boolean takesLocationId = false;
         if (name != null && ref.startsWith("#/")) {
-            example = exampleOf(root.path("components").path("schemas").path(name));
+            JsonNode definition = root.path("components").path("schemas").path(name);
+            // The search body's schema is an empty placeholder in the spec, yet HighLevel requires locationId in it.
+            takesLocationId = definition.path("properties").has("locationId") || SEARCH_BODIES.contains(name);
+            example = exampleOf(definition, takesLocationId);
         }
-        return new Body(requestBody.path("required").asBoolean(false), name, example);
+        return new Body(requestBody.path("required").asBoolean(false), name, example, takesLocationId);
     }
 
-    /** A compact example body built from the top-level property examples of a schema. */
-    private static String exampleOf(JsonNode schema) {
+    /** Request bodies whose spec schema declares no properties although HighLevel expects locationId. */
+    static final Set<String> SEARCH_BODIES = Set.of("SearchBodyV2DTO");
+
+    /**
+     * A compact example body built from the top-level property examples of a schema. The spec's
+     * example locationId is left out where the connection fills it in, so a copied example works.
+     */
+    private static String exampleOf(JsonNode schema, boolean locationFromConnection) {
         ObjectNode example = JSON.createObjectNode();
         for (Iterator<Map.Entry<String, JsonNode>> props = schema.path("properties").fields(); props.hasNext(); ) {
             Map.Entry<String, JsonNode> prop = props.next();
+            if (locationFromConnection && prop.getKey().equals("locationId")) {
+                continue;
+            }
             JsonNode ex = prop.getValue().path("example");
             if (!ex.isMissingNode() && !ex.isNull()) {
                 example.set(prop.getKey(), ex);
@@ -152,7 +185,7 @@ final class ActionSources {
             actions.add(new ActionDefinition("birdsend-" + operation + "-action", "birdsend", operation,
                     (String) row.get("method"), path, "BirdSend: " + row.get("summary"),
                     clean((String) row.get("description")), params,
-                    body == null ? null : new Body(Boolean.TRUE.equals(body.get("required")), null, (String) body.get("example")),
+                    body == null ? null : new Body(Boolean.TRUE.equals(body.get("required")), null, (String) body.get("example"), false),
                     List.copyOf((List<String>) row.get("scopes"))));
         }
         return actions;

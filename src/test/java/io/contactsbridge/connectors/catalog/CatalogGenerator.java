@@ -31,7 +31,8 @@ final class CatalogGenerator {
     static final Path CATALOG_MD = Path.of("docs/catalog.md");
 
     /** Header prefix for parameters fixed as Kamelet properties; per-message headers use the bare name. */
-    static final String PARAM_HEADER_PREFIX = "BridgeParam.";
+    static final String PARAM_HEADER_PREFIX = io.contactsbridge.connectors.ConnectorActions.PARAM_HEADER_PREFIX;
+    static final String ACTION_HEADER = io.contactsbridge.connectors.ConnectorActions.ACTION_HEADER;
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -87,7 +88,8 @@ final class CatalogGenerator {
         for (Parameter p : a.parameters()) {
             y.append(setHeader(p.name(), "{{?" + p.name() + "}}"));
         }
-        y.append("        - to: ").append(q("bean:connectorActions?method=prepare('" + a.name() + "')")).append('\n');
+        y.append("        - setHeader:\n            name: ").append(q(ACTION_HEADER)).append("\n            constant: ").append(q(a.name())).append('\n');
+        y.append("        - to: ").append(q("bean:connectorActions?method=prepare")).append('\n');
         y.append("        - to: ").append(q("direct:" + a.service() + "-call")).append('\n');
         y.append("        - to: ").append(q("bean:connectorActions?method=complete")).append('\n');
         return y.toString();

@@ -1,0 +1,109 @@
+package io.contactsbridge.outbound;
+
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.temporal.TemporalAccessor;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangePropertyKey;
+import org.apache.camel.Message;
+import org.apache.camel.StreamCache;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * The end of the {@code bridge-dead-letter} channel ({@code bean:deadLetterRecorder?method=record}):
+ * stores the original message with why and where it failed. Keeps only headers with plain values
+ * whose names do not look like credentials; Authorization never reaches the outbound caller's
+ * message anyway, this is for headers a route's source brought along.
+ */
+@Component("deadLetterRecorder")
+public class DeadLetterRecorder {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeadLetterRecorder.class);
+    private static final Pattern SENSITIVE =
+            Pattern.compile("(?i).*(authorization|cookie|token|secret|password|passwd|signature|api[-_]?key|credential).*");
+    private static final int MAX_HEADER_VALUE = 1000;
+
+    private final DeadLetterStore store;
+    private final ObjectMapper json;
+    private final Clock clock;
+
+    public DeadLetterRecorder(DeadLetterStore store, ObjectMapper json, Clock clock) {
+        this.store = store;
+        this.json = json;
+        this.clock = clock;
+    }
+
+    public DeadLetter record(Exchange exchange) {
+        Throwable error = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        Message m = exchange.getMessage();
+        UpstreamApiException upstream = upstreamCause(error);
+        String routeId = exchange.getProperty(ExchangePropertyKey.FAILURE_ROUTE_ID, String.class);
+        DeadLetter letter = store.record(new DeadLetter(null,
+                routeId != null ? routeId : String.valueOf(exchange.getFromRouteId()),
+                firstNonNull(m.getHeader(OutboundHeaders.OPERATION, String.class), upstream == null ? null : upstream.operation()),
+                firstNonNull(m.getHeader(OutboundHeaders.CONNECTION_ID, String.class),
+                        upstream == null ? null : upstream.connectionId()),
+                bodyText(m),
+                safeHeaders(m.getHeaders()),
+                error == null ? "unknown" : error.getClass().getName(),
+                error == null ? null : error.getMessage(),
+                clock.instant(),
+                exchange.getProperty(DeadLetterPolicy.REDELIVERIES, 0, Integer.class) + 1));
+        LOG.warn("Dead letter {} stored: route {} gave up after {} attempt(s): {}", letter.id(), letter.routeId(),
+                letter.attempts(), letter.errorMessage());
+        return letter;
+    }
+
+    static Map<String, String> safeHeaders(Map<String, Object> headers) {
+        Map<String, String> out = new LinkedHashMap<>();
+        headers.forEach((name, value) -> {
+            if (value == null || SENSITIVE.matcher(name).matches() || !isPlain(value)) {
+                return;
+            }
+            String text = String.valueOf(value);
+            out.put(name, text.length() <= MAX_HEADER_VALUE ? text : text.substring(0, MAX_HEADER_VALUE));
+        });
+        return out;
+    }
+
+    private static boolean isPlain(Object value) {
+        return value instanceof CharSequence || value instanceof Number || value instanceof Boolean
+                || value instanceof Character || value instanceof Enum<?> || value instanceof TemporalAccessor;
+    }
+
+    private String bodyText(Message m) {
+        Object body = m.getBody();
+        if (body == null) {
+            return null;
+        }
+        if (body instanceof CharSequence || body instanceof byte[] || body instanceof InputStream || body instanceof StreamCache) {
+            return m.getBody(String.class);
+        }
+        try {
+            return json.writeValueAsString(body);
+        } catch (JsonProcessingException e) {
+            return String.valueOf(body);
+        }
+    }
+
+    private static UpstreamApiException upstreamCause(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof UpstreamApiException u) {
+                return u;
+            }
+        }
+        return null;
+    }
+
+    private static String firstNonNull(String a, String b) {
+        return a != null ? a : b;
+    }
+}

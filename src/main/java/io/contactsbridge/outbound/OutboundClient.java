@@ -1,0 +1,61 @@
+package io.contactsbridge.outbound;
+
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.contactsbridge.auth.ServiceType;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.RuntimeCamelException;
+import org.springframework.stereotype.Component;
+
+/**
+ * The outbound routes for Java callers: builds the {@link OutboundHeaders} contract, sends it to the
+ * connection's service route and returns the answer or throws the typed error the route failed with.
+ * Routes should send to {@code direct:highlevel-call} / {@code direct:birdsend-call} themselves.
+ */
+@Component
+public class OutboundClient {
+
+    private final ProducerTemplate producer;
+    private final OutboundTargets targets;
+
+    public OutboundClient(ProducerTemplate producer, OutboundTargets targets) {
+        this.producer = producer;
+        this.targets = targets;
+    }
+
+    /**
+     * @param operation kebab-case name for errors, logs and metrics, e.g. {@code get-contact}
+     * @param method    GET, POST, PUT, PATCH or DELETE
+     * @param path      encoded path below the base URL, e.g. {@code /contacts/abc}
+     * @param query     query parameters (encoded here; a collection value repeats the name), or null
+     * @param body      JSON body (String, JsonNode, Map, record...) or null
+     * @throws UpstreamApiException    when the service refused or failed (after retries)
+     * @throws OutboundRequestException when the request is malformed or the connection unknown
+     */
+    public OutboundResponse call(String connectionId, String operation, String method, String path,
+                                 Map<String, ?> query, Object body) {
+        ServiceType service = targets.resolve(connectionId).service();
+        Exchange result = producer.send(OutboundRoutes.callEndpoint(service), exchange -> {
+            var in = exchange.getMessage();
+            in.setHeader(OutboundHeaders.CONNECTION_ID, connectionId);
+            in.setHeader(OutboundHeaders.OPERATION, operation);
+            in.setHeader(OutboundHeaders.METHOD, method);
+            in.setHeader(OutboundHeaders.PATH, path);
+            if (query != null) {
+                in.setHeader(OutboundHeaders.QUERY, query);
+            }
+            in.setBody(body);
+        });
+        Exception error = result.getException();
+        if (error instanceof RuntimeException e) {
+            throw e;
+        }
+        if (error != null) {
+            throw new RuntimeCamelException(error);
+        }
+        return new OutboundResponse(service, result.getMessage().getHeader(OutboundHeaders.STATUS, Integer.class),
+                result.getMessage().getBody(JsonNode.class));
+    }
+}

@@ -1,0 +1,391 @@
+package io.contactsbridge.outbound;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * One connection's request budget: a caller takes a slot before every request and waits for it
+ * rather than send a request the service would refuse with 429.
+ *
+ * <h2>How slots are given</h2>
+ * Every window ("at most {@code limit} requests in any {@code period}") keeps a log of the times
+ * requests went out, so the guarantee holds for any window position, whether the service counts in
+ * fixed windows (HighLevel's {@code X-RateLimit-Interval-Milliseconds}) or sliding ones. Periods are
+ * lengthened by a safety margin for the jitter between our clock and the service's arrival time. A
+ * caller reserves the earliest slot that fits every window and is not before any earlier
+ * reservation (so callers are served in order and never stampede), then sleeps until it. A slot
+ * further away than the caller's maximum wait is not reserved: the caller is refused at once. Windows
+ * of more than {@value #EXACT_LIMIT} requests (200,000 a day) round their log times up to 1/1000 of
+ * the period, which bounds memory and can only delay a slot, never hasten it.
+ *
+ * <h2>Late requests</h2>
+ * The margin makes an entry safe as long as the service received the request at most one margin
+ * after the entry's time: any request slotted a full span later arrives at least a period later. A
+ * request can leave well after its slot, though (waiting for a pooled connection, a cold start).
+ * When it completes more than a margin after its slot ({@link #settle}), it may have arrived as late
+ * as that, so its entry moves to one margin before the completion; a caller waking for its slot
+ * re-checks it against the log as it is then, and queues again if such a move has filled its window. (Rounded
+ * windows are not re-checked: a late request matters little in a day, and rounding would make
+ * later slots look earlier.)
+ *
+ * <h2>Corrections from the service</h2>
+ * <ul>
+ *   <li>{@link #rateLimited}: a 429 pauses the whole connection for Retry-After (else for the
+ *       shortest window); callers already holding a slot in the pause queue again after it.</li>
+ *   <li>{@link #observe}: the rate-limit headers of every answer. The service may count requests we
+ *       did not make (another replica, another app on the same account). If it counts more than we
+ *       sent in the last two windows, the difference is added to our log; if it says nothing is left
+ *       while our own count does not explain that, the connection pauses for the window's interval,
+ *       since the service does not say when its window ends. The service's limit, when lower than
+ *       the configured one, becomes ours.</li>
+ * </ul>
+ * Thread-safe.
+ */
+public final class RateBudget {
+
+    /** Windows up to this many requests keep exact times; larger ones round them (see above). */
+    static final int EXACT_LIMIT = 1000;
+
+    /** A monotonic nanosecond clock and a way to sleep on it; tests use a fake one. */
+    public interface Clock {
+        long nanoTime();
+
+        void sleepNanos(long nanos) throws InterruptedException;
+
+        Clock SYSTEM = new Clock() {
+            @Override
+            public long nanoTime() {
+                return System.nanoTime();
+            }
+
+            @Override
+            public void sleepNanos(long nanos) throws InterruptedException {
+                Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
+            }
+        };
+    }
+
+    /**
+     * The outcome of {@link #acquire}: a granted slot (to {@link #settle} when the request is done),
+     * or a refusal with the time to the earliest slot.
+     */
+    public static final class Permit {
+        private final boolean granted;
+        private final Duration waited;
+        private final Duration nextSlotIn;
+        private final Reservation reservation;
+
+        private Permit(boolean granted, Duration waited, Duration nextSlotIn, Reservation reservation) {
+            this.granted = granted;
+            this.waited = waited;
+            this.nextSlotIn = nextSlotIn;
+            this.reservation = reservation;
+        }
+
+        public boolean granted() {
+            return granted;
+        }
+
+        /** How long the caller waited, granted or not. */
+        public Duration waited() {
+            return waited;
+        }
+
+        /** When refused: how far away the earliest slot was. */
+        public Duration nextSlotIn() {
+            return nextSlotIn;
+        }
+
+        /** The granted slot on the budget's clock (nanoseconds since it was created); for tests. */
+        long slot() {
+            return reservation.slot;
+        }
+    }
+
+    private final String name;
+    private final Clock clock;
+    private final long origin;
+    private final List<Window> windows = new ArrayList<>();
+    private final long margin;
+    /** Times are nanoseconds since {@link #origin}, so plain comparisons are safe. */
+    private long pausedUntil;
+    private long lastSlot;
+
+    public RateBudget(String name, OutboundProperties.Rate rate, Clock clock) {
+        this.name = name;
+        this.clock = clock;
+        this.origin = clock.nanoTime();
+        this.margin = rate.safetyMargin().toNanos();
+        rate.windows().forEach((windowName, w) -> windows.add(new Window(windowName, w, margin)));
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Takes a slot, sleeping until it comes. Refuses without reserving when the earliest slot is
+     * further away than {@code maxWait} (or stops being reachable in it after a pause).
+     */
+    public Permit acquire(Duration maxWait) throws InterruptedException {
+        long start = now();
+        long deadline = start + maxWait.toNanos();
+        while (true) {
+            Reservation reservation;
+            synchronized (this) {
+                long now = now();
+                long slot = earliestSlot(now);
+                if (slot > deadline) {
+                    return new Permit(false, Duration.ofNanos(now - start), Duration.ofNanos(slot - now), null);
+                }
+                reservation = reserve(slot);
+            }
+            long wait = reservation.slot - now();
+            if (wait > 0) {
+                try {
+                    clock.sleepNanos(wait);
+                } catch (InterruptedException e) {
+                    synchronized (this) {
+                        reservation.cancel();
+                    }
+                    throw e;
+                }
+            }
+            synchronized (this) {
+                if (pausedUntil <= now() && reservation.stillFits()) {
+                    return new Permit(true, Duration.ofNanos(now() - start), Duration.ZERO, reservation);
+                }
+                // Paused by a 429, or a late request filled the window while we slept: queue again.
+                reservation.cancel();
+            }
+        }
+    }
+
+    /**
+     * The request of {@code permit} is done (answered or failed). If that was more than the safety
+     * margin after its slot, the service may have received it that late: it is counted from one
+     * margin before now.
+     */
+    public synchronized void settle(Permit permit) {
+        if (permit == null || permit.reservation == null) {
+            return;
+        }
+        long now = now();
+        if (now - margin > permit.reservation.slot) {
+            permit.reservation.moveTo(now - margin);
+        }
+    }
+
+    /** The service answered 429: no slot for anyone on this connection until Retry-After has passed. */
+    public synchronized void rateLimited(Duration retryAfter) {
+        long pause = retryAfter != null ? retryAfter.toNanos()
+                : windows.stream().mapToLong(w -> w.period).min().orElse(0) + margin;
+        pauseUntil(now() + pause);
+    }
+
+    /**
+     * Reads the rate-limit headers of an answer (any status); {@code header} looks one up by name and
+     * returns null when absent. Windows whose headers are absent are left as they are.
+     */
+    public synchronized void observe(Function<String, String> header) {
+        long now = now();
+        for (Window w : windows) {
+            Integer remaining = integer(header, w.remainingHeader);
+            Integer max = integer(header, w.maxHeader);
+            if (max != null && max > 0) {
+                w.limit = Math.min(w.configuredLimit, max);
+            }
+            if (remaining == null) {
+                continue;
+            }
+            w.prune(now);
+            // Up to the end of the current rounding step: a rounded window files recent requests just ahead of now.
+            long ours = w.countBetween(now - 2 * w.span, now + w.granularity - 1);
+            int serviceLimit = max != null && max > 0 ? max : w.limit;
+            long serviceUsed = (long) serviceLimit - remaining;
+            if (remaining <= 0 && ours < w.limit) {
+                Integer intervalMs = integer(header, w.intervalHeader);
+                long interval = intervalMs != null && intervalMs > 0 ? intervalMs * 1_000_000L : w.period;
+                pauseUntil(now + interval + margin);
+            } else if (serviceUsed > ours) {
+                w.add(now, (int) Math.min(Integer.MAX_VALUE, serviceUsed - ours));
+            }
+        }
+    }
+
+    /** How long until a slot would be free now, without taking it (zero when one is free). */
+    public synchronized Duration nextSlotIn() {
+        long now = now();
+        return Duration.ofNanos(earliestSlot(now) - now);
+    }
+
+    /** The limit currently applied to a window (the configured one, or lower if the service said so). */
+    public synchronized int limit(String window) {
+        return windows.stream().filter(w -> w.name.equals(window)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no rate window " + window)).limit;
+    }
+
+    private long now() {
+        return clock.nanoTime() - origin;
+    }
+
+    private void pauseUntil(long until) {
+        pausedUntil = Math.max(pausedUntil, until);
+    }
+
+    private long earliestSlot(long now) {
+        long t = Math.max(now, Math.max(lastSlot, pausedUntil));
+        for (Window w : windows) {
+            w.prune(now);
+        }
+        boolean moved = true;
+        while (moved) {
+            moved = false;
+            for (Window w : windows) {
+                long fits = w.earliestFit(t);
+                if (fits > t) {
+                    t = fits;
+                    moved = true;
+                }
+            }
+        }
+        return t;
+    }
+
+    private Reservation reserve(long slot) {
+        lastSlot = slot;
+        long[] keys = new long[windows.size()];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = windows.get(i).add(slot, 1);
+        }
+        return new Reservation(slot, keys);
+    }
+
+    private static Integer integer(Function<String, String> header, String name) {
+        if (name == null) {
+            return null;
+        }
+        String value = header.apply(name);
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, Long.parseLong(value.trim())));
+        } catch (NumberFormatException e) {
+            return null; // a malformed header tells us nothing; the configured limits still hold
+        }
+    }
+
+    /** A slot handed out: where it is counted in each window. Guarded by the budget's lock. */
+    private final class Reservation {
+        final long slot;
+        final long[] keys;
+
+        Reservation(long slot, long[] keys) {
+            this.slot = slot;
+            this.keys = keys;
+        }
+
+        void cancel() {
+            for (int i = 0; i < keys.length; i++) {
+                windows.get(i).remove(keys[i], 1);
+            }
+        }
+
+        void moveTo(long at) {
+            for (int i = 0; i < keys.length; i++) {
+                windows.get(i).remove(keys[i], 1);
+                keys[i] = windows.get(i).add(at, 1);
+            }
+        }
+
+        boolean stillFits() {
+            for (int i = 0; i < keys.length; i++) {
+                Window w = windows.get(i);
+                if (w.exact() && w.countBetween(keys[i] - w.span, keys[i]) > w.limit) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private static final class Window {
+        final String name;
+        final int configuredLimit;
+        final long period;
+        final long span;
+        final long granularity;
+        final String maxHeader;
+        final String remainingHeader;
+        final String intervalHeader;
+        /** Rounded-up time to the number of requests counted at it. */
+        final NavigableMap<Long, Integer> log = new TreeMap<>();
+        int limit;
+
+        Window(String name, OutboundProperties.Window w, long margin) {
+            this.name = name;
+            this.configuredLimit = w.limit();
+            this.limit = w.limit();
+            this.period = w.period().toNanos();
+            this.span = period + margin;
+            this.granularity = w.limit() <= EXACT_LIMIT ? 1 : Math.max(1, period / 1000);
+            this.maxHeader = w.maxHeader();
+            this.remainingHeader = w.remainingHeader();
+            this.intervalHeader = w.intervalHeader();
+        }
+
+        boolean exact() {
+            return granularity == 1;
+        }
+
+        /** Keeps two spans of history: one to decide slots, the second to compare with the service's count. */
+        void prune(long now) {
+            log.headMap(now - 2 * span, true).clear();
+        }
+
+        /**
+         * The earliest time, not before {@code t}, at which one more request fits. Slots are handed
+         * out in order, so nothing is counted after {@code t} but the rounding of the latest slot.
+         */
+        long earliestFit(long t) {
+            long counted = 0;
+            for (Map.Entry<Long, Integer> e : log.tailMap(t - span, false).descendingMap().entrySet()) {
+                counted += e.getValue();
+                if (counted >= limit) {
+                    return Math.max(t, e.getKey() + span);
+                }
+            }
+            return t;
+        }
+
+        long countBetween(long fromExclusive, long toInclusive) {
+            long n = 0;
+            for (int count : log.subMap(fromExclusive, false, toInclusive, true).values()) {
+                n += count;
+            }
+            return n;
+        }
+
+        /** Counts {@code n} requests at {@code at}; returns the key they are counted under. */
+        long add(long at, int n) {
+            long key = -Math.floorDiv(-at, granularity) * granularity; // rounded up
+            log.merge(key, n, Integer::sum);
+            return key;
+        }
+
+        void remove(long key, int n) {
+            log.computeIfPresent(key, (k, count) -> count - n > 0 ? count - n : null);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RateBudget[" + name + "]";
+    }
+}

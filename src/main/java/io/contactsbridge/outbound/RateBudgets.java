@@ -1,0 +1,36 @@
+package io.contactsbridge.outbound;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.contactsbridge.auth.ServiceType;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.stereotype.Component;
+
+/**
+ * The {@link RateBudget} of every connection, created on first use from the service's
+ * {@code bridge.outbound.<service>.rate.*} settings. Budgets live in memory: a replica counts its
+ * own requests and learns about the others' from the services' rate-limit headers and 429s.
+ */
+@Component
+public class RateBudgets {
+
+    private final OutboundProperties props;
+    private final RateBudget.Clock clock;
+    private final Map<String, RateBudget> budgets = new ConcurrentHashMap<>();
+
+    @Autowired
+    public RateBudgets(OutboundProperties props) {
+        this(props, RateBudget.Clock.SYSTEM);
+    }
+
+    RateBudgets(OutboundProperties props, RateBudget.Clock clock) {
+        this.props = props;
+        this.clock = clock;
+    }
+
+    public RateBudget forConnection(ServiceType service, String connectionId) {
+        return budgets.computeIfAbsent(UpstreamCall.id(service) + ":" + connectionId,
+                key -> new RateBudget(key, props.service(service).rate(), clock));
+    }
+}

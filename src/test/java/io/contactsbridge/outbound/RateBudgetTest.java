@@ -1,0 +1,315 @@
+package io.contactsbridge.outbound;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The rate budget on a fake clock: slots, windows, refusals, pauses and corrections, deterministically. */
+class RateBudgetTest {
+
+    private static final Duration LONG_WAIT = Duration.ofHours(1);
+
+    /** Time only moves when a caller sleeps (or the test says so); a hook can run once mid-sleep. */
+    static final class FakeClock implements RateBudget.Clock {
+        long now = 5_000_000_000L;
+        Runnable duringNextSleep;
+
+        @Override
+        public long nanoTime() {
+            return now;
+        }
+
+        @Override
+        public void sleepNanos(long nanos) {
+            long wakeAt = now + nanos;
+            Runnable hook = duringNextSleep;
+            duringNextSleep = null;
+            if (hook != null) {
+                hook.run();
+            }
+            now = Math.max(now, wakeAt);
+        }
+
+        void advance(Duration d) {
+            now += d.toNanos();
+        }
+
+        void at(Duration sinceStart, long start) {
+            now = start + sinceStart.toNanos();
+        }
+    }
+
+    private final FakeClock clock = new FakeClock();
+
+    private RateBudget budget(Duration margin, OutboundProperties.Window... windows) {
+        Map<String, OutboundProperties.Window> named = new LinkedHashMap<>();
+        for (int i = 0; i < windows.length; i++) {
+            named.put(i == 0 ? "burst" : "daily", windows[i]);
+        }
+        return new RateBudget("test", new OutboundProperties.Rate(named, LONG_WAIT, margin), clock);
+    }
+
+    private static OutboundProperties.Window window(int limit, Duration period) {
+        return new OutboundProperties.Window(limit, period, "X-RateLimit-Max", "X-RateLimit-Remaining",
+                "X-RateLimit-Interval-Milliseconds");
+    }
+
+    private long millisSince(long start) {
+        return (clock.now - start) / 1_000_000;
+    }
+
+    @Test
+    void grantsTheLimitAtOnceThenWaitsForTheOldestToLeaveThePeriodPlusMargin() throws Exception {
+        RateBudget budget = budget(Duration.ofMillis(10), window(3, Duration.ofSeconds(1)));
+        long start = clock.now;
+        for (int i = 0; i < 3; i++) {
+            assertThat(budget.acquire(LONG_WAIT).waited()).isZero();
+        }
+        RateBudget.Permit fourth = budget.acquire(LONG_WAIT);
+        assertThat(fourth.granted()).isTrue();
+        assertThat(fourth.waited()).isEqualTo(Duration.ofMillis(1010));
+        budget.acquire(LONG_WAIT);
+        budget.acquire(LONG_WAIT);
+        assertThat(millisSince(start)).isEqualTo(1010);
+        budget.acquire(LONG_WAIT);
+        assertThat(millisSince(start)).isEqualTo(2020);
+    }
+
+    @Test
+    void noWindowEverHoldsMoreThanTheLimitWhateverTheArrivalPattern() throws Exception {
+        Duration period = Duration.ofMillis(500);
+        RateBudget budget = budget(Duration.ZERO, window(7, period));
+        Random random = new Random(42);
+        List<Long> granted = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            clock.advance(Duration.ofMillis(random.nextInt(3) == 0 ? random.nextInt(400) : 0));
+            budget.acquire(LONG_WAIT);
+            granted.add(clock.now);
+        }
+        for (int i = 7; i < granted.size(); i++) {
+            assertThat(granted.get(i) - granted.get(i - 7)).isGreaterThanOrEqualTo(period.toNanos());
+        }
+    }
+
+    @Test
+    void aSlotBeyondTheMaximumWaitIsRefusedAtOnceAndNotReserved() throws Exception {
+        RateBudget budget = budget(Duration.ZERO, window(1, Duration.ofSeconds(1)));
+        long start = clock.now;
+        budget.acquire(LONG_WAIT);
+
+        RateBudget.Permit refused = budget.acquire(Duration.ofMillis(100));
+
+        assertThat(refused.granted()).isFalse();
+        assertThat(refused.waited()).isZero();
+        assertThat(refused.nextSlotIn()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(budget.acquire(Duration.ofSeconds(2)).granted()).isTrue();
+        assertThat(millisSince(start)).as("the refused caller took no slot").isEqualTo(1000);
+    }
+
+    @Test
+    void everyWindowMustHaveRoom() throws Exception {
+        RateBudget budget = budget(Duration.ZERO, window(2, Duration.ofSeconds(1)), window(3, Duration.ofSeconds(10)));
+        long start = clock.now;
+        budget.acquire(LONG_WAIT);
+        budget.acquire(LONG_WAIT);
+        budget.acquire(LONG_WAIT);
+        assertThat(millisSince(start)).as("third waits for the burst window").isEqualTo(1000);
+        budget.acquire(LONG_WAIT);
+        assertThat(millisSince(start)).as("fourth waits for the daily window").isEqualTo(10_000);
+    }
+
+    @Test
+    void a429PausesTheConnectionForRetryAfterOrElseTheShortestWindow() throws Exception {
+        RateBudget budget = budget(Duration.ofMillis(5), window(100, Duration.ofSeconds(1)),
+                window(1000, Duration.ofSeconds(60)));
+        long start = clock.now;
+        budget.rateLimited(Duration.ofSeconds(2));
+        budget.acquire(LONG_WAIT);
+        assertThat(millisSince(start)).isEqualTo(2000);
+
+        budget.rateLimited(null);
+        budget.acquire(LONG_WAIT);
+        assertThat(millisSince(start)).isEqualTo(3005);
+    }
+
+    @Test
+    void aPauseWhileWaitingSendsTheWaiterBehindIt() throws Exception {
+        RateBudget budget = budget(Duration.ZERO, window(1, Duration.ofSeconds(1)));
+        long start = clock.now;
+        budget.acquire(LONG_WAIT);
+        clock.duringNextSleep = () -> {
+            clock.at(Duration.ofMillis(500), start);
+            budget.rateLimited(Duration.ofSeconds(3));
+        };
+
+        budget.acquire(LONG_WAIT);
+
+        assertThat(millisSince(start)).isEqualTo(3500);
+    }
+
+    @Test
+    void aLateRequestIsCountedFromNearItsCompletionAndAWaiterWhoseWindowItFillsQueuesAgain() throws Exception {
+        RateBudget budget = budget(Duration.ofMillis(10), window(2, Duration.ofSeconds(1)));
+        long start = clock.now;
+        RateBudget.Permit a = budget.acquire(LONG_WAIT);
+        RateBudget.Permit b = budget.acquire(LONG_WAIT);
+        // Both were slotted at 0 but only completed at 900 ms (say, queued for a connection).
+        clock.duringNextSleep = () -> {
+            clock.at(Duration.ofMillis(900), start);
+            budget.settle(a);
+            budget.settle(b);
+        };
+
+        budget.acquire(LONG_WAIT);
+
+        // Counted from one margin before their completion: 890 ms, free again a span (1010 ms) later.
+        assertThat(millisSince(start)).isEqualTo(890 + 1010);
+    }
+
+    @Test
+    void aRequestCompletedWithinTheMarginKeepsItsSlot() throws Exception {
+        RateBudget budget = budget(Duration.ofMillis(10), window(1, Duration.ofSeconds(1)));
+        long start = clock.now;
+        RateBudget.Permit a = budget.acquire(LONG_WAIT);
+        clock.advance(Duration.ofMillis(8));
+        budget.settle(a);
+        budget.acquire(LONG_WAIT);
+        assertThat(millisSince(start)).isEqualTo(1010);
+    }
+
+    @Test
+    void remainingZeroThatOurOwnCountDoesNotExplainPausesForTheServicesInterval() throws Exception {
+        RateBudget budget = budget(Duration.ofMillis(10), window(100, Duration.ofSeconds(10)));
+        long start = clock.now;
+        budget.acquire(LONG_WAIT);
+
+        budget.observe(headers("X-RateLimit-Max", "100", "X-RateLimit-Remaining", "0",
+                "X-RateLimit-Interval-Milliseconds", "2000"));
+        budget.acquire(LONG_WAIT);
+
+        assertThat(millisSince(start)).isEqualTo(2010);
+    }
+
+    @Test
+    void remainingZeroExplainedByOurOwnRequestsChangesNothing() throws Exception {
+        RateBudget budget = budget(Duration.ZERO, window(3, Duration.ofSeconds(1)));
+        for (int i = 0; i < 3; i++) {
+            budget.acquire(LONG_WAIT);
+        }
+        budget.observe(headers("X-RateLimit-Max", "3", "X-RateLimit-Remaining", "0"));
+        assertThat(budget.nextSlotIn()).isEqualTo(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void requestsTheServiceCountsBeyondOursTakeRoomInTheBudget() throws Exception {
+        RateBudget budget = budget(Duration.ZERO, window(10, Duration.ofSeconds(1)));
+        budget.acquire(LONG_WAIT);
+        budget.acquire(LONG_WAIT);
+
+        // The service has seen 7: someone else sent 5.
+        budget.observe(headers("X-RateLimit-Max", "10", "X-RateLimit-Remaining", "3"));
+
+        for (int i = 0; i < 3; i++) {
+            assertThat(budget.acquire(LONG_WAIT).waited()).isZero();
+        }
+        assertThat(budget.nextSlotIn()).isEqualTo(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void aRoundedWindowComparesTheServicesCountWithItsOwnRecentRequests() throws Exception {
+        RateBudget budget = budget(Duration.ZERO, window(10, Duration.ofSeconds(1)),
+                new OutboundProperties.Window(5000, Duration.ofHours(24), "X-RateLimit-Limit-Daily",
+                        "X-RateLimit-Daily-Remaining", null));
+        for (int i = 0; i < 3; i++) {
+            budget.acquire(LONG_WAIT);
+            // The service has counted exactly our requests: nothing may be added.
+            budget.observe(headers("X-RateLimit-Limit-Daily", "5000", "X-RateLimit-Daily-Remaining",
+                    Integer.toString(5000 - (i + 1))));
+        }
+        for (int i = 0; i < 7; i++) {
+            assertThat(budget.acquire(LONG_WAIT).waited()).isZero();
+        }
+        assertThat(budget.nextSlotIn()).isEqualTo(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void aLowerLimitFromTheServiceIsAdoptedButNeverAHigherOne() {
+        RateBudget budget = budget(Duration.ZERO, window(10, Duration.ofSeconds(1)));
+        budget.observe(headers("X-RateLimit-Max", "4"));
+        assertThat(budget.limit("burst")).isEqualTo(4);
+        budget.observe(headers("X-RateLimit-Max", "50"));
+        assertThat(budget.limit("burst")).isEqualTo(10);
+        budget.observe(headers("X-RateLimit-Max", "not a number"));
+        assertThat(budget.limit("burst")).isEqualTo(10);
+    }
+
+    @Test
+    void aLargeWindowKeepsItsGuaranteeOverManyRequests() throws Exception {
+        RateBudget budget = budget(Duration.ZERO, window(50, Duration.ofSeconds(1)), window(2000, Duration.ofHours(24)));
+        long start = clock.now;
+        for (int i = 0; i < 2000; i++) {
+            budget.acquire(LONG_WAIT);
+        }
+        assertThat(millisSince(start)).isEqualTo(39_000);
+        RateBudget.Permit next = budget.acquire(Duration.ofMinutes(1));
+        assertThat(next.granted()).isFalse();
+        assertThat(next.nextSlotIn()).isGreaterThan(Duration.ofHours(23));
+    }
+
+    @Test
+    void concurrentCallersWhoseRequestsAllCompleteLateKeepTheLimitAndTheirPace() throws Exception {
+        // Real clock: 8 callers, 5 per 50 ms, every request completing 3 ms after its grant (beyond the
+        // 1 ms margin), so each one is moved and waiters re-check their slots on waking.
+        Duration period = Duration.ofMillis(50);
+        Duration margin = Duration.ofMillis(1);
+        RateBudget budget = new RateBudget("real", new OutboundProperties.Rate(Map.of("burst", window(5, period)),
+                LONG_WAIT, margin), RateBudget.Clock.SYSTEM);
+        List<Long> slots = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> callers = new ArrayList<>();
+        long start = System.nanoTime();
+        for (int c = 0; c < 8; c++) {
+            Thread t = new Thread(() -> {
+                try {
+                    for (int i = 0; i < 10; i++) {
+                        RateBudget.Permit permit = budget.acquire(Duration.ofSeconds(2));
+                        assertThat(permit.granted()).isTrue();
+                        slots.add(permit.slot());
+                        Thread.sleep(3);
+                        budget.settle(permit);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            callers.add(t);
+            t.start();
+        }
+        for (Thread t : callers) {
+            t.join(10_000);
+        }
+        long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+
+        List<Long> sorted = slots.stream().sorted().toList();
+        assertThat(sorted).hasSize(80);
+        for (int i = 5; i < sorted.size(); i++) {
+            assertThat(sorted.get(i) - sorted.get(i - 5)).isGreaterThanOrEqualTo(period.toNanos());
+        }
+        // 15 more windows of 50 ms plus lateness: under a second, not a cascade of re-queues.
+        assertThat(elapsedMs).isLessThan(1600);
+    }
+
+    private static java.util.function.Function<String, String> headers(String... pairs) {
+        Map<String, String> map = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        for (int i = 0; i < pairs.length; i += 2) {
+            map.put(pairs[i], pairs[i + 1]);
+        }
+        return map::get;
+    }
+}
