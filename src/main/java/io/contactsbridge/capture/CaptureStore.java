@@ -1,0 +1,265 @@
+package io.contactsbridge.capture;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * The pollers' tables: {@code capture_cursor} (cursor, last poll, lease per poller and connection) and
+ * {@code capture_birdsend_snapshot} (what BirdSend's contacts looked like when last seen). Plain SQL that runs
+ * the same on H2 (PostgreSQL mode) and PostgreSQL; every method is one short statement or a few, nothing is
+ * held between calls.
+ *
+ * <p>The lease makes one replica at a time poll a connection: a poller {@link #claim claims} it before a poll,
+ * every write of its progress ({@link #saveCursor}, {@link #renew}) is conditional on still holding it, and it
+ * {@link #release releases} it after. A crashed replica's lease expires after the lease duration.
+ */
+@Component
+public class CaptureStore {
+
+    static final int MAX_ERROR = 1000;
+    private static final int IN_CHUNK = 500;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {
+    };
+
+    private static final String STATE_COLUMNS = "source, connection_id, cursor_value, cursor_tiebreak, cursor_search_after, "
+            + "catching_up, last_poll_at, last_poll_kind, last_poll_status, last_poll_error, last_poll_requests, "
+            + "last_poll_events, last_full_scan_at, baseline_done, lease_owner, lease_until, updated_at";
+    private static final String SNAPSHOT_COLUMNS = "connection_id, contact_id, email, content_hash, fields_hash, status, "
+            + "tags_hash, tags, version, first_seen_at, last_seen_at";
+
+    private final JdbcTemplate jdbc;
+    private final Clock clock;
+
+    public CaptureStore(JdbcTemplate jdbc, Clock clock) {
+        this.jdbc = jdbc;
+        this.clock = clock;
+    }
+
+    // ---- poller rows and leases -------------------------------------------------------------------
+
+    /** Creates the poller's row if missing (no cursor, no baseline). Idempotent. */
+    public void ensure(String source, String connectionId) {
+        if (find(source, connectionId).isPresent()) {
+            return;
+        }
+        try {
+            jdbc.update("INSERT INTO capture_cursor (source, connection_id, catching_up, baseline_done, updated_at) "
+                    + "VALUES (?, ?, FALSE, FALSE, ?)", source, connectionId, now());
+        } catch (DuplicateKeyException e) {
+            // another replica created it at the same moment
+        }
+    }
+
+    /**
+     * Takes the poller's lease for {@code owner}: granted when nobody holds it, {@code owner} already does, or
+     * the holder's lease expired.
+     */
+    public boolean claim(String source, String connectionId, String owner, Duration leaseFor) {
+        ensure(source, connectionId);
+        Instant now = clock.instant();
+        return jdbc.update("UPDATE capture_cursor SET lease_owner = ?, lease_until = ? WHERE source = ? AND connection_id = ? "
+                        + "AND (lease_owner IS NULL OR lease_owner = ? OR lease_until < ?)",
+                owner, Timestamp.from(now.plus(leaseFor)), source, connectionId, owner, Timestamp.from(now)) == 1;
+    }
+
+    /** Extends the lease {@code owner} holds; false when it no longer holds it. */
+    public boolean renew(String source, String connectionId, String owner, Duration leaseFor) {
+        return jdbc.update("UPDATE capture_cursor SET lease_until = ? WHERE source = ? AND connection_id = ? AND lease_owner = ?",
+                Timestamp.from(clock.instant().plus(leaseFor)), source, connectionId, owner) == 1;
+    }
+
+    public void release(String source, String connectionId, String owner) {
+        jdbc.update("UPDATE capture_cursor SET lease_owner = NULL, lease_until = NULL "
+                + "WHERE source = ? AND connection_id = ? AND lease_owner = ?", source, connectionId, owner);
+    }
+
+    public Optional<PollState> find(String source, String connectionId) {
+        return jdbc.query("SELECT " + STATE_COLUMNS + " FROM capture_cursor WHERE source = ? AND connection_id = ?",
+                CaptureStore::state, source, connectionId).stream().findFirst();
+    }
+
+    /** Every poller row, by source and connection. */
+    public List<PollState> all() {
+        return jdbc.query("SELECT " + STATE_COLUMNS + " FROM capture_cursor ORDER BY source, connection_id", CaptureStore::state);
+    }
+
+    /**
+     * Moves the HighLevel cursor, if {@code owner} still holds the lease (and extends it).
+     *
+     * @return false when the lease was lost: the poll must stop, another replica took over
+     */
+    public boolean saveCursor(String source, String connectionId, String owner, HighLevelCursor cursor, Duration leaseFor) {
+        Instant now = clock.instant();
+        return jdbc.update("UPDATE capture_cursor SET cursor_value = ?, cursor_tiebreak = ?, cursor_search_after = ?, "
+                        + "catching_up = ?, lease_until = ?, updated_at = ? WHERE source = ? AND connection_id = ? AND lease_owner = ?",
+                cursor.dateUpdated().toString(), cursor.contactId(), cursor.searchAfter(), cursor.catchingUp(),
+                Timestamp.from(now.plus(leaseFor)), Timestamp.from(now), source, connectionId, owner) == 1;
+    }
+
+    /** Records how a poll went (whoever holds the lease: a skipped poll is recorded too). */
+    public void recordPoll(String source, String connectionId, PollOutcome outcome) {
+        ensure(source, connectionId);
+        jdbc.update("UPDATE capture_cursor SET last_poll_at = ?, last_poll_kind = ?, last_poll_status = ?, last_poll_error = ?, "
+                        + "last_poll_requests = ?, last_poll_events = ?, updated_at = ? WHERE source = ? AND connection_id = ?",
+                Timestamp.from(outcome.finishedAt()), outcome.kind(), outcome.status().label(),
+                truncate(outcome.error(), MAX_ERROR), outcome.requests(), json(outcome.appended()), now(), source, connectionId);
+    }
+
+    /** A complete full scan ended at {@code at}; the baseline is done from now on. */
+    public boolean recordFullScan(String source, String connectionId, String owner, Instant at) {
+        return jdbc.update("UPDATE capture_cursor SET last_full_scan_at = ?, baseline_done = TRUE, updated_at = ? "
+                        + "WHERE source = ? AND connection_id = ? AND lease_owner = ?",
+                Timestamp.from(at), now(), source, connectionId, owner) == 1;
+    }
+
+    // ---- BirdSend snapshots -----------------------------------------------------------------------
+
+    /** The stored snapshots of these contacts, by contact id (contacts never seen are absent). */
+    public Map<String, BirdSendSnapshot> snapshots(String connectionId, Collection<String> contactIds) {
+        Map<String, BirdSendSnapshot> out = new LinkedHashMap<>();
+        List<String> ids = List.copyOf(contactIds);
+        for (int from = 0; from < ids.size(); from += IN_CHUNK) {
+            List<String> chunk = ids.subList(from, Math.min(ids.size(), from + IN_CHUNK));
+            List<Object> args = new ArrayList<>(chunk.size() + 1);
+            args.add(connectionId);
+            args.addAll(chunk);
+            jdbc.query("SELECT " + SNAPSHOT_COLUMNS + " FROM capture_birdsend_snapshot WHERE connection_id = ? AND contact_id IN ("
+                            + placeholders(chunk.size()) + ")", CaptureStore::snapshot, args.toArray())
+                    .forEach(s -> out.put(s.contactId(), s));
+        }
+        return out;
+    }
+
+    public Optional<BirdSendSnapshot> snapshot(String connectionId, String contactId) {
+        return Optional.ofNullable(snapshots(connectionId, List.of(contactId)).get(contactId));
+    }
+
+    /** Stores a contact's snapshot (update, else insert: identical SQL on H2 and PostgreSQL). */
+    public void saveSnapshot(BirdSendSnapshot s) {
+        Object[] values = {s.email(), s.contentHash(), s.fieldsHash(), s.status(), s.tagsHash(), json(s.tags()), s.version(),
+                Timestamp.from(s.lastSeenAt())};
+        int updated = jdbc.update("UPDATE capture_birdsend_snapshot SET email = ?, content_hash = ?, fields_hash = ?, status = ?, "
+                        + "tags_hash = ?, tags = ?, version = ?, last_seen_at = ? WHERE connection_id = ? AND contact_id = ?",
+                concat(values, s.connectionId(), s.contactId()));
+        if (updated == 0) {
+            try {
+                jdbc.update("INSERT INTO capture_birdsend_snapshot (" + SNAPSHOT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        s.connectionId(), s.contactId(), s.email(), s.contentHash(), s.fieldsHash(), s.status(), s.tagsHash(),
+                        json(s.tags()), s.version(), Timestamp.from(s.firstSeenAt()), Timestamp.from(s.lastSeenAt()));
+            } catch (DuplicateKeyException e) {
+                // inserted by someone else between our update and insert: ours is the newer sight
+                jdbc.update("UPDATE capture_birdsend_snapshot SET email = ?, content_hash = ?, fields_hash = ?, status = ?, "
+                                + "tags_hash = ?, tags = ?, version = ?, last_seen_at = ? WHERE connection_id = ? AND contact_id = ?",
+                        concat(values, s.connectionId(), s.contactId()));
+            }
+        }
+    }
+
+    /** Marks contacts seen unchanged at {@code at}. */
+    public int touch(String connectionId, Collection<String> contactIds, Instant at) {
+        int touched = 0;
+        List<String> ids = List.copyOf(contactIds);
+        for (int from = 0; from < ids.size(); from += IN_CHUNK) {
+            List<String> chunk = ids.subList(from, Math.min(ids.size(), from + IN_CHUNK));
+            List<Object> args = new ArrayList<>(chunk.size() + 2);
+            args.add(Timestamp.from(at));
+            args.add(connectionId);
+            args.addAll(chunk);
+            touched += jdbc.update("UPDATE capture_birdsend_snapshot SET last_seen_at = ? WHERE connection_id = ? AND contact_id IN ("
+                    + placeholders(chunk.size()) + ")", args.toArray());
+        }
+        return touched;
+    }
+
+    /** Contacts of the connection not seen since {@code since} (deletion candidates), oldest sighting first. */
+    public List<BirdSendSnapshot> notSeenSince(String connectionId, Instant since, int max) {
+        if (max <= 0) {
+            return List.of();
+        }
+        return jdbc.query("SELECT " + SNAPSHOT_COLUMNS + " FROM capture_birdsend_snapshot WHERE connection_id = ? AND last_seen_at < ? "
+                + "ORDER BY last_seen_at, contact_id LIMIT ?", CaptureStore::snapshot, connectionId, Timestamp.from(since), max);
+    }
+
+    public boolean deleteSnapshot(String connectionId, String contactId) {
+        return jdbc.update("DELETE FROM capture_birdsend_snapshot WHERE connection_id = ? AND contact_id = ?", connectionId, contactId) == 1;
+    }
+
+    public long countSnapshots(String connectionId) {
+        Long count = jdbc.queryForObject("SELECT COUNT(*) FROM capture_birdsend_snapshot WHERE connection_id = ?", Long.class,
+                connectionId);
+        return count == null ? 0 : count;
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------
+
+    private Timestamp now() {
+        return Timestamp.from(clock.instant());
+    }
+
+    private static PollState state(ResultSet rs, int row) throws SQLException {
+        int requests = rs.getInt(11);
+        Integer lastRequests = rs.wasNull() ? null : requests;
+        return new PollState(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                rs.getBoolean(6), instant(rs.getTimestamp(7)), rs.getString(8), rs.getString(9), rs.getString(10), lastRequests,
+                rs.getString(12), instant(rs.getTimestamp(13)), rs.getBoolean(14), rs.getString(15), instant(rs.getTimestamp(16)),
+                instant(rs.getTimestamp(17)));
+    }
+
+    private static BirdSendSnapshot snapshot(ResultSet rs, int row) throws SQLException {
+        List<String> tags;
+        try {
+            tags = JSON.readValue(rs.getString(8), STRINGS);
+        } catch (JsonProcessingException e) {
+            throw new SQLException("capture_birdsend_snapshot.tags of contact " + rs.getString(2) + " is not a JSON array", e);
+        }
+        return new BirdSendSnapshot(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                rs.getString(6), rs.getString(7), tags, rs.getInt(9), rs.getTimestamp(10).toInstant(),
+                rs.getTimestamp(11).toInstant());
+    }
+
+    private static Instant instant(Timestamp t) {
+        return t == null ? null : t.toInstant();
+    }
+
+    static String json(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String placeholders(int n) {
+        return String.join(", ", Collections.nCopies(n, "?"));
+    }
+
+    private static Object[] concat(Object[] values, Object... more) {
+        Object[] out = new Object[values.length + more.length];
+        System.arraycopy(values, 0, out, 0, values.length);
+        System.arraycopy(more, 0, out, values.length, more.length);
+        return out;
+    }
+
+    static String truncate(String s, int max) {
+        return s == null || s.length() <= max ? s : s.substring(0, max - 1) + "…";
+    }
+}

@@ -1,0 +1,287 @@
+package io.contactsbridge.capture;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.contactsbridge.journal.ContactKeys;
+import io.contactsbridge.journal.JournalEvent;
+import io.contactsbridge.journal.JournalSources;
+import io.contactsbridge.outbound.OutboundProperties;
+import io.contactsbridge.sandbox.birdsend.BirdSendContactEdit;
+import io.contactsbridge.sandbox.birdsend.BirdSendContactStatus;
+import io.contactsbridge.sandbox.birdsend.BirdSendContactView;
+import io.contactsbridge.sandbox.birdsend.BirdSendNewContact;
+import io.contactsbridge.sandbox.sim.CallRecorder;
+import io.contactsbridge.sandbox.sim.RecordedRequest;
+import org.junit.jupiter.api.Test;
+
+import static io.contactsbridge.capture.BirdSendContactPoller.CONTACT_CHANGED;
+import static io.contactsbridge.capture.BirdSendContactPoller.CONTACT_CREATED;
+import static io.contactsbridge.capture.BirdSendContactPoller.CONTACT_DELETED;
+import static io.contactsbridge.capture.BirdSendContactPoller.CONTACT_RESUBSCRIBED;
+import static io.contactsbridge.capture.BirdSendContactPoller.CONTACT_TAGS_CHANGED;
+import static io.contactsbridge.capture.BirdSendContactPoller.CONTACT_UNSUBSCRIBED;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The BirdSend poller against the BirdSend simulator over HTTP, through the outbound layer; one account per test. */
+@CaptureAppTest
+class BirdSendContactPollerTest extends CaptureTestSupport {
+
+    static final String SOURCE = JournalSources.BIRDSEND_POLL;
+
+    BirdSendContactPoller poller(BirdSendAccount account, int perPage, boolean emitExisting) {
+        return poller(account, perPage, emitExisting, Duration.ofSeconds(5));
+    }
+
+    BirdSendContactPoller poller(BirdSendAccount account, int perPage, boolean emitExisting, Duration leaseWait) {
+        CaptureProperties props = new CaptureProperties(null, new CaptureProperties.BirdSend(true, 30_000L, 900_000L,
+                account.connectionId(), perPage, "contact_id", 5, 0.5, emitExisting, 500), Duration.ofSeconds(5), leaseWait);
+        return new BirdSendContactPoller(client, journal, store, props, outbound, metrics, json, clock, "test");
+    }
+
+    BirdSendContactView seed(BirdSendAccount account, BirdSendNewContact contact) {
+        return sims.birdSend().seedContact(account.accountId(), contact);
+    }
+
+    List<JournalEvent> eventsOf(long contactId) {
+        return events(SOURCE, ContactKeys.birdSend(Long.toString(contactId)));
+    }
+
+    JsonNode payload(JournalEvent event) throws Exception {
+        return json.readTree(event.payload());
+    }
+
+    @Test
+    void theFirstScanRecordsWhatExistsWithoutReportingIt() {
+        BirdSendAccount account = birdSendAccount();
+        List<BirdSendContactView> existing = sims.birdSend().seed(account.accountId(), 30, 11);
+        BirdSendContactPoller poller = poller(account, 100, false);
+
+        PollOutcome baseline = poller.quickScan();
+
+        assertThat(baseline.status()).isEqualTo(PollOutcome.Status.OK);
+        assertThat(baseline.eventsAppended()).isZero();
+        assertThat(existing).allSatisfy(c -> assertThat(eventsOf(c.contactId())).isEmpty());
+        assertThat(store.countSnapshots(account.connectionId())).isEqualTo(30);
+        PollState state = store.find(SOURCE, account.connectionId()).orElseThrow();
+        assertThat(state.baselineDone()).isTrue();
+        assertThat(state.lastFullScanAt()).isNotNull();
+
+        PollOutcome quick = poller.quickScan();
+        assertThat(quick.status()).isEqualTo(PollOutcome.Status.OK);
+        assertThat(quick.requests()).as("one page with nothing new ends the quick scan").isEqualTo(1);
+        assertThat(quick.eventsAppended()).isZero();
+    }
+
+    @Test
+    void emitExistingOnFirstScanReportsEveryExistingContactAsCreated() throws Exception {
+        BirdSendAccount account = birdSendAccount();
+        List<BirdSendContactView> existing = sims.birdSend().seed(account.accountId(), 12, 12);
+
+        PollOutcome baseline = poller(account, 5, true).fullScan();
+
+        assertThat(baseline.appended()).isEqualTo(Map.of(CONTACT_CREATED, 12));
+        for (BirdSendContactView c : existing) {
+            List<JournalEvent> events = eventsOf(c.contactId());
+            assertThat(events).hasSize(1);
+            assertThat(payload(events.get(0)).get("email").asText()).isEqualTo(c.email());
+            assertThat(events.get(0).eventId()).startsWith(c.contactId() + ":1:ContactCreated:");
+        }
+    }
+
+    @Test
+    void detectsNewChangedUnsubscribedTagChangedResubscribedAndDeletedContacts() throws Exception {
+        BirdSendAccount account = birdSendAccount();
+        BirdSendContactView renamed = seed(account, BirdSendNewContact.of(uniqueEmail("renamed"), "Ann", "Lee"));
+        BirdSendContactView moved = seed(account, BirdSendNewContact.of(uniqueEmail("moved"), "Bo", "Kim"));
+        BirdSendContactView leaving = seed(account, BirdSendNewContact.of(uniqueEmail("leaving"), "Cy", "Ode"));
+        BirdSendContactView tagged = seed(account, BirdSendNewContact.of(uniqueEmail("tagged"), "Di", "Fox").withTags("Old", "Keep"));
+        BirdSendContactView deleted = seed(account, BirdSendNewContact.of(uniqueEmail("deleted"), "Ed", "Gale").withTags("Gone"));
+        BirdSendContactView untouched = seed(account, BirdSendNewContact.of(uniqueEmail("untouched"), "Flo", "Hu"));
+        BirdSendContactPoller poller = poller(account, 3, false);
+        assertThat(poller.fullScan().eventsAppended()).isZero();
+
+        sims.birdSend().editContact(renamed.contactId(), BirdSendContactEdit.change().field("first_name", "Anna"));
+        String newEmail = uniqueEmail("moved-to");
+        sims.birdSend().editContact(moved.contactId(), BirdSendContactEdit.change().email(newEmail));
+        sims.birdSend().unsubscribeContact(leaving.contactId());
+        sims.birdSend().editContact(tagged.contactId(), BirdSendContactEdit.change().addTags("New").removeTags("Old"));
+        sims.birdSend().deleteContact(deleted.contactId());
+        BirdSendContactView added = seed(account, BirdSendNewContact.of(uniqueEmail("added"), "Gil", "Ito"));
+
+        PollOutcome full = poller.fullScan();
+
+        assertThat(full.status()).isEqualTo(PollOutcome.Status.OK);
+        assertThat(full.appended()).isEqualTo(Map.of(CONTACT_CREATED, 1, CONTACT_CHANGED, 2, CONTACT_UNSUBSCRIBED, 1,
+                CONTACT_TAGS_CHANGED, 1, CONTACT_DELETED, 1));
+        assertThat(eventsOf(untouched.contactId())).isEmpty();
+
+        JournalEvent created = single(added.contactId(), CONTACT_CREATED);
+        assertThat(payload(created).path("fields").path("first_name").asText()).isEqualTo("Gil");
+
+        JsonNode rename = payload(single(renamed.contactId(), CONTACT_CHANGED));
+        assertThat(rename.path("fields").path("first_name").asText()).isEqualTo("Anna");
+        assertThat(rename.path("changes").path("fields").asBoolean()).isTrue();
+        assertThat(rename.path("changes").has("email")).isFalse();
+
+        JsonNode move = payload(single(moved.contactId(), CONTACT_CHANGED)).path("changes");
+        assertThat(move.path("email").path("from").asText()).isEqualTo(moved.email());
+        assertThat(move.path("email").path("to").asText()).isEqualTo(newEmail);
+        assertThat(move.path("fields").asBoolean()).isFalse();
+
+        JsonNode unsubscribe = payload(single(leaving.contactId(), CONTACT_UNSUBSCRIBED));
+        assertThat(unsubscribe.path("status").asText()).isEqualTo("unsubscribed");
+        assertThat(unsubscribe.path("changes").path("status").path("from").asText()).isEqualTo("active");
+
+        JsonNode tags = payload(single(tagged.contactId(), CONTACT_TAGS_CHANGED)).path("changes");
+        assertThat(json.convertValue(tags.path("added"), List.class)).containsExactly("New");
+        assertThat(json.convertValue(tags.path("removed"), List.class)).containsExactly("Old");
+
+        JournalEvent gone = single(deleted.contactId(), CONTACT_DELETED);
+        assertThat(gone.contactKey()).isEqualTo("birdsend:" + deleted.contactId());
+        JsonNode gonePayload = payload(gone);
+        assertThat(gonePayload.path("contact_id").asLong()).isEqualTo(deleted.contactId());
+        assertThat(gonePayload.path("email").asText()).isEqualTo(deleted.email());
+        assertThat(json.convertValue(gonePayload.path("tags"), List.class)).containsExactly("Gone");
+        assertThat(gonePayload.path("changes").path("deleted").asBoolean()).isTrue();
+        assertThat(store.snapshot(account.connectionId(), Long.toString(deleted.contactId()))).isEmpty();
+
+        sims.birdSend().editContact(leaving.contactId(), BirdSendContactEdit.change().status(BirdSendContactStatus.ACTIVE));
+        assertThat(poller.fullScan().appended()).isEqualTo(Map.of(CONTACT_RESUBSCRIBED, 1));
+        sims.birdSend().unsubscribeContact(leaving.contactId());
+        assertThat(poller.fullScan().appended()).as("the same state reached again is a new event")
+                .isEqualTo(Map.of(CONTACT_UNSUBSCRIBED, 1));
+        assertThat(eventsOf(leaving.contactId())).extracting(JournalEvent::eventType)
+                .containsExactly(CONTACT_UNSUBSCRIBED, CONTACT_RESUBSCRIBED, CONTACT_UNSUBSCRIBED);
+        assertThat(poller.fullScan().eventsAppended()).as("nothing changed since").isZero();
+    }
+
+    JournalEvent single(long contactId, String type) {
+        List<JournalEvent> events = eventsOf(contactId).stream().filter(e -> e.eventType().equals(type)).toList();
+        assertThat(events).as("%s events of contact %s", type, contactId).hasSize(1);
+        return events.get(0);
+    }
+
+    @Test
+    void theQuickScanStopsAtTheFirstPageWithNothingNewAndLeavesOldContactsToTheFullScan() {
+        BirdSendAccount account = birdSendAccount();
+        List<BirdSendContactView> existing = sims.birdSend().seed(account.accountId(), 50, 13);
+        BirdSendContactPoller poller = poller(account, 10, false);
+        PollOutcome baseline = poller.fullScan();
+        assertThat(baseline.requests()).as("5 pages of 10").isEqualTo(5);
+
+        BirdSendContactView oldest = existing.stream().min(Comparator.comparingLong(BirdSendContactView::contactId)).orElseThrow();
+        sims.birdSend().editContact(oldest.contactId(), BirdSendContactEdit.change().field("last_name", "Changed"));
+        List<BirdSendContactView> added = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            added.add(seed(account, BirdSendNewContact.of(uniqueEmail("quick"), "New" + i, "Contact")));
+        }
+
+        PollOutcome quick = poller.quickScan();
+
+        assertThat(quick.status()).isEqualTo(PollOutcome.Status.OK);
+        assertThat(quick.requests()).as("page 1 had the new contacts, page 2 nothing new: stop").isEqualTo(2);
+        assertThat(quick.appended()).isEqualTo(Map.of(CONTACT_CREATED, 3));
+        assertThat(added).allSatisfy(c -> assertThat(eventsOf(c.contactId())).hasSize(1));
+        assertThat(eventsOf(oldest.contactId())).as("on the last page, which the quick scan does not read").isEmpty();
+
+        PollOutcome full = poller.fullScan();
+        assertThat(full.appended()).isEqualTo(Map.of(CONTACT_CHANGED, 1));
+        assertThat(eventsOf(oldest.contactId())).hasSize(1);
+    }
+
+    @Test
+    void aChangeFoundAgainAfterACrashBeforeTheSnapshotWasStoredIsNotReportedTwice() {
+        BirdSendAccount account = birdSendAccount();
+        BirdSendContactView contact = seed(account, BirdSendNewContact.of(uniqueEmail("crash"), "Ida", "Jung"));
+        BirdSendContactPoller poller = poller(account, 100, false);
+        poller.fullScan();
+        BirdSendSnapshot beforeChange = store.snapshot(account.connectionId(), Long.toString(contact.contactId())).orElseThrow();
+
+        sims.birdSend().editContact(contact.contactId(), BirdSendContactEdit.change().field("first_name", "Iris"));
+        assertThat(poller.quickScan().appended()).isEqualTo(Map.of(CONTACT_CHANGED, 1));
+        // As if the process died after the journal append and before the snapshot update.
+        store.saveSnapshot(beforeChange);
+
+        PollOutcome again = poller.quickScan();
+
+        assertThat(again.eventsAppended()).isZero();
+        assertThat(again.duplicates()).isEqualTo(1);
+        assertThat(eventsOf(contact.contactId())).hasSize(1);
+        assertThat(store.snapshot(account.connectionId(), Long.toString(contact.contactId())).orElseThrow().version())
+                .isEqualTo(beforeChange.version() + 1);
+    }
+
+    @Test
+    void thePollersRequestsStayWithinItsShareOfTheRateBudget() {
+        BirdSendAccount account = birdSendAccount();
+        sims.birdSend().seed(account.accountId(), 400, 14);
+        // BirdSend's real budget, 5 requests per second, sped up four times: 5 per 250 ms. The poller's half of it
+        // is 2 per 250 ms, so at most 8 in any second; unpaced, it would make about 20 a second here.
+        OutboundProperties.Service bs = outbound.birdsend();
+        OutboundProperties budget = new OutboundProperties(outbound.highlevel(), new OutboundProperties.Service(bs.baseUrl(),
+                bs.apiVersion(), bs.connectTimeout(), bs.responseTimeout(), bs.connectionRequestTimeout(), bs.maxConnections(),
+                new OutboundProperties.Rate(Map.of("second", new OutboundProperties.Window(5, Duration.ofMillis(250), null, null,
+                        null)), bs.rate().maxWait(), bs.rate().safetyMargin())), outbound.retry());
+        CaptureProperties props = new CaptureProperties(null, new CaptureProperties.BirdSend(true, 30_000L, 900_000L,
+                account.connectionId(), 25, "contact_id", 5, 0.5, false, 500), Duration.ofSeconds(5), Duration.ofSeconds(5));
+        BirdSendContactPoller poller = new BirdSendContactPoller(client, journal, store, props, budget, metrics, json, clock, "test");
+        assertThat(poller.requestLimit("second")).isEqualTo(2);
+        CallRecorder calls = sims.birdSend().server().calls();
+        int capacity = calls.capacity();
+        calls.setCapacity(10_000);
+        try {
+            // The baseline, by a poller with the test profile's budget; then a scan with nothing to store, measured.
+            assertThat(poller(account, 25, false).fullScan().status()).isEqualTo(PollOutcome.Status.OK);
+            Instant start = Instant.now();
+            PollOutcome scan = poller.fullScan();
+            assertThat(scan.status()).isEqualTo(PollOutcome.Status.OK);
+            assertThat(scan.requests()).isEqualTo(16);
+
+            List<Instant> sent = calls.recent().stream()
+                    .filter(r -> ("Bearer " + account.token()).equals(r.header("Authorization")))
+                    .map(RecordedRequest::receivedAt)
+                    .filter(at -> !at.isBefore(start))
+                    .sorted()
+                    .toList();
+            assertThat(sent).hasSize(16);
+            int busiestSecond = 0;
+            for (int i = 0; i < sent.size(); i++) {
+                Instant windowEnd = sent.get(i).plusSeconds(1);
+                int inWindow = (int) sent.stream().skip(i).takeWhile(at -> at.isBefore(windowEnd)).count();
+                busiestSecond = Math.max(busiestSecond, inWindow);
+            }
+            assertThat(busiestSecond).as("requests in the busiest second").isLessThanOrEqualTo(8);
+            System.out.printf("BirdSend full scan of 400 contacts: %d requests in %d ms, at most %d in one second%n",
+                    scan.requests(), Duration.between(sent.get(0), sent.get(sent.size() - 1)).toMillis(), busiestSecond);
+        } finally {
+            calls.setCapacity(capacity);
+        }
+    }
+
+    @Test
+    void whileAnotherScanHoldsTheConnectionAQuickScanIsSkippedAndAFullScanWaitsThenGivesUp() {
+        BirdSendAccount account = birdSendAccount();
+        sims.birdSend().seed(account.accountId(), 3, 15);
+        BirdSendContactPoller poller = poller(account, 100, false, Duration.ofMillis(300));
+        assertThat(store.claim(SOURCE, account.connectionId(), "other-replica:full", Duration.ofSeconds(30))).isTrue();
+
+        PollOutcome quick = poller.quickScan();
+        long start = System.nanoTime();
+        PollOutcome full = poller.fullScan();
+        long waitedMs = (System.nanoTime() - start) / 1_000_000;
+
+        assertThat(quick.status()).isEqualTo(PollOutcome.Status.SKIPPED);
+        assertThat(full.status()).isEqualTo(PollOutcome.Status.SKIPPED);
+        assertThat(quick.requests() + full.requests()).isZero();
+        assertThat(waitedMs).as("the full scan waited lease-wait").isBetween(250L, 3_000L);
+        store.release(SOURCE, account.connectionId(), "other-replica:full");
+        assertThat(poller.fullScan().status()).isEqualTo(PollOutcome.Status.OK);
+        assertThat(store.countSnapshots(account.connectionId())).isEqualTo(3);
+    }
+}
