@@ -15,14 +15,9 @@ import javax.crypto.spec.SecretKeySpec;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.contactsbridge.journal.AppendResult;
 import io.contactsbridge.journal.ContactKeys;
 import io.contactsbridge.journal.JournalSources;
-import io.contactsbridge.journal.JournalStore;
 import io.contactsbridge.ops.InvalidSettingException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.springframework.dao.DataAccessException;
 import org.springframework.stereotype.Component;
 
 /**
@@ -42,7 +37,6 @@ import org.springframework.stereotype.Component;
 @Component
 public class BirdSendNotificationIngress {
 
-    private static final Logger LOG = LoggerFactory.getLogger(BirdSendNotificationIngress.class);
     static final String SOURCE = JournalSources.BIRDSEND_NOTIFICATION;
     public static final String EVENT_TYPE = JournalSources.CONTACT_NOTIFIED;
     public static final String TIMESTAMP_HEADER = "X-Bridge-Timestamp";
@@ -53,15 +47,14 @@ public class BirdSendNotificationIngress {
     private static final Pattern CONTACT_ID = Pattern.compile("[1-9]\\d{0,18}");
 
     private final byte[] secret;
-    private final JournalStore journal;
-    private final OverloadGuard overload;
+    private final IngressJournal ingress;
     private final InboundProperties props;
     private final InboundMetrics metrics;
     private final ObjectMapper json;
     private final Clock clock;
 
-    public BirdSendNotificationIngress(BirdSendNotificationProperties settings, JournalStore journal,
-                                       OverloadGuard overload, InboundProperties props, InboundMetrics metrics,
+    public BirdSendNotificationIngress(BirdSendNotificationProperties settings, IngressJournal ingress,
+                                       InboundProperties props, InboundMetrics metrics,
                                        ObjectMapper json, Clock clock) {
         if (settings.enabled() && settings.secret().length() < BirdSendNotificationProperties.MIN_SECRET_LENGTH) {
             throw new InvalidSettingException("bridge.birdsend.notification.secret", "****",
@@ -69,8 +62,7 @@ public class BirdSendNotificationIngress {
                     "Use a random secret, e.g. `openssl rand -hex 32`, and give the same one to whoever calls /webhooks/birdsend.");
         }
         this.secret = settings.enabled() ? settings.secret().getBytes(StandardCharsets.UTF_8) : null;
-        this.journal = journal;
-        this.overload = overload;
+        this.ingress = ingress;
         this.props = props;
         this.metrics = metrics;
         this.json = json;
@@ -128,25 +120,8 @@ public class BirdSendNotificationIngress {
                     + "or {\"email\": \"someone@example.com\"}.");
         }
         String eventId = contactKey + "@" + ts;
-        AppendResult result;
-        try {
-            var backlog = overload.overloaded(SOURCE);
-            if (backlog.isPresent()) {
-                return IngressAnswer.retryLater("overloaded", "The bridge is " + backlog.get().pending() + " events "
-                        + "behind (consumer '" + backlog.get().consumerId() + "', limit " + overload.limit()
-                        + "); retry later.", 60);
-            }
-            result = journal.append(SOURCE, EVENT_TYPE, eventId, contactKey, new String(body, StandardCharsets.UTF_8));
-        } catch (IllegalArgumentException e) {
-            return IngressAnswer.refuse(400, "invalid_event", e.getMessage() + ".");
-        } catch (DataAccessException e) {
-            LOG.warn("Could not store BirdSend notification {}: {}", eventId, e.getMostSpecificCause().toString());
-            return IngressAnswer.retryLater("journal_unavailable", "The notification could not be stored right now; "
-                    + "retry later.", 30);
-        }
-        return result == AppendResult.APPENDED
-                ? IngressAnswer.ok("stored", "Notification for " + contactKey + " stored.")
-                : IngressAnswer.ok("duplicate", "This notification was already received; ignored.");
+        return ingress.append(SOURCE, EVENT_TYPE, eventId, contactKey, body,
+                "Notification for " + contactKey + " stored.", "This notification was already received; ignored.");
     }
 
     /** {@code birdsend:<id>} for a positive whole contactId (number or digits), else {@code email:<address>}. */

@@ -1,6 +1,5 @@
 package io.contactsbridge.inbound;
 
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
@@ -11,12 +10,7 @@ import java.util.HexFormat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.contactsbridge.journal.AppendResult;
 import io.contactsbridge.journal.JournalSources;
-import io.contactsbridge.journal.JournalStore;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.springframework.dao.DataAccessException;
 import org.springframework.stereotype.Component;
 
 /**
@@ -39,22 +33,19 @@ import org.springframework.stereotype.Component;
 @Component
 public class HighLevelWebhookIngress {
 
-    private static final Logger LOG = LoggerFactory.getLogger(HighLevelWebhookIngress.class);
     static final String SOURCE = JournalSources.HIGHLEVEL_WEBHOOK;
 
     private final HighLevelSignatureVerifier verifier;
-    private final JournalStore journal;
-    private final OverloadGuard overload;
+    private final IngressJournal ingress;
     private final InboundProperties props;
     private final InboundMetrics metrics;
     private final ObjectMapper json;
     private final Clock clock;
 
-    public HighLevelWebhookIngress(HighLevelSignatureVerifier verifier, JournalStore journal, OverloadGuard overload,
+    public HighLevelWebhookIngress(HighLevelSignatureVerifier verifier, IngressJournal ingress,
                                    InboundProperties props, InboundMetrics metrics, ObjectMapper json, Clock clock) {
         this.verifier = verifier;
-        this.journal = journal;
-        this.overload = overload;
+        this.ingress = ingress;
         this.props = props;
         this.metrics = metrics;
         this.json = json;
@@ -91,24 +82,8 @@ public class HighLevelWebhookIngress {
         String webhookId = payload.path("webhookId").isValueNode() && !payload.get("webhookId").asText().isBlank()
                 ? payload.get("webhookId").asText() : "sha256:" + sha256(body);
         String contactKey = HighLevelWebhookEvents.contactKey(type, payload);
-        AppendResult result;
-        try {
-            var backlog = overload.overloaded(SOURCE);
-            if (backlog.isPresent()) {
-                return IngressAnswer.retryLater("overloaded", "The bridge is " + backlog.get().pending() + " events "
-                        + "behind (consumer '" + backlog.get().consumerId() + "', limit " + overload.limit()
-                        + "); retry later.", 60);
-            }
-            result = journal.append(SOURCE, type, webhookId, contactKey, new String(body, StandardCharsets.UTF_8));
-        } catch (IllegalArgumentException e) {
-            return IngressAnswer.refuse(400, "invalid_event", e.getMessage() + ".");
-        } catch (DataAccessException e) {
-            LOG.warn("Could not store HighLevel webhook {} ({}): {}", webhookId, type, e.getMostSpecificCause().toString());
-            return IngressAnswer.retryLater("journal_unavailable", "The event could not be stored right now; retry later.", 30);
-        }
-        return result == AppendResult.APPENDED
-                ? IngressAnswer.ok("stored", type + " " + webhookId + " stored.")
-                : IngressAnswer.ok("duplicate", "Webhook " + webhookId + " was already received; ignored.");
+        return ingress.append(SOURCE, type, webhookId, contactKey, body,
+                type + " " + webhookId + " stored.", "Webhook " + webhookId + " was already received; ignored.");
     }
 
     private IngressAnswer checkTimestamp(JsonNode field) {
