@@ -26,8 +26,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * @param fieldErrors validation messages by field; {@link UpstreamApiException#GENERAL} for messages
  *                    that name no field
  * @param summary     one line for exception messages: the message plus, for Laravel, the field errors
+ * @param meta        HighLevel's {@code meta} object when the answer had one (the duplicate-contact answer
+ *                    names the existing contact there: {@code meta.contactId}); null otherwise
  */
-public record UpstreamError(String message, Map<String, List<String>> fieldErrors, String summary) {
+public record UpstreamError(String message, Map<String, List<String>> fieldErrors, String summary, JsonNode meta) {
+
+    public UpstreamError(String message, Map<String, List<String>> fieldErrors, String summary) {
+        this(message, fieldErrors, summary, null);
+    }
 
     static final int MAX_TEXT = 500;
     private static final UpstreamError NONE = new UpstreamError(null, Map.of(), null);
@@ -90,8 +96,9 @@ public record UpstreamError(String message, Map<String, List<String>> fieldError
             String listed = String.join("; ", parts);
             summary = message == null ? listed : message + " (" + listed + ")";
         }
+        JsonNode meta = root.path("meta").isObject() ? root.get("meta") : null;
         return new UpstreamError(message == null ? null : shorten(message), fields,
-                summary == null ? null : shorten(summary));
+                summary == null ? null : shorten(summary), meta);
     }
 
     private static String fieldOf(String validationMessage) {
