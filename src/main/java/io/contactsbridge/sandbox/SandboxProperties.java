@@ -7,9 +7,20 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *
  * @param timeScale  1 = real time; tests and benchmarks run the same rules faster
  * @param randomSeed seeds the generated people, so every sandbox run starts with the same data
+ * @param overlap    the share (0..1) of the BirdSend contacts who are HighLevel seed people too, matched
+ *                   by email, so the sync has pairs to reconcile as well as people on one side only
  */
 @ConfigurationProperties(prefix = "bridge.sandbox")
-public record SandboxProperties(Simulator highlevel, Simulator birdsend, double timeScale, long randomSeed) {
+public record SandboxProperties(Simulator highlevel, Simulator birdsend, double timeScale, long randomSeed,
+                                double overlap) {
+
+    public SandboxProperties {
+        // Written so that NaN fails too.
+        if (!(overlap >= 0 && overlap <= 1)) {
+            throw new IllegalArgumentException("bridge.sandbox.overlap must be a fraction from 0 to 1 (the share of "
+                    + "BirdSend contacts who are also HighLevel contacts), was " + overlap);
+        }
+    }
 
     /**
      * @param port     0 picks a free port

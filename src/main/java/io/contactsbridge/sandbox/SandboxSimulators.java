@@ -28,19 +28,21 @@ public final class SandboxSimulators implements AutoCloseable {
     private final HighLevelSandbox highLevel;
     private final BirdSendSimulator birdSend;
     private final String birdSendToken;
+    private final int seededOnBothSides;
 
     public SandboxSimulators(SandboxProperties props) {
         this.clock = SimClock.scaled(props.timeScale());
         this.highLevel = HighLevelSandbox.create(clock);
-        highLevel.simulator().state().seed(props.highlevel().contacts(), props.randomSeed());
-        highLevel.simulator().start(props.highlevel().port());
-
         this.birdSend = BirdSendSimulator.builder().clock(clock).build();
         this.birdSendToken = birdSend.issuePersonalAccessToken();
-        birdSend.seed(props.birdsend().contacts(), props.randomSeed());
+        // Seeded together: a share of the BirdSend people are HighLevel people too.
+        this.seededOnBothSides = SandboxPeople.seed(highLevel.simulator().state(), birdSend,
+                props.highlevel().contacts(), props.birdsend().contacts(), props.overlap(), props.randomSeed()).shared();
+        highLevel.simulator().start(props.highlevel().port());
         birdSend.start(props.birdsend().port());
-        LOG.info("Sandbox simulators: HighLevel at {} ({} contacts), BirdSend at {} ({} contacts)",
-                highLevel().baseUrl(), props.highlevel().contacts(), birdSend.apiBaseUrl(), props.birdsend().contacts());
+        LOG.info("Sandbox simulators: HighLevel at {} ({} contacts), BirdSend at {} ({} contacts), {} people on both",
+                highLevel().baseUrl(), props.highlevel().contacts(), birdSend.apiBaseUrl(), props.birdsend().contacts(),
+                seededOnBothSides);
     }
 
     /** Points the bridge's default connections at the simulators, with the demo tokens. */
@@ -94,6 +96,11 @@ public final class SandboxSimulators implements AutoCloseable {
 
     public String birdSendToken() {
         return birdSendToken;
+    }
+
+    /** How many people were seeded on both sides (the same email, ignoring case); later edits do not change it. */
+    public int seededOnBothSides() {
+        return seededOnBothSides;
     }
 
     @Override

@@ -4,11 +4,13 @@ import java.text.Normalizer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Generates realistic, reproducible contacts: names with accents and apostrophes, plus-addressed
@@ -44,9 +46,14 @@ final class BirdSendSeeder {
         "Acme Ltd", "Café Olé", "O'Reilly & Sons", "Müller GmbH", "Smith & Co.", "Ñandú Studio",
         "Brontë Books", "Northwind Traders", "L'Atelier", "Blue Fjord AS",
     };
-    private static final String[] PHONES = {
-        "+44 7700 900123", "(555) 010-4477", "+1-202-555-0147", "0151 496 0321", "+353 1 555 0199",
-        "+49 30 901820", "+33 6 12 34 56 78", "555.010.9988",
+    /**
+     * Phone formats people type (with the number left to fill in). Each seeded person gets a different number:
+     * people rarely share one, and HighLevel's duplicate rules would treat two people with one phone as one.
+     * The ranges differ from the HighLevel seeder's, so a BirdSend-only person never matches a HighLevel one.
+     */
+    private static final String[] PHONE_FORMATS = {
+        "+44 7700 9%05d", "(720) 555-%04d", "+1-202-555-%04d", "0151 496 %04d", "+353 1 555 %04d",
+        "+49 30 901%04d", "+33 6 12 %02d %02d %02d", "720.555.%04d",
     };
     private static final String[] COLOURS = {"blue", "Green", "turquoise", "rouge", "Dark Purple", "grey/gray"};
     private static final String[] TAGS = {
@@ -75,6 +82,16 @@ final class BirdSendSeeder {
 
     static List<BirdSendContactView> seed(BirdSendAccount account, int count, long randomSeed,
                                           BirdSendSettings settings, Instant now) {
+        return seed(account, count, randomSeed, settings, now, email -> false);
+    }
+
+    /**
+     * As {@link #seed(BirdSendAccount, int, long, BirdSendSettings, Instant)}, and a generated email
+     * is also redrawn when {@code takenElsewhere} accepts it, so the generated people can be kept
+     * apart from people held elsewhere. A seed whose emails meet no such conflict gives the same data.
+     */
+    static List<BirdSendContactView> seed(BirdSendAccount account, int count, long randomSeed,
+                                          BirdSendSettings settings, Instant now, Predicate<String> takenElsewhere) {
         if (count < 0) {
             throw new IllegalArgumentException("count must be >= 0");
         }
@@ -85,15 +102,16 @@ final class BirdSendSeeder {
         List<BirdSendSequence> sequences = account.sequences();
         List<BirdSendForm> forms = account.forms();
         List<BirdSendContactView> created = new ArrayList<>(count);
+        Set<String> takenPhones = new HashSet<>();
         for (int i = 0; i < count; i++) {
             String first = pick(random, FIRST_NAMES);
             String last = random.nextInt(10) == 0 ? null : pick(random, LAST_NAMES);
-            String email = uniqueEmail(account, random, first, last);
+            String email = uniqueEmail(account, random, first, last, takenElsewhere);
             Instant createdAt = now.minus(Duration.ofSeconds(random.nextInt(730 * 24 * 3600)));
 
             BirdSendNewContact contact = BirdSendNewContact.of(email, first, last)
                     .withField(COMPANY, random.nextInt(10) < 6 ? pick(random, COMPANIES) : null)
-                    .withField(PHONE, random.nextInt(4) > 0 ? pick(random, PHONES) : null)
+                    .withField(PHONE, random.nextInt(4) > 0 ? uniquePhone(random, takenPhones) : null)
                     .withField(FAVOURITE_COLOUR, random.nextInt(3) == 0 ? pick(random, COLOURS) : null)
                     .withTags(tags(random).toArray(String[]::new))
                     .withIpaddress(random.nextInt(10) < 7 ? ip(random) : null)
@@ -120,6 +138,19 @@ final class BirdSendSeeder {
         return created;
     }
 
+    /** A number no other person of this seed has (compared by digits, so formats do not hide a repeat). */
+    private static String uniquePhone(Random random, Set<String> taken) {
+        while (true) {
+            String format = PHONE_FORMATS[random.nextInt(PHONE_FORMATS.length)];
+            String phone = format.contains("%02d")
+                    ? String.format(format, random.nextInt(100), random.nextInt(100), random.nextInt(100))
+                    : String.format(format, random.nextInt(format.contains("%05d") ? 100_000 : 10_000));
+            if (taken.add(phone.replaceAll("\\D", ""))) {
+                return phone;
+            }
+        }
+    }
+
     private static Set<String> tags(Random random) {
         int roll = random.nextInt(10);
         int count = roll == 0 ? 8 + random.nextInt(5) : roll < 3 ? 0 : 1 + random.nextInt(4);
@@ -130,7 +161,8 @@ final class BirdSendSeeder {
         return names;
     }
 
-    private static String uniqueEmail(BirdSendAccount account, Random random, String first, String last) {
+    private static String uniqueEmail(BirdSendAccount account, Random random, String first, String last,
+                                      Predicate<String> takenElsewhere) {
         String f = ascii(first);
         String l = last == null ? "" : ascii(last);
         String domain = pick(random, DOMAINS);
@@ -142,7 +174,7 @@ final class BirdSendSeeder {
             case 4 -> capitalise(f) + (l.isEmpty() ? "" : "." + capitalise(l)) + "@" + domain.toUpperCase(Locale.ROOT);
             default -> (l.isEmpty() ? f : l + "." + f) + (10 + random.nextInt(90)) + "@" + domain;
         };
-        while (!account.findByEmail(candidate, true).isEmpty()) {
+        while (!account.findByEmail(candidate, true).isEmpty() || takenElsewhere.test(candidate)) {
             int at = candidate.indexOf('@');
             candidate = candidate.substring(0, at) + random.nextInt(10) + candidate.substring(at);
         }

@@ -25,6 +25,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
 /**
@@ -240,6 +241,17 @@ public final class BirdSendSimulator implements AutoCloseable {
 
     public List<BirdSendContactView> seed(long accountId, int n, long randomSeed) {
         return BirdSendSeeder.seed(account(accountId), n, randomSeed, settings, clock.now());
+    }
+
+    /**
+     * Generates {@code n} contacts whose emails {@code emailTakenElsewhere} does not claim (it gets
+     * each candidate as generated; compare ignoring case): people who must not be the same as those
+     * of another system. Without conflicts the data equals {@link #seed(long, int, long)}'s.
+     */
+    public List<BirdSendContactView> seed(long accountId, int n, long randomSeed,
+                                          Predicate<String> emailTakenElsewhere) {
+        return BirdSendSeeder.seed(account(accountId), n, randomSeed, settings, clock.now(),
+                Objects.requireNonNull(emailTakenElsewhere, "emailTakenElsewhere"));
     }
 
     /** Creates exactly this contact in the default account (e.g. one that also exists in HighLevel). */
