@@ -1,0 +1,489 @@
+package io.contactsbridge.sync;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.contactsbridge.mapping.CanonicalContact;
+import io.contactsbridge.mapping.ContactMapping;
+import io.contactsbridge.mapping.HighLevelFieldKeys;
+import io.contactsbridge.ops.BridgeProperties;
+import io.contactsbridge.outbound.DeadLetter;
+import io.contactsbridge.outbound.DeadLetterStore;
+import io.contactsbridge.outbound.UpstreamRejectedException;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.annotation.PreDestroy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * The initial full sync: reads every contact of both sides (a few hundred per request), pairs them (existing
+ * link, then normalised email, then E.164 phone), and reconciles each pair with {@link ContactSync#reconcile}:
+ * linking, creating what one side lacks and writing what differs. As it already holds both sides' current
+ * contacts, a pair costs at most one write per side, and pairs that agree cost nothing.
+ *
+ * <p>Work items are processed in a fixed order (BirdSend contacts by id, then HighLevel-only contacts by id) by
+ * {@code bridge.sync.backfill.workers} threads, so the rate budgets of both services stay busy while calls are
+ * in flight. The checkpoint is the last item of the completed prefix; a run stopped by a restart or a crash is
+ * resumed from it (reconciling is idempotent, so an item redone after a crash finds its work already done).
+ * A dry run lists and pairs the same way and counts what it would create, link and update without writing
+ * anything (not even its progress to the store).
+ *
+ * <p>Progress (percent, contacts per second, ETA) is logged every {@code progress-interval}, kept for
+ * {@code /api/status} and {@code GET /api/backfill}, and published as gauges {@value #PROGRESS_METRIC} (0-1),
+ * {@code bridge.backfill.processed}, {@code bridge.backfill.total}, {@code bridge.backfill.rate} and
+ * {@code bridge.backfill.eta.seconds}.
+ */
+@Component("backfill")
+public class Backfill {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Backfill.class);
+    public static final String PROGRESS_METRIC = "bridge.backfill.progress";
+    private static final Duration LEASE = Duration.ofMinutes(2);
+    private static final int ATTEMPTS = 3;
+
+    private final SyncProperties props;
+    private final ContactSync sync;
+    private final ContactMapping mapping;
+    private final LinkStore links;
+    private final BackfillStore store;
+    private final HighLevelContactApi highlevel;
+    private final BirdSendContactApi birdsend;
+    private final DeadLetterStore deadLetters;
+    private final Clock clock;
+    private final String owner;
+    private final AtomicBoolean running = new AtomicBoolean();
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private volatile Progress current;
+    private volatile Thread coordinator;
+
+    public Backfill(SyncProperties props, ContactSync sync, LinkStore links, BackfillStore store, HighLevelContactApi highlevel,
+                    BirdSendContactApi birdsend, DeadLetterStore deadLetters, Clock clock, BridgeProperties bridge,
+                    MeterRegistry registry) {
+        this.props = props;
+        this.sync = sync;
+        this.mapping = sync.mapping();
+        this.links = links;
+        this.store = store;
+        this.highlevel = highlevel;
+        this.birdsend = birdsend;
+        this.deadLetters = deadLetters;
+        this.clock = clock;
+        String instance = bridge.instance() == null || bridge.instance().id() == null ? "bridge" : bridge.instance().id();
+        this.owner = instance + "/" + UUID.randomUUID().toString().substring(0, 8);
+        Gauge.builder(PROGRESS_METRIC, this, b -> b.snapshot().fraction()).description("Backfill progress, 0 to 1").register(registry);
+        Gauge.builder("bridge.backfill.processed", this, b -> b.snapshot().processed()).register(registry);
+        Gauge.builder("bridge.backfill.total", this, b -> b.snapshot().total()).register(registry);
+        Gauge.builder("bridge.backfill.rate", this, b -> b.snapshot().rate()).description("Contacts per second").register(registry);
+        Gauge.builder("bridge.backfill.eta.seconds", this, b -> {
+            Double eta = b.snapshot().etaSeconds();
+            return eta == null ? Double.NaN : eta;
+        }).register(registry);
+    }
+
+    /**
+     * The start-up option, called once by the route {@code backfill-on-startup} (routes/backfill.yaml) when
+     * {@code bridge.sync.backfill.on-startup} is true: resumes an unfinished run, and does not repeat a finished one.
+     */
+    public void startOnStartup() {
+        if (!props.enabled()) {
+            LOG.info("Start-up backfill skipped: the sync is disabled (bridge.sync.enabled=false)");
+            return;
+        }
+        boolean dryRun = props.backfill().dryRunOnStartup();
+        Optional<BackfillStore.Row> last = store.find(props.pair());
+        if (!dryRun && last.isPresent() && "done".equals(last.get().state()) && !last.get().dryRun()) {
+            LOG.info("Backfill already done ({}); not repeated at start-up. POST /api/backfill runs it again.", last.get().finishedAt());
+            return;
+        }
+        start(dryRun, false);
+    }
+
+    /**
+     * Starts a run in the background. A real run resumes the last one if it did not finish (unless
+     * {@code restart}). Returns the progress, or empty when a run is already going.
+     */
+    public synchronized Optional<BackfillProgress> start(boolean dryRun, boolean restart) {
+        if (!running.compareAndSet(false, true)) {
+            return Optional.empty();
+        }
+        Optional<BackfillStore.Row> last = dryRun ? Optional.empty() : store.find(props.pair());
+        boolean resume = !restart && last.isPresent() && !"done".equals(last.get().state()) && !last.get().dryRun();
+        String runId = resume ? last.get().runId() : UUID.randomUUID().toString();
+        // A replica that died while running it holds the lease until it expires (then this succeeds).
+        if (!dryRun && !store.claim(props.pair(), runId, false, resume, owner, LEASE)) {
+            running.set(false);
+            return Optional.empty();
+        }
+        Progress progress = new Progress(runId, dryRun, clock.instant(), resume ? last.get().checkpoint() : null);
+        if (resume) {
+            last.get().counts().forEach((k, v) -> progress.counts.computeIfAbsent(k, x -> new LongAdder()).add(v));
+        }
+        current = progress;
+        Thread t = new Thread(() -> run(progress), "backfill");
+        t.setDaemon(true);
+        coordinator = t;
+        t.start();
+        LOG.info("Backfill {} {}{}", runId, dryRun ? "(dry run) " : "", resume ? "resumed from checkpoint " + progress.resumeAfter : "started");
+        return Optional.of(progress.snapshot());
+    }
+
+    /** The current or last run's progress. */
+    public BackfillProgress snapshot() {
+        Progress p = current;
+        if (p != null) {
+            return p.snapshot();
+        }
+        return store.find(props.pair()).map(BackfillProgress::of).orElse(BackfillProgress.NEVER);
+    }
+
+    public boolean isRunning() {
+        return running.get();
+    }
+
+    /** Waits for the running backfill to end (tests, benchmarks). */
+    public boolean await(Duration timeout) throws InterruptedException {
+        Thread t = coordinator;
+        if (t != null) {
+            t.join(timeout.toMillis());
+        }
+        return !running.get();
+    }
+
+    @PreDestroy
+    void stop() throws InterruptedException {
+        stopping.set(true);
+        Thread t = coordinator;
+        if (t != null) {
+            t.join(10_000);
+        }
+    }
+
+    // ---- the run ---------------------------------------------------------------------------------
+
+    record Item(String key, ContactLink link, JsonNode birdsend, JsonNode highlevel, String skip) {
+    }
+
+    private void run(Progress p) {
+        SyncPair pair = props.pair();
+        ExecutorService workers = Executors.newFixedThreadPool(props.backfill().workers(), r -> {
+            Thread t = new Thread(r, "backfill-worker");
+            t.setDaemon(true);
+            return t;
+        });
+        String state = "done";
+        String error = null;
+        try {
+            p.phase = "listing";
+            List<JsonNode> hl = new ArrayList<>();
+            List<JsonNode> bs = new ArrayList<>();
+            p.listRequests.add(highlevel.forEachPage(pair.highlevelConnection(), props.backfill().highlevelPageSize(), hl::addAll));
+            p.listRequests.add(birdsend.forEachPage(pair.birdsendConnection(), props.backfill().birdsendPageSize(), bs::addAll));
+            List<Item> items = pair(hl, bs, links.all(pair));
+            p.total = items.size();
+            p.phase = "syncing";
+            List<Item> todo = new ArrayList<>();
+            for (Item item : items) {
+                if (p.resumeAfter != null && item.key().compareTo(p.resumeAfter) <= 0) {
+                    p.processed.incrementAndGet();
+                } else {
+                    todo.add(item);
+                }
+            }
+            p.startedProcessing = clock.instant();
+            p.processedAtStart = p.processed.get();
+            Checkpoints checkpoints = new Checkpoints(todo, p.resumeAfter);
+            List<Future<?>> futures = new ArrayList<>();
+            for (int i = 0; i < todo.size(); i++) {
+                int index = i;
+                futures.add(workers.submit(() -> {
+                    if (stopping.get() || p.abort != null) {
+                        return;
+                    }
+                    process(todo.get(index), p);
+                    p.processed.incrementAndGet();
+                    checkpoints.done(index);
+                }));
+            }
+            Instant nextReport = clock.instant().plus(props.backfill().progressInterval());
+            for (Future<?> f : futures) {
+                while (true) {
+                    try {
+                        f.get(200, TimeUnit.MILLISECONDS);
+                        break;
+                    } catch (java.util.concurrent.TimeoutException e) {
+                        if (clock.instant().isAfter(nextReport)) {
+                            report(p, checkpoints.checkpoint());
+                            nextReport = clock.instant().plus(props.backfill().progressInterval());
+                        }
+                    }
+                }
+                if (!clock.instant().isBefore(nextReport)) {
+                    report(p, checkpoints.checkpoint());
+                    nextReport = clock.instant().plus(props.backfill().progressInterval());
+                }
+            }
+            p.checkpoint = checkpoints.checkpoint();
+            if (p.abort != null) {
+                state = "failed";
+                error = p.abort;
+            } else if (stopping.get()) {
+                state = "interrupted";
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            state = "interrupted";
+        } catch (RuntimeException | java.util.concurrent.ExecutionException e) {
+            state = "failed";
+            error = e.getMessage();
+            LOG.error("Backfill {} failed: {}", p.runId, e.getMessage());
+        } finally {
+            workers.shutdownNow();
+            p.state = state;
+            p.error = error;
+            p.finishedAt = clock.instant();
+            if (!p.dryRun) {
+                store.finish(pair, owner, state, p.total, p.processed.get(), p.checkpoint, p.countsMap(), error);
+            }
+            LOG.info("Backfill {} {}: {}", p.runId, state, p.describe());
+            running.set(false);
+        }
+    }
+
+    private void report(Progress p, String checkpoint) {
+        p.checkpoint = checkpoint;
+        LOG.info("Backfill {}{}", p.dryRun ? "(dry run) " : "", p.describe());
+        if (!p.dryRun && !store.progress(props.pair(), owner, p.total, p.processed.get(), checkpoint, p.countsMap(), LEASE)) {
+            p.abort = "another replica took over the backfill";
+        }
+    }
+
+    private void process(Item item, Progress p) {
+        if (item.skip() != null) {
+            p.count("skipped");
+            LOG.info("Backfill: {} skipped: {}", item.key(), item.skip());
+            return;
+        }
+        for (int attempt = 1; ; attempt++) {
+            try {
+                ContactLink link = item.link();
+                if (attempt > 1 && link != null && !p.dryRun) {
+                    link = links.byBirdSend(props.pair(), link.birdsendId()).orElse(null);
+                }
+                SyncOutcome outcome;
+                if (link != null && item.highlevel() == null) {
+                    outcome = p.dryRun ? SyncOutcome.unlinked(0) : sync.highLevelDeleted(link.highlevelId());
+                } else if (link != null && item.birdsend() == null) {
+                    outcome = p.dryRun ? SyncOutcome.unlinked(0) : sync.birdSendDeleted(link.birdsendId());
+                } else {
+                    outcome = sync.reconcile(link, item.birdsend(), item.highlevel(), p.dryRun);
+                }
+                p.count(outcome.action().name().toLowerCase(java.util.Locale.ROOT));
+                if (outcome.detail() != null) {
+                    LOG.info("Backfill: {} {}: {}", item.key(), outcome.action(), outcome.detail());
+                }
+                if (!outcome.conflicts().isEmpty()) {
+                    p.count("conflicts");
+                }
+                return;
+            } catch (UpstreamRejectedException e) {
+                p.count("failed");
+                deadLetters.record(new DeadLetter(null, "backfill", e.operation(), e.connectionId(), item.key(), Map.of(),
+                        e.getClass().getName(), e.getMessage(), clock.instant(), attempt));
+                LOG.warn("Backfill: {} not synced: {}", item.key(), e.getMessage());
+                return;
+            } catch (RuntimeException e) {
+                if (attempt >= ATTEMPTS) {
+                    // Not a refusal: the service is failing. Stop here; the checkpoint lets the next run resume.
+                    p.abort = item.key() + ": " + e.getMessage();
+                    return;
+                }
+                LOG.warn("Backfill: {} failed (attempt {} of {}), trying again: {}", item.key(), attempt, ATTEMPTS, e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Pairs the two lists: links first, then email, then phone. Keys order the work: {@code b:<zero-padded BirdSend
+     * id>} for BirdSend contacts (with or without partner), then {@code h:<HighLevel id>} for HighLevel-only ones.
+     */
+    List<Item> pair(List<JsonNode> hlContacts, List<JsonNode> bsContacts, Map<String, ContactLink> linksByBs) {
+        Map<String, ContactLink> allLinks = linksByBs;
+        HighLevelFieldKeys keys = highlevel.fieldKeys(props.highlevelConnection());
+        Map<String, JsonNode> hlById = new LinkedHashMap<>();
+        Map<String, String> hlByEmail = new HashMap<>();
+        Map<String, String> hlByPhone = new HashMap<>();
+        for (JsonNode c : hlContacts) {
+            String id = c.path("id").asText(null);
+            if (id == null) {
+                continue;
+            }
+            hlById.put(id, c);
+            CanonicalContact h = mapping.readHighLevel(c, keys);
+            Object email = h.get(mapping.emailField());
+            if (email != null) {
+                hlByEmail.putIfAbsent((String) email, id);
+            }
+            mapping.phoneField().map(h::get).ifPresent(phone -> hlByPhone.putIfAbsent((String) phone, id));
+        }
+        Set<String> linkedHl = new HashSet<>();
+        allLinks.values().forEach(l -> linkedHl.add(l.highlevelId()));
+        Set<String> claimed = new HashSet<>();
+        List<Item> items = new ArrayList<>();
+        Set<String> seenBs = new HashSet<>();
+        for (JsonNode c : bsContacts) {
+            String bsId = c.path("contact_id").asText(null);
+            if (bsId == null || !seenBs.add(bsId)) {
+                continue;
+            }
+            String key = "b:" + pad(bsId);
+            ContactLink link = linksByBs.get(bsId);
+            if (link != null) {
+                claimed.add(link.highlevelId());
+                items.add(new Item(key, link, c, hlById.get(link.highlevelId()), null));
+                continue;
+            }
+            CanonicalContact a = mapping.readBirdSend(c);
+            String hlId = Optional.ofNullable((String) a.get(mapping.emailField())).map(hlByEmail::get).orElse(null);
+            if (hlId == null) {
+                hlId = mapping.phoneField().map(f -> (String) a.get(f)).map(hlByPhone::get).orElse(null);
+            }
+            if (hlId != null && (claimed.contains(hlId) || linkedHl.contains(hlId))) {
+                items.add(new Item(key, null, c, null, "HighLevel contact " + hlId + " with the same email or phone is already "
+                        + "paired with another BirdSend contact"));
+                continue;
+            }
+            if (hlId != null) {
+                claimed.add(hlId);
+            }
+            items.add(new Item(key, null, c, hlId == null ? null : hlById.get(hlId), null));
+        }
+        Map<String, ContactLink> linksByHl = new HashMap<>();
+        allLinks.values().forEach(l -> linksByHl.put(l.highlevelId(), l));
+        for (Map.Entry<String, JsonNode> e : hlById.entrySet()) {
+            if (claimed.contains(e.getKey())) {
+                continue;
+            }
+            ContactLink link = linksByHl.get(e.getKey());
+            items.add(new Item("h:" + e.getKey(), link, null, e.getValue(), null));
+        }
+        items.sort(Comparator.comparing(Item::key));
+        return items;
+    }
+
+    private static String pad(String id) {
+        return id.length() >= 20 ? id : "0".repeat(20 - id.length()) + id;
+    }
+
+    /** The last key of the completed prefix of the work list. */
+    private static final class Checkpoints {
+        private final List<Item> items;
+        private final boolean[] done;
+        private int next;
+        private String checkpoint;
+
+        Checkpoints(List<Item> items, String start) {
+            this.items = items;
+            this.done = new boolean[items.size()];
+            this.checkpoint = start;
+        }
+
+        synchronized void done(int index) {
+            done[index] = true;
+            while (next < done.length && done[next]) {
+                checkpoint = items.get(next).key();
+                next++;
+            }
+        }
+
+        synchronized String checkpoint() {
+            return checkpoint;
+        }
+    }
+
+    /** One run's live figures. */
+    final class Progress {
+        final String runId;
+        final boolean dryRun;
+        final Instant startedAt;
+        final String resumeAfter;
+        final AtomicInteger processed = new AtomicInteger();
+        final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
+        final LongAdder listRequests = new LongAdder();
+        volatile int total;
+        volatile String phase = "starting";
+        volatile String state = "running";
+        volatile String checkpoint;
+        volatile String error;
+        volatile String abort;
+        volatile Instant startedProcessing;
+        volatile int processedAtStart;
+        volatile Instant finishedAt;
+
+        Progress(String runId, boolean dryRun, Instant startedAt, String resumeAfter) {
+            this.runId = runId;
+            this.dryRun = dryRun;
+            this.startedAt = startedAt;
+            this.resumeAfter = resumeAfter;
+            this.checkpoint = resumeAfter;
+        }
+
+        void count(String what) {
+            counts.computeIfAbsent(what, k -> new LongAdder()).increment();
+        }
+
+        Map<String, Long> countsMap() {
+            Map<String, Long> out = new TreeMap<>();
+            counts.forEach((k, v) -> out.put(k, v.sum()));
+            return out;
+        }
+
+        BackfillProgress snapshot() {
+            int done = processed.get();
+            Instant from = startedProcessing;
+            Instant to = finishedAt == null ? clock.instant() : finishedAt;
+            double rate = 0;
+            if (from != null) {
+                double seconds = Math.max(0.001, Duration.between(from, to).toMillis() / 1000.0);
+                rate = (done - processedAtStart) / seconds;
+            }
+            Double eta = null;
+            if (rate > 0 && total > done) {
+                eta = (total - done) / rate;
+            } else if (total > 0 && total == done) {
+                eta = 0.0;
+            }
+            return new BackfillProgress(runId, state, phase, dryRun, total, done, rate, eta, checkpoint, countsMap(),
+                    listRequests.sum(), error, startedAt, finishedAt);
+        }
+
+        String describe() {
+            BackfillProgress s = snapshot();
+            return String.format(java.util.Locale.ROOT, "%.1f%% (%d of %d contacts), %.1f contacts/s, ETA %s; %s",
+                    s.percent(), s.processed(), s.total(), s.rate(),
+                    s.etaSeconds() == null ? "unknown" : Math.round(s.etaSeconds()) + " s", s.counts());
+        }
+    }
+}

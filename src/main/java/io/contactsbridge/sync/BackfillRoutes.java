@@ -1,0 +1,68 @@
+package io.contactsbridge.sync;
+
+import java.util.Map;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.builder.RouteBuilder;
+import org.springframework.stereotype.Component;
+
+/**
+ * The backfill's admin endpoints (admin login required, as for all of {@code /api/**}):
+ * <ul>
+ *   <li>{@code POST /api/backfill} starts it (202 with the progress); {@code ?dryRun=true} only reports what it would
+ *       create, update and link; {@code ?restart=true} starts over instead of resuming an unfinished run. 409 when a
+ *       run is already going.</li>
+ *   <li>{@code GET /api/backfill}: the current or last run's progress.</li>
+ * </ul>
+ */
+@Component
+public class BackfillRoutes extends RouteBuilder {
+
+    private final Backfill backfill;
+
+    public BackfillRoutes(Backfill backfill) {
+        this.backfill = backfill;
+    }
+
+    @Override
+    public void configure() {
+        from("platform-http:/api/backfill?httpMethodRestrict=GET,POST")
+                .routeId("backfill-api")
+                .process(this::handle)
+                .marshal().json()
+                .setHeader(Exchange.CONTENT_TYPE, constant("application/json"));
+    }
+
+    private void handle(Exchange exchange) {
+        var in = exchange.getMessage();
+        if (!"POST".equals(in.getHeader(Exchange.HTTP_METHOD, String.class))) {
+            in.setBody(backfill.snapshot());
+            return;
+        }
+        Boolean dryRun = flag(in.getHeader("dryRun", String.class));
+        Boolean restart = flag(in.getHeader("restart", String.class));
+        if (dryRun == null || restart == null) {
+            in.setHeader(Exchange.HTTP_RESPONSE_CODE, 400);
+            in.setBody(Map.of("error", "bad_parameter", "message", "dryRun and restart take true or false"));
+            return;
+        }
+        var started = backfill.start(dryRun, restart);
+        if (started.isEmpty()) {
+            in.setHeader(Exchange.HTTP_RESPONSE_CODE, 409);
+            in.setBody(Map.of("error", "backfill_running",
+                    "message", "A backfill is already running (here or on another replica); GET /api/backfill shows its progress.",
+                    "progress", backfill.snapshot()));
+            return;
+        }
+        in.setHeader(Exchange.HTTP_RESPONSE_CODE, 202);
+        in.setBody(started.get());
+    }
+
+    /** "true"/"false" (or absent: false); null for anything else. */
+    private static Boolean flag(String value) {
+        if (value == null || value.isBlank() || value.equalsIgnoreCase("false")) {
+            return Boolean.FALSE;
+        }
+        return value.equalsIgnoreCase("true") ? Boolean.TRUE : null;
+    }
+}

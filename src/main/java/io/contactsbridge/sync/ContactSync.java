@@ -1,0 +1,383 @@
+package io.contactsbridge.sync;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.contactsbridge.journal.JournalConsumerBean;
+import io.contactsbridge.journal.JournalSources;
+import io.contactsbridge.mapping.BirdSendWrite;
+import io.contactsbridge.mapping.CanonicalContact;
+import io.contactsbridge.mapping.ContactMapping;
+import io.contactsbridge.mapping.FieldRule;
+import io.contactsbridge.mapping.HighLevelFieldKeys;
+import io.contactsbridge.mapping.HighLevelWrite;
+import io.contactsbridge.mapping.Side;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Keeps one contact the same on both sides. Called by the route {@code contact-sync} for every journal event
+ * (HighLevel webhooks and polls, BirdSend polls and notifications) and by the backfill for every pair.
+ *
+ * <p>An event is only a hint that a contact may have changed. If the event's own copy of the contact matches
+ * what both sides last agreed on (the link's shadow), it is the echo of the bridge's own write, or old news,
+ * and nothing is called at all. Otherwise both sides are read as they are now, merged three ways
+ * ({@link ContactMerge}) and each side gets only what differs. Reading current state rather than trusting the
+ * event makes late, repeated and out-of-order events harmless, and makes every step safe to repeat after a
+ * crash: a write that was made but not recorded is found already done.
+ *
+ * <p>Identity: an existing link, else the normalised email, else (towards HighLevel, whose duplicate search
+ * takes a phone) the E.164 phone. Creates go through the services' own duplicate checks (HighLevel's
+ * duplicate answer names the existing contact, BirdSend's "email has already been taken"), so a contact that
+ * exists is linked, never created twice.
+ */
+@Component("contactSync")
+public class ContactSync {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ContactSync.class);
+
+    private final SyncProperties props;
+    private final ContactMapping mapping;
+    private final ContactMerge merge;
+    private final LinkStore links;
+    private final HighLevelContactApi highlevel;
+    private final BirdSendContactApi birdsend;
+    private final SyncMetrics metrics;
+    private final ObjectMapper json;
+
+    public ContactSync(SyncProperties props, ContactMapping mapping, LinkStore links, HighLevelContactApi highlevel,
+                       BirdSendContactApi birdsend, SyncMetrics metrics, ObjectMapper json) {
+        this.props = props;
+        this.mapping = mapping;
+        this.merge = new ContactMerge(mapping, props.conflict());
+        this.links = links;
+        this.highlevel = highlevel;
+        this.birdsend = birdsend;
+        this.metrics = metrics;
+        this.json = json;
+    }
+
+    // ---- journal events ---------------------------------------------------------------------------
+
+    /** The route's step: one journal event (body: the payload as a Map; headers from the journal consumer). */
+    public SyncOutcome apply(Exchange exchange) {
+        Message in = exchange.getMessage();
+        String source = in.getHeader(JournalConsumerBean.EVENT_SOURCE, String.class);
+        String type = in.getHeader(JournalConsumerBean.EVENT_TYPE, String.class);
+        String key = in.getHeader(JournalConsumerBean.CONTACT_KEY, String.class);
+        JsonNode payload = json.valueToTree(in.getBody(Map.class));
+        SyncOutcome outcome = onEvent(source, type, key, payload);
+        metrics.event(outcome);
+        if (outcome.action() != SyncOutcome.Action.UNCHANGED) {
+            LOG.info("{} {} for {}: {}{}{}", source, type, key, outcome.action(),
+                    outcome.conflicts().isEmpty() ? "" : " (conflicts: " + String.join(", ", outcome.conflicts()) + ")",
+                    outcome.detail() == null ? "" : " - " + outcome.detail());
+        }
+        return outcome;
+    }
+
+    SyncOutcome onEvent(String source, String type, String key, JsonNode payload) {
+        String id = key != null && key.indexOf(':') > 0 ? key.substring(key.indexOf(':') + 1) : null;
+        switch (source == null ? "" : source) {
+            case JournalSources.HIGHLEVEL_WEBHOOK, JournalSources.HIGHLEVEL_POLL -> {
+                if (key == null || !key.startsWith("highlevel:")) {
+                    return SyncOutcome.skipped("not about a HighLevel contact");
+                }
+                if ("ContactDelete".equals(type)) {
+                    return highLevelDeleted(id);
+                }
+                if (!isHighLevelContactEvent(type)) {
+                    return SyncOutcome.skipped("not a contact change");
+                }
+                return fromHighLevel(id, payload);
+            }
+            case JournalSources.BIRDSEND_POLL -> {
+                if ("ContactDeleted".equals(type)) {
+                    return birdSendDeleted(id);
+                }
+                return fromBirdSend(id, payload);
+            }
+            case JournalSources.BIRDSEND_NOTIFICATION -> {
+                if (key != null && key.startsWith("email:")) {
+                    Optional<JsonNode> found = birdsend.findByEmail(props.birdsendConnection(), id);
+                    return found.map(c -> fromBirdSend(c.path("contact_id").asText(), null))
+                            .orElseGet(() -> SyncOutcome.skipped("BirdSend has no contact " + id));
+                }
+                return fromBirdSend(id, null);
+            }
+            default -> {
+                return SyncOutcome.skipped("unknown source " + source);
+            }
+        }
+    }
+
+    private static boolean isHighLevelContactEvent(String type) {
+        return type != null && (type.equals("ContactChanged") || (type.startsWith("Contact") && !type.equals("ContactDelete")));
+    }
+
+    /** A HighLevel contact may have changed; {@code hint} is the event's copy of it (may be partial or null). */
+    public SyncOutcome fromHighLevel(String hlId, JsonNode hint) {
+        SyncPair pair = props.pair();
+        HighLevelFieldKeys keys = highlevel.fieldKeys(pair.highlevelConnection());
+        Optional<ContactLink> link = links.byHighLevel(pair, hlId);
+        if (link.isPresent() && hint != null && agrees(mapping.readHighLevel(hint, keys), link.get().shadow(), Side.HIGHLEVEL)) {
+            return SyncOutcome.unchanged();
+        }
+        Optional<JsonNode> hlNow = highlevel.get(pair.highlevelConnection(), hlId);
+        if (hlNow.isEmpty()) {
+            return highLevelDeleted(hlId);
+        }
+        if (link.isPresent()) {
+            if (agrees(mapping.readHighLevel(hlNow.get(), keys), link.get().shadow(), Side.HIGHLEVEL)) {
+                return SyncOutcome.unchanged();
+            }
+            Optional<JsonNode> bsNow = birdsend.get(pair.birdsendConnection(), link.get().birdsendId());
+            if (bsNow.isEmpty()) {
+                return birdSendDeleted(link.get().birdsendId());
+            }
+            return reconcile(link.get(), bsNow.get(), hlNow.get(), false);
+        }
+        CanonicalContact h = mapping.readHighLevel(hlNow.get(), keys);
+        String email = (String) h.get(mapping.emailField());
+        if (email == null) {
+            return SyncOutcome.skipped("HighLevel contact " + hlId + " has no email, which BirdSend requires");
+        }
+        Optional<JsonNode> bsMatch = birdsend.findByEmail(pair.birdsendConnection(), email);
+        if (bsMatch.isPresent()) {
+            String bsId = bsMatch.get().path("contact_id").asText();
+            Optional<ContactLink> taken = links.byBirdSend(pair, bsId);
+            if (taken.isPresent() && !releaseIfGone(taken.get(), Side.HIGHLEVEL)) {
+                return SyncOutcome.skipped("BirdSend contact " + bsId + " with the same email is linked to HighLevel contact "
+                        + taken.get().highlevelId() + "; HighLevel holds two contacts with this email");
+            }
+        }
+        return reconcile(null, bsMatch.orElse(null), hlNow.get(), false);
+    }
+
+    /** A BirdSend contact may have changed; {@code hint} is the event's copy of it (or null). */
+    public SyncOutcome fromBirdSend(String bsId, JsonNode hint) {
+        SyncPair pair = props.pair();
+        Optional<ContactLink> link = links.byBirdSend(pair, bsId);
+        if (link.isPresent() && hint != null && agrees(mapping.readBirdSend(hint), link.get().shadow(), Side.BIRDSEND)) {
+            return SyncOutcome.unchanged();
+        }
+        Optional<JsonNode> bsNow = birdsend.get(pair.birdsendConnection(), bsId);
+        if (bsNow.isEmpty()) {
+            return birdSendDeleted(bsId);
+        }
+        if (link.isPresent()) {
+            if (agrees(mapping.readBirdSend(bsNow.get()), link.get().shadow(), Side.BIRDSEND)) {
+                return SyncOutcome.unchanged();
+            }
+            Optional<JsonNode> hlNow = highlevel.get(pair.highlevelConnection(), link.get().highlevelId());
+            if (hlNow.isEmpty()) {
+                return highLevelDeleted(link.get().highlevelId());
+            }
+            return reconcile(link.get(), bsNow.get(), hlNow.get(), false);
+        }
+        CanonicalContact a = mapping.readBirdSend(bsNow.get());
+        String email = (String) a.get(mapping.emailField());
+        String phone = mapping.phoneField().map(f -> (String) a.get(f)).filter(p -> p.startsWith("+")).orElse(null);
+        Optional<JsonNode> hlMatch = highlevel.findDuplicate(pair.highlevelConnection(), email, phone);
+        if (hlMatch.isPresent()) {
+            String hlId = hlMatch.get().path("id").asText();
+            Optional<ContactLink> taken = links.byHighLevel(pair, hlId);
+            if (taken.isPresent() && !releaseIfGone(taken.get(), Side.BIRDSEND)) {
+                return SyncOutcome.skipped("HighLevel contact " + hlId + " matching by email or phone is linked to BirdSend contact "
+                        + taken.get().birdsendId());
+            }
+            // The duplicate search may answer with a summary: work on the full contact.
+            hlMatch = highlevel.get(pair.highlevelConnection(), hlId);
+        }
+        return reconcile(null, bsNow.get(), hlMatch.orElse(null), false);
+    }
+
+    /**
+     * A linked contact whose partner on {@code partnerSide} is gone (deleted, or merged into another) no longer
+     * holds its partner: the link is dropped and true returned. False when the partner still exists.
+     */
+    private boolean releaseIfGone(ContactLink link, Side partnerSide) {
+        SyncPair pair = props.pair();
+        boolean gone = partnerSide == Side.HIGHLEVEL
+                ? highlevel.get(pair.highlevelConnection(), link.highlevelId()).isEmpty()
+                : birdsend.get(pair.birdsendConnection(), link.birdsendId()).isEmpty();
+        if (gone) {
+            links.delete(link);
+            LOG.info("Link {} <-> {} dropped: the {} contact no longer exists", link.birdsendId(), link.highlevelId(), partnerSide.key());
+        }
+        return gone;
+    }
+
+    public SyncOutcome highLevelDeleted(String hlId) {
+        SyncPair pair = props.pair();
+        Optional<ContactLink> link = links.byHighLevel(pair, hlId);
+        if (link.isEmpty()) {
+            return SyncOutcome.skipped("HighLevel contact " + hlId + " is gone and was not linked");
+        }
+        int writes = 0;
+        links.delete(link.get());
+        if (props.deletes() == SyncProperties.Deletes.PROPAGATE) {
+            birdsend.delete(pair.birdsendConnection(), link.get().birdsendId());
+            metrics.write(Side.BIRDSEND);
+            writes++;
+        }
+        return SyncOutcome.unlinked(writes);
+    }
+
+    public SyncOutcome birdSendDeleted(String bsId) {
+        SyncPair pair = props.pair();
+        Optional<ContactLink> link = links.byBirdSend(pair, bsId);
+        if (link.isEmpty()) {
+            return SyncOutcome.skipped("BirdSend contact " + bsId + " is gone and was not linked");
+        }
+        int writes = 0;
+        links.delete(link.get());
+        if (props.deletes() == SyncProperties.Deletes.PROPAGATE) {
+            highlevel.delete(pair.highlevelConnection(), link.get().highlevelId());
+            metrics.write(Side.HIGHLEVEL);
+            writes++;
+        }
+        return SyncOutcome.unlinked(writes);
+    }
+
+    // ---- reconciliation ---------------------------------------------------------------------------
+
+    /**
+     * Makes the two contacts agree and records the link. Either contact may be null: it is then created from
+     * the other. With {@code dryRun} nothing is written and the outcome says what would have been.
+     */
+    public SyncOutcome reconcile(ContactLink link, JsonNode bsNow, JsonNode hlNow, boolean dryRun) {
+        SyncPair pair = props.pair();
+        HighLevelFieldKeys keys = highlevel.fieldKeys(pair.highlevelConnection());
+        CanonicalContact a = bsNow == null ? CanonicalContact.EMPTY : mapping.readBirdSend(bsNow);
+        CanonicalContact h = hlNow == null ? CanonicalContact.EMPTY : mapping.readHighLevel(hlNow, keys);
+        ContactMerge.Result result = merge.merge(link == null ? null : link.shadow(), a, h,
+                BirdSendContactApi.updatedAt(bsNow), HighLevelContactApi.updatedAt(hlNow));
+        String email = (String) result.shadow().get(mapping.emailField());
+        if (email == null) {
+            return SyncOutcome.skipped("no email on either side, which BirdSend requires");
+        }
+        BirdSendWrite bsWrite = mapping.writeBirdSend(result.birdsend(), a);
+        HighLevelWrite hlWrite = mapping.writeHighLevel(result.highlevel(), h, keys);
+        List<String> conflicts = new ArrayList<>(result.conflicts().keySet());
+        int writes = 0;
+        SyncOutcome.Action action;
+        String bsId = bsNow == null ? null : bsNow.path("contact_id").asText();
+        String hlId = hlNow == null ? null : hlNow.path("id").asText();
+
+        if (bsNow == null) {
+            if (dryRun) {
+                return new SyncOutcome(SyncOutcome.Action.CREATED_BIRDSEND, 1 + (hlWrite.isEmpty() ? 0 : 1), conflicts, null);
+            }
+            BirdSendContactApi.Created created = birdsend.create(pair.birdsendConnection(), bsWrite);
+            metrics.write(Side.BIRDSEND);
+            if (created.duplicate()) {
+                // BirdSend already has this email (created since we looked, or by a crashed earlier attempt): link it.
+                JsonNode existing = birdsend.get(pair.birdsendConnection(), created.id())
+                        .orElseThrow(() -> new LinkChangedException("BirdSend contact " + created.id() + " vanished while linking"));
+                return reconcile(link, existing, hlNow, false);
+            }
+            bsId = created.id();
+            writes++;
+            action = SyncOutcome.Action.CREATED_BIRDSEND;
+        } else if (hlNow == null) {
+            if (dryRun) {
+                return new SyncOutcome(SyncOutcome.Action.CREATED_HIGHLEVEL, 1 + (bsWrite.isEmpty() ? 0 : 1), conflicts, null);
+            }
+            HighLevelContactApi.Created created = highlevel.create(pair.highlevelConnection(), hlWrite.body());
+            metrics.write(Side.HIGHLEVEL);
+            if (created.duplicate()) {
+                JsonNode existing = highlevel.get(pair.highlevelConnection(), created.id())
+                        .orElseThrow(() -> new LinkChangedException("HighLevel contact " + created.id() + " vanished while linking"));
+                Optional<ContactLink> taken = links.byHighLevel(pair, created.id());
+                if (taken.isPresent() && !Objects.equals(taken.get().birdsendId(), bsId)) {
+                    return SyncOutcome.skipped("HighLevel's duplicate rules match contact " + created.id()
+                            + ", which is linked to BirdSend contact " + taken.get().birdsendId());
+                }
+                return reconcile(taken.orElse(link), bsNow, existing, false);
+            }
+            hlId = created.id();
+            writes++;
+            action = SyncOutcome.Action.CREATED_HIGHLEVEL;
+        } else {
+            action = link == null ? SyncOutcome.Action.LINKED : SyncOutcome.Action.UNCHANGED;
+            if (!bsWrite.isEmpty()) {
+                writes += bsWrite.isEmpty() ? 0 : 1;
+                if (!dryRun) {
+                    birdsend.apply(pair.birdsendConnection(), bsId, bsNow, bsWrite);
+                    metrics.write(Side.BIRDSEND);
+                }
+            }
+            if (!hlWrite.isEmpty()) {
+                writes++;
+                if (!dryRun) {
+                    highlevel.update(pair.highlevelConnection(), hlId, hlWrite.body(), email);
+                    metrics.write(Side.HIGHLEVEL);
+                }
+            }
+            if (action == SyncOutcome.Action.UNCHANGED && writes > 0) {
+                action = SyncOutcome.Action.UPDATED;
+            }
+        }
+        // A created contact may still need the side it came from to get a one-sided default.
+        if (action == SyncOutcome.Action.CREATED_BIRDSEND && !hlWrite.isEmpty()) {
+            highlevel.update(pair.highlevelConnection(), hlId, hlWrite.body(), email);
+            metrics.write(Side.HIGHLEVEL);
+            writes++;
+        } else if (action == SyncOutcome.Action.CREATED_HIGHLEVEL && !bsWrite.isEmpty()) {
+            birdsend.apply(pair.birdsendConnection(), bsId, bsNow, bsWrite);
+            metrics.write(Side.BIRDSEND);
+            writes++;
+        }
+        if (!dryRun) {
+            record(pair, link, hlId, bsId, email, result.shadow());
+        }
+        if (!conflicts.isEmpty()) {
+            metrics.conflicts(conflicts.size());
+        }
+        return new SyncOutcome(action, writes, conflicts, null);
+    }
+
+    private void record(SyncPair pair, ContactLink link, String hlId, String bsId, String email, CanonicalContact shadow) {
+        if (link == null) {
+            links.insert(pair, hlId, bsId, email, shadow);
+        } else if (!link.shadow().equals(shadow) || !Objects.equals(link.email(), email)) {
+            if (!links.update(link, email, shadow)) {
+                throw new LinkChangedException("the link of BirdSend contact " + bsId + " and HighLevel contact " + hlId
+                        + " changed while syncing it; trying again");
+            }
+        }
+    }
+
+    /**
+     * Whether the side's contact holds what both sides last agreed on, for every field that side feeds. A
+     * contact that agrees has nothing new to tell: its event is an echo of our own write, or old news.
+     */
+    boolean agrees(CanonicalContact side, CanonicalContact shadow, Side from) {
+        for (FieldRule rule : mapping.fields()) {
+            boolean twoSided = rule.birdsendPath() != null && !rule.highlevelPaths().isEmpty();
+            if (twoSided && rule.direction().readsFrom(from) && !Objects.equals(side.get(rule.name()), shadow.get(rule.name()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** For tests and the backfill: the current mapping. */
+    public ContactMapping mapping() {
+        return mapping;
+    }
+
+    static Instant max(Instant a, Instant b) {
+        return a == null ? b : b == null ? a : a.isAfter(b) ? a : b;
+    }
+}

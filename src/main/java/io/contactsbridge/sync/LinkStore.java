@@ -1,0 +1,143 @@
+package io.contactsbridge.sync;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.contactsbridge.mapping.CanonicalContact;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.support.GeneratedKeyHolder;
+import org.springframework.stereotype.Component;
+
+/**
+ * The identity links (table {@code sync_link}). Unique per pair on both ids, so two replicas that link the
+ * same contact at once cannot both succeed: the loser gets a {@link org.springframework.dao.DuplicateKeyException}
+ * and its event is retried, finding the link. Updates are optimistic ({@link #update} returns false when the
+ * link changed since it was read).
+ */
+@Component
+public class LinkStore {
+
+    private static final String COLUMNS = "id, highlevel_id, birdsend_id, email, shadow, version";
+
+    private final JdbcTemplate jdbc;
+    private final ObjectMapper json;
+    private final Clock clock;
+
+    public LinkStore(JdbcTemplate jdbc, ObjectMapper json, Clock clock) {
+        this.jdbc = jdbc;
+        this.json = json;
+        this.clock = clock;
+    }
+
+    public Optional<ContactLink> byHighLevel(SyncPair pair, String highlevelId) {
+        return one("highlevel_id = ?", pair, highlevelId);
+    }
+
+    public Optional<ContactLink> byBirdSend(SyncPair pair, String birdsendId) {
+        return one("birdsend_id = ?", pair, birdsendId);
+    }
+
+    /** Links whose last synced email is this one (normalised); usually one. */
+    public List<ContactLink> byEmail(SyncPair pair, String email) {
+        return jdbc.query("SELECT " + COLUMNS + " FROM sync_link WHERE highlevel_connection = ? AND birdsend_connection = ?"
+                + " AND email = ? ORDER BY id", this::row, pair.highlevelConnection(), pair.birdsendConnection(), email);
+    }
+
+    /** Every link of the pair, by BirdSend id (the backfill matches against them). */
+    public Map<String, ContactLink> all(SyncPair pair) {
+        Map<String, ContactLink> out = new LinkedHashMap<>();
+        jdbc.query("SELECT " + COLUMNS + " FROM sync_link WHERE highlevel_connection = ? AND birdsend_connection = ? ORDER BY id",
+                rs -> {
+                    ContactLink link = row(rs, 0);
+                    out.put(link.birdsendId(), link);
+                }, pair.highlevelConnection(), pair.birdsendConnection());
+        return out;
+    }
+
+    public ContactLink insert(SyncPair pair, String highlevelId, String birdsendId, String email, CanonicalContact shadow) {
+        Timestamp now = Timestamp.from(clock.instant());
+        GeneratedKeyHolder keys = new GeneratedKeyHolder();
+        jdbc.update(con -> {
+            var ps = con.prepareStatement("INSERT INTO sync_link (highlevel_connection, birdsend_connection, highlevel_id, birdsend_id,"
+                    + " email, shadow, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)", new String[] {"id"});
+            ps.setString(1, pair.highlevelConnection());
+            ps.setString(2, pair.birdsendConnection());
+            ps.setString(3, highlevelId);
+            ps.setString(4, birdsendId);
+            ps.setString(5, email);
+            ps.setString(6, write(shadow));
+            ps.setTimestamp(7, now);
+            ps.setTimestamp(8, now);
+            return ps;
+        }, keys);
+        return new ContactLink(keys.getKey().longValue(), highlevelId, birdsendId, email, shadow, 0);
+    }
+
+    /** Stores the new shadow (and email) if nobody changed the link since it was read. */
+    public boolean update(ContactLink link, String email, CanonicalContact shadow) {
+        return jdbc.update("UPDATE sync_link SET email = ?, shadow = ?, version = version + 1, updated_at = ?"
+                        + " WHERE id = ? AND version = ?", email, write(shadow), Timestamp.from(clock.instant()),
+                link.id(), link.version()) == 1;
+    }
+
+    public boolean delete(ContactLink link) {
+        return jdbc.update("DELETE FROM sync_link WHERE id = ?", link.id()) == 1;
+    }
+
+    public long count(SyncPair pair) {
+        Long n = jdbc.queryForObject("SELECT COUNT(*) FROM sync_link WHERE highlevel_connection = ? AND birdsend_connection = ?",
+                Long.class, pair.highlevelConnection(), pair.birdsendConnection());
+        return n == null ? 0 : n;
+    }
+
+    private Optional<ContactLink> one(String where, SyncPair pair, String id) {
+        return jdbc.query("SELECT " + COLUMNS + " FROM sync_link WHERE highlevel_connection = ? AND birdsend_connection = ? AND "
+                + where, this::row, pair.highlevelConnection(), pair.birdsendConnection(), id).stream().findFirst();
+    }
+
+    private ContactLink row(ResultSet rs, int n) throws SQLException {
+        return new ContactLink(rs.getLong("id"), rs.getString("highlevel_id"), rs.getString("birdsend_id"),
+                rs.getString("email"), read(rs.getString("shadow")), rs.getLong("version"));
+    }
+
+    String write(CanonicalContact shadow) {
+        try {
+            return json.writeValueAsString(shadow.values());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write a link's shadow", e);
+        }
+    }
+
+    /** Canonical values are text, booleans and lists of text (tags): JSON gives them back as such. */
+    CanonicalContact read(String text) {
+        try {
+            JsonNode node = json.readTree(text);
+            Map<String, Object> values = new LinkedHashMap<>();
+            node.fields().forEachRemaining(e -> {
+                JsonNode v = e.getValue();
+                if (v.isBoolean()) {
+                    values.put(e.getKey(), v.booleanValue());
+                } else if (v.isArray()) {
+                    List<String> items = new ArrayList<>();
+                    v.forEach(item -> items.add(item.asText()));
+                    values.put(e.getKey(), items);
+                } else if (!v.isNull()) {
+                    values.put(e.getKey(), v.asText());
+                }
+            });
+            return new CanonicalContact(values);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a link's shadow is not JSON", e);
+        }
+    }
+}

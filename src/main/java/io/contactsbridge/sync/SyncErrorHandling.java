@@ -1,0 +1,27 @@
+package io.contactsbridge.sync;
+
+import io.contactsbridge.outbound.UpstreamRejectedException;
+import org.apache.camel.builder.RouteConfigurationBuilder;
+import org.springframework.stereotype.Component;
+
+/**
+ * The {@value #SYNC_ERRORS} route configuration of the sync routes. A write the service refused (a 4xx other
+ * than 401/429: an invalid phone, a field HighLevel rejects), or a {@link SyncRefusedException}, fails the same way every time: the original event
+ * is stored as a dead letter and the journal moves on. Every other failure is left unhandled, so the journal
+ * keeps the event and retries it with back-off, before any later event of its partition: a service outage
+ * delays the sync but loses nothing.
+ */
+@Component
+public class SyncErrorHandling extends RouteConfigurationBuilder {
+
+    public static final String SYNC_ERRORS = "sync-errors";
+
+    @Override
+    public void configuration() {
+        routeConfiguration(SYNC_ERRORS)
+                .onException(UpstreamRejectedException.class, SyncRefusedException.class)
+                .handled(true)
+                .useOriginalMessage()
+                .to("bean:deadLetterRecorder?method=record");
+    }
+}

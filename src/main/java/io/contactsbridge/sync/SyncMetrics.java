@@ -1,0 +1,80 @@
+package io.contactsbridge.sync;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.contactsbridge.mapping.Side;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.stereotype.Component;
+
+/**
+ * Micrometer counters of the sync (at {@code /actuator/metrics/<name>}), also kept for {@code /api/status}:
+ * <ul>
+ *   <li>{@value #EVENTS}: journal events processed, tagged {@code action} (unchanged, linked, updated, ...)</li>
+ *   <li>{@value #WRITES}: calls that created, changed or deleted a contact, tagged {@code side}</li>
+ *   <li>{@value #CONFLICTS}: fields both sides had changed differently</li>
+ * </ul>
+ */
+@Component
+public class SyncMetrics {
+
+    public static final String EVENTS = "bridge.sync.events";
+    public static final String WRITES = "bridge.sync.writes";
+    public static final String CONFLICTS = "bridge.sync.conflicts";
+
+    private final MeterRegistry registry;
+    private final Clock clock;
+    private final Map<String, AtomicLong> events = new ConcurrentHashMap<>();
+    private final Map<Side, AtomicLong> writes = new ConcurrentHashMap<>();
+    private final AtomicLong conflicts = new AtomicLong();
+    private volatile Instant lastEventAt;
+
+    public SyncMetrics(MeterRegistry registry, Clock clock) {
+        this.registry = registry;
+        this.clock = clock;
+    }
+
+    void event(SyncOutcome outcome) {
+        String action = outcome.action().name().toLowerCase(java.util.Locale.ROOT);
+        events.computeIfAbsent(action, k -> new AtomicLong()).incrementAndGet();
+        Counter.builder(EVENTS).description("Journal events processed by the sync").tag("action", action)
+                .register(registry).increment();
+        lastEventAt = clock.instant();
+    }
+
+    void write(Side side) {
+        writes.computeIfAbsent(side, k -> new AtomicLong()).incrementAndGet();
+        Counter.builder(WRITES).description("Contact writes made by the sync").tag("side", side.key())
+                .register(registry).increment();
+    }
+
+    void conflicts(int n) {
+        conflicts.addAndGet(n);
+        Counter.builder(CONFLICTS).description("Fields both sides had changed differently").register(registry).increment(n);
+    }
+
+    /** Writes made to a side since start (tests count echoes with it). */
+    public long writes(Side side) {
+        AtomicLong n = writes.get(side);
+        return n == null ? 0 : n.get();
+    }
+
+    Map<String, Long> eventCounts() {
+        Map<String, Long> out = new TreeMap<>();
+        events.forEach((k, v) -> out.put(k, v.get()));
+        return out;
+    }
+
+    long conflictCount() {
+        return conflicts.get();
+    }
+
+    Instant lastEventAt() {
+        return lastEventAt;
+    }
+}

@@ -1,0 +1,112 @@
+package io.contactsbridge.sync;
+
+import java.time.Duration;
+import java.util.Locale;
+
+import io.contactsbridge.mapping.Side;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * {@code bridge.sync.*}: the two-way contact sync. Defaults are in {@code config/sync.properties}; the compact
+ * constructors repeat them for code that builds the records directly (tests).
+ *
+ * @param enabled              whether the route {@code contact-sync} consumes the journal
+ * @param highlevelConnection  the HighLevel connection synced (its location id comes from it)
+ * @param birdsendConnection   the BirdSend connection synced
+ * @param mapping              the mapping file (a Spring resource location: classpath:..., file:...)
+ * @param conflict             what wins when both sides changed the same field
+ * @param deletes              what a contact deleted on one side does to its partner
+ * @param backfill             the initial full sync
+ */
+@ConfigurationProperties(prefix = "bridge.sync")
+public record SyncProperties(Boolean enabled, String highlevelConnection, String birdsendConnection, String mapping,
+                             Conflict conflict, Deletes deletes, Backfill backfill) {
+
+    public SyncProperties {
+        enabled = enabled == null || enabled;
+        highlevelConnection = blank(highlevelConnection) ? "highlevel" : highlevelConnection.trim();
+        birdsendConnection = blank(birdsendConnection) ? "birdsend" : birdsendConnection.trim();
+        mapping = blank(mapping) ? "classpath:mapping/contacts.yaml" : mapping.trim();
+        conflict = conflict == null ? Conflict.defaults() : conflict;
+        deletes = deletes == null ? Deletes.UNLINK : deletes;
+        backfill = backfill == null ? Backfill.defaults() : backfill;
+    }
+
+    public static SyncProperties defaults() {
+        return new SyncProperties(null, null, null, null, null, null, null);
+    }
+
+    public SyncPair pair() {
+        return new SyncPair(highlevelConnection, birdsendConnection);
+    }
+
+    /**
+     * @param policy   last-writer-wins (by each side's update time) or source-priority
+     * @param priority the side that wins under source-priority, and when last-writer-wins cannot tell (equal or
+     *                 unknown times)
+     */
+    public record Conflict(ConflictPolicy policy, Side priority) {
+        public Conflict {
+            policy = policy == null ? ConflictPolicy.LAST_WRITER_WINS : policy;
+            priority = priority == null ? Side.HIGHLEVEL : priority;
+        }
+
+        public static Conflict defaults() {
+            return new Conflict(null, null);
+        }
+    }
+
+    public enum ConflictPolicy {
+        LAST_WRITER_WINS, SOURCE_PRIORITY
+    }
+
+    /** A contact deleted on one side: unlink only (the partner stays), or delete the partner as well. */
+    public enum Deletes {
+        UNLINK, PROPAGATE
+    }
+
+    /**
+     * @param onStartup        run the backfill when the application starts (resuming an interrupted one)
+     * @param dryRunOnStartup  the start-up backfill only reports what it would do
+     * @param workers          contacts reconciled in parallel; enough to keep both services' rate budgets busy
+     * @param progressInterval how often progress is logged
+     * @param highlevelPageSize contacts per HighLevel search page (1-500)
+     * @param birdsendPageSize  contacts per BirdSend list page
+     */
+    public record Backfill(Boolean onStartup, Boolean dryRunOnStartup, Integer workers, Duration progressInterval,
+                           Integer highlevelPageSize, Integer birdsendPageSize) {
+        public Backfill {
+            onStartup = onStartup != null && onStartup;
+            dryRunOnStartup = dryRunOnStartup != null && dryRunOnStartup;
+            workers = workers == null ? 8 : workers;
+            progressInterval = progressInterval == null ? Duration.ofSeconds(10) : progressInterval;
+            highlevelPageSize = highlevelPageSize == null ? 500 : highlevelPageSize;
+            birdsendPageSize = birdsendPageSize == null ? 100 : birdsendPageSize;
+            if (workers < 1 || workers > 64) {
+                throw new IllegalArgumentException("bridge.sync.backfill.workers must be 1-64, got " + workers);
+            }
+            if (highlevelPageSize < 1 || highlevelPageSize > 500) {
+                throw new IllegalArgumentException("bridge.sync.backfill.highlevel-page-size must be 1-500 (HighLevel's limit), got "
+                        + highlevelPageSize);
+            }
+            if (birdsendPageSize < 1 || birdsendPageSize > 100) {
+                throw new IllegalArgumentException("bridge.sync.backfill.birdsend-page-size must be 1-100, got " + birdsendPageSize);
+            }
+            if (progressInterval.isNegative() || progressInterval.isZero()) {
+                throw new IllegalArgumentException("bridge.sync.backfill.progress-interval must be positive");
+            }
+        }
+
+        public static Backfill defaults() {
+            return new Backfill(null, null, null, null, null, null);
+        }
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    static String lower(Enum<?> e) {
+        return e.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+}

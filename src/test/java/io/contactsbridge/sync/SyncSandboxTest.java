@@ -1,0 +1,127 @@
+package io.contactsbridge.sync;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.contactsbridge.mapping.Side;
+import io.contactsbridge.sandbox.SandboxSimulators;
+import io.contactsbridge.sandbox.birdsend.BirdSendContactEdit;
+import io.contactsbridge.sandbox.birdsend.BirdSendContactView;
+import io.contactsbridge.sandbox.sim.SimJson;
+import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.ActiveProfiles;
+import org.springframework.test.context.TestPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The sandbox as {@code ./mvnw spring-boot:run} starts it (simulators seeded, partly overlapping), with the sync,
+ * the backfill at start-up and both pollers on, over real HTTP: the backfill converges both sides, then edits on
+ * either side arrive on the other, exactly once, without coming back.
+ */
+@CamelSpringBootTest
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "bridge.sync.enabled=true",
+        "bridge.sync.backfill.on-startup=true",
+        "bridge.sandbox.time-scale=10",
+        "bridge.capture.highlevel.enabled=true",
+        "bridge.capture.highlevel.interval-ms=500",
+        "bridge.capture.birdsend.enabled=true",
+        "bridge.capture.birdsend.quick-interval-ms=300",
+        "bridge.capture.birdsend.full-interval-ms=5000",
+        "bridge.sync.poll-interval-ms=200",
+})
+@ActiveProfiles({"test", "sandbox"})
+@TestPropertySource(properties = "bridge.admin.password=")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SyncSandboxTest {
+
+    @Autowired
+    SandboxSimulators sims;
+    @Autowired
+    Backfill backfill;
+    @Autowired
+    LinkStore links;
+    @Autowired
+    SyncProperties props;
+    @Autowired
+    SyncMetrics metrics;
+
+    @BeforeEach
+    void backfillDone() throws InterruptedException {
+        await("backfill done", Duration.ofSeconds(30), () -> "done".equals(backfill.snapshot().state()));
+    }
+
+    @Test
+    @Order(1)
+    void backfillLeavesBothSidesWithTheSamePeople() {
+        Map<String, Integer> hlEmails = new HashMap<>();
+        for (ObjectNode c : sims.highLevel().state().contacts()) {
+            if (c.hasNonNull("email")) {
+                hlEmails.merge(c.get("email").asText().toLowerCase(Locale.ROOT), 1, Integer::sum);
+            }
+        }
+        Map<String, Integer> bsEmails = new HashMap<>();
+        List<BirdSendContactView> bs = sims.birdSend().contacts();
+        bs.forEach(c -> bsEmails.merge(c.email().toLowerCase(Locale.ROOT), 1, Integer::sum));
+        assertThat(hlEmails.values()).allMatch(n -> n == 1);
+        assertThat(bsEmails.values()).allMatch(n -> n == 1);
+        assertThat(bsEmails.keySet()).containsExactlyInAnyOrderElementsOf(hlEmails.keySet());
+        assertThat(links.count(props.pair())).isEqualTo(bs.size());
+    }
+
+    @Test
+    @Order(2)
+    void aHighLevelEditReachesBirdSendOnceAndDoesNotComeBack() throws InterruptedException {
+        ContactLink link = anyLink();
+        long hlWrites = metrics.writes(Side.HIGHLEVEL);
+        long bsWrites = metrics.writes(Side.BIRDSEND);
+        sims.highLevel().state().editContactAsUser(link.highlevelId(), SimJson.object().put("firstName", "Winifred"));
+        long bsId = Long.parseLong(link.birdsendId());
+        await("BirdSend has the new first name", Duration.ofSeconds(10),
+                () -> "Winifred".equals(sims.birdSend().contact(bsId).orElseThrow().firstName()));
+        Thread.sleep(2000); // time for the echo to come back by poll, if it were going to
+        assertThat(metrics.writes(Side.BIRDSEND) - bsWrites).isEqualTo(1);
+        assertThat(metrics.writes(Side.HIGHLEVEL) - hlWrites).isZero();
+    }
+
+    @Test
+    @Order(3)
+    void aBirdSendEditReachesHighLevelOnceAndDoesNotComeBack() throws InterruptedException {
+        ContactLink link = anyLink();
+        long hlWrites = metrics.writes(Side.HIGHLEVEL);
+        long bsWrites = metrics.writes(Side.BIRDSEND);
+        sims.birdSend().editContact(Long.parseLong(link.birdsendId()), BirdSendContactEdit.change().field("last_name", "Quackenbush"));
+        await("HighLevel has the new last name", Duration.ofSeconds(10),
+                () -> "Quackenbush".equals(sims.highLevel().state().contact(link.highlevelId()).orElseThrow().path("lastName").asText()));
+        Thread.sleep(2000);
+        assertThat(metrics.writes(Side.HIGHLEVEL) - hlWrites).isEqualTo(1);
+        assertThat(metrics.writes(Side.BIRDSEND) - bsWrites).isZero();
+    }
+
+    private ContactLink anyLink() {
+        return links.all(props.pair()).values().stream().skip(2).findFirst().orElseThrow();
+    }
+
+    static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting: " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+}
