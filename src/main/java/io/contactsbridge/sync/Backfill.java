@@ -63,6 +63,7 @@ public class Backfill {
     public static final String PROGRESS_METRIC = "bridge.backfill.progress";
     private static final Duration LEASE = Duration.ofMinutes(2);
     private static final int ATTEMPTS = 3;
+    private static final int EXPLAINED = 20;
 
     private final SyncProperties props;
     private final ContactSync sync;
@@ -283,14 +284,15 @@ public class Backfill {
     private void process(Item item, Progress p) {
         if (item.skip() != null) {
             p.count("skipped");
-            LOG.info("Backfill: {} skipped: {}", item.key(), item.skip());
+            p.explain(item.key(), "SKIPPED", item.skip());
             return;
         }
         for (int attempt = 1; ; attempt++) {
             try {
                 ContactLink link = item.link();
-                if (attempt > 1 && link != null && !p.dryRun) {
-                    link = links.byBirdSend(props.pair(), link.birdsendId()).orElse(null);
+                if (attempt > 1 && !p.dryRun) {
+                    // Retrying after a concurrent change (the live sync linked or updated this contact meanwhile).
+                    link = current(item);
                 }
                 SyncOutcome outcome;
                 if (link != null && item.highlevel() == null) {
@@ -302,7 +304,7 @@ public class Backfill {
                 }
                 p.count(outcome.action().name().toLowerCase(java.util.Locale.ROOT));
                 if (outcome.detail() != null) {
-                    LOG.info("Backfill: {} {}: {}", item.key(), outcome.action(), outcome.detail());
+                    p.explain(item.key(), outcome.action().name(), outcome.detail());
                 }
                 if (!outcome.conflicts().isEmpty()) {
                     p.count("conflicts");
@@ -323,6 +325,19 @@ public class Backfill {
                 LOG.warn("Backfill: {} failed (attempt {} of {}), trying again: {}", item.key(), attempt, ATTEMPTS, e.getMessage());
             }
         }
+    }
+
+    private ContactLink current(Item item) {
+        if (item.birdsend() != null) {
+            Optional<ContactLink> byBs = links.byBirdSend(props.pair(), item.birdsend().path("contact_id").asText());
+            if (byBs.isPresent()) {
+                return byBs.get();
+            }
+        }
+        if (item.highlevel() != null) {
+            return links.byHighLevel(props.pair(), item.highlevel().path("id").asText()).orElse(null);
+        }
+        return item.link() == null ? null : links.byBirdSend(props.pair(), item.link().birdsendId()).orElse(null);
     }
 
     /**
@@ -432,6 +447,7 @@ public class Backfill {
         final AtomicInteger processed = new AtomicInteger();
         final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
         final LongAdder listRequests = new LongAdder();
+        final AtomicInteger explained = new AtomicInteger();
         volatile int total;
         volatile String phase = "starting";
         volatile String state = "running";
@@ -448,6 +464,16 @@ public class Backfill {
             this.startedAt = startedAt;
             this.resumeAfter = resumeAfter;
             this.checkpoint = resumeAfter;
+        }
+
+        /** Says why an item was skipped: the first {@value #EXPLAINED} at INFO, the rest at DEBUG (the count is in the summary). */
+        void explain(String key, String action, String why) {
+            int n = explained.incrementAndGet();
+            if (n <= EXPLAINED) {
+                LOG.info("Backfill: {} {}: {}{}", key, action, why, n == EXPLAINED ? " (further ones at DEBUG)" : "");
+            } else {
+                LOG.debug("Backfill: {} {}: {}", key, action, why);
+            }
         }
 
         void count(String what) {

@@ -1,6 +1,5 @@
 package io.contactsbridge.sync;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -155,6 +154,9 @@ public class ContactSync {
         if (bsMatch.isPresent()) {
             String bsId = bsMatch.get().path("contact_id").asText();
             Optional<ContactLink> taken = links.byBirdSend(pair, bsId);
+            if (taken.isPresent() && taken.get().highlevelId().equals(hlId)) {
+                return fromHighLevel(hlId, null); // linked meanwhile (by the backfill or another replica)
+            }
             if (taken.isPresent() && !releaseIfGone(taken.get(), Side.HIGHLEVEL)) {
                 return SyncOutcome.skipped("BirdSend contact " + bsId + " with the same email is linked to HighLevel contact "
                         + taken.get().highlevelId() + "; HighLevel holds two contacts with this email");
@@ -191,6 +193,9 @@ public class ContactSync {
         if (hlMatch.isPresent()) {
             String hlId = hlMatch.get().path("id").asText();
             Optional<ContactLink> taken = links.byHighLevel(pair, hlId);
+            if (taken.isPresent() && taken.get().birdsendId().equals(bsId)) {
+                return fromBirdSend(bsId, null); // linked meanwhile (by the backfill or another replica)
+            }
             if (taken.isPresent() && !releaseIfGone(taken.get(), Side.BIRDSEND)) {
                 return SyncOutcome.skipped("HighLevel contact " + hlId + " matching by email or phone is linked to BirdSend contact "
                         + taken.get().birdsendId());
@@ -311,7 +316,7 @@ public class ContactSync {
         } else {
             action = link == null ? SyncOutcome.Action.LINKED : SyncOutcome.Action.UNCHANGED;
             if (!bsWrite.isEmpty()) {
-                writes += bsWrite.isEmpty() ? 0 : 1;
+                writes++;
                 if (!dryRun) {
                     birdsend.apply(pair.birdsendConnection(), bsId, bsNow, bsWrite);
                     metrics.write(Side.BIRDSEND);
@@ -375,9 +380,5 @@ public class ContactSync {
     /** For tests and the backfill: the current mapping. */
     public ContactMapping mapping() {
         return mapping;
-    }
-
-    static Instant max(Instant a, Instant b) {
-        return a == null ? b : b == null ? a : a.isAfter(b) ? a : b;
     }
 }
