@@ -13,6 +13,10 @@ CREATE TABLE sync_link (
     email                 VARCHAR(320),
     -- the mapped fields as last written to / read from both sides (JSON object of canonical values)
     shadow                TEXT          NOT NULL,
+    -- set when one contact was deleted and the sync only unlinked (bridge.sync.deletes=unlink): which side's
+    -- contact was deleted, and when. The survivor is then left alone instead of being created again.
+    unlinked_side         VARCHAR(20),
+    unlinked_at           TIMESTAMP WITH TIME ZONE,
     -- optimistic lock: every update checks and increments it
     version               BIGINT        NOT NULL,
     created_at            TIMESTAMP WITH TIME ZONE NOT NULL,

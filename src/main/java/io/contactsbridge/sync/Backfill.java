@@ -375,6 +375,11 @@ public class Backfill {
             }
             String key = "b:" + pad(bsId);
             ContactLink link = linksByBs.get(bsId);
+            if (link != null && !link.isLive()) {
+                items.add(new Item(key, null, c, null, "its " + link.unlinkedSide().key() + " partner was deleted"
+                        + " (bridge.sync.deletes=unlink leaves it alone)"));
+                continue;
+            }
             if (link != null) {
                 claimed.add(link.highlevelId());
                 items.add(new Item(key, link, c, hlById.get(link.highlevelId()), null));
@@ -402,7 +407,9 @@ public class Backfill {
                 continue;
             }
             ContactLink link = linksByHl.get(e.getKey());
-            items.add(new Item("h:" + e.getKey(), link, null, e.getValue(), null));
+            String skip = link == null || link.isLive() ? null : "its " + link.unlinkedSide().key() + " partner was deleted"
+                    + " (bridge.sync.deletes=unlink leaves it alone)";
+            items.add(new Item("h:" + e.getKey(), skip == null ? link : null, null, e.getValue(), skip));
         }
         items.sort(Comparator.comparing(Item::key));
         return items;

@@ -2,6 +2,7 @@ package io.contactsbridge.sync;
 
 import java.util.Map;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
 import org.springframework.stereotype.Component;
@@ -19,9 +20,11 @@ import org.springframework.stereotype.Component;
 public class BackfillRoutes extends RouteBuilder {
 
     private final Backfill backfill;
+    private final ObjectMapper json;
 
-    public BackfillRoutes(Backfill backfill) {
+    public BackfillRoutes(Backfill backfill, ObjectMapper json) {
         this.backfill = backfill;
+        this.json = json;
     }
 
     @Override
@@ -29,7 +32,8 @@ public class BackfillRoutes extends RouteBuilder {
         from("platform-http:/api/backfill?httpMethodRestrict=GET,POST")
                 .routeId("backfill-api")
                 .process(this::handle)
-                .marshal().json()
+                // Spring's ObjectMapper (Java time as ISO-8601 text), not the data format's own.
+                .process(e -> e.getMessage().setBody(json.writeValueAsString(e.getMessage().getBody())))
                 .setHeader(Exchange.CONTENT_TYPE, constant("application/json"));
     }
 

@@ -25,7 +25,8 @@ import io.contactsbridge.mapping.Side;
  *   <li>Tags merge as sets: a tag added on either side is added, one removed on either side is removed.</li>
  *   <li>One-way fields only flow from their source: the other side's edits of them stay there.</li>
  *   <li>Without a shadow (two contacts linked for the first time) nothing is known to have changed: where the
- *       sides differ, a value fills an empty field, tags are united, and otherwise the conflict rule decides.</li>
+ *       sides differ, a value fills an empty field, tags are united, an unsubscribe on either side stands, and
+ *       otherwise the conflict rule decides.</li>
  * </ul>
  * The result is a fixed point: merging the result with itself changes nothing, which is why a write coming
  * back as an event (an echo) never causes another write.
@@ -81,6 +82,10 @@ public final class ContactMerge {
                 value = a;
             } else if (dir == FieldDirection.TO_BIRDSEND) {
                 value = h;
+            } else if (base == null && rule.kind() == FieldKind.BOOLEAN && !Objects.equals(a, h)) {
+                // First link of a subscriber and a contact that disagree on unsubscribe/DND: the opt-out stands.
+                // Resubscribing someone because the other system was edited later is not a risk worth taking.
+                value = Boolean.TRUE.equals(a) || Boolean.TRUE.equals(h) ? Boolean.TRUE : (a != null ? a : h);
             } else if (base == null) {
                 if (Objects.equals(a, h) || h == null) {
                     value = a;

@@ -128,6 +128,9 @@ public class ContactSync {
         SyncPair pair = props.pair();
         HighLevelFieldKeys keys = highlevel.fieldKeys(pair.highlevelConnection());
         Optional<ContactLink> link = links.byHighLevel(pair, hlId);
+        if (link.isPresent() && !link.get().isLive()) {
+            return leftAlone(link.get());
+        }
         if (link.isPresent() && hint != null && agrees(mapping.readHighLevel(hint, keys), link.get().shadow(), Side.HIGHLEVEL)) {
             return SyncOutcome.unchanged();
         }
@@ -169,6 +172,9 @@ public class ContactSync {
     public SyncOutcome fromBirdSend(String bsId, JsonNode hint) {
         SyncPair pair = props.pair();
         Optional<ContactLink> link = links.byBirdSend(pair, bsId);
+        if (link.isPresent() && !link.get().isLive()) {
+            return leftAlone(link.get());
+        }
         if (link.isPresent() && hint != null && agrees(mapping.readBirdSend(hint), link.get().shadow(), Side.BIRDSEND)) {
             return SyncOutcome.unchanged();
         }
@@ -223,35 +229,42 @@ public class ContactSync {
     }
 
     public SyncOutcome highLevelDeleted(String hlId) {
-        SyncPair pair = props.pair();
-        Optional<ContactLink> link = links.byHighLevel(pair, hlId);
-        if (link.isEmpty()) {
-            return SyncOutcome.skipped("HighLevel contact " + hlId + " is gone and was not linked");
-        }
-        int writes = 0;
-        links.delete(link.get());
-        if (props.deletes() == SyncProperties.Deletes.PROPAGATE) {
-            birdsend.delete(pair.birdsendConnection(), link.get().birdsendId());
-            metrics.write(Side.BIRDSEND);
-            writes++;
-        }
-        return SyncOutcome.unlinked(writes);
+        return deleted(Side.HIGHLEVEL, links.byHighLevel(props.pair(), hlId), hlId);
     }
 
     public SyncOutcome birdSendDeleted(String bsId) {
+        return deleted(Side.BIRDSEND, links.byBirdSend(props.pair(), bsId), bsId);
+    }
+
+    /**
+     * A contact is gone from {@code side}. Unlink mode keeps the link row marked, so later events of the survivor
+     * leave it alone rather than create it again where it was deleted; propagate mode deletes the survivor too.
+     */
+    private SyncOutcome deleted(Side side, Optional<ContactLink> link, String id) {
+        if (link.isEmpty() || !link.get().isLive()) {
+            return SyncOutcome.skipped(side.key() + " contact " + id + " is gone and was not linked");
+        }
         SyncPair pair = props.pair();
-        Optional<ContactLink> link = links.byBirdSend(pair, bsId);
-        if (link.isEmpty()) {
-            return SyncOutcome.skipped("BirdSend contact " + bsId + " is gone and was not linked");
-        }
-        int writes = 0;
-        links.delete(link.get());
         if (props.deletes() == SyncProperties.Deletes.PROPAGATE) {
-            highlevel.delete(pair.highlevelConnection(), link.get().highlevelId());
-            metrics.write(Side.HIGHLEVEL);
-            writes++;
+            if (side == Side.HIGHLEVEL) {
+                birdsend.delete(pair.birdsendConnection(), link.get().birdsendId());
+            } else {
+                highlevel.delete(pair.highlevelConnection(), link.get().highlevelId());
+            }
+            metrics.write(side.other());
+            links.delete(link.get());
+            return SyncOutcome.unlinked(1);
         }
-        return SyncOutcome.unlinked(writes);
+        if (!links.markUnlinked(link.get(), side)) {
+            throw new LinkChangedException("the link of " + side.key() + " contact " + id + " changed while unlinking it");
+        }
+        return SyncOutcome.unlinked(0);
+    }
+
+    private SyncOutcome leftAlone(ContactLink link) {
+        Side deleted = link.unlinkedSide();
+        return SyncOutcome.skipped("its " + deleted.key() + " partner (" + (deleted == Side.HIGHLEVEL ? link.highlevelId()
+                : link.birdsendId()) + ") was deleted; with bridge.sync.deletes=unlink it is left alone");
     }
 
     // ---- reconciliation ---------------------------------------------------------------------------
@@ -271,8 +284,16 @@ public class ContactSync {
         if (email == null) {
             return SyncOutcome.skipped("no email on either side, which BirdSend requires");
         }
+        // One-sided constants (the mapping's defaults, e.g. HighLevel's source) go only into contacts the bridge
+        // creates: writing them into an existing contact would be a write nobody made on the other side.
         BirdSendWrite bsWrite = mapping.writeBirdSend(result.birdsend(), a);
+        if (bsNow != null) {
+            bsWrite = withoutConstants(bsWrite);
+        }
         HighLevelWrite hlWrite = mapping.writeHighLevel(result.highlevel(), h, keys);
+        if (hlNow != null) {
+            hlWrite = withoutConstants(hlWrite, keys);
+        }
         List<String> conflicts = new ArrayList<>(result.conflicts().keySet());
         int writes = 0;
         SyncOutcome.Action action;
@@ -350,6 +371,45 @@ public class ContactSync {
             metrics.conflicts(conflicts.size());
         }
         return new SyncOutcome(action, writes, conflicts, null);
+    }
+
+    private BirdSendWrite withoutConstants(BirdSendWrite write) {
+        Map<String, String> fields = new java.util.LinkedHashMap<>(write.fields());
+        for (FieldRule rule : mapping.fields()) {
+            if (rule.isOneSided() && rule.birdsendPath() != null && rule.birdsendPath().startsWith("fields.")) {
+                fields.remove(rule.birdsendPath().substring("fields.".length()));
+            }
+        }
+        return fields.size() == write.fields().size() ? write : new BirdSendWrite(write.email(), write.emailChanged(), fields,
+                write.addTags(), write.removeTags(), write.unsubscribed());
+    }
+
+    private HighLevelWrite withoutConstants(HighLevelWrite write, HighLevelFieldKeys keys) {
+        com.fasterxml.jackson.databind.node.ObjectNode body = write.body().deepCopy();
+        for (FieldRule rule : mapping.fields()) {
+            if (!rule.isOneSided() || !rule.isMapped(Side.HIGHLEVEL)) {
+                continue;
+            }
+            for (String path : rule.highlevelPaths()) {
+                if (!path.startsWith("customFields.")) {
+                    body.remove(path);
+                } else if (body.path("customFields").isArray()) {
+                    String id = keys.idOf(path.substring("customFields.".length())).orElse(null);
+                    var remaining = body.arrayNode();
+                    body.get("customFields").forEach(f -> {
+                        if (!f.path("id").asText("").equals(id)) {
+                            remaining.add(f);
+                        }
+                    });
+                    if (remaining.isEmpty()) {
+                        body.remove("customFields");
+                    } else {
+                        body.set("customFields", remaining);
+                    }
+                }
+            }
+        }
+        return new HighLevelWrite(body);
     }
 
     private void record(SyncPair pair, ContactLink link, String hlId, String bsId, String email, CanonicalContact shadow) {

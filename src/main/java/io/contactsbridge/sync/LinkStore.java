@@ -14,6 +14,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contactsbridge.mapping.CanonicalContact;
+import io.contactsbridge.mapping.Side;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.support.GeneratedKeyHolder;
 import org.springframework.stereotype.Component;
@@ -27,7 +28,7 @@ import org.springframework.stereotype.Component;
 @Component
 public class LinkStore {
 
-    private static final String COLUMNS = "id, highlevel_id, birdsend_id, email, shadow, version";
+    private static final String COLUMNS = "id, highlevel_id, birdsend_id, email, shadow, version, unlinked_side";
 
     private final JdbcTemplate jdbc;
     private final ObjectMapper json;
@@ -47,13 +48,7 @@ public class LinkStore {
         return one("birdsend_id = ?", pair, birdsendId);
     }
 
-    /** Links whose last synced email is this one (normalised); usually one. */
-    public List<ContactLink> byEmail(SyncPair pair, String email) {
-        return jdbc.query("SELECT " + COLUMNS + " FROM sync_link WHERE highlevel_connection = ? AND birdsend_connection = ?"
-                + " AND email = ? ORDER BY id", this::row, pair.highlevelConnection(), pair.birdsendConnection(), email);
-    }
-
-    /** Every link of the pair, by BirdSend id (the backfill matches against them). */
+    /** Every link of the pair, by BirdSend id, unlinked ones included (the backfill matches against them). */
     public Map<String, ContactLink> all(SyncPair pair) {
         Map<String, ContactLink> out = new LinkedHashMap<>();
         jdbc.query("SELECT " + COLUMNS + " FROM sync_link WHERE highlevel_connection = ? AND birdsend_connection = ? ORDER BY id",
@@ -80,7 +75,7 @@ public class LinkStore {
             ps.setTimestamp(8, now);
             return ps;
         }, keys);
-        return new ContactLink(keys.getKey().longValue(), highlevelId, birdsendId, email, shadow, 0);
+        return new ContactLink(keys.getKey().longValue(), highlevelId, birdsendId, email, shadow, 0, null);
     }
 
     /** Stores the new shadow (and email) if nobody changed the link since it was read. */
@@ -90,12 +85,21 @@ public class LinkStore {
                 link.id(), link.version()) == 1;
     }
 
+    /** Keeps the row as a record that {@code deletedSide}'s contact was deleted, so its partner is left alone. */
+    public boolean markUnlinked(ContactLink link, Side deletedSide) {
+        return jdbc.update("UPDATE sync_link SET unlinked_side = ?, unlinked_at = ?, version = version + 1, updated_at = ?"
+                        + " WHERE id = ? AND version = ?", deletedSide.key(), Timestamp.from(clock.instant()),
+                Timestamp.from(clock.instant()), link.id(), link.version()) == 1;
+    }
+
     public boolean delete(ContactLink link) {
         return jdbc.update("DELETE FROM sync_link WHERE id = ?", link.id()) == 1;
     }
 
+    /** Live links (pairs being kept in sync). */
     public long count(SyncPair pair) {
-        Long n = jdbc.queryForObject("SELECT COUNT(*) FROM sync_link WHERE highlevel_connection = ? AND birdsend_connection = ?",
+        Long n = jdbc.queryForObject("SELECT COUNT(*) FROM sync_link WHERE highlevel_connection = ? AND birdsend_connection = ?"
+                        + " AND unlinked_side IS NULL",
                 Long.class, pair.highlevelConnection(), pair.birdsendConnection());
         return n == null ? 0 : n;
     }
@@ -106,8 +110,10 @@ public class LinkStore {
     }
 
     private ContactLink row(ResultSet rs, int n) throws SQLException {
+        String unlinked = rs.getString("unlinked_side");
         return new ContactLink(rs.getLong("id"), rs.getString("highlevel_id"), rs.getString("birdsend_id"),
-                rs.getString("email"), read(rs.getString("shadow")), rs.getLong("version"));
+                rs.getString("email"), read(rs.getString("shadow")), rs.getLong("version"),
+                unlinked == null ? null : Side.valueOf(unlinked.toUpperCase(java.util.Locale.ROOT)));
     }
 
     String write(CanonicalContact shadow) {
