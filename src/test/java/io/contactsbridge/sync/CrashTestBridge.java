@@ -1,0 +1,230 @@
+package io.contactsbridge.sync;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.contactsbridge.ContactsBridgeApplication;
+
+/**
+ * The bridge as a separate operating-system process ({@code java ... ContactsBridgeApplication}), so a test can kill
+ * it the way an outage does: {@code SIGKILL}, no shutdown hooks, no graceful drain, transactions cut wherever they are.
+ * Every launch uses the same arguments (same store, same port), as a restarted container would.
+ *
+ * <p>The child gets the test JVM's class path minus the test classes: those hold Spring test configurations that
+ * component scanning would otherwise pick up. Its output goes to one log file per launch.
+ */
+final class CrashTestBridge implements AutoCloseable {
+
+    /** Exit status of a process killed by SIGKILL (128 + 9), as Java reports it on Linux. */
+    static final int SIGKILL_EXIT = 137;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final List<String> command;
+    private final Path workDir;
+    private final int port;
+    private final String adminAuthorization;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final List<Path> logs = new ArrayList<>();
+    private Process process;
+
+    /**
+     * @param workDir  the child's working directory (its logs go here too); being outside the checkout, the
+     *                 bridge loads the YAML routes packaged on the class path
+     * @param settings Spring properties, passed as {@code --key=value} arguments
+     */
+    CrashTestBridge(Path workDir, int port, String adminPassword, Map<String, String> settings) {
+        this.workDir = workDir;
+        this.port = port;
+        this.adminAuthorization = "Basic " + Base64.getEncoder()
+                .encodeToString(("admin:" + adminPassword).getBytes(StandardCharsets.UTF_8));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                // Start fast on a busy machine: C1 only, a small serial heap.
+                "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                "-cp", applicationClassPath(),
+                ContactsBridgeApplication.class.getName()));
+        settings.forEach((key, value) -> cmd.add("--" + key + "=" + value));
+        this.command = List.copyOf(cmd);
+    }
+
+    /** A port nobody listens on right now (the child binds it later; a collision only fails the start loudly). */
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        }
+    }
+
+    /**
+     * A new, empty folder for one run (store and logs) under {@code parent}; earlier runs' folders are removed, so
+     * the build folder keeps only the latest run to look at.
+     */
+    static Path freshRunDir(Path parent) throws IOException {
+        if (Files.isDirectory(parent)) {
+            try (Stream<Path> old = Files.walk(parent)) {
+                for (Path p : old.sorted(Comparator.reverseOrder()).filter(p -> !p.equals(parent)).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+        return Files.createDirectories(parent.resolve("run-" + System.currentTimeMillis()));
+    }
+
+    /** The build's output folder ({@code -Dbuild.dir}), found from where this class was loaded. */
+    static Path buildDir() {
+        return testClassesDir().getParent();
+    }
+
+    String baseUrl() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    /** Starts a new child process; the previous one must be gone. */
+    void start() throws IOException {
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException("the bridge is already running (pid " + process.pid() + ")");
+        }
+        Path log = workDir.resolve("bridge-" + (logs.size() + 1) + ".log");
+        logs.add(log);
+        if (logs.size() == 1) {
+            // Should the test JVM exit without @AfterAll (e.g. System.exit), the child must not outlive it.
+            Runtime.getRuntime().addShutdownHook(new Thread(this::close, "crash-test-bridge-cleanup"));
+        }
+        process = new ProcessBuilder(command)
+                .directory(workDir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /**
+     * Kills the child with SIGKILL ({@link Process#destroyForcibly()} on Linux) and returns its exit status,
+     * {@link #SIGKILL_EXIT} if the signal did it.
+     */
+    int killHard() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            throw new AssertionError("the bridge (pid " + process.pid() + ") did not die within 20 s of SIGKILL");
+        }
+        return process.exitValue();
+    }
+
+    /** Waits until {@code /actuator/health} answers UP; fails early, with the log, if the process exits. */
+    void awaitHealthy(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new AssertionError("the bridge exited with status " + process.exitValue() + " while starting\n" + logTail(80));
+            }
+            try {
+                HttpResponse<String> health = send(HttpRequest.newBuilder(uri("/actuator/health")).GET(), false);
+                last = health.statusCode() + " " + health.body();
+                if (health.statusCode() == 200 && "UP".equals(JSON.readTree(health.body()).path("status").asText())) {
+                    return;
+                }
+            } catch (IOException notListeningYet) {
+                last = notListeningYet.toString();
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("the bridge was not healthy within " + timeout + " (last: " + last + ")\n" + logTail(80));
+    }
+
+    /** GET with the admin login; the body as JSON. */
+    JsonNode getJson(String path) throws IOException, InterruptedException {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(uri(path)).GET(), true);
+        if (response.statusCode() != 200) {
+            throw new AssertionError("GET " + path + " answered " + response.statusCode() + ": " + response.body());
+        }
+        return JSON.readTree(response.body());
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request, boolean admin) throws IOException, InterruptedException {
+        request.timeout(Duration.ofSeconds(10));
+        if (admin) {
+            request.header("Authorization", adminAuthorization);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private URI uri(String path) {
+        return URI.create(baseUrl() + path);
+    }
+
+    /** The last {@code lines} lines of every launch's log, for failure messages. */
+    String logTail(int lines) {
+        StringBuilder out = new StringBuilder();
+        for (Path log : logs) {
+            out.append("----- ").append(log).append(" (last ").append(lines).append(" lines) -----\n");
+            try {
+                List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+                all.subList(Math.max(0, all.size() - lines), all.size()).forEach(l -> out.append(l).append('\n'));
+            } catch (IOException e) {
+                out.append("(unreadable: ").append(e).append(")\n");
+            }
+        }
+        return out.toString();
+    }
+
+    List<Path> logs() {
+        return List.copyOf(logs);
+    }
+
+    /** Kills the child if it still runs; never throws, so it is safe in {@code @AfterAll}. */
+    @Override
+    public void close() {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static String applicationClassPath() {
+        Path testClasses = testClassesDir();
+        List<String> entries = new ArrayList<>();
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            if (!entry.isBlank() && !Path.of(entry).toAbsolutePath().normalize().equals(testClasses)) {
+                entries.add(entry);
+            }
+        }
+        return String.join(File.pathSeparator, entries);
+    }
+
+    private static Path testClassesDir() {
+        try {
+            return Path.of(CrashTestBridge.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                    .toAbsolutePath().normalize();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException("cannot locate the test classes", e);
+        }
+    }
+}
