@@ -62,7 +62,7 @@ public class Backfill {
     private static final Logger LOG = LoggerFactory.getLogger(Backfill.class);
     public static final String PROGRESS_METRIC = "bridge.backfill.progress";
     private static final Duration LEASE = Duration.ofMinutes(2);
-    private static final int ATTEMPTS = 3;
+    private static final int ATTEMPTS = 5;
     private static final int EXPLAINED = 20;
 
     private final SyncProperties props;
@@ -160,6 +160,17 @@ public class Backfill {
         return store.find(props.pair()).map(BackfillProgress::of).orElse(BackfillProgress.NEVER);
     }
 
+    /** Stops the running backfill after the items in flight; it ends as interrupted and can be resumed. */
+    public boolean cancel() {
+        Progress p = current;
+        if (p == null || !running.get()) {
+            return false;
+        }
+        p.cancelled = true;
+        LOG.info("Backfill {} cancelled; it stops after the contacts in flight and can be resumed", p.runId);
+        return true;
+    }
+
     public boolean isRunning() {
         return running.get();
     }
@@ -220,12 +231,15 @@ public class Backfill {
             for (int i = 0; i < todo.size(); i++) {
                 int index = i;
                 futures.add(workers.submit(() -> {
-                    if (stopping.get() || p.abort != null) {
-                        return;
+                    if (stopping.get() || p.cancelled || p.abort != null) {
+                        return null;
                     }
-                    process(todo.get(index), p);
-                    p.processed.incrementAndGet();
-                    checkpoints.done(index);
+                    // Only work that is really done moves the checkpoint: a failed item stays ahead of it.
+                    if (process(todo.get(index), p)) {
+                        p.processed.incrementAndGet();
+                        checkpoints.done(index);
+                    }
+                    return null;
                 }));
             }
             Instant nextReport = clock.instant().plus(props.backfill().progressInterval());
@@ -250,7 +264,7 @@ public class Backfill {
             if (p.abort != null) {
                 state = "failed";
                 error = p.abort;
-            } else if (stopping.get()) {
+            } else if (stopping.get() || p.cancelled) {
                 state = "interrupted";
             }
         } catch (InterruptedException e) {
@@ -281,11 +295,12 @@ public class Backfill {
         }
     }
 
-    private void process(Item item, Progress p) {
+    /** Reconciles one item; false when it could not be done (the run then stops, resumable before this item). */
+    private boolean process(Item item, Progress p) throws InterruptedException {
         if (item.skip() != null) {
             p.count("skipped");
             p.explain(item.key(), "SKIPPED", item.skip());
-            return;
+            return true;
         }
         for (int attempt = 1; ; attempt++) {
             try {
@@ -303,26 +318,36 @@ public class Backfill {
                     outcome = sync.reconcile(link, item.birdsend(), item.highlevel(), p.dryRun);
                 }
                 p.count(outcome.action().name().toLowerCase(java.util.Locale.ROOT));
+                if (outcome.action() == SyncOutcome.Action.LINKED && outcome.writes() > 0) {
+                    p.count("linked_with_changes");
+                }
                 if (outcome.detail() != null) {
                     p.explain(item.key(), outcome.action().name(), outcome.detail());
                 }
                 if (!outcome.conflicts().isEmpty()) {
                     p.count("conflicts");
                 }
-                return;
+                return true;
             } catch (UpstreamRejectedException e) {
                 p.count("failed");
                 deadLetters.record(new DeadLetter(null, "backfill", e.operation(), e.connectionId(), item.key(), Map.of(),
                         e.getClass().getName(), e.getMessage(), clock.instant(), attempt));
                 LOG.warn("Backfill: {} not synced: {}", item.key(), e.getMessage());
-                return;
+                return true;
             } catch (RuntimeException e) {
-                if (attempt >= ATTEMPTS) {
+                if (attempt >= ATTEMPTS || stopping.get() || p.cancelled) {
                     // Not a refusal: the service is failing. Stop here; the checkpoint lets the next run resume.
-                    p.abort = item.key() + ": " + e.getMessage();
-                    return;
+                    if (p.abort == null) {
+                        p.abort = item.key() + ": " + e.getMessage();
+                    }
+                    return false;
                 }
-                LOG.warn("Backfill: {} failed (attempt {} of {}), trying again: {}", item.key(), attempt, ATTEMPTS, e.getMessage());
+                // The outbound layer has retried already; give an open circuit or a rate limit time to pass.
+                // Pauses double (2, 4, 8, 16 s by default): together longer than a circuit breaker stays open.
+                Duration pause = props.backfill().retryPause().multipliedBy(1L << (attempt - 1));
+                LOG.warn("Backfill: {} failed (attempt {} of {}), trying again in {} ms: {}", item.key(), attempt, ATTEMPTS,
+                        pause.toMillis(), e.getMessage());
+                Thread.sleep(pause.toMillis());
             }
         }
     }
@@ -461,6 +486,7 @@ public class Backfill {
         volatile String checkpoint;
         volatile String error;
         volatile String abort;
+        volatile boolean cancelled;
         volatile Instant startedProcessing;
         volatile int processedAtStart;
         volatile Instant finishedAt;

@@ -14,6 +14,8 @@ import org.springframework.stereotype.Component;
  *       create, update and link; {@code ?restart=true} starts over instead of resuming an unfinished run. 409 when a
  *       run is already going.</li>
  *   <li>{@code GET /api/backfill}: the current or last run's progress.</li>
+ *   <li>{@code DELETE /api/backfill} stops the running backfill after the contacts in flight (202); it ends as
+ *       interrupted and the next start resumes it. 409 when none is running here.</li>
  * </ul>
  */
 @Component
@@ -29,7 +31,7 @@ public class BackfillRoutes extends RouteBuilder {
 
     @Override
     public void configure() {
-        from("platform-http:/api/backfill?httpMethodRestrict=GET,POST")
+        from("platform-http:/api/backfill?httpMethodRestrict=GET,POST,DELETE")
                 .routeId("backfill-api")
                 .process(this::handle)
                 // Spring's ObjectMapper (Java time as ISO-8601 text), not the data format's own.
@@ -39,7 +41,18 @@ public class BackfillRoutes extends RouteBuilder {
 
     private void handle(Exchange exchange) {
         var in = exchange.getMessage();
-        if (!"POST".equals(in.getHeader(Exchange.HTTP_METHOD, String.class))) {
+        String method = in.getHeader(Exchange.HTTP_METHOD, String.class);
+        if ("DELETE".equals(method)) {
+            if (!backfill.cancel()) {
+                in.setHeader(Exchange.HTTP_RESPONSE_CODE, 409);
+                in.setBody(Map.of("error", "backfill_not_running", "message", "No backfill is running here; nothing to stop."));
+                return;
+            }
+            in.setHeader(Exchange.HTTP_RESPONSE_CODE, 202);
+            in.setBody(backfill.snapshot());
+            return;
+        }
+        if (!"POST".equals(method)) {
             in.setBody(backfill.snapshot());
             return;
         }

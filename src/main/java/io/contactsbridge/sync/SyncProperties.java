@@ -72,9 +72,11 @@ public record SyncProperties(Boolean enabled, String highlevelConnection, String
      * @param progressInterval how often progress is logged
      * @param highlevelPageSize contacts per HighLevel search page (1-500)
      * @param birdsendPageSize  contacts per BirdSend list page
+     * @param retryPause        first pause before a contact that failed (service down, circuit open) is tried again;
+     *                          it doubles per attempt, and after five attempts the run stops, resumable
      */
     public record Backfill(Boolean onStartup, Boolean dryRunOnStartup, Integer workers, Duration progressInterval,
-                           Integer highlevelPageSize, Integer birdsendPageSize) {
+                           Integer highlevelPageSize, Integer birdsendPageSize, Duration retryPause) {
         public Backfill {
             onStartup = onStartup != null && onStartup;
             dryRunOnStartup = dryRunOnStartup != null && dryRunOnStartup;
@@ -82,6 +84,10 @@ public record SyncProperties(Boolean enabled, String highlevelConnection, String
             progressInterval = progressInterval == null ? Duration.ofSeconds(10) : progressInterval;
             highlevelPageSize = highlevelPageSize == null ? 500 : highlevelPageSize;
             birdsendPageSize = birdsendPageSize == null ? 100 : birdsendPageSize;
+            retryPause = retryPause == null ? Duration.ofSeconds(2) : retryPause;
+            if (retryPause.isNegative()) {
+                throw new IllegalArgumentException("bridge.sync.backfill.retry-pause must not be negative");
+            }
             if (workers < 1 || workers > 64) {
                 throw new IllegalArgumentException("bridge.sync.backfill.workers must be 1-64, got " + workers);
             }
@@ -98,7 +104,7 @@ public record SyncProperties(Boolean enabled, String highlevelConnection, String
         }
 
         public static Backfill defaults() {
-            return new Backfill(null, null, null, null, null, null);
+            return new Backfill(null, null, null, null, null, null, null);
         }
     }
 

@@ -1,0 +1,575 @@
+package io.contactsbridge.sync;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.contactsbridge.journal.JournalStore;
+import io.contactsbridge.mapping.Side;
+import io.contactsbridge.outbound.UpstreamApiException;
+import io.contactsbridge.sandbox.SandboxSimulators;
+import io.contactsbridge.sandbox.birdsend.BirdSendContactEdit;
+import io.contactsbridge.sandbox.birdsend.BirdSendContactView;
+import io.contactsbridge.sandbox.birdsend.BirdSendNewContact;
+import io.contactsbridge.sandbox.sim.FaultConfig;
+import io.contactsbridge.sandbox.sim.FaultInjector;
+import io.contactsbridge.sandbox.sim.SimJson;
+import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.ActiveProfiles;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The backfill end to end, over the bridge's HTTP API, against the sandbox simulators seeded with 1,000 contacts
+ * each, 60 % of the BirdSend people also in HighLevel (same email in other letter case, realistic differences).
+ * The simulators run 50 times faster than the real services (HighLevel 100 requests per 200 ms, BirdSend 5 per
+ * 20 ms) and the bridge's budgets sit below those limits. The live sync is on (HighLevel's webhooks of the
+ * backfill's own writes come back as echoes); pollers are off, so only the backfill finds unsynced people.
+ *
+ * <p>The tests run in order on one context: a dry run, the real run (progress, 409, figures), the converged result,
+ * a second run that writes nothing, a run stopped by a failing service and resumed from its checkpoint, and bad
+ * parameters.
+ */
+@CamelSpringBootTest
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        // Its own in-memory database: other test contexts in the same JVM share the default one, links included.
+        "spring.datasource.url=jdbc:h2:mem:backfill-e2e;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_DELAY=-1",
+        "bridge.sync.enabled=true",
+        "bridge.sync.backfill.on-startup=false",
+        "bridge.sync.backfill.workers=8",
+        "bridge.sync.poll-interval-ms=200",
+        "bridge.sandbox.highlevel.contacts=1000",
+        "bridge.sandbox.birdsend.contacts=1000",
+        "bridge.sandbox.overlap=0.6",
+        "bridge.sandbox.time-scale=50",
+        // HighLevel allows 100 per 200 ms at this scale: 80 per 200 ms, each window lengthened by a 50 ms margin.
+        "bridge.outbound.highlevel.rate.windows.burst.limit=80",
+        "bridge.outbound.highlevel.rate.windows.burst.period=200ms",
+        "bridge.outbound.highlevel.rate.safety-margin=50ms",
+        // BirdSend allows 5 per 20 ms. A busy test machine delays requests between their slot and their arrival by
+        // tens of milliseconds, so bursts of 4 from consecutive windows arrived together and drew 429s (each pausing
+        // BirdSend for its 1 s Retry-After): 2 per 20 ms plus a 30 ms margin (40/s) needs three bunched windows for one.
+        "bridge.outbound.birdsend.rate.windows.second.limit=2",
+        "bridge.outbound.birdsend.rate.windows.second.period=20ms",
+        "bridge.outbound.birdsend.rate.safety-margin=30ms",
+        // The breakers as in production (config/outbound.properties), not the test profile's hair-trigger ones:
+        // a stray 429 under load must not stop a 1,000-contact run.
+        "camel.resilience4j.configurations.highlevel.sliding-window-size=20",
+        "camel.resilience4j.configurations.highlevel.minimum-number-of-calls=10",
+        "camel.resilience4j.configurations.birdsend.sliding-window-size=20",
+        "camel.resilience4j.configurations.birdsend.minimum-number-of-calls=10",
+})
+@ActiveProfiles({"test", "sandbox"})
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class BackfillEndToEndTest {
+
+    private static final Duration RUN_TIMEOUT = Duration.ofSeconds(60);
+    private static final String UNSYNCED_LAST_NAME = "Checkpointvale";
+
+    // Carried from one ordered test to the next (JUnit makes an instance per test).
+    private static Map<String, Long> dryRunCounts;
+    private static Map<String, Long> realRunCounts;
+    private static String failedRunId;
+    private static String failedCheckpoint;
+    private static final List<Long> newBirdSendIds = new ArrayList<>();
+    private static final List<String> newHighLevelEmails = new ArrayList<>();
+
+    @Autowired
+    SandboxSimulators sims;
+    @Autowired
+    LinkStore links;
+    @Autowired
+    SyncProperties props;
+    @Autowired
+    SyncMetrics metrics;
+    @Autowired
+    BackfillStore backfillStore;
+    @Autowired
+    JournalStore journal;
+    @Autowired
+    HighLevelContactApi highLevelApi;
+    @LocalServerPort
+    int port;
+    @Value("${bridge.admin.username}")
+    String adminUser;
+    @Value("${bridge.admin.password}")
+    String adminPassword;
+    @Value("${bridge.sync.consumer}")
+    String syncConsumer;
+    @Value("${bridge.outbound.highlevel.rate.windows.burst.limit}")
+    int highLevelLimit;
+    @Value("${bridge.outbound.highlevel.rate.windows.burst.period}")
+    Duration highLevelPeriod;
+    @Value("${bridge.outbound.birdsend.rate.windows.second.limit}")
+    int birdSendLimit;
+    @Value("${bridge.outbound.birdsend.rate.windows.second.period}")
+    Duration birdSendPeriod;
+    @Value("${bridge.outbound.highlevel.rate.safety-margin}")
+    Duration highLevelMargin;
+    @Value("${bridge.outbound.birdsend.rate.safety-margin}")
+    Duration birdSendMargin;
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final ObjectMapper json = new ObjectMapper();
+
+    private BackfillTestSides sides() {
+        return new BackfillTestSides(sims);
+    }
+
+    // ---- 1. dry run ----------------------------------------------------------------------------------
+
+    @Test
+    @Order(1)
+    void dryRunReportsWhatItWouldDoAndWritesNothing() throws Exception {
+        BackfillTestSides sides = sides();
+        int highLevelBefore = sides.highLevelContacts().size();
+        int birdSendBefore = sides.birdSendContacts().size();
+        long writeCallsBefore = sides.writeCalls();
+
+        Response started = call("POST", "/api/backfill?dryRun=true", true);
+        assertThat(started.status()).as(started.text()).isEqualTo(202);
+        assertThat(started.body().path("dryRun").asBoolean()).isTrue();
+        JsonNode end = awaitBackfillEnd();
+        assertThat(end.path("state").asText()).as(end.toString()).isEqualTo("done");
+        assertThat(end.path("dryRun").asBoolean()).isTrue();
+
+        Map<String, Long> counts = counts(end);
+        long highLevelWithoutEmail = sides.highLevelWithoutEmail();
+        long linked = counts.getOrDefault("linked", 0L);
+        // Every seeded shared person pairs by email; a coincidental phone match could only add pairs.
+        assertThat(linked).isGreaterThanOrEqualTo(sims.seededOnBothSides()).isPositive();
+        assertThat(counts.getOrDefault("created_highlevel", 0L)).isPositive();
+        assertThat(counts.getOrDefault("created_birdsend", 0L)).isPositive();
+        // Every BirdSend contact pairs or would be created in HighLevel; every HighLevel one pairs, would be
+        // created in BirdSend, or is skipped for having no email (BirdSend requires one).
+        assertThat(linked + counts.getOrDefault("created_highlevel", 0L)).isEqualTo(birdSendBefore);
+        assertThat(linked + counts.getOrDefault("created_birdsend", 0L) + counts.getOrDefault("skipped", 0L))
+                .isEqualTo(highLevelBefore);
+        assertThat(counts.getOrDefault("skipped", 0L)).isEqualTo(highLevelWithoutEmail).isPositive();
+        // No pair is linked yet, so what differs within a pair is counted under linked, never as updated.
+        assertThat(counts).doesNotContainKeys("failed", "unlinked", "updated", "unchanged");
+        assertThat(end.path("total").asLong()).isEqualTo(birdSendBefore + highLevelBefore - linked);
+        assertThat(end.path("processed").asLong()).isEqualTo(end.path("total").asLong());
+
+        // Nothing written anywhere: not a contact, not a link, not even the run's progress row.
+        assertThat(sides.highLevelContacts()).hasSize(highLevelBefore);
+        assertThat(sides.birdSendContacts()).hasSize(birdSendBefore);
+        assertThat(sides.writeCalls()).isEqualTo(writeCallsBefore);
+        assertThat(links.count(props.pair())).isZero();
+        assertThat(metrics.writes(Side.HIGHLEVEL)).isZero();
+        assertThat(metrics.writes(Side.BIRDSEND)).isZero();
+        assertThat(backfillStore.find(props.pair())).isEmpty();
+        dryRunCounts = counts;
+        System.out.printf("[backfill e2e] dry run: %s, total %d, %d list requests%n", counts, end.path("total").asInt(),
+                end.path("listRequests").asInt());
+    }
+
+    // ---- 2. real run ---------------------------------------------------------------------------------
+
+    @Test
+    @Order(2)
+    void realRunShowsProgressRefusesASecondRunAndFinishes() throws Exception {
+        BackfillTestSides sides = sides();
+        long highLevelCallsBefore = sides.highLevelCalls();
+        long birdSendCallsBefore = sides.birdSendCalls();
+        long startedAt = System.nanoTime();
+
+        Response started = call("POST", "/api/backfill", true);
+        assertThat(started.status()).as(started.text()).isEqualTo(202);
+        assertThat(started.body().path("dryRun").asBoolean()).isFalse();
+        assertThat(started.body().path("state").asText()).isEqualTo("running");
+
+        Response second = call("POST", "/api/backfill", true);
+        assertThat(second.status()).as(second.text()).isEqualTo(409);
+        assertThat(second.body().path("error").asText()).isEqualTo("backfill_running");
+        assertThat(second.body().path("message").asText()).contains("already running");
+
+        // Progress while it runs: /api/status (open in sandbox mode) and the gauge.
+        boolean statusShowedProgress = false;
+        boolean metricShowedProgress = false;
+        double lastPercent = 0;
+        long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode backfill = call("GET", "/api/status", false).body().path("backfill");
+            if (!"running".equals(backfill.path("state").asText())) {
+                break;
+            }
+            double percent = backfill.path("percent").asDouble();
+            assertThat(percent).as("percent never goes back").isGreaterThanOrEqualTo(lastPercent);
+            lastPercent = percent;
+            if (backfill.path("processed").asInt() > 0 && percent > 0 && percent < 100 && backfill.path("rate").asDouble() > 0
+                    && backfill.path("etaSeconds").isNumber() && backfill.path("total").asInt() > 0) {
+                statusShowedProgress = true;
+            }
+            JsonNode metric = call("GET", "/actuator/metrics/" + Backfill.PROGRESS_METRIC, true).body();
+            double fraction = metric.path("measurements").path(0).path("value").asDouble(-1);
+            if (fraction > 0 && fraction < 1) {
+                metricShowedProgress = true;
+            }
+            Thread.sleep(100);
+        }
+        JsonNode end = awaitBackfillEnd();
+        double seconds = (System.nanoTime() - startedAt) / 1e9;
+        long highLevelCalls = sides.highLevelCalls() - highLevelCallsBefore;
+        long birdSendCalls = sides.birdSendCalls() - birdSendCallsBefore;
+        realRunCounts = counts(end);
+        printFigures(end, seconds, highLevelCalls, birdSendCalls);
+        assertThat(end.path("state").asText()).as(end.toString()).isEqualTo("done");
+        assertThat(end.path("dryRun").asBoolean()).isFalse();
+        assertThat(statusShowedProgress).as("/api/status showed backfill.percent, rate and etaSeconds while running").isTrue();
+        assertThat(metricShowedProgress).as(Backfill.PROGRESS_METRIC + " between 0 and 1 while running").isTrue();
+        assertThat(backfillStore.find(props.pair())).hasValueSatisfying(row -> {
+            assertThat(row.state()).isEqualTo("done");
+            assertThat(row.processed()).isEqualTo(row.total());
+        });
+
+        // The dry run predicted this run, except for pairs the live sync got to first: HighLevel's webhook of the
+        // backfill's own write can reach the sync before the backfill records the link, and the sync then links the
+        // pair itself; the backfill's retry finds the link and counts the pair unchanged (or updated).
+        assertThat(dryRunCounts).as("set by the dry run").isNotNull();
+        long caughtByLiveSync = realRunCounts.getOrDefault("unchanged", 0L) + realRunCounts.getOrDefault("updated", 0L);
+        long shortfall = 0;
+        for (String outcome : List.of("linked", "created_highlevel", "created_birdsend")) {
+            long predicted = dryRunCounts.getOrDefault(outcome, 0L);
+            long real = realRunCounts.getOrDefault(outcome, 0L);
+            assertThat(real).as(outcome + " (dry run said " + dryRunCounts + ", real " + realRunCounts + ")")
+                    .isLessThanOrEqualTo(predicted);
+            shortfall += predicted - real;
+        }
+        assertThat(shortfall).as("outcomes the dry run predicted that the live sync did first").isEqualTo(caughtByLiveSync);
+        assertThat(realRunCounts.get("skipped")).isEqualTo(dryRunCounts.get("skipped"));
+        assertThat(realRunCounts).doesNotContainKeys("failed", "unlinked");
+
+        awaitQuiet();
+        System.out.printf("[backfill e2e] after the live sync handled the echoes: HighLevel %d calls, BirdSend %d calls since the"
+                        + " run started; writes counted by the sync: HighLevel %d, BirdSend %d%n",
+                sides.highLevelCalls() - highLevelCallsBefore, sides.birdSendCalls() - birdSendCallsBefore,
+                metrics.writes(Side.HIGHLEVEL), metrics.writes(Side.BIRDSEND));
+    }
+
+    /** The closing note's figures: speed, calls per contact, and the share of the configured rate budgets used. */
+    private void printFigures(JsonNode end, double seconds, long highLevelCalls, long birdSendCalls) {
+        int contacts = Math.max(1, end.path("total").asInt());
+        // What the windows allow as configured, and with the margin that lengthens each window.
+        double highLevelBudget = highLevelLimit / (highLevelPeriod.toMillis() / 1000.0);
+        double birdSendBudget = birdSendLimit / (birdSendPeriod.toMillis() / 1000.0);
+        double highLevelEffective = highLevelLimit / (highLevelPeriod.plus(highLevelMargin).toMillis() / 1000.0);
+        double birdSendEffective = birdSendLimit / (birdSendPeriod.plus(birdSendMargin).toMillis() / 1000.0);
+        System.out.printf("[backfill e2e] real run %s: %d contacts in %.1f s = %.1f contacts/s (the bridge's own figure,"
+                        + " after listing: %.1f/s); %s%n", end.path("state").asText(), end.path("processed").asInt(),
+                seconds, end.path("processed").asInt() / seconds, end.path("rate").asDouble(), realRunCounts);
+        System.out.printf("[backfill e2e] HighLevel: %d calls = %.2f per contact; %.1f calls/s = %.1f %% of the configured"
+                        + " %.0f/s (%.1f %% of %.0f/s with the safety margin)%n", highLevelCalls, (double) highLevelCalls / contacts,
+                highLevelCalls / seconds, 100 * highLevelCalls / seconds / highLevelBudget, highLevelBudget,
+                100 * highLevelCalls / seconds / highLevelEffective, highLevelEffective);
+        System.out.printf("[backfill e2e] BirdSend: %d calls = %.2f per contact; %.1f calls/s = %.1f %% of the configured"
+                        + " %.0f/s (%.1f %% of %.0f/s with the safety margin)%n", birdSendCalls, (double) birdSendCalls / contacts,
+                birdSendCalls / seconds, 100 * birdSendCalls / seconds / birdSendBudget, birdSendBudget,
+                100 * birdSendCalls / seconds / birdSendEffective, birdSendEffective);
+        System.out.printf("[backfill e2e] simulator calls by operation and status: HighLevel %s; BirdSend %s%n",
+                sims.highLevel().server().calls().countsByStatus(), sims.birdSend().server().calls().countsByStatus());
+    }
+
+    // ---- 3. converged, no duplicates -------------------------------------------------------------------
+
+    @Test
+    @Order(3)
+    void bothSidesHoldTheSamePeopleOnceWithTheSameMappedFields() throws Exception {
+        awaitQuiet();
+        assertConverged();
+        assertThat(realRunCounts).as("set by the real run").isNotNull();
+        assertThat(realRunCounts.get("skipped")).as("HighLevel contacts without email are skipped, not lost")
+                .isEqualTo(sides().highLevelWithoutEmail());
+    }
+
+    // ---- 4. idempotent -----------------------------------------------------------------------------------
+
+    @Test
+    @Order(4)
+    void aSecondRunWritesNothing() throws Exception {
+        awaitQuiet();
+        BackfillTestSides sides = sides();
+        long highLevelWrites = metrics.writes(Side.HIGHLEVEL);
+        long birdSendWrites = metrics.writes(Side.BIRDSEND);
+        long writeCalls = sides.writeCalls();
+        long calls = sides.highLevelCalls() + sides.birdSendCalls();
+
+        Response started = call("POST", "/api/backfill?restart=true", true);
+        assertThat(started.status()).as(started.text()).isEqualTo(202);
+        JsonNode end = awaitBackfillEnd();
+        assertThat(end.path("state").asText()).as(end.toString()).isEqualTo("done");
+        awaitQuiet();
+
+        Map<String, Long> counts = counts(end);
+        assertThat(counts.keySet()).as(counts.toString()).isSubsetOf(Set.of("unchanged", "skipped"));
+        assertThat(counts.get("unchanged")).isEqualTo(links.count(props.pair()));
+        assertThat(counts.get("skipped")).isEqualTo(sides.highLevelWithoutEmail());
+        assertThat(metrics.writes(Side.HIGHLEVEL) - highLevelWrites).isZero();
+        assertThat(metrics.writes(Side.BIRDSEND) - birdSendWrites).isZero();
+        assertThat(sides.writeCalls() - writeCalls).isZero();
+        // Pairs that agree cost nothing: the only calls were the lists of both sides.
+        assertThat(sides.highLevelCalls() + sides.birdSendCalls() - calls).isEqualTo(end.path("listRequests").asLong());
+    }
+
+    // ---- 5-7. interrupted, resumed, restarted ---------------------------------------------------------
+
+    /**
+     * People the bridge never heard about (as if their webhooks were lost) are added on both sides; HighLevel then
+     * refuses every create with 500, so the run stops at the first new BirdSend person. Whatever the checkpoint
+     * covers must be finished, since a resumed run skips it.
+     */
+    @Test
+    @Order(5)
+    void aRunStoppedByAFailingServiceCheckpointsOnlyWhatItFinished() throws Exception {
+        awaitQuiet();
+        for (int i = 1; i <= 12; i++) {
+            newBirdSendIds.add(sims.birdSend().seedContact(BirdSendNewContact.of(
+                    "resume.birdsend." + i + "@example.com", "Rosa", "Birdsend" + (char) ('a' + i))).contactId());
+        }
+        List<ObjectNode> entries = new ArrayList<>();
+        for (int i = 1; i <= 6; i++) {
+            String email = "resume.highlevel." + i + "@example.com";
+            entries.add(SimJson.object().put("firstName", "Hugo").put("lastName", "Highlevel" + (char) ('a' + i)).put("email", email));
+            newHighLevelEmails.add(email);
+        }
+        sims.highLevel().state().seedContacts(sims.highLevelLocationId(), entries);
+
+        FaultInjector faults = sims.highLevel().server().faults();
+        faults.configure(FaultConfig.builder().operations("create-contact").errorRate(500, 1.0).build());
+        JsonNode end;
+        try {
+            Response started = call("POST", "/api/backfill", true);
+            assertThat(started.status()).as(started.text()).isEqualTo(202);
+            end = awaitBackfillEnd();
+        } finally {
+            faults.clear();
+        }
+        assertThat(end.path("state").asText()).as(end.toString()).isEqualTo("failed");
+        assertThat(end.path("error").asText()).isNotBlank();
+        BackfillStore.Row row = backfillStore.find(props.pair()).orElseThrow();
+        assertThat(row.state()).isEqualTo("failed");
+        assertThat(row.checkpoint()).isNotNull();
+        failedRunId = row.runId();
+        failedCheckpoint = row.checkpoint();
+        System.out.printf("[backfill e2e] failed run: checkpoint %s, processed %d of %d, error %s%n", row.checkpoint(),
+                row.processed(), row.total(), row.error());
+
+        BackfillTestSides sides = sides();
+        // It never got to the HighLevel-only people (they come after every BirdSend contact).
+        for (String email : newHighLevelEmails) {
+            assertThat(sides.birdSendByEmail(email)).as(email).isEmpty();
+        }
+        // Everything up to the checkpoint is done: no new BirdSend person at or before it lacks a HighLevel contact.
+        List<String> checkpointedButNotSynced = new ArrayList<>();
+        for (long id : newBirdSendIds) {
+            String email = sims.birdSend().contact(id).orElseThrow().email();
+            if (birdSendKey(id).compareTo(failedCheckpoint) <= 0 && sides.highLevelByEmail(email).isEmpty()) {
+                checkpointedButNotSynced.add(birdSendKey(id) + " " + email);
+            }
+        }
+        assertThat(checkpointedButNotSynced)
+                .as("work items at or before checkpoint %s that were never synced: a resumed run would skip them", failedCheckpoint)
+                .isEmpty();
+    }
+
+    @Test
+    @Order(6)
+    void resumingSkipsWhatTheCheckpointCoversAndDoesTheRest() throws Exception {
+        assertThat(failedCheckpoint).as("set by the interrupted run").isNotNull();
+        awaitHighLevelReachable();
+        // An item the checkpoint covers, changed since: if the resumed run redid it, HighLevel would get the change.
+        ContactLink covered = links.all(props.pair()).values().stream()
+                .min(Comparator.comparingLong(l -> Long.parseLong(l.birdsendId()))).orElseThrow();
+        assertThat(birdSendKey(Long.parseLong(covered.birdsendId()))).isLessThanOrEqualTo(failedCheckpoint);
+        String lastNameBefore = sims.highLevel().state().contact(covered.highlevelId()).orElseThrow().path("lastName").asText(null);
+        sims.birdSend().editContact(Long.parseLong(covered.birdsendId()),
+                BirdSendContactEdit.change().field("last_name", UNSYNCED_LAST_NAME));
+
+        Response started = call("POST", "/api/backfill", true);
+        assertThat(started.status()).as(started.text()).isEqualTo(202);
+        assertThat(started.body().path("runId").asText()).as("resumes the failed run").isEqualTo(failedRunId);
+        JsonNode end = awaitBackfillEnd();
+        assertThat(end.path("state").asText()).as(end.toString()).isEqualTo("done");
+        assertThat(end.path("processed").asInt()).isEqualTo(end.path("total").asInt());
+        awaitQuiet();
+
+        BackfillTestSides sides = sides();
+        assertThat(sims.highLevel().state().contact(covered.highlevelId()).orElseThrow().path("lastName").asText(null))
+                .as("an item at or before the checkpoint is not redone").isEqualTo(lastNameBefore);
+        for (String email : newHighLevelEmails) {
+            Optional<BirdSendContactView> created = sides.birdSendByEmail(email);
+            assertThat(created).as("HighLevel-only %s created in BirdSend by the resumed run", email).isPresent();
+            assertThat(links.byBirdSend(props.pair(), Long.toString(created.get().contactId()))).isPresent();
+        }
+        for (long id : newBirdSendIds) {
+            String email = sims.birdSend().contact(id).orElseThrow().email();
+            if (birdSendKey(id).compareTo(failedCheckpoint) > 0) {
+                assertThat(sides.highLevelByEmail(email)).as("%s (after the checkpoint) created in HighLevel", email).isPresent();
+                assertThat(links.byBirdSend(props.pair(), Long.toString(id))).isPresent();
+            }
+        }
+    }
+
+    @Test
+    @Order(7)
+    void aRestartedRunCatchesUpAndEverythingConverges() throws Exception {
+        awaitQuiet();
+        Response started = call("POST", "/api/backfill?restart=true", true);
+        assertThat(started.status()).as(started.text()).isEqualTo(202);
+        assertThat(started.body().path("runId").asText()).isNotEqualTo(failedRunId);
+        JsonNode end = awaitBackfillEnd();
+        assertThat(end.path("state").asText()).as(end.toString()).isEqualTo("done");
+        awaitQuiet();
+
+        assertThat(links.all(props.pair()).values().stream()
+                .map(l -> sims.highLevel().state().contact(l.highlevelId()).orElseThrow().path("lastName").asText(""))
+                .filter(UNSYNCED_LAST_NAME::equals).count()).as("the change the resumed run skipped arrives now").isEqualTo(1);
+        BackfillTestSides sides = sides();
+        for (long id : newBirdSendIds) {
+            assertThat(sides.highLevelByEmail(sims.birdSend().contact(id).orElseThrow().email())).isPresent();
+        }
+        assertConverged();
+    }
+
+    // ---- 8. bad requests -----------------------------------------------------------------------------
+
+    @Test
+    @Order(8)
+    void badParametersAndMissingLoginAreRefused() throws Exception {
+        Response maybe = call("POST", "/api/backfill?dryRun=maybe", true);
+        assertThat(maybe.status()).as(maybe.text()).isEqualTo(400);
+        assertThat(maybe.body().path("error").asText()).isEqualTo("bad_parameter");
+        assertThat(maybe.body().path("message").asText()).contains("dryRun");
+        Response restart = call("POST", "/api/backfill?restart=perhaps", true);
+        assertThat(restart.status()).as(restart.text()).isEqualTo(400);
+        Response anonymous = call("POST", "/api/backfill", false);
+        assertThat(anonymous.status()).isEqualTo(401);
+        assertThat(call("GET", "/api/backfill", true).body().path("state").asText()).isNotEqualTo("running");
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------------
+
+    /** Every email once per side (ignoring case), the same set on both, one link per BirdSend contact, pairs equal. */
+    private void assertConverged() {
+        BackfillTestSides sides = sides();
+        Map<String, Integer> highLevelEmails = sides.highLevelEmails();
+        Map<String, Integer> birdSendEmails = sides.birdSendEmails();
+        assertThat(new TreeMap<>(highLevelEmails).entrySet().stream().filter(e -> e.getValue() > 1).toList())
+                .as("emails on more than one HighLevel contact").isEmpty();
+        assertThat(new TreeMap<>(birdSendEmails).entrySet().stream().filter(e -> e.getValue() > 1).toList())
+                .as("emails on more than one BirdSend contact").isEmpty();
+        assertThat(birdSendEmails.keySet()).containsExactlyInAnyOrderElementsOf(highLevelEmails.keySet());
+        assertThat(links.count(props.pair())).isEqualTo(sides.birdSendContacts().size());
+        List<String> differences = new ArrayList<>();
+        links.all(props.pair()).values().forEach(link -> differences.addAll(sides.differences(link)));
+        assertThat(differences).as("linked pairs whose mapped fields differ (%d)", differences.size()).isEmpty();
+    }
+
+    /** The backfill's work-item key of a BirdSend contact (Backfill orders and checkpoints by it). */
+    private static String birdSendKey(long id) {
+        return String.format("b:%020d", id);
+    }
+
+    private static Map<String, Long> counts(JsonNode progress) {
+        Map<String, Long> out = new TreeMap<>();
+        progress.path("counts").fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asLong()));
+        return out;
+    }
+
+    private JsonNode awaitBackfillEnd() throws Exception {
+        long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
+        while (true) {
+            Response r = call("GET", "/api/backfill", true);
+            assertThat(r.status()).as(r.text()).isEqualTo(200);
+            if (!"running".equals(r.body().path("state").asText())) {
+                return r.body();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("backfill still running after " + RUN_TIMEOUT + ": " + r.text());
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /**
+     * Until HighLevel's webhooks of the bridge's writes are delivered and the live sync has handled them all, twice in a
+     * row (handling an echo could write, and so send another).
+     */
+    private void awaitQuiet() throws InterruptedException {
+        int[] quietChecks = {0};
+        await("webhooks delivered and the sync's journal consumer caught up", Duration.ofSeconds(30), () -> {
+            boolean quiet = sims.highLevelWebhooks().unfinished() == 0 && journal.pending(syncConsumer) == 0;
+            quietChecks[0] = quiet ? quietChecks[0] + 1 : 0;
+            return quietChecks[0] >= 3;
+        });
+    }
+
+    /** After injected 500s the bridge's HighLevel circuit breaker is open for a second; wait until calls pass again. */
+    private void awaitHighLevelReachable() throws InterruptedException {
+        String anyId = sides().highLevelContacts().get(0).path("id").asText();
+        await("HighLevel calls pass the circuit breaker again", Duration.ofSeconds(10), () -> {
+            try {
+                return highLevelApi.get(props.highlevelConnection(), anyId).isPresent();
+            } catch (UpstreamApiException e) {
+                return false;
+            }
+        });
+    }
+
+    private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting: " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private record Response(int status, String text, JsonNode body) {
+    }
+
+    private Response call(String method, String pathAndQuery, boolean authenticated) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
+                .timeout(Duration.ofSeconds(10))
+                .header("Accept", "application/json")
+                .method(method, HttpRequest.BodyPublishers.noBody());
+        if (authenticated) {
+            String login = adminUser + ":" + adminPassword;
+            request.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(login.getBytes(StandardCharsets.UTF_8)));
+        }
+        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        String text = response.body();
+        JsonNode body;
+        try {
+            body = text == null || text.isBlank() ? MissingNode.getInstance() : json.readTree(text);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            body = MissingNode.getInstance();
+        }
+        return new Response(response.statusCode(), text, body);
+    }
+}
