@@ -471,6 +471,28 @@ class BackfillEndToEndTest {
         assertThat(call("GET", "/api/backfill", true).body().path("state").asText()).isNotEqualTo("running");
     }
 
+    // ---- 9. stopping a run ----------------------------------------------------------------------------
+
+    @Test
+    @Order(9)
+    void aRunningBackfillCanBeStoppedAndThenResumes() throws Exception {
+        Response nothing = call("DELETE", "/api/backfill", true);
+        assertThat(nothing.status()).as(nothing.text()).isEqualTo(409);
+        assertThat(nothing.body().path("error").asText()).isEqualTo("backfill_not_running");
+
+        Response started = call("POST", "/api/backfill?restart=true", true);
+        assertThat(started.status()).as(started.text()).isEqualTo(202);
+        Response stopped = call("DELETE", "/api/backfill", true);
+        assertThat(stopped.status()).as(stopped.text()).isEqualTo(202);
+        JsonNode end = awaitBackfillEnd();
+        assertThat(end.path("state").asText()).as(end.toString()).isEqualTo("interrupted");
+
+        Response resumed = call("POST", "/api/backfill", true);
+        assertThat(resumed.status()).as(resumed.text()).isEqualTo(202);
+        assertThat(resumed.body().path("runId").asText()).isEqualTo(started.body().path("runId").asText());
+        assertThat(awaitBackfillEnd().path("state").asText()).isEqualTo("done");
+    }
+
     // ---- helpers ------------------------------------------------------------------------------------
 
     /** Every email once per side (ignoring case), the same set on both, one link per BirdSend contact, pairs equal. */
