@@ -38,6 +38,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.TestPropertySource;
 
@@ -48,11 +49,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  * simulator then posts signed webhooks to the bridge, the BirdSend poller finds BirdSend's changes), and each change
  * must arrive on the other side with exactly the writes it needs and nothing coming back.
  *
- * <p>Shares its Spring context with {@link SyncSandboxTest} (identical settings), so other tests' contacts live in the
- * same simulators: every test works on contacts it creates (unique emails) and counts writes as deltas.
+ * <p>The sandbox's seeded contacts and the other tests' contacts live in the same simulators: every test works on
+ * contacts it creates (unique emails) and counts writes as deltas.
  */
 @CamelSpringBootTest
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS) // its pollers and sync stop with it
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        // A store of its own: the connections, links and journal consumers of other test contexts live in the
+        // shared test database, and a sync running in a cached context would act on them (and vice versa).
+        "spring.datasource.url=jdbc:h2:mem:sync-e2e;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_DELAY=-1",
         "bridge.sync.enabled=true",
         "bridge.sync.backfill.on-startup=true",
         "bridge.sandbox.time-scale=10",

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.TestPropertySource;
 
@@ -32,7 +33,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * either side arrive on the other, exactly once, without coming back.
  */
 @CamelSpringBootTest
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS) // its pollers and sync stop with it
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        // A store of its own: the connections, links and journal consumers of other test contexts live in the
+        // shared test database, and a sync running in a cached context would act on them (and vice versa).
+        "spring.datasource.url=jdbc:h2:mem:sync-sandbox;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_DELAY=-1",
         "bridge.sync.enabled=true",
         "bridge.sync.backfill.on-startup=true",
         "bridge.sandbox.time-scale=10",
