@@ -73,6 +73,7 @@ public class Backfill {
     private final HighLevelContactApi highlevel;
     private final BirdSendContactApi birdsend;
     private final DeadLetterStore deadLetters;
+    private final MappingCheck mappingCheck;
     private final Clock clock;
     private final String owner;
     private final AtomicBoolean running = new AtomicBoolean();
@@ -81,8 +82,8 @@ public class Backfill {
     private volatile Thread coordinator;
 
     public Backfill(SyncProperties props, ContactSync sync, LinkStore links, BackfillStore store, HighLevelContactApi highlevel,
-                    BirdSendContactApi birdsend, DeadLetterStore deadLetters, Clock clock, BridgeProperties bridge,
-                    MeterRegistry registry) {
+                    BirdSendContactApi birdsend, DeadLetterStore deadLetters, MappingCheck mappingCheck, Clock clock,
+                    BridgeProperties bridge, MeterRegistry registry) {
         this.props = props;
         this.sync = sync;
         this.mapping = sync.mapping();
@@ -91,6 +92,7 @@ public class Backfill {
         this.highlevel = highlevel;
         this.birdsend = birdsend;
         this.deadLetters = deadLetters;
+        this.mappingCheck = mappingCheck;
         this.clock = clock;
         String instance = bridge.instance() == null || bridge.instance().id() == null ? "bridge" : bridge.instance().id();
         this.owner = instance + "/" + UUID.randomUUID().toString().substring(0, 8);
@@ -208,6 +210,10 @@ public class Backfill {
         String state = "done";
         String error = null;
         try {
+            MappingCheck.Result fit = mappingCheck.check();
+            if (!fit.ok()) {
+                throw new SyncSetupException("the contact mapping does not fit the accounts: " + String.join("; ", fit.blocking()));
+            }
             p.phase = "listing";
             List<JsonNode> hl = new ArrayList<>();
             List<JsonNode> bs = new ArrayList<>();

@@ -185,6 +185,18 @@ public class BirdSendContactApi {
         }
     }
 
+    /** The keys of the account's fields ({@code GET /fields}: first_name, last_name and the custom ones). */
+    public java.util.Set<String> fieldKeys(String connectionId) {
+        java.util.Set<String> keys = new java.util.TreeSet<>();
+        for (int n = 1; ; n++) {
+            JsonNode body = client.call(connectionId, "list-fields", "GET", "/fields", Map.of("page", n, "per_page", 100), null).body();
+            body.path("data").forEach(f -> keys.add(f.path("key").asText()));
+            if (body.path("data").isEmpty() || n >= body.path("meta").path("last_page").asInt(n)) {
+                return keys;
+            }
+        }
+    }
+
     /** BirdSend's {@code updated_at} ("YYYY-MM-DD HH:MM:SS", UTC; assumed, so optional). */
     static Instant updatedAt(JsonNode contact) {
         JsonNode v = contact == null ? null : contact.get("updated_at");

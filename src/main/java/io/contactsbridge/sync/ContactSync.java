@@ -52,9 +52,10 @@ public class ContactSync {
     private final BirdSendContactApi birdsend;
     private final SyncMetrics metrics;
     private final ObjectMapper json;
+    private final MappingCheck mappingCheck;
 
     public ContactSync(SyncProperties props, ContactMapping mapping, LinkStore links, HighLevelContactApi highlevel,
-                       BirdSendContactApi birdsend, SyncMetrics metrics, ObjectMapper json) {
+                       BirdSendContactApi birdsend, SyncMetrics metrics, ObjectMapper json, MappingCheck mappingCheck) {
         this.props = props;
         this.mapping = mapping;
         this.merge = new ContactMerge(mapping, props.conflict());
@@ -63,6 +64,7 @@ public class ContactSync {
         this.birdsend = birdsend;
         this.metrics = metrics;
         this.json = json;
+        this.mappingCheck = mappingCheck;
     }
 
     // ---- journal events ---------------------------------------------------------------------------
@@ -74,6 +76,9 @@ public class ContactSync {
         String type = in.getHeader(JournalConsumerBean.EVENT_TYPE, String.class);
         String key = in.getHeader(JournalConsumerBean.CONTACT_KEY, String.class);
         JsonNode payload = json.valueToTree(in.getBody(Map.class));
+        // A mapping naming a custom field the location lacks cannot write anything: the event waits in the journal
+        // (retried with back-off) until the field exists or the mapping changes; the status says why.
+        mappingCheck.requireUsable();
         SyncOutcome outcome = onEvent(source, type, key, payload);
         metrics.event(outcome);
         if (outcome.action() != SyncOutcome.Action.UNCHANGED) {

@@ -1,6 +1,8 @@
 package io.contactsbridge.sync;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import io.contactsbridge.mapping.Side;
@@ -10,7 +12,7 @@ import org.springframework.stereotype.Component;
 
 /**
  * {@code /api/status}: {@code links} (linked contact pairs), {@code sync.*} (enabled, connections, events by
- * action, writes per side, conflicts, last event) and {@code backfill.*} (state, percent, rate, ETA, counts).
+ * action, writes per side, conflicts, mapping problems found in the accounts, last event) and {@code backfill.*} (state, percent, rate, ETA, counts).
  */
 @Component
 public class SyncStatus implements StatusContributor {
@@ -19,12 +21,14 @@ public class SyncStatus implements StatusContributor {
     private final LinkStore links;
     private final SyncMetrics metrics;
     private final Backfill backfill;
+    private final MappingCheck mappingCheck;
 
-    public SyncStatus(SyncProperties props, LinkStore links, SyncMetrics metrics, Backfill backfill) {
+    public SyncStatus(SyncProperties props, LinkStore links, SyncMetrics metrics, Backfill backfill, MappingCheck mappingCheck) {
         this.props = props;
         this.links = links;
         this.metrics = metrics;
         this.backfill = backfill;
+        this.mappingCheck = mappingCheck;
     }
 
     @Override
@@ -39,6 +43,13 @@ public class SyncStatus implements StatusContributor {
         sync.put("events", metrics.eventCounts());
         sync.put("writes", Map.of("highlevel", metrics.writes(Side.HIGHLEVEL), "birdsend", metrics.writes(Side.BIRDSEND)));
         sync.put("conflicts", metrics.conflictCount());
+        MappingCheck.Result fit = mappingCheck.last();
+        List<String> problems = new ArrayList<>();
+        if (fit != null) {
+            problems.addAll(fit.blocking());
+            problems.addAll(fit.warnings());
+        }
+        sync.put("mappingProblems", problems);
         sync.put("lastEvent", metrics.lastEventAt() == null ? null : metrics.lastEventAt().toString());
         report.put("sync", sync);
         BackfillProgress p = backfill.snapshot();

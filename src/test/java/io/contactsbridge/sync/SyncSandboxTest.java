@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.contactsbridge.mapping.ContactMapping;
 import io.contactsbridge.mapping.Side;
 import io.contactsbridge.sandbox.SandboxSimulators;
 import io.contactsbridge.sandbox.birdsend.BirdSendContactEdit;
@@ -26,6 +27,7 @@ import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.TestPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The sandbox as {@code ./mvnw spring-boot:run} starts it (simulators seeded, partly overlapping), with the sync,
@@ -63,6 +65,12 @@ class SyncSandboxTest {
     SyncProperties props;
     @Autowired
     SyncMetrics metrics;
+    @Autowired
+    MappingCheck mappingCheck;
+    @Autowired
+    HighLevelContactApi highLevelApi;
+    @Autowired
+    BirdSendContactApi birdSendApi;
 
     @BeforeEach
     void backfillDone() throws InterruptedException {
@@ -114,6 +122,28 @@ class SyncSandboxTest {
         Thread.sleep(2000);
         assertThat(metrics.writes(Side.HIGHLEVEL) - hlWrites).isEqualTo(1);
         assertThat(metrics.writes(Side.BIRDSEND) - bsWrites).isZero();
+    }
+
+    @Test
+    @Order(4)
+    void theMappingIsCheckedAgainstTheAccounts() {
+        assertThat(mappingCheck.check().ok()).isTrue();
+        assertThat(mappingCheck.last().warnings()).isEmpty();
+        ContactMapping misfit = ContactMapping.parse("""
+                fields:
+                  - name: email
+                    birdsend: email
+                    highlevel: email
+                    transforms: [trim, lowercase]
+                  - name: shoeSize
+                    birdsend: fields.shoe_size
+                    highlevel: customFields.shoe_size
+                """, "misfit.yaml");
+        MappingCheck check = new MappingCheck(props, misfit, highLevelApi, birdSendApi, java.time.Clock.systemUTC());
+        MappingCheck.Result result = check.check();
+        assertThat(result.blocking()).singleElement().asString().contains("no contact custom field 'contact.shoe_size'");
+        assertThat(result.warnings()).singleElement().asString().contains("BirdSend has no field 'shoe_size'");
+        assertThatThrownBy(check::requireUsable).isInstanceOf(SyncSetupException.class).hasMessageContaining("shoe_size");
     }
 
     private ContactLink anyLink() {
