@@ -210,7 +210,7 @@ public class Backfill {
         String state = "done";
         String error = null;
         try {
-            MappingCheck.Result fit = mappingCheck.check();
+            MappingCheck.Result fit = mappingCheck.current();
             if (!fit.ok()) {
                 throw new SyncSetupException("the contact mapping does not fit the accounts: " + String.join("; ", fit.blocking()));
             }
