@@ -30,7 +30,7 @@ import org.springframework.stereotype.Component;
  * {@code birdsend-notification-source}, and the poll triggers, which differ only in the sources they read).
  * A Kamelet's template wires it:
  * <pre>
- * timer (pollIntervalMs) → setHeader BridgeJournal* (consumer, sources, eventTypes, partitions, ...)
+ * timer (period 1 ms) → setHeader BridgeJournal* (consumer, sources, eventTypes, partitions, ...)
  *   → doTry: poll → split (streaming, sequential, stopOnException):
  *                      deliver('id') → kamelet:sink (the user's route) → commit('id')
  *     doCatch: fail('id')      doFinally: finish('id')
@@ -163,6 +163,7 @@ public class JournalConsumerBean {
         ActiveBatch batch = rt == null ? null : rt.active();
         if (batch == null) {
             pollFailure(consumerId, describe(failure));
+            pauseAfterFailedPoll(exchange);
             return;
         }
         batch.failed = true;
@@ -266,8 +267,8 @@ public class JournalConsumerBean {
     }
 
     /**
-     * A poll that failed before it had a batch (a setting is wrong, the store is unreachable). The timer
-     * retries every poll interval; the same problem is logged once a minute, not every time.
+     * A poll that failed before it had a batch (a setting is wrong, the store is unreachable). It is
+     * retried every poll interval ({@link #pauseAfterFailedPoll}); the same problem is logged once a minute, not every time.
      */
     private void pollFailure(String consumerId, String problem) {
         long now = System.nanoTime();
@@ -276,6 +277,24 @@ public class JournalConsumerBean {
             pollProblems.put(consumerId, new PollProblem(problem, now));
             LOG.warn("Journal consumer '{}' could not poll the journal (retrying every poll interval): {}", consumerId,
                     problem);
+        }
+    }
+
+    /**
+     * The Kamelet timer re-arms the poll at once (the consumer paces itself while idle), so a poll that
+     * keeps failing (store down, bad setting) waits one poll interval here instead of spinning.
+     */
+    private static void pauseAfterFailedPoll(Exchange exchange) {
+        long pause;
+        try {
+            pause = Math.max(1, intHeader(exchange.getMessage(), POLL_INTERVAL_MS, 1000));
+        } catch (IllegalArgumentException e) {
+            pause = 1000;
+        }
+        try {
+            Thread.sleep(pause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -199,6 +199,45 @@ class JournalConsumerBeanTest {
                 .hasMessageContaining("consumer id");
     }
 
+    @Test
+    void aFailedPollWaitsOnePollIntervalSoTheTimerDoesNotSpin() {
+        JournalConsumerBean bean = replica("pod-a");
+        Exchange typo = timerExchange("typo", "ContactCreated", 1);
+        typo.getMessage().setHeader(JournalConsumerBean.POLL_INTERVAL_MS, "150");
+        assertThatThrownBy(() -> bean.poll(typo)).isInstanceOf(IllegalArgumentException.class);
+        typo.setProperty(Exchange.EXCEPTION_CAUGHT, new IllegalArgumentException("bad setting"));
+        long started = System.nanoTime();
+        bean.fail("typo", typo);
+        assertThat((System.nanoTime() - started) / 1_000_000).as("the Kamelet timer re-arms every millisecond")
+                .isGreaterThanOrEqualTo(150);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void anIdlePollWaitsForAnAppendAndReturnsAsSoonAsOneArrives() throws Exception {
+        JournalConsumerBean bean = replica("pod-a");
+        assertThat(poll(bean, "idle", "", 1)).isEmpty();
+        Exchange waiting = timerExchange("idle", "", 1);
+        waiting.getMessage().setHeader(JournalConsumerBean.POLL_INTERVAL_MS, "10000");
+        Thread appender = new Thread(() -> {
+            try {
+                Thread.sleep(100);
+                append("late", "c1", "ContactUpdate");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        long started = System.nanoTime();
+        appender.start();
+        bean.poll(waiting);
+        List<JournalEvent> events = new ArrayList<>();
+        ((Iterator<JournalEvent>) waiting.getMessage().getBody()).forEachRemaining(events::add);
+        appender.join();
+        assertThat(events).extracting(JournalEvent::eventId).containsExactly("late");
+        assertThat((System.nanoTime() - started) / 1_000_000).as("woken by the append, not the 10 s interval")
+                .isLessThan(5_000);
+    }
+
     static String contactIn(int partition, int partitions) {
         for (int i = 0; ; i++) {
             if (ContactKeys.partition(ContactKeys.highLevel("c" + i), partitions) == partition) {
