@@ -44,9 +44,11 @@ import org.springframework.stereotype.Component;
  * linking, creating what one side lacks and writing what differs. As it already holds both sides' current
  * contacts, a pair costs at most one write per side, and pairs that agree cost nothing.
  *
- * <p>Work items are processed in a fixed order (BirdSend contacts by id, then HighLevel-only contacts by id) by
- * {@code bridge.sync.backfill.workers} threads, so the rate budgets of both services stay busy while calls are
- * in flight. The checkpoint is the last item of the completed prefix; a run stopped by a restart or a crash is
+ * <p>Work items are processed in a fixed order by {@code bridge.sync.backfill.workers} threads, so the rate budgets
+ * stay busy while calls are in flight. The order is a stable hash of the item's key ({@link #orderKey}): it shuffles
+ * the kinds of work (a BirdSend-only person costs HighLevel calls, a HighLevel-only one BirdSend calls), so both
+ * services are used at once instead of one after the other, and the service whose limit binds is kept busy for
+ * the whole run. The checkpoint is the order key of the last item of the completed prefix; a run stopped by a restart or a crash is
  * resumed from it (reconciling is idempotent, so an item redone after a crash finds its work already done).
  * A dry run lists and pairs the same way and counts what it would create, link and update without writing
  * anything (not even its progress to the store).
@@ -198,6 +200,20 @@ public class Backfill {
     // ---- the run ---------------------------------------------------------------------------------
 
     record Item(String key, ContactLink link, JsonNode birdsend, JsonNode highlevel, String skip) {
+        /** Where the item comes in the run (and what the checkpoint is compared with). */
+        String order() {
+            return orderKey(key);
+        }
+    }
+
+    /**
+     * The order of a work item: eight hex digits of the CRC-32 of its key, then the key (unique, so the order is
+     * total). The same in every run and every version, so a checkpoint stays valid across restarts.
+     */
+    static String orderKey(String key) {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return String.format("%08x|%s", crc.getValue(), key);
     }
 
     private void run(Progress p) {
@@ -224,7 +240,7 @@ public class Backfill {
             p.phase = "syncing";
             List<Item> todo = new ArrayList<>();
             for (Item item : items) {
-                if (p.resumeAfter != null && item.key().compareTo(p.resumeAfter) <= 0) {
+                if (p.resumeAfter != null && item.order().compareTo(p.resumeAfter) <= 0) {
                     p.processed.incrementAndGet();
                 } else {
                     todo.add(item);
@@ -372,8 +388,9 @@ public class Backfill {
     }
 
     /**
-     * Pairs the two lists: links first, then email, then phone. Keys order the work: {@code b:<zero-padded BirdSend
-     * id>} for BirdSend contacts (with or without partner), then {@code h:<HighLevel id>} for HighLevel-only ones.
+     * Pairs the two lists: links first, then email, then phone. Keys name the items: {@code b:<zero-padded BirdSend
+     * id>} for BirdSend contacts (with or without partner), {@code h:<HighLevel id>} for HighLevel-only ones; the work
+     * is sorted by their {@link #orderKey}.
      */
     List<Item> pair(List<JsonNode> hlContacts, List<JsonNode> bsContacts, Map<String, ContactLink> linksByBs) {
         Map<String, ContactLink> allLinks = linksByBs;
@@ -442,7 +459,7 @@ public class Backfill {
                     + " (bridge.sync.deletes=unlink leaves it alone)";
             items.add(new Item("h:" + e.getKey(), skip == null ? link : null, null, e.getValue(), skip));
         }
-        items.sort(Comparator.comparing(Item::key));
+        items.sort(Comparator.comparing(Item::order));
         return items;
     }
 
@@ -450,7 +467,7 @@ public class Backfill {
         return id.length() >= 20 ? id : "0".repeat(20 - id.length()) + id;
     }
 
-    /** The last key of the completed prefix of the work list. */
+    /** The order key of the last item of the completed prefix of the work list. */
     private static final class Checkpoints {
         private final List<Item> items;
         private final boolean[] done;
@@ -466,7 +483,7 @@ public class Backfill {
         synchronized void done(int index) {
             done[index] = true;
             while (next < done.length && done[next]) {
-                checkpoint = items.get(next).key();
+                checkpoint = items.get(next).order();
                 next++;
             }
         }
