@@ -99,13 +99,14 @@ public class OutboundAttemptSteps {
             m.setHeader(Exchange.CONTENT_TYPE, "application/json");
         }
         m.setBody(request.body());
+        RequestSendTime.clear();
         exchange.setProperty(OutboundExchange.ATTEMPT_STARTED, System.nanoTime());
     }
 
     /** No HTTP answer (connect refused, reset, timeout). */
     public void ioFailure(Exchange exchange) {
         UpstreamCall call = OutboundCallSteps.request(exchange).call();
-        budget(call).settle(exchange.getProperty(OutboundExchange.PERMIT, RateBudget.Permit.class));
+        settle(budget(call), exchange);
         metrics.attempt(call, "io-error", exchange.getProperty(OutboundExchange.ATTEMPT_STARTED, 0L, Long.class));
         Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         IOException io = null;
@@ -125,7 +126,7 @@ public class OutboundAttemptSteps {
         Message m = exchange.getMessage();
         int status = m.getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
         RateBudget budget = budget(call);
-        budget.settle(exchange.getProperty(OutboundExchange.PERMIT, RateBudget.Permit.class));
+        settle(budget, exchange);
         budget.observe(name -> m.getHeader(name, String.class));
         Duration retryAfter = RetryAfter.parse(m.getHeader("Retry-After", String.class), clock);
         String text = m.getBody(String.class);
@@ -155,6 +156,17 @@ public class OutboundAttemptSteps {
         }
         if (refused != null) {
             throw new RateBudgetExhaustedException(call, refused, props.service(call.service()).rate().maxWait());
+        }
+    }
+
+    /** The attempt is over: its budget entry is corrected by when the request left, or else by now. */
+    private static void settle(RateBudget budget, Exchange exchange) {
+        RateBudget.Permit permit = exchange.getProperty(OutboundExchange.PERMIT, RateBudget.Permit.class);
+        Duration sentAgo = RequestSendTime.takeSentAgo();
+        if (sentAgo != null) {
+            budget.settle(permit, sentAgo);
+        } else {
+            budget.settle(permit);
         }
     }
 

@@ -24,14 +24,18 @@ import java.util.function.Function;
  * the period, which bounds memory and can only delay a slot, never hasten it.
  *
  * <h2>Late requests</h2>
- * The margin makes an entry safe as long as the service received the request at most one margin
- * after the entry's time: any request slotted a full span later arrives at least a period later. A
- * request can leave well after its slot, though (waiting for a pooled connection, a cold start).
- * When it completes more than a margin after its slot ({@link #settle}), it may have arrived as late
- * as that, so its entry moves to one margin before the completion; a caller waking for its slot
- * re-checks it against the log as it is then, and queues again if such a move has filled its window. (Rounded
- * windows are not re-checked: a late request matters little in a day, and rounding would make
- * later slots look earlier.)
+ * Every request takes about as long to reach the service as the others, so what must be kept apart
+ * is the times requests leave; the margin absorbs the differences. A request can leave well after
+ * its slot, though (waiting for a pooled connection, a cold start). When the HTTP client says when
+ * the request went out ({@link #settle(Permit, Duration)}), half the margin is allowed for that
+ * delay and the other half for differences in transit time: a request that left more than half a
+ * margin after its slot is counted from half a margin before it left. Its own answer time would be
+ * safe too, but would leave every window idle for a round trip. When the send time is unknown (the
+ * connection failed, {@link #settle(Permit)}), only the answer time bounds the arrival, so a request
+ * completing more than a margin after its slot is counted from one margin before its completion.
+ * A caller waking for its slot re-checks it against the log as it is then, and queues again if such
+ * a move has filled its window. (Rounded windows are not re-checked: a late request matters little
+ * in a day, and rounding would make later slots look earlier.)
  *
  * <h2>Corrections from the service</h2>
  * <ul>
@@ -178,6 +182,22 @@ public final class RateBudget {
         long now = now();
         if (now - margin > permit.reservation.slot) {
             permit.reservation.moveTo(now - margin);
+        }
+    }
+
+    /**
+     * The request of {@code permit} is done and left {@code sentAgo} before now (the HTTP client's
+     * own time of sending, so a wait for a connection counts and the round trip does not). If it left
+     * more than half a margin after its slot, it is counted from half a margin before it left.
+     */
+    public synchronized void settle(Permit permit, Duration sentAgo) {
+        if (permit == null || permit.reservation == null) {
+            return;
+        }
+        long sent = now() - Math.max(0, sentAgo.toNanos());
+        long allowance = margin / 2;
+        if (sent - allowance > permit.reservation.slot) {
+            permit.reservation.moveTo(sent - allowance);
         }
     }
 

@@ -361,6 +361,56 @@ class OutboundRoutesTest {
         }
     }
 
+    /**
+     * Slow answers must not hold the window back: the budget counts each request from when the HTTP client sent it.
+     * One window's worth of callers, each calling again as soon as answered (200 ms): every window then opens a span
+     * (275 ms) after the last. Counted from the answers instead, it would open 175 ms later than that.
+     */
+    @Test
+    void slowAnswersDoNotHoldTheBudgetBackWhileStillKeepingIt() throws Exception {
+        OutboundProperties.Window second = props.birdsend().rate().windows().get("second");
+        long answerMs = 200;
+        birdsend.otherwise(r -> {
+            try {
+                Thread.sleep(answerMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return SimResponse.ok(SimJson.object().put("id", r.pathVar("id")));
+        });
+        int callers = second.limit();
+        int callsEach = 4;
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
+        try {
+            List<CompletableFuture<Void>> all = new ArrayList<>();
+            for (int c = 0; c < callers; c++) {
+                all.add(CompletableFuture.runAsync(() -> {
+                    for (int i = 0; i < callsEach; i++) {
+                        client.call(bs, "get-contact", "GET", "/contacts/x", null, null);
+                    }
+                }, pool));
+            }
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(15, TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+
+        List<Long> times = birdsend.arrivals().stream().map(Arrival::nanos).sorted().toList();
+        assertThat(times).hasSize(callers * callsEach);
+        List<Long> turnovers = new ArrayList<>();
+        for (int i = second.limit(); i < times.size(); i++) {
+            long turnover = times.get(i) - times.get(i - second.limit());
+            assertThat(turnover).as("requests %d and %d within one window", i - second.limit(), i)
+                    .isGreaterThanOrEqualTo(second.period().toNanos());
+            turnovers.add(turnover);
+        }
+        long median = turnovers.stream().sorted().toList().get(turnovers.size() / 2) / 1_000_000;
+        long span = second.period().toMillis() + props.birdsend().rate().safetyMargin().toMillis();
+        assertThat(median).as("median time for a window of requests to turn over (one span is %d ms)", span)
+                .isLessThan(span + answerMs / 2);
+        assertThat(second.period().toMillis()).as("the test's premise: answers come within a window").isGreaterThan(answerMs);
+    }
+
     @Test
     void remainingZeroFromTheServiceMakesTheNextCallWaitForTheInterval() {
         highlevel.then(SimResponse.ok(SimJson.object().put("id", "a")).withHeaders(Map.of(

@@ -185,6 +185,31 @@ class RateBudgetTest {
     }
 
     @Test
+    void aRequestWhoseSendTimeIsKnownIsCountedFromWhenItLeftNotFromItsAnswer() throws Exception {
+        RateBudget budget = budget(Duration.ofMillis(10), window(1, Duration.ofSeconds(1)));
+        long start = clock.now;
+        RateBudget.Permit a = budget.acquire(LONG_WAIT);
+        // Sent 4 ms after its slot (within half the margin), answered 300 ms later: the slot stands.
+        clock.advance(Duration.ofMillis(304));
+        budget.settle(a, Duration.ofMillis(300));
+        budget.acquire(LONG_WAIT);
+        assertThat(millisSince(start)).isEqualTo(1010);
+    }
+
+    @Test
+    void aRequestThatLeftLateIsCountedFromHalfAMarginBeforeItLeft() throws Exception {
+        RateBudget budget = budget(Duration.ofMillis(10), window(1, Duration.ofSeconds(1)));
+        long start = clock.now;
+        RateBudget.Permit a = budget.acquire(LONG_WAIT);
+        // It waited 400 ms for a connection, then its answer took 500 ms.
+        clock.at(Duration.ofMillis(900), start);
+        budget.settle(a, Duration.ofMillis(500));
+        budget.acquire(LONG_WAIT);
+        // Counted from 395 ms (left at 400, less half the margin): the next slot is a span (1010 ms) after that.
+        assertThat(millisSince(start)).isEqualTo(395 + 1010);
+    }
+
+    @Test
     void remainingZeroThatOurOwnCountDoesNotExplainPausesForTheServicesInterval() throws Exception {
         RateBudget budget = budget(Duration.ofMillis(10), window(100, Duration.ofSeconds(10)));
         long start = clock.now;
