@@ -418,7 +418,7 @@ public final class BirdSendSimulator implements AutoCloseable {
             Instant resetAt = window.resetAt();
             long resetEpoch = resetAt.getEpochSecond() + (resetAt.getNano() > 0 ? 1 : 0);
             return tooMany.withHeaders(Map.of(
-                    "Retry-After", Long.toString(Math.max(1, decision.retryAfterSeconds())),
+                    "Retry-After", clock.retryAfterHeader(decision.retryAfter(), 1),
                     "X-RateLimit-Reset", Long.toString(resetEpoch),
                     "X-RateLimit-Limit", Integer.toString(window.limit()),
                     "X-RateLimit-Remaining", "0"));

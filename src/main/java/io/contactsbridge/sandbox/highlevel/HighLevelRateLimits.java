@@ -134,7 +134,7 @@ public final class HighLevelRateLimits implements SimFilter {
                     .put("error", "Too Many Requests");
             SimResponse tooMany = SimResponse.json(429, body).withHeaders(headers);
             return retryAfterEnabled
-                    ? tooMany.withHeader("Retry-After", Long.toString(Math.max(1, decision.retryAfterSeconds())))
+                    ? tooMany.withHeader("Retry-After", clock.retryAfterHeader(decision.retryAfter(), 1))
                     : tooMany;
         }
         SimResponse response = next.proceed(request);

@@ -1,5 +1,7 @@
 package io.contactsbridge.sandbox.sim;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -84,6 +86,24 @@ public final class SimClock {
     public Duration unscaled(Duration baseClockDuration) {
         double nanos = toNanos(baseClockDuration) * timeScale;
         return Duration.ofNanos(nanos >= Long.MAX_VALUE ? Long.MAX_VALUE : (long) Math.ceil(nanos));
+    }
+
+    /**
+     * A {@code Retry-After} value for a wait on the base clock, as the real service would send it: whole
+     * seconds of service time, rounded up, at least {@code minSeconds}. At a time scale other than 1 those
+     * service seconds are given in base-clock seconds with up to three decimals (rounded up): whole seconds
+     * could not say "a tenth of a second" at scale 10, and a client waiting a full second would lose ten
+     * windows where the real service costs it one. The bridge reads decimal seconds; at scale 1 the value is
+     * an integer, as from the real service.
+     */
+    public String retryAfterHeader(Duration baseClockWait, long minSeconds) {
+        double scale = timeScale;
+        long serviceSeconds = Math.max(minSeconds, (long) Math.ceil(toNanos(baseClockWait) * scale / 1e9 - 1e-9));
+        if (scale == 1.0) {
+            return Long.toString(serviceSeconds);
+        }
+        return BigDecimal.valueOf(serviceSeconds).divide(BigDecimal.valueOf(scale), 3, RoundingMode.UP)
+                .stripTrailingZeros().toPlainString();
     }
 
     /** Sleeps (on the wall clock) for the scaled length of a real-service duration. */

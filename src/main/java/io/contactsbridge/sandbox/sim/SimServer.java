@@ -414,7 +414,7 @@ public final class SimServer implements AutoCloseable {
             case ERROR:
                 SimResponse error = faultResponder.respond(request, fault);
                 return fault.retryAfter() == null ? error
-                        : error.withHeaderIfAbsent("Retry-After", Long.toString(ceilSeconds(fault.retryAfter())));
+                        : error.withHeaderIfAbsent("Retry-After", clock.retryAfterHeader(fault.retryAfter(), 0));
             case SLOW_DRIP:
                 SimResponse real = next.proceed(request);
                 return real.isAbort() ? real : real.withSlowDrip(fault.drip().chunkBytes(), fault.drip().pause());
@@ -489,10 +489,6 @@ public final class SimServer implements AutoCloseable {
                 .put("error", reasonPhrase(fault.status()))
                 .put("message", fault.outage() ? "Simulated outage" : "Simulated fault");
         return SimResponse.json(fault.status(), body);
-    }
-
-    static long ceilSeconds(Duration d) {
-        return d.getSeconds() + (d.getNano() > 0 ? 1 : 0);
     }
 
     static String reasonPhrase(int status) {

@@ -102,7 +102,8 @@ class BirdSendRateLimitTest {
         }
         HttpResponse<String> limited = client.get("/account");
         assertThat(limited.statusCode()).isEqualTo(429);
-        assertThat(limited.headers().firstValue("Retry-After")).contains("1"); // whole seconds, rounded up
+        // One service second, said in base-clock seconds: a whole second would cost a client ten windows.
+        assertThat(limited.headers().firstValue("Retry-After")).contains("0.1");
         time.advance(Duration.ofMillis(99));
         assertThat(client.get("/account").statusCode()).isEqualTo(429);
         time.advance(Duration.ofMillis(1));

@@ -144,7 +144,7 @@ class HighLevelRateLimitsTest {
         }
         HttpResponse<String> refused = get("/contacts/ping", "loc-A");
         assertThat(refused.statusCode()).isEqualTo(429);
-        assertThat(header(refused, "Retry-After")).isEqualTo("1"); // 10 ms, rounded up to whole seconds
+        assertThat(header(refused, "Retry-After")).isEqualTo("0.01"); // 10 service seconds, in base-clock seconds
         time.advance(Duration.ofMillis(10));
         assertThat(get("/contacts/ping", "loc-A").statusCode()).isEqualTo(200);
     }

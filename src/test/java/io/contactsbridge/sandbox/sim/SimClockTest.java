@@ -41,4 +41,17 @@ class SimClockTest {
         assertThatThrownBy(() -> SimClock.system().setTimeScale(Double.POSITIVE_INFINITY))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void retryAfterIsWholeServiceSecondsSaidInBaseClockSeconds() {
+        SimClock real = SimClock.system();
+        assertThat(real.retryAfterHeader(Duration.ofMillis(40), 1)).isEqualTo("1");
+        assertThat(real.retryAfterHeader(Duration.ofMillis(1500), 1)).isEqualTo("2");
+        assertThat(real.retryAfterHeader(Duration.ZERO, 0)).isEqualTo("0");
+        SimClock fast = SimClock.scaled(10);
+        assertThat(fast.retryAfterHeader(Duration.ofMillis(40), 1)).as("0.4 service s, rounded up to 1").isEqualTo("0.1");
+        assertThat(fast.retryAfterHeader(Duration.ofMillis(150), 1)).as("1.5 service s, rounded up to 2").isEqualTo("0.2");
+        assertThat(fast.retryAfterHeader(Duration.ofSeconds(3), 1)).isEqualTo("3");
+        assertThat(SimClock.scaled(3).retryAfterHeader(Duration.ofMillis(100), 1)).as("a third, rounded up").isEqualTo("0.334");
+    }
 }
