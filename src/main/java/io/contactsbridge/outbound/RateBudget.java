@@ -27,14 +27,16 @@ import java.util.function.Function;
  * Every request takes about as long to reach the service as the others, so what must be kept apart
  * is the times requests leave; the margin absorbs the differences. A request can leave well after
  * its slot, though (waiting for a pooled connection, a cold start). When the HTTP client says when
- * the request went out ({@link #settle(Permit, Duration)}), half the margin is allowed for that
- * delay and the other half for differences in transit time: a request that left more than half a
- * margin after its slot is counted from half a margin before it left. Its own answer time would be
- * safe too, but would leave every window idle for a round trip. When the send time is unknown (the
+ * the request went out ({@link #settle(Permit, Duration)}), a request that left more than a tenth of
+ * a margin after its slot is counted from a tenth of a margin before it left; the rest of the margin
+ * is for differences in transit time (the tenth only spares the queue behind it from moving for
+ * every microsecond). Its answer time would be safe too, but would leave every window idle for a
+ * round trip. When the send time is unknown (the
  * connection failed, {@link #settle(Permit)}), only the answer time bounds the arrival, so a request
  * completing more than a margin after its slot is counted from one margin before its completion.
- * A caller waking for its slot re-checks it against the log as it is then, and queues again if such
- * a move has filled its window. (Rounded windows are not re-checked: a late request matters little
+ * A caller waking for its slot re-checks it against the log as it is then; if such a move has
+ * filled its window, it moves its own slot just past the moved request (keeping its place rather
+ * than queueing again, which would leave a slot empty), and callers behind it do the same in turn. (Rounded windows are not re-checked: a late request matters little
  * in a day, and rounding would make later slots look earlier.)
  *
  * <h2>Corrections from the service</h2>
@@ -139,11 +141,15 @@ public final class RateBudget {
     public Permit acquire(Duration maxWait) throws InterruptedException {
         long start = now();
         long deadline = start + maxWait.toNanos();
+        // The slot this caller held when a request ahead of it was moved into its window; -1 otherwise.
+        long displacedFrom = -1;
         while (true) {
             Reservation reservation;
             synchronized (this) {
                 long now = now();
-                long slot = earliestSlot(now);
+                // A displaced caller keeps its place, just late enough to fit: sent to the back of the queue, it
+                // would leave its slot empty and every late request would cost the window a request.
+                long slot = displacedFrom < 0 ? earliestSlot(now) : shiftedSlot(Math.max(now, displacedFrom));
                 if (slot > deadline) {
                     return new Permit(false, Duration.ofNanos(now - start), Duration.ofNanos(slot - now), null);
                 }
@@ -161,11 +167,14 @@ public final class RateBudget {
                 }
             }
             synchronized (this) {
-                if (pausedUntil <= now() && reservation.stillFits()) {
+                boolean paused = pausedUntil > now();
+                if (!paused && reservation.stillFits()) {
                     return new Permit(true, Duration.ofNanos(now() - start), Duration.ZERO, reservation);
                 }
-                // Paused by a 429, or a late request filled the window while we slept: queue again.
+                // Paused by a 429: queue again behind the pause. A late request filled the window while we
+                // slept: move just past it.
                 reservation.cancel();
+                displacedFrom = paused ? -1 : reservation.slot;
             }
         }
     }
@@ -188,14 +197,14 @@ public final class RateBudget {
     /**
      * The request of {@code permit} is done and left {@code sentAgo} before now (the HTTP client's
      * own time of sending, so a wait for a connection counts and the round trip does not). If it left
-     * more than half a margin after its slot, it is counted from half a margin before it left.
+     * more than a tenth of a margin after its slot, it is counted from a tenth of a margin before it left.
      */
     public synchronized void settle(Permit permit, Duration sentAgo) {
         if (permit == null || permit.reservation == null) {
             return;
         }
         long sent = now() - Math.max(0, sentAgo.toNanos());
-        long allowance = margin / 2;
+        long allowance = margin / 10;
         if (sent - allowance > permit.reservation.slot) {
             permit.reservation.moveTo(sent - allowance);
         }
@@ -277,8 +286,28 @@ public final class RateBudget {
         return t;
     }
 
+    /**
+     * The earliest time, not before {@code t}, at which one more request fits every window given what
+     * is logged up to it; reservations after it are not considered (their callers re-check on waking).
+     */
+    private long shiftedSlot(long t) {
+        t = Math.max(t, pausedUntil);
+        boolean moved = true;
+        while (moved) {
+            moved = false;
+            for (Window w : windows) {
+                long fits = w.fitAt(t);
+                if (fits > t) {
+                    t = fits;
+                    moved = true;
+                }
+            }
+        }
+        return t;
+    }
+
     private Reservation reserve(long slot) {
-        lastSlot = slot;
+        lastSlot = Math.max(lastSlot, slot);
         long[] keys = new long[windows.size()];
         for (int i = 0; i < keys.length; i++) {
             keys[i] = windows.get(i).add(slot, 1);
@@ -379,6 +408,18 @@ public final class RateBudget {
                 counted += e.getValue();
                 if (counted >= limit) {
                     return Math.max(t, e.getKey() + span);
+                }
+            }
+            return t;
+        }
+
+        /** Not before {@code t}: when the window ending there holds fewer than the limit, counting entries up to {@code t}. */
+        long fitAt(long t) {
+            long counted = 0;
+            for (Map.Entry<Long, Integer> e : log.subMap(t - span, false, t, true).descendingMap().entrySet()) {
+                counted += e.getValue();
+                if (counted >= limit) {
+                    return e.getKey() + span;
                 }
             }
             return t;

@@ -397,11 +397,14 @@ class OutboundRoutesTest {
 
         List<Long> times = birdsend.arrivals().stream().map(Arrival::nanos).sorted().toList();
         assertThat(times).hasSize(callers * callsEach);
+        // The margin is for differences in delivery (here the in-process server's dispatch under load), so arrivals
+        // may come up to that much closer together than the sends; the exact spacing is RateBudgetTest's.
+        long allowance = props.birdsend().rate().safetyMargin().toNanos();
         List<Long> turnovers = new ArrayList<>();
         for (int i = second.limit(); i < times.size(); i++) {
             long turnover = times.get(i) - times.get(i - second.limit());
             assertThat(turnover).as("requests %d and %d within one window", i - second.limit(), i)
-                    .isGreaterThanOrEqualTo(second.period().toNanos());
+                    .isGreaterThanOrEqualTo(second.period().toNanos() - allowance);
             turnovers.add(turnover);
         }
         long median = turnovers.stream().sorted().toList().get(turnovers.size() / 2) / 1_000_000;

@@ -189,15 +189,15 @@ class RateBudgetTest {
         RateBudget budget = budget(Duration.ofMillis(10), window(1, Duration.ofSeconds(1)));
         long start = clock.now;
         RateBudget.Permit a = budget.acquire(LONG_WAIT);
-        // Sent 4 ms after its slot (within half the margin), answered 300 ms later: the slot stands.
-        clock.advance(Duration.ofMillis(304));
+        // Sent 1 ms after its slot (within a tenth of the margin), answered 300 ms later: the slot stands.
+        clock.advance(Duration.ofMillis(301));
         budget.settle(a, Duration.ofMillis(300));
         budget.acquire(LONG_WAIT);
         assertThat(millisSince(start)).isEqualTo(1010);
     }
 
     @Test
-    void aRequestThatLeftLateIsCountedFromHalfAMarginBeforeItLeft() throws Exception {
+    void aRequestThatLeftLateIsCountedFromATenthOfAMarginBeforeItLeft() throws Exception {
         RateBudget budget = budget(Duration.ofMillis(10), window(1, Duration.ofSeconds(1)));
         long start = clock.now;
         RateBudget.Permit a = budget.acquire(LONG_WAIT);
@@ -205,8 +205,46 @@ class RateBudgetTest {
         clock.at(Duration.ofMillis(900), start);
         budget.settle(a, Duration.ofMillis(500));
         budget.acquire(LONG_WAIT);
-        // Counted from 395 ms (left at 400, less half the margin): the next slot is a span (1010 ms) after that.
-        assertThat(millisSince(start)).isEqualTo(395 + 1010);
+        // Counted from 399 ms (left at 400, less a tenth of the margin): the next slot is a span (1010 ms) after that.
+        assertThat(millisSince(start)).isEqualTo(399 + 1010);
+    }
+
+    @Test
+    void waitersDisplacedByALateRequestKeepTheirOrderAndLoseNoSlot() throws Exception {
+        // Real clock: 1 per 100 ms (+10 ms margin). A goes at once; B, C and D queue for 110, 220 and 330 ms.
+        RateBudget budget = new RateBudget("real", new OutboundProperties.Rate(
+                Map.of("burst", window(1, Duration.ofMillis(100))), LONG_WAIT, Duration.ofMillis(10)), RateBudget.Clock.SYSTEM);
+        RateBudget.Permit a = budget.acquire(LONG_WAIT);
+        List<RateBudget.Permit> permits = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> waiters = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Thread t = new Thread(() -> {
+                try {
+                    permits.add(budget.acquire(LONG_WAIT));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            waiters.add(t);
+            t.start();
+            Thread.sleep(5); // B, C, D queue in this order
+        }
+        // A only now leaves (it waited for a connection): counted from about 50 ms, inside B's window.
+        Thread.sleep(50 - 15);
+        budget.settle(a, Duration.ZERO);
+        for (Thread t : waiters) {
+            t.join(5_000);
+        }
+
+        List<Long> slots = permits.stream().map(RateBudget.Permit::slot).toList();
+        assertThat(slots).hasSize(3);
+        assertThat(slots).as("B, C, D each moved just past the one before, in order").isSorted();
+        long lastMs = (slots.get(2) - a.slot()) / 1_000_000;
+        // Shifted: about 50 + 3 x 110 = 380 ms. Sent to the back of the queue, B would go at 440 ms and leave 110 empty.
+        assertThat(lastMs).isBetween(3 * 110L, 425L);
+        for (int i = 1; i < slots.size(); i++) {
+            assertThat(slots.get(i) - slots.get(i - 1)).isGreaterThanOrEqualTo(Duration.ofMillis(110).toNanos());
+        }
     }
 
     @Test
