@@ -63,6 +63,12 @@ import static org.assertj.core.api.Assertions.assertThat;
             "bridge.outbound.birdsend.rate.safety-margin=5ms",
             "bridge.outbound.birdsend.rate.max-wait=10s",
             "logging.level.org.apache.camel.processor.errorhandler=ERROR",
+            // The live breakers' windows, not the test profile's hair-trigger ones: three 429s in six calls (a few
+            // callers in flight when the service says stop) must not open a breaker here any more than live.
+            "camel.resilience4j.configurations.highlevel.sliding-window-size=20",
+            "camel.resilience4j.configurations.highlevel.minimum-number-of-calls=10",
+            "camel.resilience4j.configurations.birdsend.sliding-window-size=20",
+            "camel.resilience4j.configurations.birdsend.minimum-number-of-calls=10",
         })
 @ActiveProfiles("test")
 @Import(OutboundTestBeans.class)

@@ -37,9 +37,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * live defaults) and the poll intervals. The backfill is started through the bean once the BirdSend poller's baseline
  * is recorded. Both simulators' call recorders are read when the syncing phase starts (after both lists were read and
  * paired) and when the run ends: the achieved rate of every service over the syncing phase is compared with its
- * configured limit, and the larger share is the binding service's utilisation (asserted). As the items come in key
- * order, the work mix and with it the binding service change during the run; the larger share per second, averaged
- * over the phase, shows how busy the binding budget was moment by moment (reported). Sim-side arrival times give the
+ * configured limit, and the larger share is the binding service's utilisation (asserted). The items come in a hashed
+ * order, so the work mix stays about the same through the run; the larger share per second, averaged over the phase,
+ * shows how busy the binding budget was moment by moment (reported). Sim-side arrival times give the
  * BirdSend window turnover and the bridge's outbound timers the attempt times and budget waits, which locate where the
  * time goes when the target is missed. Every HighLevel call made while the
  * backfill ran (listing, writes, and whatever the sync route did with the webhooks those writes caused) is divided by
@@ -175,17 +175,15 @@ class SyncBackfillBenchmark {
         double midSeconds = (to.nanos() - from.nanos()) / 1e9;
         double hlMid = 100 * SyncBenchmark.answered(SyncBenchmark.diff(from.highLevel(), to.highLevel())) / midSeconds / hlAllowed;
         double bsMid = 100 * SyncBenchmark.answered(SyncBenchmark.diff(from.birdSend(), to.birdSend())) / midSeconds / bsAllowed;
-        // While a budget binds, the log entry of a request answered later than one margin after its slot moves to one
-        // margin before the answer (RateBudget.settle), so a window of N requests turns over every period + attempt
-        // time at best (reservations made against the old entry then no longer fit and queue again, losing more).
+        // Reference figures: a window of N requests turns over every period + margin at best; were requests counted
+        // from their answers (as when the send time is unknown), it would be every period + attempt time.
         SyncBenchmark.Timed hlAttempt = end.hlAttempts().minus(syncing.hlAttempts());
         SyncBenchmark.Timed bsAttempt = end.bsAttempts().minus(syncing.bsAttempts());
         SyncBenchmark.Timed hlWait = end.hlWaits().minus(syncing.hlWaits());
         SyncBenchmark.Timed bsWait = end.bsWaits().minus(syncing.bsWaits());
         double hlCeiling = 100.0 * HL_PERIOD_MS / (HL_PERIOD_MS + Math.max(hlAttempt.meanMillis(), HL_MARGIN_MS));
         double bsCeiling = 100.0 * BS_PERIOD_MS / (BS_PERIOD_MS + Math.max(bsAttempt.meanMillis(), BS_MARGIN_MS));
-        // The items come in key order (BirdSend contacts by id, then HighLevel-only ones), so the work mix, and with it
-        // the service that binds, changes during the run: the binding share at each moment, averaged over time.
+        // The binding share at each moment, averaged over time: shows whether the binding service changes during the run.
         List<Sample> points = new ArrayList<>(timeline);
         points.add(0, syncing);
         points.add(end);
@@ -234,7 +232,7 @@ class SyncBackfillBenchmark {
                         SyncBenchmark.answered(bsAll) / (double) items, SyncBenchmark.answered(bsAll), SyncBenchmark.status(bsAll, 429)),
                 String.format(Locale.ROOT, "outbound attempts (slot -> answer read), syncing phase: HighLevel mean %.1f ms over %d, "
                                 + "BirdSend mean %.1f ms over %d; budget waits: HighLevel %.1f s in total (mean %.1f ms), BirdSend %.1f s "
-                                + "(mean %.1f ms); at best period/(period + attempt): HighLevel %.0f %%, BirdSend %.0f %%",
+                                + "(mean %.1f ms); counted from answers it would be at best period/(period + attempt): HighLevel %.0f %%, BirdSend %.0f %%",
                         hlAttempt.meanMillis(), hlAttempt.count(), bsAttempt.meanMillis(), bsAttempt.count(), hlWait.seconds(),
                         hlWait.meanMillis(), bsWait.seconds(), bsWait.meanMillis(), hlCeiling, bsCeiling),
                 String.format(Locale.ROOT, "BirdSend window turnover (arrival of a request to that of the %dth after it; "
