@@ -27,11 +27,12 @@ import java.util.function.Function;
  * Every request takes about as long to reach the service as the others, so what must be kept apart
  * is the times requests leave; the margin absorbs the differences. A request can leave well after
  * its slot, though (waiting for a pooled connection, a cold start). When the HTTP client says when
- * the request went out ({@link #settle(Permit, Duration)}), a request that left more than a tenth of
- * a margin after its slot is counted from a tenth of a margin before it left; the rest of the margin
- * is for differences in transit time (the tenth only spares the queue behind it from moving for
- * every microsecond). Its answer time would be safe too, but would leave every window idle for a
- * round trip. When the send time is unknown (the
+ * the request went out ({@link #settle(Permit, Duration)}), it is counted from when it left, plus
+ * however much slower its round trip was than the fastest of the last 32 (that extra time may have
+ * been spent on the way there), less a tenth of a margin if that is after its slot. The rest of the
+ * margin is for differences in transit time (the tenth spares the queue behind from moving for every
+ * microsecond). Counting from the answer instead would be safe too, but would leave every window idle
+ * for a round trip. When the send time is unknown (the
  * connection failed, {@link #settle(Permit)}), only the answer time bounds the arrival, so a request
  * completing more than a margin after its slot is counted from one margin before its completion.
  * A caller waking for its slot re-checks it against the log as it is then; if such a move has
@@ -107,7 +108,7 @@ public final class RateBudget {
             return nextSlotIn;
         }
 
-        /** The granted slot on the budget's clock (nanoseconds since it was created); for tests. */
+        /** Where the request is counted on the budget's clock (nanoseconds since it was created): its slot, or later; for tests. */
         long slot() {
             return reservation.slot;
         }
@@ -121,6 +122,10 @@ public final class RateBudget {
     /** Times are nanoseconds since {@link #origin}, so plain comparisons are safe. */
     private long pausedUntil;
     private long lastSlot;
+    /** Send-to-answer times of the latest requests settled with their send time (see {@link #settle(Permit, Duration)}). */
+    private final long[] recentRoundTrips = new long[32];
+    private int roundTripsKept;
+    private int nextRoundTrip;
 
     public RateBudget(String name, OutboundProperties.Rate rate, Clock clock) {
         this.name = name;
@@ -167,7 +172,13 @@ public final class RateBudget {
                 }
             }
             synchronized (this) {
-                boolean paused = pausedUntil > now();
+                long now = now();
+                if (now - margin / 10 > reservation.slot) {
+                    // Woke late (a busy machine): the request goes now, so it is checked and counted at now. At its
+                    // old slot it would miss the requests moved since to when they may have arrived.
+                    reservation.moveTo(now);
+                }
+                boolean paused = pausedUntil > now;
                 if (!paused && reservation.stillFits()) {
                     return new Permit(true, Duration.ofNanos(now() - start), Duration.ZERO, reservation);
                 }
@@ -196,17 +207,29 @@ public final class RateBudget {
 
     /**
      * The request of {@code permit} is done and left {@code sentAgo} before now (the HTTP client's
-     * own time of sending, so a wait for a connection counts and the round trip does not). If it left
-     * more than a tenth of a margin after its slot, it is counted from a tenth of a margin before it left.
+     * own time of sending, so a wait for a connection counts and the round trip does not). It is
+     * counted from when it may have arrived, as if on the fastest recent round trip (see the class
+     * comment), less a tenth of a margin, when that is after its slot.
      */
     public synchronized void settle(Permit permit, Duration sentAgo) {
         if (permit == null || permit.reservation == null) {
             return;
         }
-        long sent = now() - Math.max(0, sentAgo.toNanos());
+        long now = now();
+        long roundTrip = Math.max(0, sentAgo.toNanos());
+        recentRoundTrips[nextRoundTrip] = roundTrip;
+        nextRoundTrip = (nextRoundTrip + 1) % recentRoundTrips.length;
+        roundTripsKept = Math.min(roundTripsKept + 1, recentRoundTrips.length);
+        long fastest = Long.MAX_VALUE;
+        for (int i = 0; i < roundTripsKept; i++) {
+            fastest = Math.min(fastest, recentRoundTrips[i]);
+        }
+        // Slower than the fastest recent round trip: the difference may have been spent on the way there (a
+        // congested link, a busy server accepting it), so it may have arrived that much later than it left.
+        long departed = now - fastest;
         long allowance = margin / 10;
-        if (sent - allowance > permit.reservation.slot) {
-            permit.reservation.moveTo(sent - allowance);
+        if (departed - allowance > permit.reservation.slot) {
+            permit.reservation.moveTo(departed - allowance);
         }
     }
 
@@ -332,7 +355,7 @@ public final class RateBudget {
 
     /** A slot handed out: where it is counted in each window. Guarded by the budget's lock. */
     private final class Reservation {
-        final long slot;
+        long slot;
         final long[] keys;
 
         Reservation(long slot, long[] keys) {
@@ -347,6 +370,7 @@ public final class RateBudget {
         }
 
         void moveTo(long at) {
+            slot = at;
             for (int i = 0; i < keys.length; i++) {
                 windows.get(i).remove(keys[i], 1);
                 keys[i] = windows.get(i).add(at, 1);

@@ -210,6 +210,23 @@ class RateBudgetTest {
     }
 
     @Test
+    void aRoundTripSlowerThanTheFastestRecentOneCountsAsALateArrival() throws Exception {
+        RateBudget budget = budget(Duration.ofMillis(10), window(1, Duration.ofSeconds(1)));
+        long start = clock.now;
+        RateBudget.Permit a = budget.acquire(LONG_WAIT);
+        clock.advance(Duration.ofMillis(100));
+        budget.settle(a, Duration.ofMillis(100)); // left at its slot, answered in 100 ms: the fastest so far
+        RateBudget.Permit b = budget.acquire(LONG_WAIT);
+        assertThat(millisSince(start)).isEqualTo(1010);
+        // b left at once too, but its answer took 400 ms: it may have reached the service 300 ms late.
+        clock.advance(Duration.ofMillis(400));
+        budget.settle(b, Duration.ofMillis(400));
+        budget.acquire(LONG_WAIT);
+        // Counted from 1010 + 300 - 1 (a tenth of the margin), so the next slot is a span after that.
+        assertThat(millisSince(start)).isEqualTo(1010 + 299 + 1010);
+    }
+
+    @Test
     void waitersDisplacedByALateRequestKeepTheirOrderAndLoseNoSlot() throws Exception {
         // Real clock: 1 per 100 ms (+10 ms margin). A goes at once; B, C and D queue for 110, 220 and 330 ms.
         RateBudget budget = new RateBudget("real", new OutboundProperties.Rate(
@@ -362,7 +379,9 @@ class RateBudgetTest {
         List<Long> sorted = slots.stream().sorted().toList();
         assertThat(sorted).hasSize(80);
         for (int i = 5; i < sorted.size(); i++) {
-            assertThat(sorted.get(i) - sorted.get(i - 5)).isGreaterThanOrEqualTo(period.toNanos());
+            assertThat(sorted.get(i) - sorted.get(i - 5))
+                    .as("slots (ms) %s", sorted.stream().map(x -> String.format("%.2f", x / 1e6)).toList())
+                    .isGreaterThanOrEqualTo(period.toNanos());
         }
         // 15 more windows of 50 ms plus lateness: under a second, not a cascade of re-queues.
         assertThat(elapsedMs).isLessThan(1600);
