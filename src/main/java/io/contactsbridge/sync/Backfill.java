@@ -398,6 +398,7 @@ public class Backfill {
         Map<String, JsonNode> hlById = new LinkedHashMap<>();
         Map<String, String> hlByEmail = new HashMap<>();
         Map<String, String> hlByPhone = new HashMap<>();
+        Map<String, String> hlEmailById = new HashMap<>();
         for (JsonNode c : hlContacts) {
             String id = c.path("id").asText(null);
             if (id == null) {
@@ -408,6 +409,7 @@ public class Backfill {
             Object email = h.get(mapping.emailField());
             if (email != null) {
                 hlByEmail.putIfAbsent((String) email, id);
+                hlEmailById.put(id, (String) email);
             }
             mapping.phoneField().map(h::get).ifPresent(phone -> hlByPhone.putIfAbsent((String) phone, id));
         }
@@ -415,10 +417,14 @@ public class Backfill {
         allLinks.values().forEach(l -> linkedHl.add(l.highlevelId()));
         Set<String> claimed = new HashSet<>();
         List<Item> items = new ArrayList<>();
-        Set<String> seenBs = new HashSet<>();
+        // Three passes, so that an email match always wins over a phone match: were a BirdSend contact that only
+        // shares a phone with a HighLevel contact paired first, the one with the same email would be left out, and
+        // writing HighLevel's email into the phone match would clash with it ("email taken").
+        Map<String, JsonNode> unmatched = new LinkedHashMap<>();
+        Map<String, CanonicalContact> read = new HashMap<>();
         for (JsonNode c : bsContacts) {
             String bsId = c.path("contact_id").asText(null);
-            if (bsId == null || !seenBs.add(bsId)) {
+            if (bsId == null || unmatched.containsKey(bsId)) {
                 continue;
             }
             String key = "b:" + pad(bsId);
@@ -426,27 +432,55 @@ public class Backfill {
             if (link != null && !link.isLive()) {
                 items.add(new Item(key, null, c, null, "its " + link.unlinkedSide().key() + " partner was deleted"
                         + " (bridge.sync.deletes=unlink leaves it alone)"));
+                unmatched.put(bsId, null);
                 continue;
             }
             if (link != null) {
                 claimed.add(link.highlevelId());
                 items.add(new Item(key, link, c, hlById.get(link.highlevelId()), null));
+                unmatched.put(bsId, null);
                 continue;
             }
-            CanonicalContact a = mapping.readBirdSend(c);
-            String hlId = Optional.ofNullable((String) a.get(mapping.emailField())).map(hlByEmail::get).orElse(null);
-            if (hlId == null) {
-                hlId = mapping.phoneField().map(f -> (String) a.get(f)).map(hlByPhone::get).orElse(null);
+            unmatched.put(bsId, c);
+            read.put(bsId, mapping.readBirdSend(c));
+        }
+        unmatched.values().removeIf(java.util.Objects::isNull);
+        Map<String, String> partner = new HashMap<>();
+        Map<String, String> refused = new HashMap<>();
+        for (Map.Entry<String, JsonNode> e : unmatched.entrySet()) {
+            String email = (String) read.get(e.getKey()).get(mapping.emailField());
+            match(e.getKey(), email == null ? null : hlByEmail.get(email), claimed, linkedHl, partner, refused);
+        }
+        Set<String> bsEmails = new HashSet<>();
+        read.values().forEach(a -> {
+            if (a.get(mapping.emailField()) != null) {
+                bsEmails.add((String) a.get(mapping.emailField()));
             }
-            if (hlId != null && (claimed.contains(hlId) || linkedHl.contains(hlId))) {
-                items.add(new Item(key, null, c, null, "HighLevel contact " + hlId + " with the same email or phone is already "
-                        + "paired with another BirdSend contact"));
+        });
+        for (Map.Entry<String, JsonNode> e : unmatched.entrySet()) {
+            if (partner.containsKey(e.getKey()) || refused.containsKey(e.getKey())) {
                 continue;
             }
+            String phone = mapping.phoneField().map(f -> (String) read.get(e.getKey()).get(f)).orElse(null);
+            String hlId = phone == null ? null : hlByPhone.get(phone);
+            String hlEmail = hlId == null ? null : hlEmailById.get(hlId);
+            if (hlEmail != null && bsEmails.contains(hlEmail)) {
+                // The phone's HighLevel contact has the email of another BirdSend contact: it is that one's person.
+                refused.put(e.getKey(), hlId);
+                continue;
+            }
+            match(e.getKey(), hlId, claimed, linkedHl, partner, refused);
+        }
+        for (Map.Entry<String, JsonNode> e : unmatched.entrySet()) {
+            String key = "b:" + pad(e.getKey());
+            String hlId = refused.get(e.getKey());
             if (hlId != null) {
-                claimed.add(hlId);
+                items.add(new Item(key, null, e.getValue(), null, "HighLevel contact " + hlId + " with the same email or "
+                        + "phone is already paired with another BirdSend contact"));
+                continue;
             }
-            items.add(new Item(key, null, c, hlId == null ? null : hlById.get(hlId), null));
+            hlId = partner.get(e.getKey());
+            items.add(new Item(key, null, e.getValue(), hlId == null ? null : hlById.get(hlId), null));
         }
         Map<String, ContactLink> linksByHl = new HashMap<>();
         allLinks.values().forEach(l -> linksByHl.put(l.highlevelId(), l));
@@ -461,6 +495,20 @@ public class Backfill {
         }
         items.sort(Comparator.comparing(Item::order));
         return items;
+    }
+
+    /** Pairs a BirdSend contact with a HighLevel candidate unless another contact has it already. */
+    private static void match(String bsId, String hlId, Set<String> claimed, Set<String> linkedHl, Map<String, String> partner,
+                              Map<String, String> refused) {
+        if (hlId == null) {
+            return;
+        }
+        if (claimed.contains(hlId) || linkedHl.contains(hlId)) {
+            refused.put(bsId, hlId);
+            return;
+        }
+        claimed.add(hlId);
+        partner.put(bsId, hlId);
     }
 
     private static String pad(String id) {

@@ -211,6 +211,17 @@ public class ContactSync {
                 return SyncOutcome.skipped("HighLevel contact " + hlId + " matching by email or phone is linked to BirdSend contact "
                         + taken.get().birdsendId());
             }
+            HighLevelFieldKeys keys = highlevel.fieldKeys(pair.highlevelConnection());
+            String otherEmail = (String) mapping.readHighLevel(hlMatch.get(), keys).get(mapping.emailField());
+            if (otherEmail != null && !otherEmail.equals(email)) {
+                // Matched by phone only. If its email is another BirdSend contact's, the HighLevel contact is that
+                // person: linking would write one's email over the other's (BirdSend refuses a taken email).
+                Optional<JsonNode> owner = birdsend.findByEmail(pair.birdsendConnection(), otherEmail);
+                if (owner.isPresent() && !bsId.equals(owner.get().path("contact_id").asText())) {
+                    return SyncOutcome.skipped("it shares its phone with HighLevel contact " + hlId + ", whose email belongs to "
+                            + "BirdSend contact " + owner.get().path("contact_id").asText());
+                }
+            }
             // The duplicate search may answer with a summary: work on the full contact.
             hlMatch = highlevel.get(pair.highlevelConnection(), hlId);
         }

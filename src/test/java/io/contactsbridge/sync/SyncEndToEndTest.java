@@ -24,6 +24,7 @@ import io.contactsbridge.journal.ContactKeys;
 import io.contactsbridge.journal.JournalSources;
 import io.contactsbridge.journal.JournalStore;
 import io.contactsbridge.mapping.Side;
+import io.contactsbridge.outbound.DeadLetterStore;
 import io.contactsbridge.sandbox.SandboxSimulators;
 import io.contactsbridge.sandbox.birdsend.BirdSendContactEdit;
 import io.contactsbridge.sandbox.birdsend.BirdSendContactView;
@@ -95,6 +96,10 @@ class SyncEndToEndTest {
     JournalStore journal;
     @Autowired
     CamelContext camel;
+    @Autowired
+    DeadLetterStore deadLetters;
+    @Autowired
+    ContactSync contactSync;
     @LocalServerPort
     int port;
 
@@ -224,6 +229,54 @@ class SyncEndToEndTest {
         assertThat(strings(created.path("tags"))).containsExactly("e2e import");
         writes.expect(0, 1);
         assertThat(hl().contacts().stream().filter(c -> email.equalsIgnoreCase(c.path("email").asText("")))).hasSize(1);
+    }
+
+    /**
+     * Yara is in HighLevel and BirdSend with one email; Xavier, in BirdSend with another email, has Yara's phone.
+     * HighLevel's duplicate search finds Yara for Xavier by phone, but she is someone else's partner: linking them
+     * would write one email over the other (BirdSend refuses a taken email). Xavier's change is handled first
+     * (with the sync route stopped, so the order is certain), then the route catches up with all three: Yara's two
+     * contacts are linked and Xavier is left alone.
+     */
+    @Test
+    void aBirdSendContactSharingOnlyAPhoneWithAnotherPersonIsNotMergedIntoThem() throws Exception {
+        String[] phone = freePhone();
+        String yara = uniqueEmail("yara");
+        String xavier = uniqueEmail("xavier");
+        long deadLettersBefore = deadLetters.count();
+        long journalHead = journal.head();
+        String hlId;
+        long yaraBs;
+        long xavierBs;
+        camel.getRouteController().stopRoute("contact-sync");
+        try {
+            hl().seedContacts(sims.highLevelLocationId(), List.of(SimJson.object().put("firstName", "Yara")
+                    .put("lastName", "Phoneshare").put("email", yara).put("phone", phone[1])));
+            hlId = hlContactsWithEmail(yara).get(0).path("id").asText();
+            yaraBs = sims.birdSend().seedContact(BirdSendNewContact.of(yara, "Yara", "Phoneshare")).contactId();
+            xavierBs = sims.birdSend().seedContact(BirdSendNewContact.of(xavier, "Xavier", "Phoneshare")
+                    .withField("phone", phone[0])).contactId();
+
+            SyncOutcome first = contactSync.fromBirdSend(Long.toString(xavierBs), null);
+            assertThat(first.action()).as(first.toString()).isEqualTo(SyncOutcome.Action.SKIPPED);
+            assertThat(first.detail()).contains("shares its phone with HighLevel contact " + hlId)
+                    .contains("BirdSend contact " + yaraBs);
+        } finally {
+            camel.getRouteController().startRoute("contact-sync");
+        }
+
+        ContactLink link = awaitValue("Yara's contacts linked", () -> links.byHighLevel(props.pair(), hlId));
+        assertThat(link.birdsendId()).isEqualTo(Long.toString(yaraBs));
+        awaitJournalEvent("the BirdSend poll's event for Xavier", journalHead, JournalSources.BIRDSEND_POLL,
+                ContactKeys.birdSend(Long.toString(xavierBs)));
+        awaitJournalDrained();
+
+        assertThat(links.byBirdSend(props.pair(), Long.toString(xavierBs))).as("Xavier linked").isEmpty();
+        assertThat(hl().contact(hlId).orElseThrow().path("email").asText()).isEqualToIgnoringCase(yara);
+        assertThat(sims.birdSend().contact(xavierBs).orElseThrow().email()).isEqualToIgnoringCase(xavier);
+        assertThat(sims.birdSend().contact(yaraBs).orElseThrow().email()).isEqualToIgnoringCase(yara);
+        assertThat(hlContactsWithEmail(xavier)).as("Xavier in HighLevel").isEmpty();
+        assertThat(deadLetters.count()).as("dead letters (a refused write)").isEqualTo(deadLettersBefore);
     }
 
     // --- conflicts and lost events ---------------------------------------------------------------
