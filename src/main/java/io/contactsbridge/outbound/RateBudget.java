@@ -290,23 +290,12 @@ public final class RateBudget {
         pausedUntil = Math.max(pausedUntil, until);
     }
 
+    /** The next slot at the back of the queue. */
     private long earliestSlot(long now) {
-        long t = Math.max(now, Math.max(lastSlot, pausedUntil));
         for (Window w : windows) {
             w.prune(now);
         }
-        boolean moved = true;
-        while (moved) {
-            moved = false;
-            for (Window w : windows) {
-                long fits = w.earliestFit(t);
-                if (fits > t) {
-                    t = fits;
-                    moved = true;
-                }
-            }
-        }
-        return t;
+        return firstFit(Math.max(now, Math.max(lastSlot, pausedUntil)), false);
     }
 
     /**
@@ -314,12 +303,15 @@ public final class RateBudget {
      * is logged up to it; reservations after it are not considered (their callers re-check on waking).
      */
     private long shiftedSlot(long t) {
-        t = Math.max(t, pausedUntil);
+        return firstFit(Math.max(t, pausedUntil), true);
+    }
+
+    private long firstFit(long t, boolean onlyUpToIt) {
         boolean moved = true;
         while (moved) {
             moved = false;
             for (Window w : windows) {
-                long fits = w.fitAt(t);
+                long fits = w.fit(t, onlyUpToIt);
                 if (fits > t) {
                     t = fits;
                     moved = true;
@@ -423,27 +415,19 @@ public final class RateBudget {
         }
 
         /**
-         * The earliest time, not before {@code t}, at which one more request fits. Slots are handed
-         * out in order, so nothing is counted after {@code t} but the rounding of the latest slot.
+         * The earliest time, not before {@code t}, at which one more request fits, counting the entries after
+         * {@code t - span}: all of them (the back of the queue, where nothing is logged after {@code t} but the
+         * rounding of the latest slot), or {@code onlyUpToIt} those up to {@code t} (a displaced caller).
          */
-        long earliestFit(long t) {
-            long counted = 0;
-            for (Map.Entry<Long, Integer> e : log.tailMap(t - span, false).descendingMap().entrySet()) {
-                counted += e.getValue();
-                if (counted >= limit) {
+        long fit(long t, boolean onlyUpToIt) {
+            NavigableMap<Long, Integer> counted = onlyUpToIt
+                    ? log.subMap(t - span, false, t, true)
+                    : log.tailMap(t - span, false);
+            long n = 0;
+            for (Map.Entry<Long, Integer> e : counted.descendingMap().entrySet()) {
+                n += e.getValue();
+                if (n >= limit) {
                     return Math.max(t, e.getKey() + span);
-                }
-            }
-            return t;
-        }
-
-        /** Not before {@code t}: when the window ending there holds fewer than the limit, counting entries up to {@code t}. */
-        long fitAt(long t) {
-            long counted = 0;
-            for (Map.Entry<Long, Integer> e : log.subMap(t - span, false, t, true).descendingMap().entrySet()) {
-                counted += e.getValue();
-                if (counted >= limit) {
-                    return e.getKey() + span;
                 }
             }
             return t;

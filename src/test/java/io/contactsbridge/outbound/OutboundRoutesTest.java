@@ -336,20 +336,7 @@ class OutboundRoutesTest {
         OutboundProperties.Window burst = props.highlevel().rate().windows().get("burst");
         int callers = 8;
         int callsEach = 6;
-        ExecutorService pool = Executors.newFixedThreadPool(callers);
-        try {
-            List<CompletableFuture<Void>> all = new ArrayList<>();
-            for (int c = 0; c < callers; c++) {
-                all.add(CompletableFuture.runAsync(() -> {
-                    for (int i = 0; i < callsEach; i++) {
-                        client.call(hl, "get-contact", "GET", "/contacts/x", null, null);
-                    }
-                }, pool));
-            }
-            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(15, TimeUnit.SECONDS);
-        } finally {
-            pool.shutdownNow();
-        }
+        callConcurrently(hl, callers, callsEach);
 
         List<Long> times = highlevel.arrivals().stream().map(Arrival::nanos).sorted().toList();
         assertThat(times).hasSize(callers * callsEach);
@@ -380,20 +367,7 @@ class OutboundRoutesTest {
         });
         int callers = second.limit();
         int callsEach = 4;
-        ExecutorService pool = Executors.newFixedThreadPool(callers);
-        try {
-            List<CompletableFuture<Void>> all = new ArrayList<>();
-            for (int c = 0; c < callers; c++) {
-                all.add(CompletableFuture.runAsync(() -> {
-                    for (int i = 0; i < callsEach; i++) {
-                        client.call(bs, "get-contact", "GET", "/contacts/x", null, null);
-                    }
-                }, pool));
-            }
-            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(15, TimeUnit.SECONDS);
-        } finally {
-            pool.shutdownNow();
-        }
+        callConcurrently(bs, callers, callsEach);
 
         List<Long> times = birdsend.arrivals().stream().map(Arrival::nanos).sorted().toList();
         assertThat(times).hasSize(callers * callsEach);
@@ -475,6 +449,24 @@ class OutboundRoutesTest {
         while (upstream.arrivals().size() < n) {
             assertThat(System.nanoTime()).as("waiting for %d arrivals", n).isLessThan(deadline);
             Thread.sleep(5);
+        }
+    }
+
+    /** {@code callers} threads, each getting a contact {@code callsEach} times in a row. */
+    private void callConcurrently(String connection, int callers, int callsEach) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
+        try {
+            List<CompletableFuture<Void>> all = new ArrayList<>();
+            for (int c = 0; c < callers; c++) {
+                all.add(CompletableFuture.runAsync(() -> {
+                    for (int i = 0; i < callsEach; i++) {
+                        client.call(connection, "get-contact", "GET", "/contacts/x", null, null);
+                    }
+                }, pool));
+            }
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(15, TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
         }
     }
 
