@@ -26,19 +26,21 @@ import java.util.function.Function;
  * <h2>Late requests</h2>
  * Every request takes about as long to reach the service as the others, so what must be kept apart
  * is the times requests leave; the margin absorbs the differences. A request can leave well after
- * its slot, though (waiting for a pooled connection, a cold start). When the HTTP client says when
- * the request went out ({@link #settle(Permit, Duration)}), it is counted from when it left, plus
- * however much slower its round trip was than the fastest of the last 32 (that extra time may have
- * been spent on the way there), less a tenth of a margin if that is after its slot. The rest of the
- * margin is for differences in transit time (the tenth spares the queue behind from moving for every
- * microsecond). Counting from the answer instead would be safe too, but would leave every window idle
- * for a round trip. When the send time is unknown (the
- * connection failed, {@link #settle(Permit)}), only the answer time bounds the arrival, so a request
- * completing more than a margin after its slot is counted from one margin before its completion.
- * A caller waking for its slot re-checks it against the log as it is then; if such a move has
- * filled its window, it moves its own slot just past the moved request (keeping its place rather
- * than queueing again, which would leave a slot empty), and callers behind it do the same in turn. (Rounded windows are not re-checked: a late request matters little
- * in a day, and rounding would make later slots look earlier.)
+ * its slot, though (waiting for a pooled connection, a cold start), or take longer on its way. When
+ * the HTTP client says when the request went out ({@link #settle(Permit, Duration)}), it is counted
+ * from when it left, plus however much slower its round trip was than the fastest of the last 32
+ * (that extra time may have been spent on the way there), less a tenth of a margin, if that is after
+ * its slot; the tenth spares the queue behind from moving for every microsecond. Counting from the
+ * answer would be safe too, but would leave every window idle for a round trip, so that is done only
+ * when the send time is unknown (the connection failed, {@link #settle(Permit)}): a request completing
+ * more than a margin after its slot is then counted from one margin before its completion.
+ *
+ * <p>A caller waking for its slot re-checks it against the log as it is then. If it woke late (a busy
+ * machine), it is checked and counted at its wake time, since that is when its request leaves. If a
+ * moved request has filled its window, it moves its own slot just past that request, keeping its
+ * place: queueing again at the back would leave its slot empty. Callers behind it do the same in
+ * turn. (Rounded windows are not re-checked: a late request matters little in a day, and rounding
+ * would make later slots look earlier.)
  *
  * <h2>Corrections from the service</h2>
  * <ul>
@@ -108,7 +110,7 @@ public final class RateBudget {
             return nextSlotIn;
         }
 
-        /** Where the request is counted on the budget's clock (nanoseconds since it was created): its slot, or later; for tests. */
+        /** Where the request is counted on the budget's clock (ns since it was created): its slot or later; for tests. */
         long slot() {
             return reservation.slot;
         }
@@ -122,7 +124,7 @@ public final class RateBudget {
     /** Times are nanoseconds since {@link #origin}, so plain comparisons are safe. */
     private long pausedUntil;
     private long lastSlot;
-    /** Send-to-answer times of the latest requests settled with their send time (see {@link #settle(Permit, Duration)}). */
+    /** Send-to-answer times of the latest requests settled with a send time ({@link #settle(Permit, Duration)}). */
     private final long[] recentRoundTrips = new long[32];
     private int roundTripsKept;
     private int nextRoundTrip;
