@@ -59,7 +59,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS) // its pollers and sync stop with it
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         // Its own in-memory database: other test contexts in the same JVM share the default one, links included.
-        "spring.datasource.url=jdbc:h2:mem:backfill-e2e;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_DELAY=-1",
+        "spring.datasource.url=jdbc:h2:mem:backfill-e2e" + SyncBenchmark.H2_OPTIONS,
         "bridge.sync.enabled=true",
         "bridge.sync.backfill.on-startup=false",
         "bridge.sync.backfill.workers=8",

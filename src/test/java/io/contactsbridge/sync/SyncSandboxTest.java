@@ -39,19 +39,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         // A store of its own: the connections, links and journal consumers of other test contexts live in the
         // shared test database, and a sync running in a cached context would act on them (and vice versa).
-        "spring.datasource.url=jdbc:h2:mem:sync-sandbox;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_DELAY=-1",
-        "bridge.sync.enabled=true",
-        "bridge.sync.backfill.on-startup=true",
-        "bridge.sandbox.time-scale=10",
-        "bridge.capture.highlevel.enabled=true",
-        "bridge.capture.highlevel.interval-ms=500",
-        "bridge.capture.birdsend.enabled=true",
-        "bridge.capture.birdsend.quick-interval-ms=300",
-        "bridge.capture.birdsend.full-interval-ms=5000",
-        "bridge.sync.poll-interval-ms=200",
+        "spring.datasource.url=jdbc:h2:mem:sync-sandbox" + SyncBenchmark.H2_OPTIONS,
 })
 @ActiveProfiles({"test", "sandbox"})
-@TestPropertySource(properties = "bridge.admin.password=")
+@TestPropertySource(locations = "classpath:live-sync-test.properties")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SyncSandboxTest {
 
