@@ -386,8 +386,8 @@ public final class ContactMapping {
     /**
      * What to send to HighLevel (create, update or upsert body) so that the contact's mapped fields equal
      * {@code desired}: fields written to HighLevel whose desired value differs from {@code current}. A cleared
-     * text property is sent as {@code ""} (custom fields as {@code field_value: ""}), tags as the full desired
-     * list, the unsubscribe flag as {@code dnd}. A split name is sent as its first word and the rest; a single
+     * text property is sent as {@code ""} (custom fields as {@code field_value: ""}), tags as the names to add
+     * and to remove (never a whole list, see {@link HighLevelWrite}), the unsubscribe flag as {@code dnd}. A split name is sent as its first word and the rest; a single
      * word goes to the first property and clears the second. The email is never cleared.
      *
      * <p>Note that HighLevel's {@code UpdateContactDto} (PUT) does not take {@code companyName} or {@code gender};
@@ -402,17 +402,19 @@ public final class ContactMapping {
         Objects.requireNonNull(current, "current");
         ObjectNode body = JSON.objectNode();
         ArrayNode custom = JSON.arrayNode();
+        List<String> addTags = new ArrayList<>();
+        List<String> removeTags = new ArrayList<>();
         for (FieldRule rule : fields) {
             if (!rule.isMapped(Side.HIGHLEVEL) || !rule.direction().writes(Side.HIGHLEVEL)) {
                 continue;
             }
             switch (rule.kind()) {
                 case TAGS -> {
+                    // By difference, never as a whole list: see HighLevelWrite.
                     Set<String> want = tagSet(desired.get(rule.name()));
-                    if (!want.equals(tagSet(current.get(rule.name())))) {
-                        ArrayNode tags = body.putArray("tags");
-                        want.forEach(tags::add);
-                    }
+                    Set<String> have = tagSet(current.get(rule.name()));
+                    want.stream().filter(t -> !have.contains(t)).forEach(addTags::add);
+                    have.stream().filter(t -> !want.contains(t)).forEach(removeTags::add);
                 }
                 case BOOLEAN -> {
                     boolean want = Boolean.TRUE.equals(desired.get(rule.name()));
@@ -442,7 +444,7 @@ public final class ContactMapping {
         if (!custom.isEmpty()) {
             body.set("customFields", custom);
         }
-        return new HighLevelWrite(body);
+        return new HighLevelWrite(body, addTags, removeTags);
     }
 
     /**

@@ -76,6 +76,7 @@ public class Backfill {
     private final BirdSendContactApi birdsend;
     private final DeadLetterStore deadLetters;
     private final MappingCheck mappingCheck;
+    private final ContactTurns turns;
     private final Clock clock;
     private final String owner;
     private final AtomicBoolean running = new AtomicBoolean();
@@ -84,8 +85,8 @@ public class Backfill {
     private volatile Thread coordinator;
 
     public Backfill(SyncProperties props, ContactSync sync, LinkStore links, BackfillStore store, HighLevelContactApi highlevel,
-                    BirdSendContactApi birdsend, DeadLetterStore deadLetters, MappingCheck mappingCheck, Clock clock,
-                    BridgeProperties bridge, MeterRegistry registry) {
+                    BirdSendContactApi birdsend, DeadLetterStore deadLetters, MappingCheck mappingCheck, ContactTurns turns,
+                    Clock clock, BridgeProperties bridge, MeterRegistry registry) {
         this.props = props;
         this.sync = sync;
         this.mapping = sync.mapping();
@@ -95,6 +96,7 @@ public class Backfill {
         this.birdsend = birdsend;
         this.deadLetters = deadLetters;
         this.mappingCheck = mappingCheck;
+        this.turns = turns;
         this.clock = clock;
         String instance = bridge.instance() == null || bridge.instance().id() == null ? "bridge" : bridge.instance().id();
         this.owner = instance + "/" + UUID.randomUUID().toString().substring(0, 8);
@@ -326,19 +328,7 @@ public class Backfill {
         }
         for (int attempt = 1; ; attempt++) {
             try {
-                ContactLink link = item.link();
-                if (attempt > 1 && !p.dryRun) {
-                    // Retrying after a concurrent change (the live sync linked or updated this contact meanwhile).
-                    link = current(item);
-                }
-                SyncOutcome outcome;
-                if (link != null && item.highlevel() == null) {
-                    outcome = p.dryRun ? SyncOutcome.unlinked(0) : sync.highLevelDeleted(link.highlevelId());
-                } else if (link != null && item.birdsend() == null) {
-                    outcome = p.dryRun ? SyncOutcome.unlinked(0) : sync.birdSendDeleted(link.birdsendId());
-                } else {
-                    outcome = sync.reconcile(link, item.birdsend(), item.highlevel(), p.dryRun);
-                }
+                SyncOutcome outcome = p.dryRun ? dryRun(item) : turns.run(props.pair(), turnKeys(item), () -> inTurn(item));
                 p.count(outcome.action().name().toLowerCase(java.util.Locale.ROOT));
                 if (outcome.action() == SyncOutcome.Action.LINKED && outcome.writes() > 0) {
                     p.count("linked_with_changes");
@@ -374,17 +364,92 @@ public class Backfill {
         }
     }
 
-    private ContactLink current(Item item) {
+    /** What a dry run reports for an item: the plan, from the listings, without a call or a write. */
+    private SyncOutcome dryRun(Item item) {
+        if (item.link() != null && (item.highlevel() == null || item.birdsend() == null)) {
+            return SyncOutcome.unlinked(0);
+        }
+        return sync.reconcile(item.link(), item.birdsend(), item.highlevel(), true);
+    }
+
+    /** The keys of the person an item is about: both contacts (listed or linked) and the email. */
+    private List<String> turnKeys(Item item) {
+        List<String> keys = new ArrayList<>();
         if (item.birdsend() != null) {
-            Optional<ContactLink> byBs = links.byBirdSend(props.pair(), item.birdsend().path("contact_id").asText());
-            if (byBs.isPresent()) {
-                return byBs.get();
+            keys.add(ContactTurns.birdSend(item.birdsend().path("contact_id").asText()));
+            Object email = mapping.readBirdSend(item.birdsend()).get(mapping.emailField());
+            if (email != null) {
+                keys.add(ContactTurns.email((String) email));
             }
         }
         if (item.highlevel() != null) {
-            return links.byHighLevel(props.pair(), item.highlevel().path("id").asText()).orElse(null);
+            keys.add(ContactTurns.highLevel(item.highlevel().path("id").asText()));
+            Object email = mapping.readHighLevel(item.highlevel(), highlevel.fieldKeys(props.highlevelConnection()))
+                    .get(mapping.emailField());
+            if (email != null) {
+                keys.add(ContactTurns.email((String) email));
+            }
         }
-        return item.link() == null ? null : links.byBirdSend(props.pair(), item.link().birdsendId()).orElse(null);
+        if (item.link() != null) {
+            keys.add(ContactTurns.birdSend(item.link().birdsendId()));
+            keys.add(ContactTurns.highLevel(item.link().highlevelId()));
+        }
+        return keys;
+    }
+
+    /**
+     * Reconciles an item in the person's turn. The listings only planned the work: the links are read again, and
+     * before anything is written both contacts are read again too, so an edit made since the listing (by a person,
+     * or by the live sync, which may have linked the contact meanwhile) is merged, never overwritten. A contact
+     * missing from a listing is not taken for deleted: only the service answering that it is gone counts.
+     */
+    private SyncOutcome inTurn(Item item) {
+        SyncPair pair = props.pair();
+        String bsId = item.birdsend() == null ? null : item.birdsend().path("contact_id").asText();
+        String hlId = item.highlevel() == null ? null : item.highlevel().path("id").asText();
+        ContactLink byBs = bsId == null ? null : links.byBirdSend(pair, bsId).orElse(null);
+        ContactLink byHl = hlId == null ? null : links.byHighLevel(pair, hlId).orElse(null);
+        boolean planHolds = (byBs == null || hlId == null || byBs.highlevelId().equals(hlId))
+                && (byHl == null || bsId == null || byHl.birdsendId().equals(bsId));
+        if (!planHolds) {
+            // Linked otherwise since the listing: the live sync's rules decide, on what the services hold now.
+            SyncOutcome outcome = bsId != null ? sync.fromBirdSend(bsId, null) : sync.fromHighLevel(hlId, null);
+            if (bsId != null && hlId != null && (byHl == null || !byHl.birdsendId().equals(bsId))) {
+                sync.fromHighLevel(hlId, null);
+            }
+            return outcome;
+        }
+        ContactLink link = byBs != null ? byBs : byHl;
+        if (link != null && !link.isLive()) {
+            return SyncOutcome.skipped("its " + link.unlinkedSide().key() + " partner was deleted"
+                    + " (bridge.sync.deletes=unlink leaves it alone)");
+        }
+        if (link != null && item.birdsend() != null && item.highlevel() != null
+                && sync.agrees(mapping.readBirdSend(item.birdsend()), link.shadow(), io.contactsbridge.mapping.Side.BIRDSEND)
+                && sync.agrees(mapping.readHighLevel(item.highlevel(), highlevel.fieldKeys(props.highlevelConnection())),
+                link.shadow(), io.contactsbridge.mapping.Side.HIGHLEVEL)) {
+            // Both listed copies hold what the two sides last agreed on: nothing to write, so nothing to read again.
+            // An edit made since the listing is its own event, handled in its own turn.
+            return SyncOutcome.unchanged();
+        }
+        String bsRead = bsId != null ? bsId : link != null ? link.birdsendId() : null;
+        String hlRead = hlId != null ? hlId : link != null ? link.highlevelId() : null;
+        if (link == null && (bsRead == null || hlRead == null)) {
+            // One side only: the other side's contact is created, from the listed copy. Nothing of the listed contact
+            // is overwritten; an edit it had since the listing is seen against the new link's shadow by its event.
+            return sync.reconcile(null, item.birdsend(), item.highlevel(), false);
+        }
+        Optional<JsonNode> bsNow = bsRead == null ? Optional.empty() : birdsend.get(pair.birdsendConnection(), bsRead);
+        if (bsRead != null && bsNow.isEmpty()) {
+            return link != null ? sync.gone(io.contactsbridge.mapping.Side.BIRDSEND, bsRead)
+                    : SyncOutcome.skipped("BirdSend contact " + bsRead + " was deleted since the listing");
+        }
+        Optional<JsonNode> hlNow = hlRead == null ? Optional.empty() : highlevel.get(pair.highlevelConnection(), hlRead);
+        if (hlRead != null && hlNow.isEmpty()) {
+            return link != null ? sync.gone(io.contactsbridge.mapping.Side.HIGHLEVEL, hlRead)
+                    : SyncOutcome.skipped("HighLevel contact " + hlRead + " was deleted since the listing");
+        }
+        return sync.reconcile(link, bsNow.orElse(null), hlNow.orElse(null), false);
     }
 
     /**

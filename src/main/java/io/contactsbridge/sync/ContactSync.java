@@ -53,9 +53,11 @@ public class ContactSync {
     private final SyncMetrics metrics;
     private final ObjectMapper json;
     private final MappingCheck mappingCheck;
+    private final ContactTurns turns;
 
     public ContactSync(SyncProperties props, ContactMapping mapping, LinkStore links, HighLevelContactApi highlevel,
-                       BirdSendContactApi birdsend, SyncMetrics metrics, ObjectMapper json, MappingCheck mappingCheck) {
+                       BirdSendContactApi birdsend, SyncMetrics metrics, ObjectMapper json, MappingCheck mappingCheck,
+                       ContactTurns turns) {
         this.props = props;
         this.mapping = mapping;
         this.merge = new ContactMerge(mapping, props.conflict());
@@ -65,6 +67,7 @@ public class ContactSync {
         this.metrics = metrics;
         this.json = json;
         this.mappingCheck = mappingCheck;
+        this.turns = turns;
     }
 
     // ---- journal events ---------------------------------------------------------------------------
@@ -89,8 +92,21 @@ public class ContactSync {
         return outcome;
     }
 
+    /** Handles one journal event in the turn of the contact it names (see {@link ContactTurns}). */
     SyncOutcome onEvent(String source, String type, String key, JsonNode payload) {
         String id = key != null && key.indexOf(':') > 0 ? key.substring(key.indexOf(':') + 1) : null;
+        List<String> turnKeys = new ArrayList<>();
+        if (id != null && key.startsWith("highlevel:")) {
+            turnKeys.add(ContactTurns.highLevel(id));
+        } else if (id != null && key.startsWith("birdsend:")) {
+            turnKeys.add(ContactTurns.birdSend(id));
+        } else if (id != null && key.startsWith("email:")) {
+            turnKeys.add(ContactTurns.email(id));
+        }
+        return turns.run(props.pair(), turnKeys, () -> onEventInTurn(source, type, key, id, payload));
+    }
+
+    private SyncOutcome onEventInTurn(String source, String type, String key, String id, JsonNode payload) {
         switch (source == null ? "" : source) {
             case JournalSources.HIGHLEVEL_WEBHOOK, JournalSources.HIGHLEVEL_POLL -> {
                 if (key == null || !key.startsWith("highlevel:")) {
@@ -130,6 +146,10 @@ public class ContactSync {
 
     /** A HighLevel contact may have changed; {@code hint} is the event's copy of it (may be partial or null). */
     public SyncOutcome fromHighLevel(String hlId, JsonNode hint) {
+        return turns.run(props.pair(), List.of(ContactTurns.highLevel(hlId)), () -> fromHighLevelInTurn(hlId, hint));
+    }
+
+    private SyncOutcome fromHighLevelInTurn(String hlId, JsonNode hint) {
         SyncPair pair = props.pair();
         HighLevelFieldKeys keys = highlevel.fieldKeys(pair.highlevelConnection());
         Optional<ContactLink> link = links.byHighLevel(pair, hlId);
@@ -139,9 +159,10 @@ public class ContactSync {
         if (link.isPresent() && hint != null && agrees(mapping.readHighLevel(hint, keys), link.get().shadow(), Side.HIGHLEVEL)) {
             return SyncOutcome.unchanged();
         }
+        link.ifPresent(l -> turns.include(ContactTurns.birdSend(l.birdsendId())));
         Optional<JsonNode> hlNow = highlevel.get(pair.highlevelConnection(), hlId);
         if (hlNow.isEmpty()) {
-            return highLevelDeleted(hlId);
+            return gone(Side.HIGHLEVEL, hlId);
         }
         if (link.isPresent()) {
             if (agrees(mapping.readHighLevel(hlNow.get(), keys), link.get().shadow(), Side.HIGHLEVEL)) {
@@ -149,7 +170,7 @@ public class ContactSync {
             }
             Optional<JsonNode> bsNow = birdsend.get(pair.birdsendConnection(), link.get().birdsendId());
             if (bsNow.isEmpty()) {
-                return birdSendDeleted(link.get().birdsendId());
+                return gone(Side.BIRDSEND, link.get().birdsendId());
             }
             return reconcile(link.get(), bsNow.get(), hlNow.get(), false);
         }
@@ -158,9 +179,16 @@ public class ContactSync {
         if (email == null) {
             return SyncOutcome.skipped("HighLevel contact " + hlId + " has no email, which BirdSend requires");
         }
+        turns.include(ContactTurns.email(email));
         Optional<JsonNode> bsMatch = birdsend.findByEmail(pair.birdsendConnection(), email);
         if (bsMatch.isPresent()) {
             String bsId = bsMatch.get().path("contact_id").asText();
+            turns.include(ContactTurns.birdSend(bsId));
+            // Read again now that this turn holds it: the search may have answered while someone else wrote it.
+            bsMatch = birdsend.get(pair.birdsendConnection(), bsId);
+            if (bsMatch.isEmpty()) {
+                return reconcile(null, null, hlNow.get(), false);
+            }
             Optional<ContactLink> taken = links.byBirdSend(pair, bsId);
             if (taken.isPresent() && taken.get().highlevelId().equals(hlId)) {
                 return fromHighLevel(hlId, null); // linked meanwhile (by the backfill or another replica)
@@ -175,6 +203,10 @@ public class ContactSync {
 
     /** A BirdSend contact may have changed; {@code hint} is the event's copy of it (or null). */
     public SyncOutcome fromBirdSend(String bsId, JsonNode hint) {
+        return turns.run(props.pair(), List.of(ContactTurns.birdSend(bsId)), () -> fromBirdSendInTurn(bsId, hint));
+    }
+
+    private SyncOutcome fromBirdSendInTurn(String bsId, JsonNode hint) {
         SyncPair pair = props.pair();
         Optional<ContactLink> link = links.byBirdSend(pair, bsId);
         if (link.isPresent() && !link.get().isLive()) {
@@ -183,9 +215,10 @@ public class ContactSync {
         if (link.isPresent() && hint != null && agrees(mapping.readBirdSend(hint), link.get().shadow(), Side.BIRDSEND)) {
             return SyncOutcome.unchanged();
         }
+        link.ifPresent(l -> turns.include(ContactTurns.highLevel(l.highlevelId())));
         Optional<JsonNode> bsNow = birdsend.get(pair.birdsendConnection(), bsId);
         if (bsNow.isEmpty()) {
-            return birdSendDeleted(bsId);
+            return gone(Side.BIRDSEND, bsId);
         }
         if (link.isPresent()) {
             if (agrees(mapping.readBirdSend(bsNow.get()), link.get().shadow(), Side.BIRDSEND)) {
@@ -193,16 +226,20 @@ public class ContactSync {
             }
             Optional<JsonNode> hlNow = highlevel.get(pair.highlevelConnection(), link.get().highlevelId());
             if (hlNow.isEmpty()) {
-                return highLevelDeleted(link.get().highlevelId());
+                return gone(Side.HIGHLEVEL, link.get().highlevelId());
             }
             return reconcile(link.get(), bsNow.get(), hlNow.get(), false);
         }
         CanonicalContact a = mapping.readBirdSend(bsNow.get());
         String email = (String) a.get(mapping.emailField());
         String phone = mapping.phoneField().map(f -> (String) a.get(f)).filter(p -> p.startsWith("+")).orElse(null);
+        if (email != null) {
+            turns.include(ContactTurns.email(email));
+        }
         Optional<JsonNode> hlMatch = highlevel.findDuplicate(pair.highlevelConnection(), email, phone);
         if (hlMatch.isPresent()) {
             String hlId = hlMatch.get().path("id").asText();
+            turns.include(ContactTurns.highLevel(hlId));
             Optional<ContactLink> taken = links.byHighLevel(pair, hlId);
             if (taken.isPresent() && taken.get().birdsendId().equals(bsId)) {
                 return fromBirdSend(bsId, null); // linked meanwhile (by the backfill or another replica)
@@ -234,6 +271,8 @@ public class ContactSync {
      */
     private boolean releaseIfGone(ContactLink link, Side partnerSide) {
         SyncPair pair = props.pair();
+        turns.include(partnerSide == Side.HIGHLEVEL ? ContactTurns.highLevel(link.highlevelId())
+                : ContactTurns.birdSend(link.birdsendId()));
         boolean gone = partnerSide == Side.HIGHLEVEL
                 ? highlevel.get(pair.highlevelConnection(), link.highlevelId()).isEmpty()
                 : birdsend.get(pair.birdsendConnection(), link.birdsendId()).isEmpty();
@@ -244,12 +283,36 @@ public class ContactSync {
         return gone;
     }
 
+    /**
+     * HighLevel reported the contact deleted (a ContactDelete webhook). An event may be late, repeated or out of
+     * order, so the contact is looked up first: only HighLevel answering that it is gone counts as a delete; a
+     * contact that exists is synced as a change.
+     */
     public SyncOutcome highLevelDeleted(String hlId) {
-        return deleted(Side.HIGHLEVEL, links.byHighLevel(props.pair(), hlId), hlId);
+        return turns.run(props.pair(), List.of(ContactTurns.highLevel(hlId)), () -> {
+            Optional<ContactLink> link = links.byHighLevel(props.pair(), hlId);
+            link.ifPresent(l -> turns.include(ContactTurns.birdSend(l.birdsendId())));
+            return highlevel.get(props.highlevelConnection(), hlId).isEmpty() ? gone(Side.HIGHLEVEL, hlId)
+                    : fromHighLevel(hlId, null);
+        });
     }
 
+    /** BirdSend's poll reported the contact deleted: as {@link #highLevelDeleted}, checked with BirdSend first. */
     public SyncOutcome birdSendDeleted(String bsId) {
-        return deleted(Side.BIRDSEND, links.byBirdSend(props.pair(), bsId), bsId);
+        return turns.run(props.pair(), List.of(ContactTurns.birdSend(bsId)), () -> {
+            Optional<ContactLink> link = links.byBirdSend(props.pair(), bsId);
+            link.ifPresent(l -> turns.include(ContactTurns.highLevel(l.highlevelId())));
+            return birdsend.get(props.birdsendConnection(), bsId).isEmpty() ? gone(Side.BIRDSEND, bsId)
+                    : fromBirdSend(bsId, null);
+        });
+    }
+
+    /** The service itself just answered that the contact on {@code side} does not exist (404 / not found). */
+    SyncOutcome gone(Side side, String id) {
+        Optional<ContactLink> link = side == Side.HIGHLEVEL ? links.byHighLevel(props.pair(), id) : links.byBirdSend(props.pair(), id);
+        link.ifPresent(l -> turns.include(side == Side.HIGHLEVEL ? ContactTurns.birdSend(l.birdsendId())
+                : ContactTurns.highLevel(l.highlevelId())));
+        return deleted(side, link, id);
     }
 
     /**
@@ -290,6 +353,24 @@ public class ContactSync {
      * the other. With {@code dryRun} nothing is written and the outcome says what would have been.
      */
     public SyncOutcome reconcile(ContactLink link, JsonNode bsNow, JsonNode hlNow, boolean dryRun) {
+        if (dryRun) {
+            return reconcileInTurn(link, bsNow, hlNow, true);
+        }
+        List<String> keys = new ArrayList<>();
+        if (link != null) {
+            keys.add(ContactTurns.highLevel(link.highlevelId()));
+            keys.add(ContactTurns.birdSend(link.birdsendId()));
+        }
+        if (bsNow != null) {
+            keys.add(ContactTurns.birdSend(bsNow.path("contact_id").asText()));
+        }
+        if (hlNow != null) {
+            keys.add(ContactTurns.highLevel(hlNow.path("id").asText()));
+        }
+        return turns.run(props.pair(), keys, () -> reconcileInTurn(link, bsNow, hlNow, false));
+    }
+
+    private SyncOutcome reconcileInTurn(ContactLink link, JsonNode bsNow, JsonNode hlNow, boolean dryRun) {
         SyncPair pair = props.pair();
         HighLevelFieldKeys keys = highlevel.fieldKeys(pair.highlevelConnection());
         CanonicalContact a = bsNow == null ? CanonicalContact.EMPTY : mapping.readBirdSend(bsNow);
@@ -299,6 +380,9 @@ public class ContactSync {
         String email = (String) result.shadow().get(mapping.emailField());
         if (email == null) {
             return SyncOutcome.skipped("no email on either side, which BirdSend requires");
+        }
+        if (link == null && !dryRun) {
+            turns.include(ContactTurns.email(email));
         }
         // One-sided constants (the mapping's defaults, e.g. HighLevel's source) go only into contacts the bridge
         // creates: writing them into an existing contact would be a write nobody made on the other side.
@@ -313,8 +397,10 @@ public class ContactSync {
         List<String> conflicts = new ArrayList<>(result.conflicts().keySet());
         int writes = 0;
         SyncOutcome.Action action;
-        String bsId = bsNow == null ? null : bsNow.path("contact_id").asText();
-        String hlId = hlNow == null ? null : hlNow.path("id").asText();
+        final String bsGiven = bsNow == null ? null : bsNow.path("contact_id").asText();
+        final String hlGiven = hlNow == null ? null : hlNow.path("id").asText();
+        String bsId = bsGiven;
+        String hlId = hlGiven;
 
         if (bsNow == null) {
             if (dryRun) {
@@ -324,9 +410,12 @@ public class ContactSync {
             metrics.write(Side.BIRDSEND);
             if (created.duplicate()) {
                 // BirdSend already has this email (created since we looked, or by a crashed earlier attempt): link it.
+                turns.include(ContactTurns.birdSend(created.id()));
                 JsonNode existing = birdsend.get(pair.birdsendConnection(), created.id())
                         .orElseThrow(() -> new LinkChangedException("BirdSend contact " + created.id() + " vanished while linking"));
-                return reconcile(link, existing, hlNow, false);
+                JsonNode hlFresh = hlNow == null ? null : highlevel.get(pair.highlevelConnection(), hlGiven)
+                        .orElseThrow(() -> new LinkChangedException("HighLevel contact " + hlGiven + " vanished while linking"));
+                return reconcile(link, existing, hlFresh, false);
             }
             bsId = created.id();
             writes++;
@@ -335,17 +424,21 @@ public class ContactSync {
             if (dryRun) {
                 return new SyncOutcome(SyncOutcome.Action.CREATED_HIGHLEVEL, 1 + (bsWrite.isEmpty() ? 0 : 1), conflicts, null);
             }
-            HighLevelContactApi.Created created = highlevel.create(pair.highlevelConnection(), hlWrite.body());
+            HighLevelContactApi.Created created = highlevel.create(pair.highlevelConnection(), hlWrite.createBody());
             metrics.write(Side.HIGHLEVEL);
             if (created.duplicate()) {
                 JsonNode existing = highlevel.get(pair.highlevelConnection(), created.id())
                         .orElseThrow(() -> new LinkChangedException("HighLevel contact " + created.id() + " vanished while linking"));
+                turns.include(ContactTurns.highLevel(created.id()));
                 Optional<ContactLink> taken = links.byHighLevel(pair, created.id());
                 if (taken.isPresent() && !Objects.equals(taken.get().birdsendId(), bsId)) {
                     return SyncOutcome.skipped("HighLevel's duplicate rules match contact " + created.id()
                             + ", which is linked to BirdSend contact " + taken.get().birdsendId());
                 }
-                return reconcile(taken.orElse(link), bsNow, existing, false);
+                // Both contacts will be written: merge what they hold now (bsNow may come from a backfill listing).
+                JsonNode bsFresh = birdsend.get(pair.birdsendConnection(), bsGiven)
+                        .orElseThrow(() -> new LinkChangedException("BirdSend contact " + bsGiven + " vanished while linking"));
+                return reconcile(taken.orElse(link), bsFresh, existing, false);
             }
             hlId = created.id();
             writes++;
@@ -362,7 +455,7 @@ public class ContactSync {
             if (!hlWrite.isEmpty()) {
                 writes++;
                 if (!dryRun) {
-                    highlevel.update(pair.highlevelConnection(), hlId, hlWrite.body(), email);
+                    highlevel.apply(pair.highlevelConnection(), hlId, hlWrite, email);
                     metrics.write(Side.HIGHLEVEL);
                 }
             }
@@ -372,7 +465,7 @@ public class ContactSync {
         }
         // A created contact may still need the side it came from to get a one-sided default.
         if (action == SyncOutcome.Action.CREATED_BIRDSEND && !hlWrite.isEmpty()) {
-            highlevel.update(pair.highlevelConnection(), hlId, hlWrite.body(), email);
+            highlevel.apply(pair.highlevelConnection(), hlId, hlWrite, email);
             metrics.write(Side.HIGHLEVEL);
             writes++;
         } else if (action == SyncOutcome.Action.CREATED_HIGHLEVEL && !bsWrite.isEmpty()) {
@@ -425,7 +518,7 @@ public class ContactSync {
                 }
             }
         }
-        return new HighLevelWrite(body);
+        return write.withBody(body);
     }
 
     private void record(SyncPair pair, ContactLink link, String hlId, String bsId, String email, CanonicalContact shadow) {

@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.contactsbridge.auth.Connection;
 import io.contactsbridge.auth.ConnectionRegistry;
 import io.contactsbridge.mapping.HighLevelFieldKeys;
+import io.contactsbridge.mapping.HighLevelWrite;
 import io.contactsbridge.outbound.OutboundClient;
 import io.contactsbridge.outbound.OutboundResponse;
 import io.contactsbridge.outbound.UpstreamRejectedException;
@@ -146,6 +147,30 @@ public class HighLevelContactApi {
                     + upserted.path("id").asText() + ", not the linked " + contactId + ": two HighLevel contacts share the email");
         }
         return upserted != null ? upserted : contact;
+    }
+
+    /**
+     * Makes the calls the write needs: the properties by {@link #update}, then the tags by difference (added with
+     * {@code POST /contacts/{id}/tags}, removed with {@code DELETE /contacts/{id}/tags}), so a tag added in HighLevel
+     * meanwhile is never lost to a whole tag list computed before it.
+     */
+    public void apply(String connectionId, String contactId, HighLevelWrite write, String email) {
+        if (write.hasProperties()) {
+            update(connectionId, contactId, write.body(), email);
+        }
+        if (!write.addTags().isEmpty()) {
+            client.call(connectionId, "add-tags", "POST", "/contacts/" + contactId + "/tags", null, tagsBody(write.addTags()));
+        }
+        if (!write.removeTags().isEmpty()) {
+            client.call(connectionId, "remove-tags", "DELETE", "/contacts/" + contactId + "/tags", null,
+                    tagsBody(write.removeTags()));
+        }
+    }
+
+    private ObjectNode tagsBody(List<String> tags) {
+        ObjectNode body = json.createObjectNode();
+        tags.forEach(body.putArray("tags")::add);
+        return body;
     }
 
     private JsonNode putContact(String connectionId, String contactId, ObjectNode body) {

@@ -16,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
-import com.zaxxer.hikari.HikariDataSource;
 import io.contactsbridge.sandbox.sim.MutableClock;
 import io.contactsbridge.support.TestDatabases;
 import io.contactsbridge.support.TestDatabases.Kind;
@@ -42,10 +41,7 @@ class JournalStoreTest {
 
     /** Opening a PostgreSQL connection per statement dominates the run time otherwise; the app has a pool too. */
     static DataSource pooled(DataSource ds) {
-        HikariDataSource pool = new HikariDataSource();
-        pool.setDataSource(ds);
-        pool.setMaximumPoolSize(4);
-        return pool;
+        return TestDatabases.pooled(ds);
     }
 
     JournalStore store(Kind kind) {

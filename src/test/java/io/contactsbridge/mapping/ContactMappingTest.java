@@ -131,7 +131,7 @@ class ContactMappingTest {
 
         HighLevelWrite toHighLevel = MAPPING.writeHighLevel(desired, CanonicalContact.EMPTY, KEYS);
         // score flows to BirdSend only; source is a constant, so it is written from the default, not the desired value.
-        assertThat(toHighLevel.body()).isEqualTo(json("""
+        assertThat(toHighLevel.createBody()).isEqualTo(json("""
                 {"email": "a@b.com", "city": "Paris", "website": "https://a.example", "tags": ["a", "b"], "dnd": true,
                  "source": "BirdSend", "customFields": [{"id": "cf1", "field_value": "red"}]}"""));
 
@@ -175,11 +175,18 @@ class ContactMappingTest {
         BirdSendWrite birdSend = MAPPING.writeBirdSend(desired, current);
         assertThat(birdSend.addTags()).containsExactly("d", "e");
         assertThat(birdSend.removeTags()).containsExactly("a", "c");
-        assertThat(MAPPING.writeHighLevel(desired, current, KEYS).body().get("tags")).isEqualTo(json("[\"b\", \"d\", \"e\"]"));
+        // HighLevel too by difference (POST / DELETE /contacts/{id}/tags), never a whole list in the update body.
+        HighLevelWrite highLevel = MAPPING.writeHighLevel(desired, current, KEYS);
+        assertThat(highLevel.addTags()).containsExactly("d", "e");
+        assertThat(highLevel.removeTags()).containsExactly("a", "c");
+        assertThat(highLevel.body().has("tags")).isFalse();
 
         CanonicalContact untagged = current.with("tags", null);
         assertThat(MAPPING.writeBirdSend(untagged, current).removeTags()).containsExactly("a", "b", "c");
-        assertThat(MAPPING.writeHighLevel(untagged, current, KEYS).body().get("tags")).isEqualTo(json("[]"));
+        assertThat(MAPPING.writeHighLevel(untagged, current, KEYS).removeTags()).containsExactly("a", "b", "c");
+        // A contact the bridge creates gets its tags in the create body.
+        assertThat(MAPPING.writeHighLevel(desired, CanonicalContact.EMPTY, KEYS).createBody().get("tags"))
+                .isEqualTo(json("[\"b\", \"d\", \"e\"]"));
     }
 
     @Test

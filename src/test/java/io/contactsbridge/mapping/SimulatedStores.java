@@ -72,11 +72,15 @@ final class SimulatedStores implements AutoCloseable {
     }
 
     ObjectNode highLevelApplies(HighLevelWrite write) {
-        return highLevel.state().createContactAsUser(LOCATION, write.body());
+        return highLevel.state().createContactAsUser(LOCATION, write.createBody());
     }
 
+    /** The update's properties, then its tags by difference, as the bridge's calls make them. */
     ObjectNode highLevelApplies(String contactId, HighLevelWrite write) {
-        return highLevel.state().editContactAsUser(contactId, write.body());
+        ObjectNode edit = write.body().deepCopy();
+        write.addTags().forEach(edit.withArray("addTags")::add);
+        write.removeTags().forEach(edit.withArray("removeTags")::add);
+        return highLevel.state().editContactAsUser(contactId, edit);
     }
 
     // --- BirdSend --------------------------------------------------------------------------------
