@@ -502,6 +502,67 @@ class BackfillEndToEndTest {
         assertThat(awaitBackfillEnd().path("state").asText()).isEqualTo("done");
     }
 
+    // ---- 10. people edit while a run works --------------------------------------------------------------
+
+    /**
+     * Issue 10's lost updates. Links of the 300 pairs that come last in the run's order are dropped, so the run has to
+     * link them again; once it has listed both sides, people add a tag in HighLevel to 30 of them before the run
+     * reaches them (its webhook makes the live sync link the pair at once). Each of them also has a tag only BirdSend
+     * holds. A run acting on its listing met the live sync's new link ("unique index violation"), retried with that
+     * link's shadow against its old listing and removed both tags from both sides; working in each person's turn
+     * from fresh reads, it keeps every edit and every link.
+     */
+    @Test
+    @Order(10)
+    void editsMadeWhileARunWorksAreKept() throws Exception {
+        awaitQuiet();
+        List<ContactLink> lastInOrder = links.all(props.pair()).values().stream()
+                .sorted(Comparator.comparing((ContactLink l) -> birdSendOrder(Long.parseLong(l.birdsendId()))).reversed())
+                .limit(300).toList();
+        List<ContactLink> edited = lastInOrder.subList(0, 30);
+        for (int i = 0; i < edited.size(); i++) {
+            sims.birdSend().editContact(Long.parseLong(edited.get(i).birdsendId()),
+                    BirdSendContactEdit.change().addTags("bs-own-" + i));
+        }
+        lastInOrder.forEach(links::delete);
+
+        Response started = call("POST", "/api/backfill?restart=true", true);
+        assertThat(started.status()).as(started.text()).isEqualTo(202);
+        await("the run has listed both sides", RUN_TIMEOUT, () -> !"listing".equals(phase()));
+        for (int i = 0; i < edited.size(); i++) {
+            ContactLink l = edited.get(i);
+            sims.highLevel().state().editContactAsUser(l.highlevelId(),
+                    SimJson.object().set("addTags", SimJson.array().add("hl-during-run-" + i)));
+        }
+        JsonNode end = awaitBackfillEnd();
+        assertThat(end.path("state").asText()).as(end.toString()).isEqualTo("done");
+        assertThat(end.path("processed").asInt()).as("items done after the edits").isPositive();
+        awaitQuiet();
+
+        List<String> lost = new ArrayList<>();
+        for (int i = 0; i < edited.size(); i++) {
+            ContactLink l = edited.get(i);
+            BirdSendContactView bs = sims.birdSend().contact(Long.parseLong(l.birdsendId())).orElseThrow();
+            JsonNode hl = sims.highLevel().state().contact(l.highlevelId()).orElseThrow();
+            List<String> hlTags = new ArrayList<>();
+            hl.path("tags").forEach(t -> hlTags.add(t.asText()));
+            for (String tag : List.of("hl-during-run-" + i, "bs-own-" + i)) {
+                if (!bs.hasTag(tag)) {
+                    lost.add(bs.email() + ": tag " + tag + " missing in BirdSend");
+                }
+                if (!hlTags.contains(tag)) {
+                    lost.add(bs.email() + ": tag " + tag + " missing in HighLevel");
+                }
+            }
+            Optional<ContactLink> link = links.byBirdSend(props.pair(), l.birdsendId());
+            if (link.isEmpty() || !link.get().isLive()) {
+                lost.add(bs.email() + ": link " + (link.isEmpty() ? "missing" : "marked deleted (" + link.get().unlinkedSide() + ")"));
+            }
+        }
+        assertThat(lost).as("edits lost while the backfill ran").isEmpty();
+        assertConverged();
+    }
+
     // ---- helpers ------------------------------------------------------------------------------------
 
     /** Every email once per side (ignoring case), the same set on both, one link per BirdSend contact, pairs equal. */
@@ -529,6 +590,14 @@ class BackfillEndToEndTest {
         Map<String, Long> out = new TreeMap<>();
         progress.path("counts").fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asLong()));
         return out;
+    }
+
+    private String phase() {
+        try {
+            return call("GET", "/api/backfill", true).body().path("phase").asText("listing");
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private JsonNode awaitBackfillEnd() throws Exception {
