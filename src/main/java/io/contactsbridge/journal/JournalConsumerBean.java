@@ -46,9 +46,9 @@ import org.springframework.stereotype.Component;
  *   <li>{@link #commit} advances the partition's position past the event, after the route succeeded.</li>
  *   <li>{@link #fail}: the route failed (or was not reached). The partition stays at the failed event,
  *       blocked for a growing back-off, then the event is delivered again: nothing is skipped. A
- *       {@link RetryWithin} failure holds the event instead, until the time it names, without growing the back-off. A route that
- *       wants to give up on an event must handle the failure itself (e.g. dead-letter it), which counts
- *       as success here.</li>
+ *       {@link RetryWithin} failure holds the event instead, for the time it names, without growing the
+ *       back-off. A route that wants to give up on an event must handle the failure itself (e.g. dead-letter
+ *       it), which counts as success here.</li>
  *   <li>{@link #finish} moves the position over the events this consumer does not want and releases the lease.</li>
  * </ul>
  * The user's route must process the message synchronously: once it returns, the event is committed.
@@ -408,7 +408,6 @@ public class JournalConsumerBean {
         }
     }
 
-    /** Strips Camel's wrappers (split, bean invocation) to the exception that says what went wrong. */
     /** When a {@link RetryWithin} failure (anywhere in the cause chain) says the event can be tried again; else empty. */
     static Optional<Duration> retryWithin(Throwable failure) {
         for (Throwable c = failure; c != null; c = c.getCause() == c ? null : c.getCause()) {
@@ -423,6 +422,7 @@ public class JournalConsumerBean {
         return a.compareTo(b) <= 0 ? a : b;
     }
 
+    /** Strips Camel's wrappers (split, bean invocation) to the exception that says what went wrong. */
     static Throwable cause(Throwable t) {
         Throwable current = t;
         while (current != null && current.getCause() != null && current.getCause() != current

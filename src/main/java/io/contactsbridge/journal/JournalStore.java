@@ -277,7 +277,7 @@ public class JournalStore {
     /**
      * Records that event {@code seq} is held: it cannot be processed until something outside it is fixed (a
      * {@link RetryWithin} failure, such as a contact mapping that does not fit the accounts). As after a failure, the
-     * partition stays at the event, blocked for {@code retryIn} (negative: not at all), and the lease is released;
+     * partition stays at the event, blocked for {@code retryIn} (negative counts as zero), and the lease is released;
      * but a hold is not a failed attempt, so it does not lengthen the back-off of failures once the hold is over.
      *
      * @throws LeaseLostException when {@code lease}'s owner no longer holds the partition
