@@ -7,6 +7,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -44,9 +45,10 @@ import org.springframework.stereotype.Component;
  *       {@value #CONTACT_KEY}.</li>
  *   <li>{@link #commit} advances the partition's position past the event, after the route succeeded.</li>
  *   <li>{@link #fail}: the route failed (or was not reached). The partition stays at the failed event,
- *       blocked for a growing back-off, then the event is delivered again: nothing is skipped. A route that
- *       wants to give up on an event must handle the failure itself (e.g. dead-letter it), which counts
- *       as success here.</li>
+ *       blocked for a growing back-off, then the event is delivered again: nothing is skipped. A
+ *       {@link RetryWithin} failure holds the event instead, for the time it names, without growing the
+ *       back-off. A route that wants to give up on an event must handle the failure itself (e.g. dead-letter
+ *       it), which counts as success here.</li>
  *   <li>{@link #finish} moves the position over the events this consumer does not want and releases the lease.</li>
  * </ul>
  * The user's route must process the message synchronously: once it returns, the event is committed.
@@ -180,6 +182,16 @@ public class JournalConsumerBean {
             return;
         }
         try {
+            Optional<Duration> hold = retryWithin(failure);
+            if (hold.isPresent()) {
+                JournalStore.Failure recorded = store.recordHold(batch.lease, event.seq(), describe(failure),
+                        min(hold.get(), props.retryMaxDelay()));
+                batch.leaseReleased = true;
+                LOG.info("Journal consumer '{}' holds event seq {} ({} {}, contact {}): {}. Partition {} stays at this event;"
+                                + " next attempt after {}", consumerId, event.seq(), event.source(), event.eventType(),
+                        event.contactKey(), describe(failure), batch.lease.partition(), recorded.retryAfter());
+                return;
+            }
             JournalStore.Failure recorded = store.recordFailure(batch.lease, event.seq(), describe(failure),
                     props.retryInitialDelay(), props.retryMaxDelay());
             batch.leaseReleased = true;
@@ -394,6 +406,20 @@ public class JournalConsumerBean {
             throw new IllegalArgumentException(name.replace("BridgeJournal", "") + " must be a whole number, got '"
                     + value + "'");
         }
+    }
+
+    /** When a {@link RetryWithin} failure (anywhere in the cause chain) says the event can be tried again; else empty. */
+    static Optional<Duration> retryWithin(Throwable failure) {
+        for (Throwable c = failure; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof RetryWithin hint && hint.retryWithin() != null) {
+                return Optional.of(hint.retryWithin());
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     /** Strips Camel's wrappers (split, bean invocation) to the exception that says what went wrong. */

@@ -270,6 +270,25 @@ public class JournalStore {
      * @throws LeaseLostException when {@code lease}'s owner no longer holds the partition
      */
     public Failure recordFailure(JournalLease lease, long seq, String error, Duration initialDelay, Duration maxDelay) {
+        return block(lease, seq, error, failuresBefore -> failuresBefore + 1,
+                failures -> backoff(failures, initialDelay, maxDelay));
+    }
+
+    /**
+     * Records that event {@code seq} is held: it cannot be processed until something outside it is fixed (a
+     * {@link RetryWithin} failure, such as a contact mapping that does not fit the accounts). As after a failure, the
+     * partition stays at the event, blocked for {@code retryIn} (negative counts as zero), and the lease is released;
+     * but a hold is not a failed attempt, so it does not lengthen the back-off of failures once the hold is over.
+     *
+     * @throws LeaseLostException when {@code lease}'s owner no longer holds the partition
+     */
+    public Failure recordHold(JournalLease lease, long seq, String error, Duration retryIn) {
+        return block(lease, seq, error, failuresBefore -> failuresBefore,
+                failures -> retryIn.isNegative() ? Duration.ZERO : retryIn);
+    }
+
+    private Failure block(JournalLease lease, long seq, String error, java.util.function.IntUnaryOperator countFailures,
+                          java.util.function.IntFunction<Duration> delay) {
         return tx.execute(status -> {
             List<long[]> rows = jdbc.query("SELECT COALESCE(failed_seq, -1), failures FROM journal_consumer "
                             + "WHERE consumer_id = ? AND partition_no = ? AND lease_owner = ? FOR UPDATE",
@@ -277,9 +296,9 @@ public class JournalStore {
             if (rows.isEmpty()) {
                 throw new LeaseLostException(lease);
             }
-            int failures = rows.get(0)[0] == seq ? (int) rows.get(0)[1] + 1 : 1;
+            int failures = countFailures.applyAsInt(rows.get(0)[0] == seq ? (int) rows.get(0)[1] : 0);
             Instant now = clock.instant();
-            Instant retryAfter = now.plus(backoff(failures, initialDelay, maxDelay));
+            Instant retryAfter = now.plus(delay.apply(failures));
             jdbc.update("UPDATE journal_consumer SET failed_seq = ?, failures = ?, retry_after = ?, last_error = ?, "
                             + "lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE consumer_id = ? AND partition_no = ?",
                     seq, failures, Timestamp.from(retryAfter), truncate(error, MAX_ERROR), Timestamp.from(now),

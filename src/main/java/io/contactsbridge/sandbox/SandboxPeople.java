@@ -59,6 +59,8 @@ public final class SandboxPeople {
     static final String BIRDSEND_COMPANY = "company";
     static final String BIRDSEND_PHONE = "phone";
     static final String BIRDSEND_COLOUR = "favourite_colour";
+    /** BirdSend fields the sandbox's accounts have and a new account does not (see bridge.sandbox.extra-fields). */
+    public static final List<String> BIRDSEND_EXTRA_FIELDS = List.of(BIRDSEND_PHONE, BIRDSEND_COMPANY, BIRDSEND_COLOUR);
 
     /** Keeps this generator's stream apart from the simulators' seeders, which use the seed as is. */
     private static final long STREAM_SALT = 0x0B1DC0DEL;

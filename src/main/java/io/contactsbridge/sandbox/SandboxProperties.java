@@ -9,12 +9,17 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param randomSeed seeds the generated people, so every sandbox run starts with the same data
  * @param overlap    the share (0..1) of the BirdSend contacts who are HighLevel seed people too, matched
  *                   by email, so the sync has pairs to reconcile as well as people on one side only
+ * @param extraFields whether the accounts have the sandbox's own fields, which the sandbox mapping
+ *                   (mapping/contacts-sandbox.yaml) uses: BirdSend's {@code phone}, {@code company} and
+ *                   {@code favourite_colour} and HighLevel's custom field {@code contact.favourite_colour}
+ *                   (default true). False makes the accounts like any new account: without them.
  */
 @ConfigurationProperties(prefix = "bridge.sandbox")
 public record SandboxProperties(Simulator highlevel, Simulator birdsend, double timeScale, long randomSeed,
-                                double overlap) {
+                                double overlap, Boolean extraFields) {
 
     public SandboxProperties {
+        extraFields = extraFields == null || extraFields;
         // Written so that NaN fails too.
         if (!(overlap >= 0 && overlap <= 1)) {
             throw new IllegalArgumentException("bridge.sandbox.overlap must be a fraction from 0 to 1 (the share of "

@@ -38,11 +38,26 @@ public final class SandboxSimulators implements AutoCloseable {
         // Seeded together: a share of the BirdSend people are HighLevel people too.
         this.seededOnBothSides = SandboxPeople.seed(highLevel.simulator().state(), birdSend,
                 props.highlevel().contacts(), props.birdsend().contacts(), props.overlap(), props.randomSeed()).shared();
+        if (!props.extraFields()) {
+            removeExtraFields();
+        }
         highLevel.simulator().start(props.highlevel().port());
         birdSend.start(props.birdsend().port());
         LOG.info("Sandbox simulators: HighLevel at {} ({} contacts), BirdSend at {} ({} contacts), {} people on both",
                 highLevel().baseUrl(), props.highlevel().contacts(), birdSend.apiBaseUrl(), props.birdsend().contacts(),
                 seededOnBothSides);
+    }
+
+    /**
+     * Makes both accounts like any new account, as with {@code bridge.sandbox.extra-fields=false}: the sandbox's own
+     * fields are deleted with their values (so seeding stays the same otherwise). HighLevel's phone and companyName
+     * are standard contact properties and stay.
+     */
+    private void removeExtraFields() {
+        for (String key : SandboxPeople.BIRDSEND_EXTRA_FIELDS) {
+            birdSend.removeField(birdSend.defaultAccountId(), key);
+        }
+        highLevel.simulator().state().deleteCustomField(highLevelLocationId(), SandboxPeople.COLOUR_FIELD_KEY);
     }
 
     /** Points the bridge's default connections at the simulators, with the demo tokens. */

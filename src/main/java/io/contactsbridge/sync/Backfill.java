@@ -228,9 +228,10 @@ public class Backfill {
         String state = "done";
         String error = null;
         try {
-            MappingCheck.Result fit = mappingCheck.current();
-            if (!fit.ok()) {
-                throw new SyncSetupException("the contact mapping does not fit the accounts: " + String.join("; ", fit.blocking()));
+            // A mapping that does not fit the accounts waits in a visible phase, re-checked every bridge.sync.mapping-recheck.
+            if (!mappingCheck.awaitUsable(() -> stopping.get() || p.cancelled, misfit -> p.phase = MappingCheck.WAITING_PHASE)) {
+                state = "interrupted";
+                return;
             }
             p.phase = "listing";
             List<JsonNode> hl = new ArrayList<>();

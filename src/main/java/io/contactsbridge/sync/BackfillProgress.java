@@ -7,7 +7,7 @@ import java.util.Map;
  * What {@code GET /api/backfill} and {@code /api/status} show of the current or last backfill.
  *
  * @param state        never, running, done, failed (see error; resumable), interrupted (resumable)
- * @param phase        listing (reading both sides), syncing
+ * @param phase        waiting: mapping does not fit (until it does), listing (reading both sides), syncing
  * @param rate         contacts per second since the syncing phase began
  * @param etaSeconds   seconds left at that rate; null when unknown
  * @param counts       per outcome: linked, created_highlevel, created_birdsend, updated, unchanged, unlinked,

@@ -79,8 +79,8 @@ public class ContactSync {
         String type = in.getHeader(JournalConsumerBean.EVENT_TYPE, String.class);
         String key = in.getHeader(JournalConsumerBean.CONTACT_KEY, String.class);
         JsonNode payload = json.valueToTree(in.getBody(Map.class));
-        // A mapping naming a custom field the location lacks cannot write anything: the event waits in the journal
-        // (retried with back-off) until the field exists or the mapping changes; the status says why.
+        // A mapping naming a field the accounts lack cannot sync as mapped: the event is held in the journal until the
+        // check (at most every bridge.sync.mapping-recheck) finds the field or the mapping changed; health and status say why.
         mappingCheck.requireUsable();
         SyncOutcome outcome = onEvent(source, type, key, payload);
         metrics.event(outcome);

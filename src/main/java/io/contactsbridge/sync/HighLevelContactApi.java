@@ -227,6 +227,16 @@ public class HighLevelContactApi {
         return fieldDirectories.computeIfAbsent(connectionId, FieldDirectory::new);
     }
 
+    /**
+     * As {@link #fieldKeys}, read from HighLevel now: for the mapping check, which must see a field created a moment
+     * ago and has its own schedule.
+     */
+    public HighLevelFieldKeys reloadFieldKeys(String connectionId) {
+        FieldDirectory directory = fieldDirectories.computeIfAbsent(connectionId, FieldDirectory::new);
+        directory.load();
+        return directory;
+    }
+
     static boolean notFound(UpstreamRejectedException e) {
         String message = e.upstreamMessage() == null ? "" : e.upstreamMessage().toLowerCase(Locale.ROOT);
         return e.status() == 404 || (e.status() == 400 && message.contains("not found"));
@@ -277,10 +287,15 @@ public class HighLevelContactApi {
         }
 
         private synchronized boolean reload() {
-            Instant now = clock.instant();
-            if (loadedAt != null && now.isBefore(loadedAt.plus(FIELD_REFRESH))) {
+            if (loadedAt != null && clock.instant().isBefore(loadedAt.plus(FIELD_REFRESH))) {
                 return false;
             }
+            load();
+            return true;
+        }
+
+        synchronized void load() {
+            Instant now = clock.instant();
             JsonNode body = client.call(connectionId, "get-custom-fields", "GET",
                     "/locations/" + locationId(connectionId) + "/customFields", Map.of("model", "contact"), null).body();
             Map<String, String> byKey = new LinkedHashMap<>();
@@ -300,7 +315,6 @@ public class HighLevelContactApi {
             idsByKey = Map.copyOf(byKey);
             keysById = Map.copyOf(byId);
             loadedAt = now;
-            return true;
         }
     }
 }

@@ -5,7 +5,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 import io.contactsbridge.mapping.ContactMapping;
 import io.contactsbridge.mapping.HighLevelFieldKeys;
@@ -16,19 +19,35 @@ import org.springframework.stereotype.Component;
 /**
  * Checks the mapping against the connected accounts, which the start-up check of the file cannot see: every
  * HighLevel custom field it names must exist in the location (else no contact can be written there), and every
- * BirdSend field must exist in the account (BirdSend ignores values of unknown fields, so the bridge would write
- * them again and again). Run before the sync handles events and before a backfill, at most every
- * {@value #RECHECK_MINUTES} minutes; problems are logged and shown in {@code /api/status} as
- * {@code sync.mappingProblems}.
+ * BirdSend field must exist in the account. BirdSend ignores values of unknown fields, so such a field would read as
+ * empty on every BirdSend contact, and the sync would take that for a person clearing it and clear it in HighLevel.
+ *
+ * <p>A mapping that does not fit holds the sync: {@link #requireUsable} fails each event with a
+ * {@link MappingMisfitException}, which the journal retries when the next check is due (events wait, nothing is
+ * lost), and the backfill waits in {@link #awaitUsable}. The result is kept: one that fits for
+ * {@value #FIT_RECHECK_MINUTES} minutes, one that does not for {@code bridge.sync.mapping-recheck} (default 1 minute),
+ * so however often events are retried, the accounts' field lists are read at most once per period. The route
+ * {@code mapping-check} keeps the result fresh between events. Problems are logged when they change, shown in
+ * {@code /api/status} ({@code sync.state}, {@code sync.mappingProblems}) and make the health component
+ * {@code mapping} DOWN ({@link MappingHealthIndicator}).
  */
 @Component
 public class MappingCheck {
 
     private static final Logger LOG = LoggerFactory.getLogger(MappingCheck.class);
-    static final int RECHECK_MINUTES = 10;
+    static final int FIT_RECHECK_MINUTES = 10;
+    /** The backfill's phase while it waits for the mapping to fit. */
+    public static final String WAITING_PHASE = "waiting: mapping does not fit";
+    /** How often a waiting backfill looks for a newer result, or whether it should stop. */
+    private static final long WAIT_POLL_MS = 200;
 
-    /** What a check found: {@code blocking} problems stop the sync until fixed; warnings do not. */
-    public record Result(List<String> blocking, List<String> warnings, Instant checkedAt) {
+    /**
+     * What a check found.
+     *
+     * @param blocking  each field the accounts lack, in words; the sync waits until there are none
+     * @param nextCheck when the accounts are read again
+     */
+    public record Result(List<String> blocking, Instant checkedAt, Instant nextCheck) {
         public boolean ok() {
             return blocking.isEmpty();
         }
@@ -40,6 +59,7 @@ public class MappingCheck {
     private final BirdSendContactApi birdsend;
     private final Clock clock;
     private volatile Result last;
+    private volatile String lastError;
 
     public MappingCheck(SyncProperties props, ContactMapping mapping, HighLevelContactApi highlevel,
                         BirdSendContactApi birdsend, Clock clock) {
@@ -50,56 +70,129 @@ public class MappingCheck {
         this.clock = clock;
     }
 
-    /** The last result if recent, else a new check. Service errors propagate (the caller retries later). */
+    /**
+     * The last result while it is due no re-check, else a new check (one caller checks; concurrent ones wait for
+     * it). Service errors propagate (the caller retries later).
+     */
     public Result current() {
         Result r = last;
-        if (r != null && r.ok() && clock.instant().isBefore(r.checkedAt().plus(Duration.ofMinutes(RECHECK_MINUTES)))) {
+        if (fresh(r)) {
             return r;
         }
-        return check();
+        synchronized (this) {
+            r = last;
+            return fresh(r) ? r : check();
+        }
     }
 
-    /** Throws {@link SyncSetupException} naming the problems when the sync cannot write contacts as mapped. */
+    private boolean fresh(Result r) {
+        return r != null && clock.instant().isBefore(r.nextCheck());
+    }
+
+    /** Throws {@link MappingMisfitException}, naming the problems, when the sync cannot handle contacts as mapped. */
     public void requireUsable() {
         Result r = current();
         if (!r.ok()) {
-            throw new SyncSetupException("The contact mapping " + props.mapping() + " does not fit the accounts: "
-                    + String.join("; ", r.blocking()));
+            // Short: it is logged for every held event; the problems themselves are logged once, when found.
+            throw new MappingMisfitException("The contact mapping " + mapping.sourceName() + " does not fit the accounts ("
+                    + r.blocking().size() + (r.blocking().size() == 1 ? " problem" : " problems")
+                    + ": see sync.mappingProblems in /api/status); the event waits for the next check, at " + r.nextCheck(),
+                    Duration.between(clock.instant(), r.nextCheck()));
         }
     }
 
+    /**
+     * Returns once the mapping fits the accounts: at once if it does, else after the check that finds it fixed
+     * (checks at most every {@code bridge.sync.mapping-recheck}). While it waits, {@code waiting} gets each result
+     * that does not fit (e.g. to show a phase). False, without waiting longer, as soon as {@code stop} says so.
+     * Service errors propagate.
+     */
+    public boolean awaitUsable(BooleanSupplier stop, Consumer<Result> waiting) throws InterruptedException {
+        Result r = current();
+        if (r.ok()) {
+            return true;
+        }
+        LOG.warn("Waiting until the contact mapping fits the accounts (checked again every {})", text(props.mappingRecheck()));
+        while (!r.ok()) {
+            waiting.accept(r);
+            if (stop.getAsBoolean()) {
+                return false;
+            }
+            Thread.sleep(WAIT_POLL_MS);
+            r = current();
+        }
+        return true;
+    }
+
+    /** Checks now, whatever the last result. */
     public synchronized Result check() {
         List<String> blocking = new ArrayList<>();
-        List<String> warnings = new ArrayList<>();
-        HighLevelFieldKeys keys = highlevel.fieldKeys(props.highlevelConnection());
-        for (String key : mapping.highLevelCustomFieldKeys()) {
-            if (keys.idOf(key).isEmpty()) {
-                blocking.add("HighLevel location " + highlevel.locationId(props.highlevelConnection())
-                        + " has no contact custom field '" + key + "'; create it in HighLevel or remove it from the mapping");
+        if (!mapping.highLevelCustomFieldKeys().isEmpty()) {
+            // Read now: a field created a moment ago must count, whatever the field cache of the contact calls holds.
+            HighLevelFieldKeys keys = highlevel.reloadFieldKeys(props.highlevelConnection());
+            for (String key : mapping.highLevelCustomFieldKeys()) {
+                if (keys.idOf(key).isEmpty()) {
+                    blocking.add("HighLevel location " + highlevel.locationId(props.highlevelConnection())
+                            + " has no contact custom field '" + key + "'; create it in HighLevel (Settings > Custom Fields)"
+                            + " or remove it from the mapping");
+                }
             }
         }
         Set<String> fields = birdsend.fieldKeys(props.birdsendConnection());
         for (String key : mapping.birdSendFieldKeys()) {
             if (!fields.contains(key)) {
-                warnings.add("BirdSend has no field '" + key + "'; BirdSend ignores values of unknown fields, so create it in"
-                        + " BirdSend (Settings > Fields) or remove it from the mapping");
+                blocking.add("BirdSend has no field '" + key + "' (BirdSend would ignore its values, so it would read as empty"
+                        + " and the sync would clear it in HighLevel); create it in BirdSend (Settings > Fields) or remove it"
+                        + " from the mapping");
             }
         }
-        Result result = new Result(List.copyOf(blocking), List.copyOf(warnings), clock.instant());
+        Instant now = clock.instant();
+        Result result = new Result(List.copyOf(blocking), now,
+                now.plus(blocking.isEmpty() ? Duration.ofMinutes(FIT_RECHECK_MINUTES) : props.mappingRecheck()));
         Result before = last;
         last = result;
-        if (before == null || !before.blocking().equals(result.blocking()) || !before.warnings().equals(result.warnings())) {
-            result.blocking().forEach(p -> LOG.error("Contact mapping: {}", p));
-            result.warnings().forEach(p -> LOG.warn("Contact mapping: {}", p));
-            if (before != null && !before.ok() && result.ok()) {
-                LOG.info("Contact mapping fits the accounts again; the sync continues");
+        lastError = null;
+        if (before == null ? !result.ok() : !before.blocking().equals(result.blocking())) {
+            if (!result.ok()) {
+                LOG.error("{}", describe(result));
+            } else {
+                LOG.info("The contact mapping {} fits the accounts again; the sync continues", mapping.sourceName());
             }
         }
         return result;
     }
 
-    /** The last result, without calling anyone (status). */
+    /**
+     * The step of the route {@code mapping-check}: keeps the result fresh between events, so health and status tell
+     * of a misfit before an event or a backfill runs into it. A failed check is logged (once per distinct error).
+     */
+    public void refresh() {
+        try {
+            current();
+        } catch (RuntimeException e) {
+            String error = String.valueOf(e.getMessage());
+            if (!Objects.equals(error, lastError)) {
+                LOG.warn("Could not check the contact mapping against the accounts (tried again every {}): {}",
+                        text(props.mappingRecheck()), error);
+            }
+            lastError = error;
+        }
+    }
+
+    /** The last result, without calling anyone (status, health); null before the first check. */
     public Result last() {
         return last;
+    }
+
+    /** The problems in one sentence, with what the bridge does about them. */
+    public String describe(Result r) {
+        return "The contact mapping " + mapping.sourceName() + " does not fit the accounts: " + String.join("; ", r.blocking())
+                + ". The sync and the backfill wait (changes are kept in the journal) and the accounts are checked again"
+                + " every " + text(props.mappingRecheck()) + ".";
+    }
+
+    /** A period as people write it: 1m, 30s, 1m30s. */
+    static String text(Duration d) {
+        return d.toString().substring(2).toLowerCase(java.util.Locale.ROOT);
     }
 }

@@ -2,6 +2,7 @@ package io.contactsbridge.sync;
 
 import io.contactsbridge.outbound.UpstreamRejectedException;
 import org.apache.camel.builder.RouteConfigurationBuilder;
+import org.apache.camel.model.RouteConfigurationDefinition;
 import org.springframework.stereotype.Component;
 
 /**
@@ -9,7 +10,7 @@ import org.springframework.stereotype.Component;
  * than 401/429: an invalid phone, a field HighLevel rejects), or a {@link SyncRefusedException}, fails the same way every time: the original event
  * is stored as a dead letter and the journal moves on. Every other failure is left unhandled, so the journal
  * keeps the event and retries it with back-off, before any later event of its partition: a service outage
- * delays the sync but loses nothing.
+ * delays the sync but loses nothing. A {@link MappingMisfitException} is left unhandled the same way, only quietly.
  */
 @Component
 public class SyncErrorHandling extends RouteConfigurationBuilder {
@@ -18,10 +19,15 @@ public class SyncErrorHandling extends RouteConfigurationBuilder {
 
     @Override
     public void configuration() {
-        routeConfiguration(SYNC_ERRORS)
-                .onException(UpstreamRejectedException.class, SyncRefusedException.class)
+        RouteConfigurationDefinition config = routeConfiguration(SYNC_ERRORS);
+        config.onException(UpstreamRejectedException.class, SyncRefusedException.class)
                 .handled(true)
                 .useOriginalMessage()
                 .to("bean:deadLetterRecorder?method=record");
+        // A mapping that does not fit the accounts fails every event until it is fixed: the journal keeps and retries
+        // them (a line each); MappingCheck logs the problems once, so no error with a stack trace per attempt.
+        config.onException(MappingMisfitException.class)
+                .handled(false)
+                .logExhausted(false);
     }
 }

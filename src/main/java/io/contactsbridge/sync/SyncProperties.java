@@ -14,26 +14,32 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param highlevelConnection  the HighLevel connection synced (its location id comes from it)
  * @param birdsendConnection   the BirdSend connection synced
  * @param mapping              the mapping file (a Spring resource location: classpath:..., file:...)
+ * @param mappingRecheck       how often a mapping that does not fit the accounts is checked again (the sync and
+ *                             the backfill wait meanwhile); one that fits is re-checked every 10 minutes
  * @param conflict             what wins when both sides changed the same field
  * @param deletes              what a contact deleted on one side does to its partner
  * @param backfill             the initial full sync
  */
 @ConfigurationProperties(prefix = "bridge.sync")
 public record SyncProperties(Boolean enabled, String highlevelConnection, String birdsendConnection, String mapping,
-                             Conflict conflict, Deletes deletes, Backfill backfill) {
+                             Duration mappingRecheck, Conflict conflict, Deletes deletes, Backfill backfill) {
 
     public SyncProperties {
         enabled = enabled == null || enabled;
         highlevelConnection = blank(highlevelConnection) ? "highlevel" : highlevelConnection.trim();
         birdsendConnection = blank(birdsendConnection) ? "birdsend" : birdsendConnection.trim();
         mapping = blank(mapping) ? "classpath:mapping/contacts.yaml" : mapping.trim();
+        mappingRecheck = mappingRecheck == null ? Duration.ofMinutes(1) : mappingRecheck;
+        if (mappingRecheck.isNegative() || mappingRecheck.isZero()) {
+            throw new IllegalArgumentException("bridge.sync.mapping-recheck must be positive, got " + mappingRecheck);
+        }
         conflict = conflict == null ? Conflict.defaults() : conflict;
         deletes = deletes == null ? Deletes.UNLINK : deletes;
         backfill = backfill == null ? Backfill.defaults() : backfill;
     }
 
     public static SyncProperties defaults() {
-        return new SyncProperties(null, null, null, null, null, null, null);
+        return new SyncProperties(null, null, null, null, null, null, null, null);
     }
 
     public SyncPair pair() {

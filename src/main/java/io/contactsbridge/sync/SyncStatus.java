@@ -1,6 +1,5 @@
 package io.contactsbridge.sync;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,10 +11,15 @@ import org.springframework.stereotype.Component;
 
 /**
  * {@code /api/status}: {@code links} (linked contact pairs), {@code sync.*} (enabled, connections, events by
- * action, writes per side, conflicts, mapping problems found in the accounts, last event) and {@code backfill.*} (state, percent, rate, ETA, counts).
+ * action, writes per side, conflicts, {@code state}: disabled, starting, running or held when the mapping does not fit
+ * the accounts, with {@code mappingProblems} in words and {@code mappingCheckedAt}, last event) and {@code backfill.*}
+ * (state, phase, percent, rate, ETA, counts).
  */
 @Component
 public class SyncStatus implements StatusContributor {
+
+    /** {@code sync.state} while the mapping does not fit the accounts ({@code sync.mappingProblems} says why). */
+    static final String HELD = "held: mapping does not fit";
 
     private final SyncProperties props;
     private final LinkStore links;
@@ -44,17 +48,15 @@ public class SyncStatus implements StatusContributor {
         sync.put("writes", Map.of("highlevel", metrics.writes(Side.HIGHLEVEL), "birdsend", metrics.writes(Side.BIRDSEND)));
         sync.put("conflicts", metrics.conflictCount());
         MappingCheck.Result fit = mappingCheck.last();
-        List<String> problems = new ArrayList<>();
-        if (fit != null) {
-            problems.addAll(fit.blocking());
-            problems.addAll(fit.warnings());
-        }
-        sync.put("mappingProblems", problems);
+        sync.put("state", !props.enabled() ? "disabled" : fit == null ? "starting" : fit.ok() ? "running" : HELD);
+        sync.put("mappingProblems", fit == null ? List.of() : fit.blocking());
+        sync.put("mappingCheckedAt", fit == null ? null : fit.checkedAt().toString());
         sync.put("lastEvent", metrics.lastEventAt() == null ? null : metrics.lastEventAt().toString());
         report.put("sync", sync);
         BackfillProgress p = backfill.snapshot();
         Map<String, Object> b = new LinkedHashMap<>();
         b.put("state", p.state());
+        b.put("phase", p.phase());
         b.put("dryRun", p.dryRun());
         b.put("percent", p.percent());
         b.put("processed", p.processed());

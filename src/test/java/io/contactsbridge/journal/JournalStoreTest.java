@@ -243,6 +243,35 @@ class JournalStoreTest {
 
     @ParameterizedTest
     @EnumSource(Kind.class)
+    void aHeldEventWaitsTheTimeGivenAndAFailureAfterTheHoldStartsItsBackOffAfresh(Kind kind) {
+        JournalStore store = store(kind);
+        JournalSubscription sub = JournalSubscription.of("holding", HL, "", 1);
+        store.register(sub, StartFrom.EARLIEST);
+        store.append(HL, "ContactCreate", "h1", "highlevel:a", payload("ContactCreate", "a"));
+        long seq = store.find(HL, "h1").orElseThrow().seq();
+
+        for (int i = 0; i < 12; i++) {
+            JournalLease lease = store.claim("holding", 0, "me", LEASE).orElseThrow();
+            JournalStore.Failure held = store.recordHold(lease, seq, "MappingMisfitException: held", Duration.ofSeconds(60));
+            assertThat(held.failures()).as("a hold is no failed attempt").isZero();
+            assertThat(held.retryAfter()).isEqualTo(clock.instant().plusSeconds(60));
+            assertThat(store.claim("holding", 0, "me", LEASE)).as("held").isEmpty();
+            clock.advance(Duration.ofSeconds(60));
+        }
+        ConsumerState blocked = store.consumers().stream().filter(c -> c.consumerId().equals("holding")).findFirst().orElseThrow();
+        assertThat(blocked.failedSeq()).isEqualTo(seq);
+        assertThat(blocked.lastError()).isEqualTo("MappingMisfitException: held");
+
+        // The hold is over; the next attempt fails for another reason: the first step of the back-off, not the twelfth.
+        JournalLease lease = store.claim("holding", 0, "me", LEASE).orElseThrow();
+        JournalStore.Failure failed = store.recordFailure(lease, seq, "DuplicateKeyException", Duration.ofSeconds(1),
+                Duration.ofMinutes(5));
+        assertThat(failed.failures()).isEqualTo(1);
+        assertThat(failed.retryAfter()).isEqualTo(clock.instant().plusSeconds(1));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
     void newConsumersStartEarliestOrLatestAndRepartitioningLosesNothing(Kind kind) {
         JournalStore store = store(kind);
         store.append(HL, "ContactCreate", "old", "highlevel:a", payload("ContactCreate", "a"));

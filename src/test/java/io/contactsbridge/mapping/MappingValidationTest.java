@@ -33,25 +33,63 @@ class MappingValidationTest {
     }
 
     @Test
-    void theShippedMappingIsValid() {
+    void theShippedMappingHasOnlyWhatEveryAccountHas() {
         ContactMapping mapping = ContactMapping.loadDefault();
 
         assertThat(mapping.sourceName()).isEqualTo("classpath:mapping/contacts.yaml");
         assertThat(mapping.defaultCountry()).isEqualTo(PhoneCountry.US);
         assertThat(mapping.fields()).extracting(FieldRule::name).containsExactly("email", "firstName", "lastName",
-                "phone", "company", "favouriteColour", "tags", "unsubscribed", "source");
+                "tags", "unsubscribed", "source");
         assertThat(mapping.emailField()).isEqualTo("email");
-        assertThat(mapping.phoneField()).contains("phone");
-        assertThat(mapping.highLevelCustomFieldKeys()).containsExactly("contact.favourite_colour");
-        assertThat(mapping.birdSendFieldKeys()).containsExactly("company", "favourite_colour", "first_name",
-                "last_name", "phone");
+        assertThat(mapping.phoneField()).isEmpty();
+        // Nothing a location or an account has to be given first: HighLevel custom fields, BirdSend custom fields.
+        assertThat(mapping.highLevelCustomFieldKeys()).isEmpty();
+        assertThat(mapping.birdSendFieldKeys()).containsExactly("first_name", "last_name");
         FieldRule source = mapping.field("source").orElseThrow();
         assertThat(source.direction()).isEqualTo(FieldDirection.TO_HIGHLEVEL);
         assertThat(source.defaultValue()).isEqualTo("BirdSend");
         assertThat(source.isOneSided()).isTrue();
         assertThat(mapping.field("tags").orElseThrow().kind()).isEqualTo(FieldKind.TAGS);
         assertThat(mapping.field("unsubscribed").orElseThrow().kind()).isEqualTo(FieldKind.BOOLEAN);
+    }
+
+    @Test
+    void theSandboxMappingAddsTheSandboxAccountsFields() {
+        ContactMapping mapping = ContactMapping.load(new ClassPathResource("mapping/contacts-sandbox.yaml"));
+
+        assertThat(mapping.fields()).extracting(FieldRule::name).containsExactly("email", "firstName", "lastName",
+                "phone", "company", "favouriteColour", "tags", "unsubscribed", "source");
+        assertThat(mapping.phoneField()).contains("phone");
+        assertThat(mapping.highLevelCustomFieldKeys()).containsExactly("contact.favourite_colour");
+        assertThat(mapping.birdSendFieldKeys()).containsExactly("company", "favourite_colour", "first_name",
+                "last_name", "phone");
         assertThat(mapping.field("phone").orElseThrow().transforms()).containsExactly(TextTransform.E164);
+    }
+
+    /** The shipped examples are ready to uncomment: removing the "# " gives the sandbox mapping's fields. */
+    @Test
+    void theShippedExamplesWorkUncommented() throws Exception {
+        String shipped = new String(new ClassPathResource("mapping/contacts.yaml").getInputStream().readAllBytes(),
+                java.nio.charset.StandardCharsets.UTF_8);
+        StringBuilder uncommented = new StringBuilder();
+        boolean examples = false;
+        for (String line : shipped.split("\n", -1)) {
+            examples |= line.contains("---- examples");
+            // YAML in the examples is "  # - name: ..." or "  #   birdsend: ..."; prose follows "# " with a word.
+            uncommented.append(examples && line.matches("  # (- |  ).*") ? "  " + line.substring(4) : line).append('\n');
+        }
+        ContactMapping mapping = ContactMapping.parse(uncommented.toString(), "uncommented.yaml");
+        ContactMapping sandbox = ContactMapping.load(new ClassPathResource("mapping/contacts-sandbox.yaml"));
+
+        assertThat(mapping.fields()).extracting(FieldRule::name).containsExactlyInAnyOrderElementsOf(
+                sandbox.fields().stream().map(FieldRule::name).toList());
+        for (FieldRule rule : sandbox.fields()) {
+            FieldRule example = mapping.field(rule.name()).orElseThrow();
+            assertThat(List.of(example.birdsendPath() == null ? "" : example.birdsendPath(), example.highlevelPaths(),
+                    example.direction(), example.transforms(), example.kind()))
+                    .as(rule.name()).isEqualTo(List.of(rule.birdsendPath() == null ? "" : rule.birdsendPath(),
+                            rule.highlevelPaths(), rule.direction(), rule.transforms(), rule.kind()));
+        }
     }
 
     @Test

@@ -35,12 +35,34 @@ class SandboxSimulatorsTest {
     @BeforeAll
     static void start() {
         sims = new SandboxSimulators(new SandboxProperties(new SandboxProperties.Simulator(0, 20),
-                new SandboxProperties.Simulator(0, 20), 1, 42, 0.4));
+                new SandboxProperties.Simulator(0, 20), 1, 42, 0.4, true));
     }
 
     @AfterAll
     static void stop() {
         sims.close();
+    }
+
+    @Test
+    void withoutExtraFieldsTheAccountsAreLikeAnyNewAccount() {
+        try (SandboxSimulators plain = new SandboxSimulators(new SandboxProperties(new SandboxProperties.Simulator(0, 20),
+                new SandboxProperties.Simulator(0, 20), 1, 42, 0.4, false))) {
+            assertThat(plain.birdSend().fields(plain.birdSend().defaultAccountId()))
+                    .extracting(io.contactsbridge.sandbox.birdsend.BirdSendField::key).containsExactly("first_name", "last_name");
+            assertThat(plain.birdSend().contacts()).hasSize(20)
+                    .allMatch(c -> c.fields().keySet().stream().allMatch(k -> k.equals("first_name") || k.equals("last_name")));
+            assertThat(plain.highLevel().state().customFields(plain.highLevelLocationId()))
+                    .noneMatch(f -> f.fieldKey().equals(SandboxPeople.COLOUR_FIELD_KEY));
+            // The same people otherwise; HighLevel's standard phone and companyName stay.
+            assertThat(plain.seededOnBothSides()).isEqualTo(sims.seededOnBothSides());
+            assertThat(plain.highLevel().state().contacts()).anyMatch(c -> c.hasNonNull("phone"))
+                    .anyMatch(c -> c.hasNonNull("companyName"));
+        }
+        // The sandbox as it runs by default has them.
+        assertThat(sims.birdSend().fields(sims.birdSend().defaultAccountId()))
+                .extracting(io.contactsbridge.sandbox.birdsend.BirdSendField::key).contains("phone", "company", "favourite_colour");
+        assertThat(sims.highLevel().state().customFields(sims.highLevelLocationId()))
+                .anyMatch(f -> f.fieldKey().equals(SandboxPeople.COLOUR_FIELD_KEY));
     }
 
     @Test

@@ -13,6 +13,7 @@ import io.contactsbridge.mapping.ContactMapping;
 import io.contactsbridge.mapping.HighLevelFieldKeys;
 import io.contactsbridge.mapping.Side;
 import org.junit.jupiter.api.Test;
+import org.springframework.core.io.ClassPathResource;
 
 import static io.contactsbridge.sync.SyncProperties.ConflictPolicy.LAST_WRITER_WINS;
 import static io.contactsbridge.sync.SyncProperties.ConflictPolicy.SOURCE_PRIORITY;
@@ -21,7 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The three-way merge, field kind by field kind and policy by policy, and its fixed-point property. */
 class ContactMergeTest {
 
-    private static final ContactMapping DEFAULT = ContactMapping.loadDefault();
+    /** The sandbox's mapping: the shipped default plus its phone, company and custom-field examples. */
+    private static final ContactMapping SANDBOX = ContactMapping.load(new ClassPathResource("mapping/contacts-sandbox.yaml"));
 
     /** One field per rule the merge knows: plain, owned by each side, one-way in each direction, tags, yes/no. */
     private static final ContactMapping RULES = ContactMapping.parse("""
@@ -359,17 +361,17 @@ class ContactMergeTest {
         assertThat(r.highlevel().get("nickname")).isEqualTo("Nan");
     }
 
-    // --- the default mapping ---------------------------------------------------------------------
+    // --- the sandbox mapping ---------------------------------------------------------------------
 
     @Test
-    void theDefaultMappingMergesEveryFieldKind() {
+    void theSandboxMappingMergesEveryFieldKind() {
         CanonicalContact base = contact("firstName", "Ann", "lastName", "Lee", "phone", "+14155550100",
                 "favouriteColour", "Red", "tags", List.of("customers"), "unsubscribed", false);
         CanonicalContact bs = base.with("favouriteColour", "Blue").with("tags", List.of("customers", "webinar"))
                 .with("unsubscribed", true);
         CanonicalContact hl = base.with("lastName", "Lee-Smith").with("tags", List.of()).with("source", "Zapier");
 
-        ContactMerge.Result r = merge(DEFAULT, LWW, base, bs, hl, EARLIER, LATER);
+        ContactMerge.Result r = merge(SANDBOX, LWW, base, bs, hl, EARLIER, LATER);
 
         CanonicalContact expected = base.with("lastName", "Lee-Smith").with("favouriteColour", "Blue")
                 .with("tags", List.of("webinar")).with("unsubscribed", true);
@@ -389,13 +391,13 @@ class ContactMergeTest {
         Random random = new Random(20250301);
         List<SyncProperties.Conflict> policies = List.of(LWW, LWW_BIRDSEND_PRIORITY, BIRDSEND_FIRST, HIGHLEVEL_FIRST);
         for (int i = 0; i < 400; i++) {
-            ContactMapping mapping = i % 2 == 0 ? RULES : DEFAULT;
+            ContactMapping mapping = i % 2 == 0 ? RULES : SANDBOX;
             List<String> textFields = mapping == RULES ? List.of("firstName", "company", "stage", "score", "nickname")
                     : List.of("firstName", "lastName", "phone", "company", "favouriteColour");
             CanonicalContact base = random.nextInt(4) == 0 ? null : randomContact(random, textFields);
             CanonicalContact bs = randomContact(random, textFields);
             CanonicalContact hl = randomContact(random, textFields);
-            if (mapping == DEFAULT) {
+            if (mapping == SANDBOX) {
                 // HighLevel's one-sided source, as the bridge's first write leaves it.
                 hl = hl.with("source", "BirdSend");
             }

@@ -361,6 +361,22 @@ final class BirdSendAccount {
         return defineFieldLocked(key, label == null ? key : label, type == null ? "text" : type);
     }
 
+    /**
+     * Deletes a custom field and every contact's value of it, as deleting it in BirdSend's settings does; contacts'
+     * {@code updated_at} stays (nobody edited them). Empty when there is no such field. The built-in
+     * {@code first_name} and {@code last_name} cannot be deleted.
+     */
+    synchronized Optional<BirdSendField> removeField(String key) {
+        if (FIRST_NAME.equals(key) || LAST_NAME.equals(key)) {
+            throw new IllegalArgumentException("the built-in field " + key + " cannot be deleted");
+        }
+        BirdSendField removed = fields.remove(key);
+        if (removed != null) {
+            contacts.values().forEach(c -> c.values.remove(key));
+        }
+        return Optional.ofNullable(removed);
+    }
+
     private BirdSendField defineFieldLocked(String key, String label, String type) {
         return fields.computeIfAbsent(key, k -> new BirdSendField(ids.fields.incrementAndGet(), key, label, type));
     }

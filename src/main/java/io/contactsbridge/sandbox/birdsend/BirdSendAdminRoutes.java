@@ -37,7 +37,8 @@ import java.util.Set;
  *       merges the given properties</li>
  *   <li>{@code GET|POST /__admin/accounts}, {@code POST /__admin/oauth-clients}
  *       {@code {"client_id", "client_secret", "redirect_uris": [..]}}, {@code POST /__admin/fields}
- *       {@code {"key", "label", "type"}}, {@code POST /__admin/sequences} {@code {"name"}},
+ *       {@code {"key", "label", "type"}}, {@code DELETE /__admin/fields/{key}} (deletes the field and its values),
+ *       {@code POST /__admin/sequences} {@code {"name"}},
  *       {@code POST /__admin/forms} {@code {"name", "type"}}</li>
  * </ul>
  * Contacts are {@code {"email", "fields": {..}, "tags": [names], "ipaddress", "sequence_id",
@@ -79,6 +80,9 @@ final class BirdSendAdminRoutes {
                             text(body, "type"));
                     return SimResponse.created(BirdSendJson.field(field));
                 })
+                .adminRoute("DELETE", "/__admin/fields/{key}", "admin-delete-field", req ->
+                        sim.removeField(accountId(req), req.pathVar("key")).isPresent() ? SimResponse.noContent()
+                                : LaravelErrors.message(404, "Unknown field " + req.pathVar("key")))
                 .adminRoute("POST", "/__admin/sequences", "admin-add-sequence", req ->
                         SimResponse.created(BirdSendJson.sequence(
                                 sim.addSequence(accountId(req), required(req.json(), "name")))))

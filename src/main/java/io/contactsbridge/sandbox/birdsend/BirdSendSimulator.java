@@ -312,6 +312,11 @@ public final class BirdSendSimulator implements AutoCloseable {
         return account(accountId).defineField(key, label, type);
     }
 
+    /** Deletes a custom field with its values (see {@link BirdSendAccount#removeField}); empty if there was none. */
+    public Optional<BirdSendField> removeField(long accountId, String key) {
+        return account(accountId).removeField(key);
+    }
+
     public BirdSendSequence addSequence(long accountId, String name) {
         return account(accountId).addSequence(name, clock.now());
     }

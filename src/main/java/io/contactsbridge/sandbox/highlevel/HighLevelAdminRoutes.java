@@ -78,6 +78,20 @@ final class HighLevelAdminRoutes {
         server.adminRoute("PUT", "/__admin/locations/{locationId}/settings", "highlevel-put-settings", req ->
                 SimResponse.ok(state.mergeSettings(req.pathVar("locationId"), object(req)).toJson()));
 
+        server.adminRoute("POST", "/__admin/locations/{locationId}/customFields", "highlevel-create-custom-field", req -> {
+            JsonNode body = object(req);
+            List<String> options = new ArrayList<>();
+            body.path("picklistOptions").forEach(option -> options.add(option.asText()));
+            HighLevelCustomField field = state.createCustomField(req.pathVar("locationId"), body.path("name").asText(null),
+                    body.path("fieldKey").asText(null), body.path("dataType").asText(null), options);
+            return SimResponse.created(wrap("customField", field.toJson()));
+        });
+        server.adminRoute("DELETE", "/__admin/locations/{locationId}/customFields/{idOrKey}",
+                "highlevel-delete-custom-field", req ->
+                        state.deleteCustomField(req.pathVar("locationId"), req.pathVar("idOrKey"))
+                                .map(field -> SimResponse.ok(wrap("customField", field.toJson())))
+                                .orElseGet(() -> HighLevelErrors.response(404, "No custom field " + req.pathVar("idOrKey"))));
+
         server.adminRoute("GET", "/__admin/events", "highlevel-events", req -> {
             List<HighLevelEvent> events = new ArrayList<>(state.recentEvents());
             String type = req.query("type");

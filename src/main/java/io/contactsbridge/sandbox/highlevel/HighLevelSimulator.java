@@ -61,6 +61,9 @@ import java.util.Set;
  *       {@code DELETE .../appointments/{appointmentId}} cancel (AppointmentDelete).</li>
  *   <li>{@code POST /__admin/contacts/{id}/tasks/{taskId}/complete}: tick a task off (TaskComplete).</li>
  *   <li>{@code GET /__admin/locations}: ids, settings and contact counts.</li>
+ *   <li>{@code POST /__admin/locations/{locationId}/customFields} {@code {"name"[, "fieldKey"][, "dataType"]
+ *       [, "picklistOptions":[..]]}}: create a contact custom field as a person in the settings (201
+ *       {@code {"customField":..}}); {@code DELETE .../customFields/{id|key}} deletes one with its values.</li>
  *   <li>{@code GET|PUT /__admin/locations/{locationId}/settings}: read or change (partially)
  *       {@link HighLevelLocationSettings}: {@code allowDuplicateContact}, {@code duplicateMatchOrder},
  *       {@code defaultCallingCode}, {@code lowercaseEmails}, {@code lowercaseTags}.</li>

@@ -28,6 +28,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 
@@ -203,6 +204,60 @@ public final class HighLevelState {
     public List<HighLevelCustomField> customFields(String locationId) {
         synchronized (lock) {
             return List.copyOf(location(locationId).customFields.values());
+        }
+    }
+
+    /** Data types a contact custom field can have (HighLevel's names, as {@code GET .../customFields} lists them). */
+    static final Set<String> CUSTOM_FIELD_TYPES = Set.of("TEXT", "LARGE_TEXT", "NUMERICAL", "MONETORY", "DATE",
+            "SINGLE_OPTIONS", "RADIO", "MULTIPLE_OPTIONS", "CHECKBOX");
+
+    /**
+     * Creates a contact custom field as a person does in the location's settings. Without {@code fieldKey} the key
+     * is made from the name as HighLevel does (assumed: lower case, other characters than letters and digits
+     * become "_": "Favourite colour" is {@code contact.favourite_colour}). Sends no events.
+     *
+     * @param dataType one of {@link #CUSTOM_FIELD_TYPES}; null is TEXT
+     * @throws IllegalArgumentException for a missing name, an unknown type or a key already in use
+     */
+    public HighLevelCustomField createCustomField(String locationId, String name, String fieldKey, String dataType,
+                                                  List<String> picklistOptions) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("name is required");
+        }
+        String type = dataType == null ? "TEXT" : dataType.toUpperCase(Locale.ROOT);
+        if (!CUSTOM_FIELD_TYPES.contains(type)) {
+            throw new IllegalArgumentException("dataType must be one of " + new TreeSet<>(CUSTOM_FIELD_TYPES)
+                    + ", was " + dataType);
+        }
+        String key = fieldKey == null || fieldKey.isBlank()
+                ? "contact." + name.trim().toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N}]+", "_").replaceAll("^_|_$", "")
+                : fieldKey.startsWith("contact.") ? fieldKey : "contact." + fieldKey;
+        synchronized (lock) {
+            Location location = location(locationId);
+            if (location.customField(key).isPresent()) {
+                throw new IllegalArgumentException("location " + locationId + " already has a custom field " + key);
+            }
+            HighLevelCustomField field = new HighLevelCustomField(ids.next(), name.trim(), key, type, name.trim(),
+                    location.customFields.size(), picklistOptions == null ? List.of() : picklistOptions, locationId);
+            location.customFields.put(field.id(), field);
+            return field;
+        }
+    }
+
+    /**
+     * Deletes a custom field (by id or key) and every contact's value of it, as deleting it in the location's
+     * settings does; contacts' dateUpdated stays and no events are sent. Empty when there is no such field.
+     */
+    public Optional<HighLevelCustomField> deleteCustomField(String locationId, String idOrKey) {
+        synchronized (lock) {
+            Location location = location(locationId);
+            Optional<HighLevelCustomField> field = location.customField(idOrKey);
+            field.ifPresent(f -> {
+                location.customFields.remove(f.id());
+                contacts.values().stream().filter(c -> c.locationId.equals(locationId))
+                        .forEach(c -> c.customFields.remove(f.id()));
+            });
+            return field;
         }
     }
 

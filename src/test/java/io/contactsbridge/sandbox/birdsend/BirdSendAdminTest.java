@@ -241,6 +241,27 @@ class BirdSendAdminTest {
     }
 
     @Test
+    void aDeletedFieldTakesItsValuesWithIt() {
+        BirdSendContactView ann = sim.seedContact(BirdSendNewContact.of("ann@example.com", "Ann", "Lee")
+                .withField("phone", "+14155550100").withField("company", "Acme"));
+        Instant updated = sim.contact(ann.contactId()).orElseThrow().updatedAt();
+
+        assertThat(client.raw("DELETE", "/__admin/fields/phone", null).statusCode()).isEqualTo(204);
+
+        assertThat(sim.fields(sim.defaultAccountId())).extracting(BirdSendField::key)
+                .containsExactly("first_name", "last_name", "company");
+        JsonNode contact = json(client.get("/contacts/" + ann.contactId()));
+        assertThat(contact.path("fields").has("phone")).isFalse();
+        assertThat(contact.path("fields").path("company").asText()).isEqualTo("Acme");
+        assertThat(sim.contact(ann.contactId()).orElseThrow().updatedAt()).isEqualTo(updated);
+        // Defined again, it starts empty, as a new field in BirdSend would.
+        sim.defineField(sim.defaultAccountId(), "phone", "Phone", "text");
+        assertThat(sim.contact(ann.contactId()).orElseThrow().field("phone")).isNull();
+        assertThat(client.raw("DELETE", "/__admin/fields/shoe_size", null).statusCode()).isEqualTo(404);
+        assertThat(client.raw("DELETE", "/__admin/fields/first_name", null).statusCode()).isEqualTo(400);
+    }
+
+    @Test
     void adminCallsAreNeitherRateLimitedNorCounted() {
         for (int i = 0; i < 12; i++) {
             assertThat(client.raw("GET", "/__admin/contacts", null).statusCode()).isEqualTo(200);

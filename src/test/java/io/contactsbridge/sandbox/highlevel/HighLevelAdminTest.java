@@ -57,6 +57,39 @@ class HighLevelAdminTest {
     }
 
     @Test
+    void customFieldsAreCreatedAndDeletedAsInTheSettings() {
+        String colourId = fx.state().customFieldId(LOC, "contact.favourite_colour");
+        String id = fx.state().createContactAsUser(LOC, SimJson.object().put("email", "ann@example.com")
+                .set("customFields", SimJson.array().add(SimJson.object().put("id", colourId).put("field_value", "Red"))))
+                .get("id").asText();
+        String updated = fx.state().contact(id).orElseThrow().path("dateUpdated").asText();
+        int events = fx.events.size();
+
+        HighLevelTestClient.Response deleted = admin.delete("/__admin/locations/" + LOC + "/customFields/contact.favourite_colour");
+        assertThat(deleted.status()).isEqualTo(200);
+        assertThat(deleted.json().path("customField").path("id").asText()).isEqualTo(colourId);
+        assertThat(fx.state().customFields(LOC)).noneMatch(f -> f.fieldKey().equals("contact.favourite_colour"));
+        assertThat(fx.state().contact(id).orElseThrow().path("customFields")).isEmpty();
+        assertThat(fx.state().contact(id).orElseThrow().path("dateUpdated").asText()).isEqualTo(updated);
+        assertThat(admin.delete("/__admin/locations/" + LOC + "/customFields/contact.favourite_colour").status()).isEqualTo(404);
+
+        HighLevelTestClient.Response created = admin.post("/__admin/locations/" + LOC + "/customFields",
+                SimJson.object().put("name", "Favourite colour"));
+        assertThat(created.status()).isEqualTo(201);
+        JsonNode field = created.json().path("customField");
+        assertThat(field.path("fieldKey").asText()).isEqualTo("contact.favourite_colour");
+        assertThat(field.path("dataType").asText()).isEqualTo("TEXT");
+        assertThat(field.path("id").asText()).hasSize(20).isNotEqualTo(colourId);
+        assertThat(fx.state().customFieldId(LOC, "favourite_colour")).isEqualTo(field.path("id").asText());
+        assertThat(fx.state().contact(id).orElseThrow().path("customFields")).isEmpty();
+        assertThat(admin.post("/__admin/locations/" + LOC + "/customFields", SimJson.object().put("name", "Favourite colour"))
+                .status()).isEqualTo(400);
+        assertThat(admin.post("/__admin/locations/" + LOC + "/customFields", SimJson.object().put("name", "Size")
+                .put("dataType", "SHOE")).status()).isEqualTo(400);
+        assertThat(fx.events).hasSize(events);
+    }
+
+    @Test
     void seedingIsDeterministicPerSeed() {
         List<ObjectNode> first = fx.state().seed(50, 99);
         fx.state().reset();
