@@ -42,7 +42,8 @@ public class CaptureStore {
 
     private static final String STATE_COLUMNS = "source, connection_id, cursor_value, cursor_tiebreak, cursor_search_after, "
             + "catching_up, last_poll_at, last_poll_kind, last_poll_status, last_poll_error, last_poll_requests, "
-            + "last_poll_events, last_full_scan_at, baseline_done, lease_owner, lease_until, updated_at";
+            + "last_poll_events, last_full_scan_at, baseline_done, lease_owner, lease_until, updated_at, pass_started_at, pass_page, "
+            + "pass_checks, last_pass_started_at, quick_order_by, quick_order_probed_at";
     private static final String SNAPSHOT_COLUMNS = "connection_id, contact_id, email, content_hash, fields_hash, status, "
             + "tags_hash, tags, version, first_seen_at, last_seen_at";
 
@@ -124,11 +125,36 @@ public class CaptureStore {
                 truncate(outcome.error(), MAX_ERROR), outcome.requests(), json(outcome.appended()), now(), source, connectionId);
     }
 
-    /** A complete full scan ended at {@code at}; the baseline is done from now on. */
+    /**
+     * A complete pass over every contact (the rolling scan's, or a full scan) ended at {@code at}: the pass in
+     * progress is cleared, and the baseline is done from now on. Only by the lease holder.
+     */
     public boolean recordFullScan(String source, String connectionId, String owner, Instant at) {
-        return jdbc.update("UPDATE capture_cursor SET last_full_scan_at = ?, baseline_done = TRUE, updated_at = ? "
-                        + "WHERE source = ? AND connection_id = ? AND lease_owner = ?",
+        return jdbc.update("UPDATE capture_cursor SET last_full_scan_at = ?, baseline_done = TRUE, "
+                        + "last_pass_started_at = pass_started_at, pass_started_at = NULL, pass_page = NULL, pass_checks = NULL, "
+                        + "updated_at = ? WHERE source = ? AND connection_id = ? AND lease_owner = ?",
                 Timestamp.from(at), now(), source, connectionId, owner) == 1;
+    }
+
+    /**
+     * Stores where the rolling scan's pass is (a new pass: page 1, no checks) and extends the lease, if
+     * {@code owner} still holds it.
+     *
+     * @return false when the lease was lost: the scan must stop, another replica took over
+     */
+    public boolean savePass(String source, String connectionId, String owner, PollState.Pass pass, Duration leaseFor) {
+        Instant now = clock.instant();
+        return jdbc.update("UPDATE capture_cursor SET pass_started_at = ?, pass_page = ?, pass_checks = ?, lease_until = ?, "
+                        + "updated_at = ? WHERE source = ? AND connection_id = ? AND lease_owner = ?",
+                Timestamp.from(pass.startedAt()), pass.page(), pass.checks(), Timestamp.from(now.plus(leaseFor)),
+                Timestamp.from(now), source, connectionId, owner) == 1;
+    }
+
+    /** Records what a probe of the account found the quick scan should sort by; only by the lease holder. */
+    public boolean recordQuickOrder(String source, String connectionId, String owner, String orderBy, Instant probedAt) {
+        return jdbc.update("UPDATE capture_cursor SET quick_order_by = ?, quick_order_probed_at = ?, updated_at = ? "
+                        + "WHERE source = ? AND connection_id = ? AND lease_owner = ?",
+                orderBy, Timestamp.from(probedAt), now(), source, connectionId, owner) == 1;
     }
 
     // ---- BirdSend snapshots -----------------------------------------------------------------------
@@ -221,7 +247,18 @@ public class CaptureStore {
         return new PollState(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                 rs.getBoolean(6), instant(rs.getTimestamp(7)), rs.getString(8), rs.getString(9), rs.getString(10), lastRequests,
                 rs.getString(12), instant(rs.getTimestamp(13)), rs.getBoolean(14), rs.getString(15), instant(rs.getTimestamp(16)),
-                instant(rs.getTimestamp(17)));
+                instant(rs.getTimestamp(17)), pass(rs), instant(rs.getTimestamp(21)), rs.getString(22),
+                instant(rs.getTimestamp(23)));
+    }
+
+    private static PollState.Pass pass(ResultSet rs) throws SQLException {
+        Timestamp startedAt = rs.getTimestamp(18);
+        if (startedAt == null) {
+            return null;
+        }
+        int page = rs.getInt(19);
+        int checks = rs.getInt(20);
+        return new PollState.Pass(startedAt.toInstant(), page, checks);
     }
 
     private static BirdSendSnapshot snapshot(ResultSet rs, int row) throws SQLException {
