@@ -66,7 +66,9 @@ import org.springframework.util.StringUtils;
  *       looked up at its end, and reported deleted only if BirdSend answers 404 (a deletion during the pass shifts
  *       later contacts to an earlier page, where the pass may miss them). At 10,000 contacts, 100 per page and
  *       2.5 requests per second, a pass takes 40 s: every edit, tag change, unsubscribe and delete is seen within
- *       that.</li>
+ *       that. A deletion is found when the pass gets to it: known contacts whose ids lie within a page's range but
+ *       which the page did not show are looked up at once (a deletion behind the pass shifts the next contact onto
+ *       a page already read; that one is found by the same lookup).</li>
  *   <li>{@link #quickScan}, every {@code quick-interval-ms}: the newest contacts first, until a page with nothing new
  *       or changed, or {@code quick-max-pages}. By {@code contact_id} it finds new contacts within seconds. Where the
  *       account's list sorts by {@code updated_at} (BirdSend's documentation does not say; {@code quick-order-by=auto}
@@ -208,7 +210,7 @@ public class BirdSendContactPoller {
             if (state.lastFullScanAt() != null && !state.lastFullScanAt().isBefore(requestedAt)) {
                 return run.outcome(PollOutcome.Status.SKIPPED, "a complete pass ended while this one waited");
             }
-            PollState.Pass restart = new PollState.Pass(clock.instant(), 1, 0);
+            PollState.Pass restart = new PollState.Pass(clock.instant(), 1, 0, null);
             savePass(run, lease, restart);
             return pass(run, lease, store.find(SOURCE, run.connectionId).orElseThrow(), true, Long.MAX_VALUE);
         });
@@ -285,7 +287,7 @@ public class BirdSendContactPoller {
             if (!toTheEnd && next != null && clock.instant().isBefore(next)) {
                 return run.outcome(PollOutcome.Status.SKIPPED, "the next pass starts at " + next + " (min-pass-interval)");
             }
-            pass = new PollState.Pass(clock.instant(), 1, 0);
+            pass = new PollState.Pass(clock.instant(), 1, 0, null);
             savePass(run, lease, pass);
         }
         boolean worked = false;
@@ -303,15 +305,53 @@ public class BirdSendContactPoller {
             }
             if (missing != null) {
                 checkDeletion(run, missing, silent);
-                pass = new PollState.Pass(pass.startedAt(), PollState.Pass.LISTED, pass.checks() + 1);
+                pass = new PollState.Pass(pass.startedAt(), PollState.Pass.LISTED, pass.checks() + 1, pass.lastListed());
             } else {
-                Page p = list(run, pass.page(), CONTACT_ID, "asc");
-                process(run, p.contacts(), silent);
-                pass = new PollState.Pass(pass.startedAt(), p.last() ? PollState.Pass.LISTED : pass.page() + 1, 0);
+                pass = listNextPage(run, pass, silent);
             }
             savePass(run, lease, pass);
             worked = true;
         }
+    }
+
+    /**
+     * Lists the pass's next page and compares it; then looks up the known contacts the page should have shown and
+     * did not (ids between the previous page's last and this page's last, or to the end on the last page): deleted,
+     * or moved to a page already read by a deletion before them. So a deletion is found when the pass gets to it.
+     */
+    private PollState.Pass listNextPage(PollRun run, PollState.Pass pass, boolean silent) throws InterruptedException {
+        Page p = list(run, pass.page(), CONTACT_ID, "asc");
+        process(run, p.contacts(), silent);
+        Long lastOnPage = ascendingIdsUpTo(p.contacts(), pass.lastListed());
+        boolean knowsWhereItStarts = pass.page() == 1 || pass.lastListed() != null;
+        int checks = pass.checks();
+        // Only where the page is in ascending numeric id order as asked: else the range would mean nothing.
+        if (knowsWhereItStarts && (lastOnPage != null || (p.contacts().isEmpty() && p.last()))) {
+            Long after = pass.page() == 1 ? null : pass.lastListed();
+            Long upTo = p.last() ? null : lastOnPage;
+            for (BirdSendSnapshot missing : store.notSeenBetween(run.connectionId, pass.startedAt(), after, upTo,
+                    props.birdsend().maxDeletionChecks() - checks)) {
+                checkDeletion(run, missing, silent);
+                checks++;
+            }
+        }
+        return new PollState.Pass(pass.startedAt(), p.last() ? PollState.Pass.LISTED : pass.page() + 1, checks, lastOnPage);
+    }
+
+    /**
+     * The number of the last contact of a page whose ids are numbers in ascending order, all above {@code after}
+     * (when known); null otherwise, or when the page is empty.
+     */
+    static Long ascendingIdsUpTo(List<JsonNode> contacts, Long after) {
+        Long previous = after;
+        for (JsonNode contact : contacts) {
+            Long id = CaptureStore.contactNumber(contact.path("contact_id").asText(null));
+            if (id == null || (previous != null && id <= previous)) {
+                return null;
+            }
+            previous = id;
+        }
+        return contacts.isEmpty() ? null : previous;
     }
 
     private PollOutcome completePass(PollRun run, String lease, PollState.Pass pass, boolean baselineDone, boolean silent) {

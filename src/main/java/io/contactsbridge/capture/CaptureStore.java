@@ -43,7 +43,7 @@ public class CaptureStore {
     private static final String STATE_COLUMNS = "source, connection_id, cursor_value, cursor_tiebreak, cursor_search_after, "
             + "catching_up, last_poll_at, last_poll_kind, last_poll_status, last_poll_error, last_poll_requests, "
             + "last_poll_events, last_full_scan_at, baseline_done, lease_owner, lease_until, updated_at, pass_started_at, pass_page, "
-            + "pass_checks, last_pass_started_at, quick_order_by, quick_order_probed_at";
+            + "pass_checks, last_pass_started_at, quick_order_by, quick_order_probed_at, pass_last_number";
     private static final String SNAPSHOT_COLUMNS = "connection_id, contact_id, email, content_hash, fields_hash, status, "
             + "tags_hash, tags, version, first_seen_at, last_seen_at";
 
@@ -132,7 +132,7 @@ public class CaptureStore {
     public boolean recordFullScan(String source, String connectionId, String owner, Instant at) {
         return jdbc.update("UPDATE capture_cursor SET last_full_scan_at = ?, baseline_done = TRUE, "
                         + "last_pass_started_at = pass_started_at, pass_started_at = NULL, pass_page = NULL, pass_checks = NULL, "
-                        + "updated_at = ? WHERE source = ? AND connection_id = ? AND lease_owner = ?",
+                        + "pass_last_number = NULL, updated_at = ? WHERE source = ? AND connection_id = ? AND lease_owner = ?",
                 Timestamp.from(at), now(), source, connectionId, owner) == 1;
     }
 
@@ -144,9 +144,9 @@ public class CaptureStore {
      */
     public boolean savePass(String source, String connectionId, String owner, PollState.Pass pass, Duration leaseFor) {
         Instant now = clock.instant();
-        return jdbc.update("UPDATE capture_cursor SET pass_started_at = ?, pass_page = ?, pass_checks = ?, lease_until = ?, "
-                        + "updated_at = ? WHERE source = ? AND connection_id = ? AND lease_owner = ?",
-                Timestamp.from(pass.startedAt()), pass.page(), pass.checks(), Timestamp.from(now.plus(leaseFor)),
+        return jdbc.update("UPDATE capture_cursor SET pass_started_at = ?, pass_page = ?, pass_checks = ?, pass_last_number = ?, "
+                        + "lease_until = ?, updated_at = ? WHERE source = ? AND connection_id = ? AND lease_owner = ?",
+                Timestamp.from(pass.startedAt()), pass.page(), pass.checks(), pass.lastListed(), Timestamp.from(now.plus(leaseFor)),
                 Timestamp.from(now), source, connectionId, owner) == 1;
     }
 
@@ -188,9 +188,11 @@ public class CaptureStore {
                 concat(values, s.connectionId(), s.contactId()));
         if (updated == 0) {
             try {
-                jdbc.update("INSERT INTO capture_birdsend_snapshot (" + SNAPSHOT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                jdbc.update("INSERT INTO capture_birdsend_snapshot (" + SNAPSHOT_COLUMNS + ", contact_number) "
+                                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         s.connectionId(), s.contactId(), s.email(), s.contentHash(), s.fieldsHash(), s.status(), s.tagsHash(),
-                        json(s.tags()), s.version(), Timestamp.from(s.firstSeenAt()), Timestamp.from(s.lastSeenAt()));
+                        json(s.tags()), s.version(), Timestamp.from(s.firstSeenAt()), Timestamp.from(s.lastSeenAt()),
+                        contactNumber(s.contactId()));
             } catch (DuplicateKeyException e) {
                 // inserted by someone else between our update and insert: ours is the newer sight
                 jdbc.update("UPDATE capture_birdsend_snapshot SET email = ?, content_hash = ?, fields_hash = ?, status = ?, "
@@ -223,6 +225,34 @@ public class CaptureStore {
         }
         return jdbc.query("SELECT " + SNAPSHOT_COLUMNS + " FROM capture_birdsend_snapshot WHERE connection_id = ? AND last_seen_at < ? "
                 + "ORDER BY last_seen_at, contact_id LIMIT ?", CaptureStore::snapshot, connectionId, Timestamp.from(since), max);
+    }
+
+    /**
+     * Contacts of the connection not seen since {@code since} whose id is a number above {@code after} (any, when
+     * null) and at most {@code upTo} (any, when null), lowest first: the known contacts a page in ascending id order
+     * should have shown.
+     */
+    public List<BirdSendSnapshot> notSeenBetween(String connectionId, Instant since, Long after, Long upTo, int max) {
+        if (max <= 0) {
+            return List.of();
+        }
+        return jdbc.query("SELECT " + SNAPSHOT_COLUMNS + " FROM capture_birdsend_snapshot WHERE connection_id = ? "
+                        + "AND contact_number > ? AND contact_number <= ? AND last_seen_at < ? ORDER BY contact_number LIMIT ?",
+                CaptureStore::snapshot, connectionId, after == null ? Long.MIN_VALUE : after, upTo == null ? Long.MAX_VALUE : upTo,
+                Timestamp.from(since), max);
+    }
+
+    /** A contact id as a number, or null when it is not one (then range lookups skip it). */
+    static Long contactNumber(String contactId) {
+        if (contactId == null || contactId.isEmpty() || contactId.length() > 18) {
+            return null;
+        }
+        for (int i = 0; i < contactId.length(); i++) {
+            if (contactId.charAt(i) < '0' || contactId.charAt(i) > '9') {
+                return null;
+            }
+        }
+        return Long.parseLong(contactId);
     }
 
     public boolean deleteSnapshot(String connectionId, String contactId) {
@@ -258,7 +288,8 @@ public class CaptureStore {
         }
         int page = rs.getInt(19);
         int checks = rs.getInt(20);
-        return new PollState.Pass(startedAt.toInstant(), page, checks);
+        long lastListed = rs.getLong(24);
+        return new PollState.Pass(startedAt.toInstant(), page, checks, rs.wasNull() ? null : lastListed);
     }
 
     private static BirdSendSnapshot snapshot(ResultSet rs, int row) throws SQLException {

@@ -33,8 +33,10 @@ public record PollState(String source, String connectionId, String cursorValue, 
      * @param page      the next page to list (from 1), or 0 once every page is listed and deletion candidates are
      *                  being looked up
      * @param checks    deletion candidates looked up so far
+     * @param lastListed the number of the last contact listed so far (ids are integers), null before the first page
+     *                  or when it was no number
      */
-    public record Pass(Instant startedAt, int page, int checks) {
+    public record Pass(Instant startedAt, int page, int checks, Long lastListed) {
 
         public static final int LISTED = 0;
 

@@ -293,6 +293,42 @@ class BirdSendContactPollerTest extends CaptureTestSupport {
     }
 
     @Test
+    void aDeletionIsFoundWhenThePassGetsThereAndOneBehindItShiftsNoContactOutOfThePass() throws Exception {
+        BirdSendAccount account = birdSendAccount();
+        List<BirdSendContactView> existing = sims.birdSend().seed(account.accountId(), 50, 21).stream()
+                .sorted(Comparator.comparingLong(BirdSendContactView::contactId)).toList();
+        BirdSendContactPoller poller = birdSendPoller(birdSendSettings(account, 10, "contact_id", false, Duration.ofMillis(1)),
+                Duration.ofSeconds(5));
+        completeOnePass(poller, account);
+        poller.rollingScan();
+        poller.rollingScan();
+        assertThat(store.find(SOURCE, account.connectionId()).orElseThrow().pass().page()).isEqualTo(3);
+
+        BirdSendContactView behind = existing.get(5);
+        BirdSendContactView shifted = existing.get(20);
+        BirdSendContactView ahead = existing.get(33);
+        sims.birdSend().deleteContact(behind.contactId());
+        // The first contact of page 3 moves to page 2, which the pass has read.
+        sims.birdSend().editContact(shifted.contactId(), BirdSendContactEdit.change().field("first_name", "Shifted"));
+        sims.birdSend().deleteContact(ahead.contactId());
+
+        PollOutcome page3 = poller.rollingScan();
+        assertThat(page3.appended()).as("the shifted contact, looked up").isEqualTo(Map.of(CONTACT_CHANGED, 1));
+        assertThat(page3.requests()).isEqualTo(2);
+        assertThat(payload(single(shifted.contactId(), CONTACT_CHANGED)).path("fields").path("first_name").asText())
+                .isEqualTo("Shifted");
+        PollOutcome page4 = poller.rollingScan();
+        assertThat(page4.appended()).as("found on its page, not at the end of the pass").isEqualTo(Map.of(CONTACT_DELETED, 1));
+        assertThat(single(ahead.contactId(), CONTACT_DELETED)).isNotNull();
+
+        completeOnePass(poller, account);
+        assertThat(eventsOf(behind.contactId())).as("seen by this pass before it went: the next pass finds it").isEmpty();
+        completeOnePass(poller, account);
+        assertThat(single(behind.contactId(), CONTACT_DELETED)).isNotNull();
+        assertThat(eventsOf(shifted.contactId())).hasSize(1);
+    }
+
+    @Test
     void whenTheAccountSortsByUpdatedAtTheQuickScanFindsAnOldContactsEditAtOnce() throws Exception {
         BirdSendAccount account = birdSendAccount();
         List<BirdSendContactView> existing = sims.birdSend().seed(account.accountId(), 60, 18);
@@ -443,7 +479,8 @@ class BirdSendContactPollerTest extends CaptureTestSupport {
                 busiestSecond = Math.max(busiestSecond, inWindow);
             }
             long spanMs = Duration.between(sent.get(0), sent.get(sent.size() - 1)).toMillis();
-            assertThat(busiestSecond).as("requests in the busiest second").isLessThanOrEqualTo(10);
+            // 10 slots in any second; one more arrives in it when the first was sent a little after its slot.
+            assertThat(busiestSecond).as("requests in the busiest second").isLessThanOrEqualTo(11);
             assertThat(spanMs).as("19 requests, one per 100 ms at most").isGreaterThanOrEqualTo(1_700);
             System.out.printf("BirdSend pass over 400 contacts with 3 quick scans: %d requests in %d ms, at most %d in one second%n",
                     sent.size(), spanMs, busiestSecond);

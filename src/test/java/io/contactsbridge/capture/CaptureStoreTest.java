@@ -132,7 +132,7 @@ class CaptureStoreTest {
     void theRollingScansPassAndTheQuickScansOrderAreStoredByTheLeaseHolderAndSurviveARestart(Kind kind) {
         CaptureStore store = store(kind);
         Instant started = Instant.parse("2026-03-01T09:59:00.123456Z");
-        PollState.Pass pass = new PollState.Pass(started, 42, 0);
+        PollState.Pass pass = new PollState.Pass(started, 42, 0, 4_200L);
         assertThat(store.savePass(BS, "bs", "a", pass, LEASE)).as("needs the lease").isFalse();
         assertThat(store.claim(BS, "bs", "a", LEASE)).isTrue();
         assertThat(store.find(BS, "bs").orElseThrow().pass()).isNull();
@@ -150,7 +150,7 @@ class CaptureStoreTest {
         assertThat(state.quickOrderBy()).isEqualTo("updated_at");
         assertThat(state.quickOrderProbedAt()).isEqualTo(clock.instant());
 
-        PollState.Pass checking = new PollState.Pass(started, PollState.Pass.LISTED, 3);
+        PollState.Pass checking = new PollState.Pass(started, PollState.Pass.LISTED, 3, 9_999L);
         assertThat(restarted.savePass(BS, "bs", "a", checking, LEASE)).isTrue();
         assertThat(restarted.find(BS, "bs").orElseThrow().pass()).isEqualTo(checking).matches(PollState.Pass::listed);
 
