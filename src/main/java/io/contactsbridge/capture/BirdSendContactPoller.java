@@ -23,6 +23,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.contactsbridge.auth.ServiceType;
 import io.contactsbridge.journal.ContactKeys;
 import io.contactsbridge.journal.JournalSources;
 import io.contactsbridge.journal.JournalStore;
@@ -30,6 +31,8 @@ import io.contactsbridge.ops.BridgeProperties;
 import io.contactsbridge.outbound.OutboundClient;
 import io.contactsbridge.outbound.OutboundProperties;
 import io.contactsbridge.outbound.OutboundResponse;
+import io.contactsbridge.outbound.RateBudget;
+import io.contactsbridge.outbound.RateBudgets;
 import io.contactsbridge.outbound.UpstreamApiException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,7 +81,8 @@ import org.springframework.util.StringUtils;
  *       more changes than its pages hold are left to the rolling scan.</li>
  * </ul>
  * Both take the same pacer ({@link RequestPacer}: evenly spaced requests, never a burst that would keep the sync's
- * requests waiting) and exclude each other: a quick scan that finds the rolling scan running waits, and the rolling
+ * requests waiting, and each one gives way while the sync's requests fill the connection's budget) and exclude each
+ * other: a quick scan that finds the rolling scan running waits, and the rolling
  * scan gives way after its current page. Across replicas one scan runs at a time per connection (a lease in
  * {@code capture_cursor}). {@link #fullScan} is a complete pass from page 1 at once (tests, operators).
  *
@@ -134,16 +138,20 @@ public class BirdSendContactPoller {
 
     @Autowired
     public BirdSendContactPoller(OutboundClient client, JournalStore journal, CaptureStore store, CaptureProperties props,
-                                 OutboundProperties outbound, CaptureMetrics metrics, ObjectMapper json, Clock clock,
-                                 BridgeProperties bridge) {
-        this(client, journal, store, props, outbound, metrics, json, clock,
+                                 OutboundProperties outbound, RateBudgets budgets, CaptureMetrics metrics, ObjectMapper json,
+                                 Clock clock, BridgeProperties bridge) {
+        this(client, journal, store, props, outbound, budgets, metrics, json, clock,
                 bridge.instance() == null ? null : bridge.instance().id());
     }
 
-    /** @param instanceId this replica's id; lease owners are it plus a random suffix and the scan kind */
+    /**
+     * @param outbound   the services' rate limits; the poller's pace is {@code request-share} of BirdSend's
+     * @param budgets    the connections' outbound budgets, so the poller gives way to the sync's requests
+     * @param instanceId this replica's id; lease owners are it plus a random suffix and the scan kind
+     */
     public BirdSendContactPoller(OutboundClient client, JournalStore journal, CaptureStore store, CaptureProperties props,
-                                 OutboundProperties outbound, CaptureMetrics metrics, ObjectMapper json, Clock clock,
-                                 String instanceId) {
+                                 OutboundProperties outbound, RateBudgets budgets, CaptureMetrics metrics, ObjectMapper json,
+                                 Clock clock, String instanceId) {
         this.client = client;
         this.journal = journal;
         this.store = store;
@@ -151,7 +159,8 @@ public class BirdSendContactPoller {
         this.metrics = metrics;
         this.json = json;
         this.clock = clock;
-        this.pacer = new RequestPacer("capture-birdsend", outbound.birdsend().rate(), props.birdsend().requestShare());
+        this.pacer = new RequestPacer("capture-birdsend", outbound.birdsend().rate(), props.birdsend().requestShare(),
+                budgets.forConnection(ServiceType.BIRDSEND, props.birdsend().connectionId()), RateBudget.Clock.SYSTEM);
         this.owner = (StringUtils.hasText(instanceId) ? instanceId : "bridge") + "/" + UUID.randomUUID().toString().substring(0, 8);
     }
 
@@ -321,17 +330,28 @@ public class BirdSendContactPoller {
      */
     private PollState.Pass listNextPage(PollRun run, PollState.Pass pass, boolean silent) throws InterruptedException {
         Page p = list(run, pass.page(), CONTACT_ID, "asc");
-        process(run, p.contacts(), silent);
         Long lastOnPage = ascendingIdsUpTo(p.contacts(), pass.lastListed());
         boolean knowsWhereItStarts = pass.page() == 1 || pass.lastListed() != null;
         int checks = pass.checks();
-        // Only where the page is in ascending numeric id order as asked: else the range would mean nothing.
-        if (knowsWhereItStarts && (lastOnPage != null || (p.contacts().isEmpty() && p.last()))) {
+        // Only where the page is in ascending numeric id order, as asked: else its range would mean nothing, and the
+        // end of the pass finds what it did not see.
+        if (!knowsWhereItStarts || (lastOnPage == null && !(p.contacts().isEmpty() && p.last()))) {
+            process(run, p.contacts(), silent);
+        } else {
             Long after = pass.page() == 1 ? null : pass.lastListed();
             Long upTo = p.last() ? null : lastOnPage;
-            for (BirdSendSnapshot missing : store.notSeenBetween(run.connectionId, pass.startedAt(), after, upTo,
-                    props.birdsend().maxDeletionChecks() - checks)) {
-                checkDeletion(run, missing, silent);
+            Page.Read read = read(run, p.contacts());
+            // One range read and one range write: per-id lists cost far more on some databases (H2).
+            Map<String, BirdSendSnapshot> known = store.snapshotsBetween(run.connectionId, after, upTo);
+            compare(run, read, known, silent);
+            List<BirdSendSnapshot> missing = known.values().stream()
+                    .filter(k -> !read.states().containsKey(k.contactId()) && k.lastSeenAt().isBefore(pass.startedAt()))
+                    .limit(Math.max(0, props.birdsend().maxDeletionChecks() - checks))
+                    .toList();
+            store.touchBetween(run.connectionId, after, upTo, clock.instant(),
+                    missing.stream().map(BirdSendSnapshot::contactId).toList());
+            for (BirdSendSnapshot gone : missing) {
+                checkDeletion(run, gone, silent);
                 checks++;
             }
         }
@@ -502,7 +522,14 @@ public class BirdSendContactPoller {
      * @return how many of them were new or changed
      */
     private int process(PollRun run, List<JsonNode> contacts, boolean silent) {
-        Instant now = clock.instant();
+        Page.Read read = read(run, contacts);
+        Compared compared = compare(run, read, store.snapshots(run.connectionId, read.states().keySet()), silent);
+        store.touch(run.connectionId, compared.unchanged(), compared.at());
+        return compared.found();
+    }
+
+    /** The contacts of a page the poller can read, with their states, by id in page order. */
+    private Page.Read read(PollRun run, List<JsonNode> contacts) {
         Map<String, JsonNode> byId = new LinkedHashMap<>();
         Map<String, BirdSendContactState> states = new LinkedHashMap<>();
         for (JsonNode contact : contacts) {
@@ -517,23 +544,33 @@ public class BirdSendContactPoller {
             byId.put(state.contactId(), contact);
             states.put(state.contactId(), state);
         }
-        Map<String, BirdSendSnapshot> known = store.snapshots(run.connectionId, states.keySet());
+        return new Page.Read(byId, states);
+    }
+
+    /** What a comparison found: new or changed contacts (stored), and the ids of the unchanged ones (not stored). */
+    private record Compared(int found, List<String> unchanged, Instant at) {
+    }
+
+    /** Compares read contacts with {@code known} snapshots (it may hold others too), appends what changed and stores it. */
+    private Compared compare(PollRun run, Page.Read read, Map<String, BirdSendSnapshot> known, boolean silent) {
+        Instant now = clock.instant();
         List<String> unchanged = new ArrayList<>();
+        List<BirdSendSnapshot> firsts = new ArrayList<>();
         int found = 0;
-        for (Map.Entry<String, BirdSendContactState> e : states.entrySet()) {
+        for (Map.Entry<String, BirdSendContactState> e : read.states().entrySet()) {
             BirdSendContactState seen = e.getValue();
             BirdSendSnapshot before = known.get(e.getKey());
             if (before == null) {
                 BirdSendSnapshot first = BirdSendSnapshot.first(run.connectionId, seen, now);
                 if (!silent) {
                     run.append(CONTACT_CREATED, eventId(seen.contactId(), first.version(), CONTACT_CREATED, seen.stateHash()),
-                            ContactKeys.birdSend(seen.contactId()), payload(byId.get(e.getKey()), json.createObjectNode()));
+                            ContactKeys.birdSend(seen.contactId()), payload(read.byId().get(e.getKey()), json.createObjectNode()));
                 }
-                store.saveSnapshot(first);
+                firsts.add(first);
                 found++;
             } else if (changed(before, seen)) {
                 if (!silent) {
-                    appendChanges(run, before, seen, byId.get(e.getKey()));
+                    appendChanges(run, before, seen, read.byId().get(e.getKey()));
                 }
                 store.saveSnapshot(before.next(seen, now));
                 found++;
@@ -541,8 +578,8 @@ public class BirdSendContactPoller {
                 unchanged.add(e.getKey());
             }
         }
-        store.touch(run.connectionId, unchanged, now);
-        return found;
+        store.insertSnapshots(firsts);
+        return new Compared(found, unchanged, now);
     }
 
     private static boolean changed(BirdSendSnapshot before, BirdSendContactState seen) {
@@ -608,6 +645,10 @@ public class BirdSendContactPoller {
     // ---- BirdSend requests ----------------------------------------------------------------------
 
     private record Page(List<JsonNode> contacts, boolean last) {
+
+        /** A page's readable contacts and their states, by id in page order. */
+        record Read(Map<String, JsonNode> byId, Map<String, BirdSendContactState> states) {
+        }
     }
 
     private Page list(PollRun run, int page, String orderBy, String sort) throws InterruptedException {

@@ -228,18 +228,50 @@ public class CaptureStore {
     }
 
     /**
-     * Contacts of the connection not seen since {@code since} whose id is a number above {@code after} (any, when
-     * null) and at most {@code upTo} (any, when null), lowest first: the known contacts a page in ascending id order
-     * should have shown.
+     * The snapshots of the connection whose id is a number above {@code after} (any, when null) and at most
+     * {@code upTo} (any, when null), by id in ascending order: what a page in ascending id order should show.
      */
-    public List<BirdSendSnapshot> notSeenBetween(String connectionId, Instant since, Long after, Long upTo, int max) {
-        if (max <= 0) {
-            return List.of();
+    public Map<String, BirdSendSnapshot> snapshotsBetween(String connectionId, Long after, Long upTo) {
+        Map<String, BirdSendSnapshot> out = new LinkedHashMap<>();
+        jdbc.query("SELECT " + SNAPSHOT_COLUMNS + " FROM capture_birdsend_snapshot WHERE connection_id = ? AND contact_number > ? "
+                        + "AND contact_number <= ? ORDER BY contact_number", CaptureStore::snapshot, connectionId, lower(after), upper(upTo))
+                .forEach(s -> out.put(s.contactId(), s));
+        return out;
+    }
+
+    /** Marks every contact in an id range as seen at {@code at} (see {@link #snapshotsBetween}), but {@code except}. */
+    public int touchBetween(String connectionId, Long after, Long upTo, Instant at, Collection<String> except) {
+        List<Object> args = new ArrayList<>(List.of(Timestamp.from(at), connectionId, lower(after), upper(upTo)));
+        args.addAll(except);
+        return jdbc.update("UPDATE capture_birdsend_snapshot SET last_seen_at = ? WHERE connection_id = ? AND contact_number > ? "
+                + "AND contact_number <= ?" + (except.isEmpty() ? "" : " AND contact_id NOT IN (" + placeholders(except.size()) + ")"),
+                args.toArray());
+    }
+
+    /**
+     * Stores snapshots of contacts not seen before, in one batch; one that exists after all (another replica, a
+     * crash between a scan's append and its store) is updated instead.
+     */
+    public void insertSnapshots(List<BirdSendSnapshot> firsts) {
+        if (firsts.isEmpty()) {
+            return;
         }
-        return jdbc.query("SELECT " + SNAPSHOT_COLUMNS + " FROM capture_birdsend_snapshot WHERE connection_id = ? "
-                        + "AND contact_number > ? AND contact_number <= ? AND last_seen_at < ? ORDER BY contact_number LIMIT ?",
-                CaptureStore::snapshot, connectionId, after == null ? Long.MIN_VALUE : after, upTo == null ? Long.MAX_VALUE : upTo,
-                Timestamp.from(since), max);
+        try {
+            jdbc.batchUpdate("INSERT INTO capture_birdsend_snapshot (" + SNAPSHOT_COLUMNS + ", contact_number) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", firsts.stream().map(s -> new Object[] {s.connectionId(),
+                    s.contactId(), s.email(), s.contentHash(), s.fieldsHash(), s.status(), s.tagsHash(), json(s.tags()), s.version(),
+                    Timestamp.from(s.firstSeenAt()), Timestamp.from(s.lastSeenAt()), contactNumber(s.contactId())}).toList());
+        } catch (DuplicateKeyException e) {
+            firsts.forEach(this::saveSnapshot);
+        }
+    }
+
+    private static long lower(Long after) {
+        return after == null ? Long.MIN_VALUE : after;
+    }
+
+    private static long upper(Long upTo) {
+        return upTo == null ? Long.MAX_VALUE : upTo;
     }
 
     /** A contact id as a number, or null when it is not one (then range lookups skip it). */

@@ -21,6 +21,11 @@ import io.contactsbridge.outbound.RateBudget;
  * {@code limit x share} (at least 1) per period. Requests are counted when they are let go: the pace is of requests
  * started, whatever their answers take. The pacer only decides when the poller asks the outbound layer; it holds
  * none of the outbound budget while it waits.
+ *
+ * <p>Given the connection's outbound budget, the poller also gives way: when its slot comes while the connection's
+ * budget has no slot free at once (the sync's requests fill it, or wait for it), it waits for a free one, up to one
+ * of its own intervals, before it queues like any caller. So a burst of the sync's requests is served first, and the
+ * poller loses at most a little of its share while the sync is busy.
  */
 final class RequestPacer {
 
@@ -29,16 +34,23 @@ final class RequestPacer {
 
     private final RateBudget budget;
     private final double requestsPerSecond;
+    private final RateBudget connection;
+    private final RateBudget.Clock clock;
+    private final long maxGiveWayNanos;
 
     RequestPacer(String name, OutboundProperties.Rate serviceRate, double share) {
-        this(name, serviceRate, share, RateBudget.Clock.SYSTEM);
+        this(name, serviceRate, share, null, RateBudget.Clock.SYSTEM);
     }
 
-    RequestPacer(String name, OutboundProperties.Rate serviceRate, double share, RateBudget.Clock clock) {
+    /** @param connection the connection's outbound budget, to give way to its other callers; null: do not */
+    RequestPacer(String name, OutboundProperties.Rate serviceRate, double share, RateBudget connection, RateBudget.Clock clock) {
         OutboundProperties.Rate rate = shareOf(serviceRate, share);
         this.budget = new RateBudget(name, rate, clock);
         this.requestsPerSecond = rate.windows().values().stream()
                 .mapToDouble(w -> w.limit() * 1e9 / w.period().toNanos()).min().orElseThrow();
+        this.connection = connection;
+        this.clock = clock;
+        this.maxGiveWayNanos = Math.round(1e9 / requestsPerSecond);
     }
 
     static OutboundProperties.Rate shareOf(OutboundProperties.Rate rate, double share) {
@@ -59,12 +71,19 @@ final class RequestPacer {
         return requestsPerSecond;
     }
 
-    /** Waits for a slot, then makes the call. */
+    /** Waits for a slot (and gives way, see above), then makes the call. */
     <T> T call(Supplier<T> request) throws InterruptedException {
         RateBudget.Permit permit;
         do {
             permit = budget.acquire(MAX_WAIT);
         } while (!permit.granted());
+        if (connection != null) {
+            long deadline = clock.nanoTime() + maxGiveWayNanos;
+            long busy;
+            while ((busy = connection.nextSlotIn().toNanos()) > 0 && clock.nanoTime() < deadline) {
+                clock.sleepNanos(Math.min(busy, deadline - clock.nanoTime()));
+            }
+        }
         return request.get();
     }
 }

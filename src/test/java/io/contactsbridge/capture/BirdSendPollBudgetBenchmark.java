@@ -46,8 +46,8 @@ class BirdSendPollBudgetBenchmark extends CaptureTestSupport {
                 bs.maxConnections(), new OutboundProperties.Rate(Map.of("second", new OutboundProperties.Window(5,
                 Duration.ofMillis(1000 / SCALE), null, null, null)), bs.rate().maxWait(), Duration.ofMillis(30 / SCALE))),
                 outbound.retry());
-        BirdSendContactPoller poller = new BirdSendContactPoller(client, journal, store, props, scaledBudget, metrics, json,
-                clock, "benchmark");
+        BirdSendContactPoller poller = new BirdSendContactPoller(client, journal, store, props, scaledBudget, budgets, metrics,
+                json, clock, "benchmark");
 
         long t0 = System.nanoTime();
         PollOutcome baseline = poller.fullScan();

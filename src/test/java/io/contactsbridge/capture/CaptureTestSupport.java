@@ -14,6 +14,7 @@ import io.contactsbridge.journal.JournalEvent;
 import io.contactsbridge.journal.JournalStore;
 import io.contactsbridge.outbound.OutboundClient;
 import io.contactsbridge.outbound.OutboundProperties;
+import io.contactsbridge.outbound.RateBudgets;
 import io.contactsbridge.sandbox.SandboxSimulators;
 import io.contactsbridge.sandbox.highlevel.HighLevelState;
 import org.junit.jupiter.api.AfterEach;
@@ -43,6 +44,8 @@ abstract class CaptureTestSupport {
     OutboundClient client;
     @Autowired
     OutboundProperties outbound;
+    @Autowired
+    RateBudgets budgets;
     @Autowired
     JournalStore journal;
     @Autowired
@@ -113,7 +116,7 @@ abstract class CaptureTestSupport {
 
     BirdSendContactPoller birdSendPoller(CaptureProperties.BirdSend settings, Duration leaseWait, OutboundProperties budget) {
         CaptureProperties props = new CaptureProperties(null, settings, Duration.ofSeconds(5), leaseWait);
-        return new BirdSendContactPoller(client, journal, store, props, budget, metrics, json, clock, "test");
+        return new BirdSendContactPoller(client, journal, store, props, budget, budgets, metrics, json, clock, "test");
     }
 
     /** The events of a source about one contact, oldest first. */
