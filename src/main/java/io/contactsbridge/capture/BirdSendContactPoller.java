@@ -444,7 +444,9 @@ public class BirdSendContactPoller {
             sorted = false; // the API refuses to sort by it
         }
         String found = sorted == null ? order : sorted ? UPDATED_AT : CONTACT_ID;
-        if (probeDue || !found.equals(order)) {
+        // A page that cannot tell (every time on it equal, as after a bulk import) is no answer: the next quick scan
+        // asks again, by when edits have usually made the times differ.
+        if ((probeDue && sorted != null) || !found.equals(order)) {
             if (!found.equals(state.quickOrderBy())) {
                 LOG.info("BirdSend connection {}: the contact list {} by updated_at; quick scans sort by {}", run.connectionId,
                         found.equals(UPDATED_AT) ? "sorts" : "does not sort", found);

@@ -353,6 +353,30 @@ class BirdSendContactPollerTest extends CaptureTestSupport {
     }
 
     @Test
+    void aProbePageWhoseTimesAreAllEqualTellsNothingAndTheNextQuickScanAsksAgain() throws Exception {
+        BirdSendAccount account = birdSendAccount();
+        Instant imported = Instant.parse("2025-06-01T08:00:00Z");
+        List<BirdSendContactView> contacts = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            contacts.add(seed(account, BirdSendNewContact.of(uniqueEmail("import"), "Imported", "No" + i).withCreatedAt(imported)));
+        }
+        BirdSendContactPoller poller = birdSendPoller(birdSendSettings(account, 20, "auto", false, Duration.ofSeconds(10)),
+                Duration.ofSeconds(5));
+        poller.fullScan();
+
+        assertThat(poller.quickScan().status()).isEqualTo(PollOutcome.Status.OK);
+        PollState undecided = store.find(SOURCE, account.connectionId()).orElseThrow();
+        assertThat(undecided.quickOrderBy()).as("one bulk import: every updated_at equal").isNull();
+        assertThat(undecided.quickOrderProbedAt()).isNull();
+
+        sims.birdSend().editContact(contacts.get(0).contactId(), BirdSendContactEdit.change().field("last_name", "Edited"));
+        PollOutcome quick = poller.quickScan();
+
+        assertThat(store.find(SOURCE, account.connectionId()).orElseThrow().quickOrderBy()).isEqualTo("updated_at");
+        assertThat(quick.appended()).isEqualTo(Map.of(CONTACT_CHANGED, 1));
+    }
+
+    @Test
     void whenTheAccountIgnoresOrderByUpdatedAtTheQuickScanSortsByIdAndTheRollingScanFindsTheEdit() throws Exception {
         BirdSendAccount account = birdSendAccount();
         List<BirdSendContactView> existing = sims.birdSend().seed(account.accountId(), 60, 19);
