@@ -11,8 +11,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *
  * @param leaseDuration how long one replica owns a poller (per source and connection) without renewing it;
  *                      renewed after every page, so it only has to outlast one request with its retries
- * @param leaseWait     how long a full scan waits for a quick scan (or another replica) to finish before it
- *                      gives this round up
+ * @param leaseWait     how long a BirdSend scan waits for another one of this replica to give way (a full scan
+ *                      also for another replica's) before it gives this round up
  */
 @ConfigurationProperties(prefix = "bridge.capture")
 public record CaptureProperties(HighLevel highlevel, BirdSend birdsend, Duration leaseDuration, Duration leaseWait) {
