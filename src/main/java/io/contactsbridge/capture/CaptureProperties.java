@@ -1,6 +1,7 @@
 package io.contactsbridge.capture;
 
 import java.time.Duration;
+import java.util.Set;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
@@ -10,8 +11,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *
  * @param leaseDuration how long one replica owns a poller (per source and connection) without renewing it;
  *                      renewed after every page, so it only has to outlast one request with its retries
- * @param leaseWait     how long a full scan waits for a quick scan (or another replica) to finish before it
- *                      gives this round up
+ * @param leaseWait     how long a BirdSend scan waits for another one of this replica to give way (a full scan
+ *                      also for another replica's) before it gives this round up
  */
 @ConfigurationProperties(prefix = "bridge.capture")
 public record CaptureProperties(HighLevel highlevel, BirdSend birdsend, Duration leaseDuration, Duration leaseWait) {
@@ -85,48 +86,66 @@ public record CaptureProperties(HighLevel highlevel, BirdSend birdsend, Duration
      * {@code bridge.capture.birdsend.*}: change detection on BirdSend by comparing pages with stored hashes.
      *
      * @param enabled                  whether the routes {@code birdsend-contact-poll-quick} and
-     *                                 {@code birdsend-contact-poll-full} start
+     *                                 {@code birdsend-contact-poll-rolling} start
      * @param quickIntervalMs          time between quick scans (newest contacts first, stops early)
-     * @param fullIntervalMs           time between full scans (every page; also finds deletions)
+     * @param rollingIntervalMs        how soon the rolling scan's route runs again after a run (a slice) ended
+     * @param rollingSlice             how long one run of the rolling scan reads pages before it returns (it
+     *                                 returns sooner when a quick scan waits, or its pass is complete); the pass
+     *                                 continues in the next run from the stored position
+     * @param minPassInterval          a pass of the rolling scan starts at least this long after the previous one
+     *                                 started: a small account is not read over and over for nothing
      * @param connectionId             the BirdSend connection polled
      * @param perPage                  contacts per list request (100 is known to work)
-     * @param quickOrderBy             the column quick scans sort by, descending: {@code contact_id} (new contacts
-     *                                 first; relies only on ids growing) or {@code updated_at} (edits of old
-     *                                 contacts surface too, where the account's API sorts by it)
+     * @param quickOrderBy             the column quick scans sort by, descending: {@code auto} (updated_at when a
+     *                                 probe finds that the account's list sorts by it, else contact_id),
+     *                                 {@code contact_id} (new contacts first; relies only on ids growing),
+     *                                 {@code created_at}, or {@code updated_at} (trusted without a probe)
+     * @param orderProbeInterval       how often {@code auto} checks again whether the account sorts by updated_at
      * @param quickMaxPages            pages a quick scan reads at most
-     * @param requestShare             share of the connection's rate budget (5/s) the poller may use, so the sync
-     *                                 layer keeps the rest
-     * @param emitExistingOnFirstScan  whether the first scan of a connection reports every existing contact as
+     * @param requestShare             share of the connection's rate budget (5/s) all the poller's requests (quick
+     *                                 scans, the rolling scan, deletion checks) use together, evenly spaced, so the
+     *                                 sync layer keeps the rest
+     * @param emitExistingOnFirstScan  whether the first pass of a connection reports every existing contact as
      *                                 ContactCreated. Off by default: existing contacts are the backfill's job
      *                                 (it matches both sides by email in bulk); thousands of "created" events would
      *                                 instead make the sync treat each as new, one by one
-     * @param maxDeletionChecks        a contact missing from a full scan is looked up before it is reported deleted
-     *                                 (paging shifts when contacts are deleted during the scan); at most this many
-     *                                 per scan, the rest wait for the next full scan
+     * @param maxDeletionChecks        a contact missing from a pass is looked up before it is reported deleted
+     *                                 (paging shifts when contacts are deleted during the pass); at most this many
+     *                                 per pass, the rest wait for the next pass
      */
-    public record BirdSend(Boolean enabled, Long quickIntervalMs, Long fullIntervalMs, String connectionId,
-                           Integer perPage, String quickOrderBy, Integer quickMaxPages, Double requestShare,
+    public record BirdSend(Boolean enabled, Long quickIntervalMs, Long rollingIntervalMs, Duration rollingSlice,
+                           Duration minPassInterval, String connectionId, Integer perPage, String quickOrderBy,
+                           Duration orderProbeInterval, Integer quickMaxPages, Double requestShare,
                            Boolean emitExistingOnFirstScan, Integer maxDeletionChecks) {
+
+        public static final String AUTO = "auto";
+        public static final Set<String> QUICK_ORDERS = Set.of(AUTO, "contact_id", "created_at", "updated_at");
 
         public BirdSend {
             enabled = enabled == null || enabled;
             quickIntervalMs = quickIntervalMs == null ? 30_000L : quickIntervalMs;
-            fullIntervalMs = fullIntervalMs == null ? 900_000L : fullIntervalMs;
+            rollingIntervalMs = rollingIntervalMs == null ? 1_000L : rollingIntervalMs;
+            rollingSlice = positive(rollingSlice, Duration.ofSeconds(10), "birdsend.rolling-slice");
+            minPassInterval = minPassInterval == null ? Duration.ofSeconds(10) : minPassInterval;
             connectionId = connectionId == null || connectionId.isBlank() ? "birdsend" : connectionId.trim();
             perPage = perPage == null ? 100 : perPage;
-            quickOrderBy = quickOrderBy == null || quickOrderBy.isBlank() ? "contact_id" : quickOrderBy.trim();
+            quickOrderBy = quickOrderBy == null || quickOrderBy.isBlank() ? AUTO : quickOrderBy.trim();
+            orderProbeInterval = positive(orderProbeInterval, Duration.ofHours(1), "birdsend.order-probe-interval");
             quickMaxPages = quickMaxPages == null ? 5 : quickMaxPages;
             requestShare = requestShare == null ? 0.5 : requestShare;
             emitExistingOnFirstScan = emitExistingOnFirstScan != null && emitExistingOnFirstScan;
             maxDeletionChecks = maxDeletionChecks == null ? 500 : maxDeletionChecks;
-            if (quickIntervalMs < 1 || fullIntervalMs < 1) {
-                throw new IllegalArgumentException("bridge.capture.birdsend.quick-interval-ms and full-interval-ms must be at least 1");
+            if (quickIntervalMs < 1 || rollingIntervalMs < 1) {
+                throw new IllegalArgumentException("bridge.capture.birdsend.quick-interval-ms and rolling-interval-ms must be at least 1");
+            }
+            if (minPassInterval.isNegative()) {
+                throw new IllegalArgumentException("bridge.capture.birdsend.min-pass-interval must not be negative");
             }
             if (perPage < 1) {
                 throw new IllegalArgumentException("bridge.capture.birdsend.per-page must be at least 1");
             }
-            if (!quickOrderBy.equals("contact_id") && !quickOrderBy.equals("updated_at") && !quickOrderBy.equals("created_at")) {
-                throw new IllegalArgumentException("bridge.capture.birdsend.quick-order-by must be contact_id, created_at or "
+            if (!QUICK_ORDERS.contains(quickOrderBy)) {
+                throw new IllegalArgumentException("bridge.capture.birdsend.quick-order-by must be auto, contact_id, created_at or "
                         + "updated_at, got " + quickOrderBy);
             }
             if (quickMaxPages < 1) {
@@ -139,7 +158,7 @@ public record CaptureProperties(HighLevel highlevel, BirdSend birdsend, Duration
         }
 
         public static BirdSend defaults() {
-            return new BirdSend(null, null, null, null, null, null, null, null, null, null);
+            return new BirdSend(null, null, null, null, null, null, null, null, null, null, null, null, null);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.contactsbridge.capture;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -18,8 +19,11 @@ import org.springframework.stereotype.Component;
  *       {@code status} (ok, partial, skipped, failed, or "never polled"), {@code error}, {@code requests},
  *       {@code lastEvents} (events the last poll appended, by type) and {@code cursor} ({@code dateUpdated},
  *       {@code contactId}, {@code catchingUp})</li>
- *   <li>{@code capture.birdsend-poll}: the same without the cursor, plus {@code lastScan} (quick or full),
- *       {@code lastFullScan} and {@code contactsKnown} (contacts in the snapshot)</li>
+ *   <li>{@code capture.birdsend-poll}: the same without the cursor, plus {@code lastScan} (quick, rolling or full),
+ *       {@code lastFullScan} (when the last complete pass over every contact ended), {@code lastPassSeconds} (how
+ *       long it took), {@code pass} (the rolling scan's pass in progress: {@code startedAt}, {@code page}, 0 once
+ *       every page is listed and missing contacts are looked up), {@code quickOrderBy} (what the quick scan sorts
+ *       by, as probed) and {@code contactsKnown} (contacts in the snapshot)</li>
  * </ul>
  */
 @Component
@@ -66,6 +70,15 @@ public class CaptureStatus implements StatusContributor {
         Map<String, Object> out = common(cfg.enabled(), cfg.connectionId(), state);
         out.put("lastScan", state.map(PollState::lastPollKind).orElse(null));
         out.put("lastFullScan", state.map(PollState::lastFullScanAt).map(Object::toString).orElse(null));
+        out.put("lastPassSeconds", state.filter(s -> s.lastPassStartedAt() != null && s.lastFullScanAt() != null)
+                .map(s -> Duration.between(s.lastPassStartedAt(), s.lastFullScanAt()).toMillis() / 1000.0).orElse(null));
+        out.put("pass", state.map(PollState::pass).map(p -> {
+            Map<String, Object> pass = new LinkedHashMap<>();
+            pass.put("startedAt", p.startedAt().toString());
+            pass.put("page", p.page());
+            return pass;
+        }).orElse(null));
+        out.put("quickOrderBy", state.map(PollState::quickOrderBy).orElse(null));
         out.put("baselineDone", state.map(PollState::baselineDone).orElse(false));
         out.put("contactsKnown", store.countSnapshots(cfg.connectionId()));
         return out;

@@ -42,7 +42,8 @@ public class CaptureStore {
 
     private static final String STATE_COLUMNS = "source, connection_id, cursor_value, cursor_tiebreak, cursor_search_after, "
             + "catching_up, last_poll_at, last_poll_kind, last_poll_status, last_poll_error, last_poll_requests, "
-            + "last_poll_events, last_full_scan_at, baseline_done, lease_owner, lease_until, updated_at";
+            + "last_poll_events, last_full_scan_at, baseline_done, lease_owner, lease_until, updated_at, pass_started_at, pass_page, "
+            + "pass_checks, last_pass_started_at, quick_order_by, quick_order_probed_at, pass_last_number";
     private static final String SNAPSHOT_COLUMNS = "connection_id, contact_id, email, content_hash, fields_hash, status, "
             + "tags_hash, tags, version, first_seen_at, last_seen_at";
 
@@ -124,11 +125,36 @@ public class CaptureStore {
                 truncate(outcome.error(), MAX_ERROR), outcome.requests(), json(outcome.appended()), now(), source, connectionId);
     }
 
-    /** A complete full scan ended at {@code at}; the baseline is done from now on. */
+    /**
+     * A complete pass over every contact (the rolling scan's, or a full scan) ended at {@code at}: the pass in
+     * progress is cleared, and the baseline is done from now on. Only by the lease holder.
+     */
     public boolean recordFullScan(String source, String connectionId, String owner, Instant at) {
-        return jdbc.update("UPDATE capture_cursor SET last_full_scan_at = ?, baseline_done = TRUE, updated_at = ? "
-                        + "WHERE source = ? AND connection_id = ? AND lease_owner = ?",
+        return jdbc.update("UPDATE capture_cursor SET last_full_scan_at = ?, baseline_done = TRUE, "
+                        + "last_pass_started_at = pass_started_at, pass_started_at = NULL, pass_page = NULL, pass_checks = NULL, "
+                        + "pass_last_number = NULL, updated_at = ? WHERE source = ? AND connection_id = ? AND lease_owner = ?",
                 Timestamp.from(at), now(), source, connectionId, owner) == 1;
+    }
+
+    /**
+     * Stores where the rolling scan's pass is (a new pass: page 1, no checks) and extends the lease, if
+     * {@code owner} still holds it.
+     *
+     * @return false when the lease was lost: the scan must stop, another replica took over
+     */
+    public boolean savePass(String source, String connectionId, String owner, PollState.Pass pass, Duration leaseFor) {
+        Instant now = clock.instant();
+        return jdbc.update("UPDATE capture_cursor SET pass_started_at = ?, pass_page = ?, pass_checks = ?, pass_last_number = ?, "
+                        + "lease_until = ?, updated_at = ? WHERE source = ? AND connection_id = ? AND lease_owner = ?",
+                Timestamp.from(pass.startedAt()), pass.page(), pass.checks(), pass.lastListed(), Timestamp.from(now.plus(leaseFor)),
+                Timestamp.from(now), source, connectionId, owner) == 1;
+    }
+
+    /** Records what a probe of the account found the quick scan should sort by; only by the lease holder. */
+    public boolean recordQuickOrder(String source, String connectionId, String owner, String orderBy, Instant probedAt) {
+        return jdbc.update("UPDATE capture_cursor SET quick_order_by = ?, quick_order_probed_at = ?, updated_at = ? "
+                        + "WHERE source = ? AND connection_id = ? AND lease_owner = ?",
+                orderBy, Timestamp.from(probedAt), now(), source, connectionId, owner) == 1;
     }
 
     // ---- BirdSend snapshots -----------------------------------------------------------------------
@@ -162,9 +188,11 @@ public class CaptureStore {
                 concat(values, s.connectionId(), s.contactId()));
         if (updated == 0) {
             try {
-                jdbc.update("INSERT INTO capture_birdsend_snapshot (" + SNAPSHOT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                jdbc.update("INSERT INTO capture_birdsend_snapshot (" + SNAPSHOT_COLUMNS + ", contact_number) "
+                                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         s.connectionId(), s.contactId(), s.email(), s.contentHash(), s.fieldsHash(), s.status(), s.tagsHash(),
-                        json(s.tags()), s.version(), Timestamp.from(s.firstSeenAt()), Timestamp.from(s.lastSeenAt()));
+                        json(s.tags()), s.version(), Timestamp.from(s.firstSeenAt()), Timestamp.from(s.lastSeenAt()),
+                        contactNumber(s.contactId()));
             } catch (DuplicateKeyException e) {
                 // inserted by someone else between our update and insert: ours is the newer sight
                 jdbc.update("UPDATE capture_birdsend_snapshot SET email = ?, content_hash = ?, fields_hash = ?, status = ?, "
@@ -199,6 +227,66 @@ public class CaptureStore {
                 + "ORDER BY last_seen_at, contact_id LIMIT ?", CaptureStore::snapshot, connectionId, Timestamp.from(since), max);
     }
 
+    /**
+     * The snapshots of the connection whose id is a number above {@code after} (any, when null) and at most
+     * {@code upTo} (any, when null), by id in ascending order: what a page in ascending id order should show.
+     */
+    public Map<String, BirdSendSnapshot> snapshotsBetween(String connectionId, Long after, Long upTo) {
+        Map<String, BirdSendSnapshot> out = new LinkedHashMap<>();
+        jdbc.query("SELECT " + SNAPSHOT_COLUMNS + " FROM capture_birdsend_snapshot WHERE connection_id = ? AND contact_number > ? "
+                        + "AND contact_number <= ? ORDER BY contact_number", CaptureStore::snapshot, connectionId, lower(after), upper(upTo))
+                .forEach(s -> out.put(s.contactId(), s));
+        return out;
+    }
+
+    /** Marks every contact in an id range as seen at {@code at} (see {@link #snapshotsBetween}), but {@code except}. */
+    public int touchBetween(String connectionId, Long after, Long upTo, Instant at, Collection<String> except) {
+        List<Object> args = new ArrayList<>(List.of(Timestamp.from(at), connectionId, lower(after), upper(upTo)));
+        args.addAll(except);
+        return jdbc.update("UPDATE capture_birdsend_snapshot SET last_seen_at = ? WHERE connection_id = ? AND contact_number > ? "
+                + "AND contact_number <= ?" + (except.isEmpty() ? "" : " AND contact_id NOT IN (" + placeholders(except.size()) + ")"),
+                args.toArray());
+    }
+
+    /**
+     * Stores snapshots of contacts not seen before, in one batch; one that exists after all (another replica, a
+     * crash between a scan's append and its store) is updated instead.
+     */
+    public void insertSnapshots(List<BirdSendSnapshot> firsts) {
+        if (firsts.isEmpty()) {
+            return;
+        }
+        try {
+            jdbc.batchUpdate("INSERT INTO capture_birdsend_snapshot (" + SNAPSHOT_COLUMNS + ", contact_number) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", firsts.stream().map(s -> new Object[] {s.connectionId(),
+                    s.contactId(), s.email(), s.contentHash(), s.fieldsHash(), s.status(), s.tagsHash(), json(s.tags()), s.version(),
+                    Timestamp.from(s.firstSeenAt()), Timestamp.from(s.lastSeenAt()), contactNumber(s.contactId())}).toList());
+        } catch (DuplicateKeyException e) {
+            firsts.forEach(this::saveSnapshot);
+        }
+    }
+
+    private static long lower(Long after) {
+        return after == null ? Long.MIN_VALUE : after;
+    }
+
+    private static long upper(Long upTo) {
+        return upTo == null ? Long.MAX_VALUE : upTo;
+    }
+
+    /** A contact id as a number, or null when it is not one (then range lookups skip it). */
+    static Long contactNumber(String contactId) {
+        if (contactId == null || contactId.isEmpty() || contactId.length() > 18) {
+            return null;
+        }
+        for (int i = 0; i < contactId.length(); i++) {
+            if (contactId.charAt(i) < '0' || contactId.charAt(i) > '9') {
+                return null;
+            }
+        }
+        return Long.parseLong(contactId);
+    }
+
     public boolean deleteSnapshot(String connectionId, String contactId) {
         return jdbc.update("DELETE FROM capture_birdsend_snapshot WHERE connection_id = ? AND contact_id = ?", connectionId, contactId) == 1;
     }
@@ -221,7 +309,19 @@ public class CaptureStore {
         return new PollState(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                 rs.getBoolean(6), instant(rs.getTimestamp(7)), rs.getString(8), rs.getString(9), rs.getString(10), lastRequests,
                 rs.getString(12), instant(rs.getTimestamp(13)), rs.getBoolean(14), rs.getString(15), instant(rs.getTimestamp(16)),
-                instant(rs.getTimestamp(17)));
+                instant(rs.getTimestamp(17)), pass(rs), instant(rs.getTimestamp(21)), rs.getString(22),
+                instant(rs.getTimestamp(23)));
+    }
+
+    private static PollState.Pass pass(ResultSet rs) throws SQLException {
+        Timestamp startedAt = rs.getTimestamp(18);
+        if (startedAt == null) {
+            return null;
+        }
+        int page = rs.getInt(19);
+        int checks = rs.getInt(20);
+        long lastListed = rs.getLong(24);
+        return new PollState.Pass(startedAt.toInstant(), page, checks, rs.wasNull() ? null : lastListed);
     }
 
     private static BirdSendSnapshot snapshot(ResultSet rs, int row) throws SQLException {

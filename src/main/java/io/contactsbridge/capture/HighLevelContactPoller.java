@@ -156,7 +156,7 @@ public class HighLevelContactPoller {
         while (true) {
             ObjectNode body = searchBody(locationId, cfg.pageLimit(), from, searchAfter);
             OutboundResponse response;
-            run.requests++;
+            run.request();
             try {
                 response = pacer.call(() -> client.call(connectionId, OPERATION, "POST", "/contacts/search", null, body));
             } catch (UpstreamRejectedException e) {

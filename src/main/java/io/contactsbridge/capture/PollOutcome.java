@@ -10,7 +10,7 @@ import java.util.TreeMap;
  * What one poll did; the pollers' methods return it (it becomes the body of the poll routes' exchange) and the
  * store keeps the last one per poller.
  *
- * @param kind       {@code poll} (HighLevel), {@code quick} or {@code full} (BirdSend)
+ * @param kind       {@code poll} (HighLevel), {@code quick}, {@code rolling} or {@code full} (BirdSend)
  * @param requests   API requests made
  * @param pages      list or search pages read
  * @param contacts   contacts read (a contact read twice counts twice)

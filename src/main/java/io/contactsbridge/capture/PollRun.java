@@ -34,6 +34,12 @@ final class PollRun {
         this.clock = clock;
     }
 
+    /** Counts one API request (in the metrics at once, so a long scan's rate shows while it runs). */
+    void request() {
+        requests++;
+        metrics.request(source, kind);
+    }
+
     /** Appends one event; false when the journal already had it (the same version seen again). */
     boolean append(String eventType, String eventId, String contactKey, String payloadJson) {
         boolean stored = journal.append(source, eventType, eventId, contactKey, payloadJson) == AppendResult.APPENDED;

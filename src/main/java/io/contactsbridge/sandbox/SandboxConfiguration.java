@@ -42,7 +42,7 @@ public class SandboxConfiguration {
                 .put("sandbox.highlevel.contacts", sims.highLevel().state().contactCount())
                 .put("sandbox.birdsend.url", sims.birdSend().apiBaseUrl())
                 .put("sandbox.birdsend.token", sims.birdSendToken())
-                .put("sandbox.birdsend.contacts", sims.birdSend().contacts().size())
+                .put("sandbox.birdsend.contacts", sims.birdSend().contactCount())
                 .put("sandbox.overlap", sims.seededOnBothSides());
     }
 

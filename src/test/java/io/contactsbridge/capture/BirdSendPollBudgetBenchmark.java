@@ -13,12 +13,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Not a unit test: what the BirdSend poller costs on a 10,000-contact account with the defaults (100 per page,
- * half of the 5-per-second budget, quick scans every 30 s, full scans every 15 min), against the simulator.
+ * half of the 5-per-second budget for all its scans together, quick scans every 30 s, the rolling scan's passes back
+ * to back), against the simulator.
  *
  * <pre>./mvnw -B test -Dbuild.dir=/tmp/bench-target -Dtest=BirdSendPollBudgetBenchmark -Dbenchmark=true</pre>
  *
  * Time is scaled by {@value #SCALE}: the simulator's 5 per second becomes 5 per 200 ms, and the poller is given
- * that budget (safety margin scaled too), so a full scan's wall-clock duration times the scale is what it takes
+ * that budget (safety margin scaled too), so a pass's wall-clock duration times the scale is what it takes
  * against the real service. Request counts do not depend on the scale.
  */
 @Tag("benchmark")
@@ -36,17 +37,17 @@ class BirdSendPollBudgetBenchmark extends CaptureTestSupport {
         sims.birdSend().seed(account.accountId(), CONTACTS, 21);
         CaptureProperties.BirdSend defaults = CaptureProperties.BirdSend.defaults();
         CaptureProperties props = new CaptureProperties(null, new CaptureProperties.BirdSend(true, defaults.quickIntervalMs(),
-                defaults.fullIntervalMs(), account.connectionId(), defaults.perPage(), defaults.quickOrderBy(),
-                defaults.quickMaxPages(), defaults.requestShare(), false, defaults.maxDeletionChecks()),
-                Duration.ofMinutes(5), Duration.ofSeconds(60));
+                defaults.rollingIntervalMs(), defaults.rollingSlice(), defaults.minPassInterval(), account.connectionId(),
+                defaults.perPage(), defaults.quickOrderBy(), defaults.orderProbeInterval(), defaults.quickMaxPages(),
+                defaults.requestShare(), false, defaults.maxDeletionChecks()), Duration.ofMinutes(5), Duration.ofSeconds(60));
         OutboundProperties.Service bs = outbound.birdsend();
         OutboundProperties scaledBudget = new OutboundProperties(outbound.highlevel(), new OutboundProperties.Service(
                 bs.baseUrl(), bs.apiVersion(), bs.connectTimeout(), bs.responseTimeout(), bs.connectionRequestTimeout(),
                 bs.maxConnections(), new OutboundProperties.Rate(Map.of("second", new OutboundProperties.Window(5,
                 Duration.ofMillis(1000 / SCALE), null, null, null)), bs.rate().maxWait(), Duration.ofMillis(30 / SCALE))),
                 outbound.retry());
-        BirdSendContactPoller poller = new BirdSendContactPoller(client, journal, store, props, scaledBudget, metrics, json,
-                clock, "benchmark");
+        BirdSendContactPoller poller = new BirdSendContactPoller(client, journal, store, props, scaledBudget, budgets, metrics,
+                json, clock, "benchmark");
 
         long t0 = System.nanoTime();
         PollOutcome baseline = poller.fullScan();
@@ -71,20 +72,16 @@ class BirdSendPollBudgetBenchmark extends CaptureTestSupport {
         assertThat(quickWithNew.appended(BirdSendContactPoller.CONTACT_CREATED)).isEqualTo(20);
         assertThat(quickWithMany.appended(BirdSendContactPoller.CONTACT_CREATED)).isEqualTo(150);
 
-        double quickPerMinute = 60_000.0 / defaults.quickIntervalMs();
-        double fullPerMinute = 60_000.0 / defaults.fullIntervalMs();
         System.out.printf("""
-                BirdSend poller on %,d contacts (per page %d, poller cap %d requests/s of the 5/s budget):
-                  baseline full scan: %d requests, %.1f s (includes storing %,d snapshots)
-                  full scan:          %d requests, %.1f s at the real budget
+                BirdSend poller on %,d contacts (per page %d, all scans together at most %.1f requests/s of the 5/s budget):
+                  baseline pass:  %d requests, %.1f s (includes storing %,d snapshots)
+                  pass:           %d requests, %.1f s at the real budget: every change is seen within that
                   quick scan, nothing new:     %d request(s)
                   quick scan, 20 new contacts: %d request(s)
                   quick scan, 150 new:         %d request(s)
-                  per minute: quick scans %.1f-%.1f requests, full scans %.1f on average, total %.1f-%.1f of 300 allowed
-                """, CONTACTS, defaults.perPage(), poller.requestLimit("second"), baseline.requests(), baselineSeconds, CONTACTS,
+                  per minute: %.0f requests at most (the rolling scan takes what the quick scans leave), of 300 allowed
+                """, CONTACTS, defaults.perPage(), poller.requestsPerSecond() / SCALE, baseline.requests(), baselineSeconds, CONTACTS,
                 full.requests(), fullSeconds, quietQuick.requests(), quickWithNew.requests(), quickWithMany.requests(),
-                quickPerMinute * quietQuick.requests(), quickPerMinute * quickWithNew.requests(), fullPerMinute * full.requests(),
-                quickPerMinute * quietQuick.requests() + fullPerMinute * full.requests(),
-                quickPerMinute * quickWithNew.requests() + fullPerMinute * full.requests());
+                60 * poller.requestsPerSecond() / SCALE);
     }
 }

@@ -25,6 +25,7 @@ import org.springframework.test.context.TestPropertySource;
         // The routes stay disabled; when a test starts one, it should not wait long for the first poll.
         "bridge.capture.highlevel.interval-ms=300",
         "bridge.capture.birdsend.quick-interval-ms=300",
-        "bridge.capture.birdsend.full-interval-ms=600000"})
+        "bridge.capture.birdsend.rolling-interval-ms=300",
+        "bridge.capture.birdsend.min-pass-interval=1s"})
 public @interface CaptureAppTest {
 }

@@ -2,6 +2,7 @@ package io.contactsbridge.capture;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +37,7 @@ import static org.awaitility.Awaitility.await;
 class CaptureRoutesAndTriggersTest extends CaptureTestSupport {
 
     static final List<String> POLL_ROUTES = List.of(HighLevelContactPoller.ROUTE_ID, BirdSendContactPoller.QUICK_ROUTE_ID,
-            BirdSendContactPoller.FULL_ROUTE_ID);
+            BirdSendContactPoller.ROLLING_ROUTE_ID);
 
     @Autowired
     CamelContext camel;
@@ -74,8 +75,8 @@ class CaptureRoutesAndTriggersTest extends CaptureTestSupport {
                 .contains("trigger.repeatInterval=" + env.getProperty("bridge.capture.highlevel.interval-ms"));
         assertThat(camel.getRoute(BirdSendContactPoller.QUICK_ROUTE_ID).getEndpoint().getEndpointUri())
                 .contains("trigger.repeatInterval=" + env.getProperty("bridge.capture.birdsend.quick-interval-ms"));
-        assertThat(camel.getRoute(BirdSendContactPoller.FULL_ROUTE_ID).getEndpoint().getEndpointUri())
-                .contains("trigger.repeatInterval=" + env.getProperty("bridge.capture.birdsend.full-interval-ms"));
+        assertThat(camel.getRoute(BirdSendContactPoller.ROLLING_ROUTE_ID).getEndpoint().getEndpointUri())
+                .contains("trigger.repeatInterval=" + env.getProperty("bridge.capture.birdsend.rolling-interval-ms"));
     }
 
     @Test
@@ -110,6 +111,29 @@ class CaptureRoutesAndTriggersTest extends CaptureTestSupport {
         assertThat(status.path("lastFullScan").asText()).isNotBlank();
         assertThat(status.path("contactsKnown").asLong()).isEqualTo(sims.birdSend().contacts().size());
         assertThat(status.path("lastEvents").isObject()).isTrue();
+    }
+
+    @Test
+    void theBirdSendRollingRoutePassesOverEveryContactAgainAndFindsAnEditOfTheOldestOne() throws Exception {
+        double passes = metrics.passes(BirdSendContactPoller.SOURCE).count();
+        camel.getRouteController().startRoute(BirdSendContactPoller.ROLLING_ROUTE_ID);
+        await().atMost(Duration.ofSeconds(20)).until(() -> metrics.passes(BirdSendContactPoller.SOURCE).count() > passes
+                && store.find(BirdSendContactPoller.SOURCE, "birdsend").map(PollState::baselineDone).orElse(false));
+
+        BirdSendContactView oldest = sims.birdSend().contacts().stream()
+                .min(Comparator.comparingLong(BirdSendContactView::contactId)).orElseThrow();
+        String lastName = "Rolling " + UUID.randomUUID().toString().substring(0, 8);
+        sims.birdSend().editContact(oldest.contactId(), BirdSendContactEdit.change().field("last_name", lastName));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> events(BirdSendContactPoller.SOURCE, "birdsend:" + oldest.contactId())
+                .stream().anyMatch(e -> e.eventType().equals(BirdSendContactPoller.CONTACT_CHANGED) && e.payload().contains(lastName)));
+        camel.getRouteController().stopRoute(BirdSendContactPoller.ROLLING_ROUTE_ID);
+
+        JsonNode status = Http.client(port).getForObject("/api/status", JsonNode.class).path("capture").path("birdsend-poll");
+        assertThat(status.path("lastScan").asText()).isEqualTo(BirdSendContactPoller.ROLLING);
+        assertThat(status.path("status").asText()).isEqualTo("ok");
+        assertThat(status.path("lastPassSeconds").isNumber()).isTrue();
+        assertThat(status.path("lastFullScan").asText()).isNotBlank();
     }
 
     @Test
@@ -152,9 +176,8 @@ class CaptureRoutesAndTriggersTest extends CaptureTestSupport {
         BirdSendAccount account = birdSendAccount();
         BirdSendContactView contact = sims.birdSend().seedContact(account.accountId(),
                 BirdSendNewContact.of(uniqueEmail("e2e"), "Kai", "Lund").withTags("Trial"));
-        CaptureProperties props = new CaptureProperties(null, new CaptureProperties.BirdSend(true, 30_000L, 900_000L,
-                account.connectionId(), 100, "contact_id", 5, 0.5, false, 500), Duration.ofSeconds(5), Duration.ofSeconds(5));
-        BirdSendContactPoller poller = new BirdSendContactPoller(client, journal, store, props, outbound, metrics, json, clock, "test");
+        BirdSendContactPoller poller = birdSendPoller(birdSendSettings(account, 100, "contact_id", false, Duration.ofSeconds(10)),
+                Duration.ofSeconds(5));
         poller.fullScan();
         MockEndpoint mock = loadTrigger("birdsend-tag-changes-source");
         sims.birdSend().editContact(contact.contactId(), BirdSendContactEdit.change().addTags("Customer").removeTags("Trial"));

@@ -129,6 +129,43 @@ class CaptureStoreTest {
 
     @ParameterizedTest
     @EnumSource(Kind.class)
+    void theRollingScansPassAndTheQuickScansOrderAreStoredByTheLeaseHolderAndSurviveARestart(Kind kind) {
+        CaptureStore store = store(kind);
+        Instant started = Instant.parse("2026-03-01T09:59:00.123456Z");
+        PollState.Pass pass = new PollState.Pass(started, 42, 0, 4_200L);
+        assertThat(store.savePass(BS, "bs", "a", pass, LEASE)).as("needs the lease").isFalse();
+        assertThat(store.claim(BS, "bs", "a", LEASE)).isTrue();
+        assertThat(store.find(BS, "bs").orElseThrow().pass()).isNull();
+        clock.advance(Duration.ofSeconds(30));
+        assertThat(store.savePass(BS, "bs", "a", pass, LEASE)).isTrue();
+        assertThat(store.find(BS, "bs").orElseThrow().leaseUntil()).as("saving renews the lease").isEqualTo(clock.instant().plus(LEASE));
+        assertThat(store.recordQuickOrder(BS, "bs", "a", "updated_at", clock.instant())).isTrue();
+        assertThat(store.recordQuickOrder(BS, "bs", "b", "contact_id", clock.instant())).isFalse();
+
+        // A new store object on the same database: what a restarted replica reads.
+        CaptureStore restarted = new CaptureStore(new JdbcTemplate(DATABASES.get(kind)), clock);
+        PollState state = restarted.find(BS, "bs").orElseThrow();
+        assertThat(state.pass()).isEqualTo(pass);
+        assertThat(state.pass().listed()).isFalse();
+        assertThat(state.quickOrderBy()).isEqualTo("updated_at");
+        assertThat(state.quickOrderProbedAt()).isEqualTo(clock.instant());
+
+        PollState.Pass checking = new PollState.Pass(started, PollState.Pass.LISTED, 3, 9_999L);
+        assertThat(restarted.savePass(BS, "bs", "a", checking, LEASE)).isTrue();
+        assertThat(restarted.find(BS, "bs").orElseThrow().pass()).isEqualTo(checking).matches(PollState.Pass::listed);
+
+        Instant ended = clock.instant().plusSeconds(40);
+        assertThat(restarted.recordFullScan(BS, "bs", "a", ended)).isTrue();
+        PollState done = restarted.find(BS, "bs").orElseThrow();
+        assertThat(done.pass()).as("a complete pass leaves none in progress").isNull();
+        assertThat(done.lastPassStartedAt()).isEqualTo(started);
+        assertThat(done.lastFullScanAt()).isEqualTo(ended);
+        assertThat(done.baselineDone()).isTrue();
+        assertThat(done.quickOrderBy()).isEqualTo("updated_at");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
     void snapshotsAreStoredUpdatedTouchedAndFoundMissing(Kind kind) {
         CaptureStore store = store(kind);
         Instant t0 = clock.instant();

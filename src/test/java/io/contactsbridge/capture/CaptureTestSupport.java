@@ -1,6 +1,7 @@
 package io.contactsbridge.capture;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,6 +14,7 @@ import io.contactsbridge.journal.JournalEvent;
 import io.contactsbridge.journal.JournalStore;
 import io.contactsbridge.outbound.OutboundClient;
 import io.contactsbridge.outbound.OutboundProperties;
+import io.contactsbridge.outbound.RateBudgets;
 import io.contactsbridge.sandbox.SandboxSimulators;
 import io.contactsbridge.sandbox.highlevel.HighLevelState;
 import org.junit.jupiter.api.AfterEach;
@@ -42,6 +44,8 @@ abstract class CaptureTestSupport {
     OutboundClient client;
     @Autowired
     OutboundProperties outbound;
+    @Autowired
+    RateBudgets budgets;
     @Autowired
     JournalStore journal;
     @Autowired
@@ -92,6 +96,27 @@ abstract class CaptureTestSupport {
     }
 
     record BirdSendAccount(String connectionId, long accountId, String token) {
+    }
+
+    /**
+     * The BirdSend poller's settings for a test account: {@code perPage} contacts per page, the quick scan sorting
+     * by {@code quickOrderBy}, a rolling scan that reads for {@code rollingSlice} per run and starts passes back to
+     * back, half of the budget, 5 quick pages, 500 deletion checks.
+     */
+    static CaptureProperties.BirdSend birdSendSettings(BirdSendAccount account, int perPage, String quickOrderBy,
+                                                       boolean emitExisting, Duration rollingSlice) {
+        return new CaptureProperties.BirdSend(true, 30_000L, 1_000L, rollingSlice, Duration.ZERO, account.connectionId(), perPage,
+                quickOrderBy, Duration.ofHours(1), 5, 0.5, emitExisting, 500);
+    }
+
+    /** A BirdSend poller of a test account (see {@link #birdSendSettings}), with the app's outbound budget. */
+    BirdSendContactPoller birdSendPoller(CaptureProperties.BirdSend settings, Duration leaseWait) {
+        return birdSendPoller(settings, leaseWait, outbound);
+    }
+
+    BirdSendContactPoller birdSendPoller(CaptureProperties.BirdSend settings, Duration leaseWait, OutboundProperties budget) {
+        CaptureProperties props = new CaptureProperties(null, settings, Duration.ofSeconds(5), leaseWait);
+        return new BirdSendContactPoller(client, journal, store, props, budget, budgets, metrics, json, clock, "test");
     }
 
     /** The events of a source about one contact, oldest first. */

@@ -136,7 +136,7 @@ class CrashRecoveryTest {
         settings.put("bridge.capture.highlevel.interval-ms", "1000");
         settings.put("bridge.capture.birdsend.enabled", "true");
         settings.put("bridge.capture.birdsend.quick-interval-ms", "1000");
-        settings.put("bridge.capture.birdsend.full-interval-ms", "10000");
+        settings.put("bridge.capture.birdsend.min-pass-interval", "5s");
         // The dead process's leases (journal partitions, pollers) must expire before the restarted one takes over;
         // the defaults (30 s, 2 min) are for production, not for a test that waits for them.
         settings.put("bridge.journal.lease-duration", "5s");

@@ -83,7 +83,10 @@ import static org.assertj.core.api.Assertions.assertThat;
         "bridge.capture.highlevel.interval-ms=" + 60_000 / SyncWebhookLatencyBenchmark.SCALE,
         "bridge.capture.birdsend.enabled=true",
         "bridge.capture.birdsend.quick-interval-ms=" + 30_000 / SyncWebhookLatencyBenchmark.SCALE,
-        "bridge.capture.birdsend.full-interval-ms=" + 900_000 / SyncWebhookLatencyBenchmark.SCALE,
+        "bridge.capture.birdsend.rolling-interval-ms=" + 1_000 / SyncWebhookLatencyBenchmark.SCALE,
+        "bridge.capture.birdsend.rolling-slice=" + 10_000 / SyncWebhookLatencyBenchmark.SCALE + "ms",
+        "bridge.capture.birdsend.min-pass-interval=" + 10_000 / SyncWebhookLatencyBenchmark.SCALE + "ms",
+        "bridge.capture.birdsend.order-probe-interval=" + 3_600 / SyncWebhookLatencyBenchmark.SCALE + "s",
         "logging.level.io.contactsbridge.sync=WARN",
 })
 @ActiveProfiles({"test", "sandbox"})

@@ -3,6 +3,7 @@ package io.contactsbridge.sandbox.birdsend;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * All data of one BirdSend account. Every method is synchronized on the account, so each API call
@@ -40,7 +42,7 @@ final class BirdSendAccount {
     private final Map<Long, BirdSendBroadcast> broadcasts = new LinkedHashMap<>();
 
     /** Mutable contact state; only touched under the account's lock. */
-    private static final class StoredContact {
+    private final class StoredContact implements BirdSendListedContact {
         final long id;
         String email;
         final Map<String, String> values = new HashMap<>();
@@ -57,6 +59,41 @@ final class BirdSendAccount {
             this.createdAt = createdAt;
             this.updatedAt = createdAt;
         }
+
+        @Override
+        public long contactId() {
+            return id;
+        }
+
+        @Override
+        public String email() {
+            return email;
+        }
+
+        @Override
+        public String field(String key) {
+            return values.get(key);
+        }
+
+        @Override
+        public Instant createdAt() {
+            return createdAt;
+        }
+
+        @Override
+        public Instant updatedAt() {
+            return updatedAt;
+        }
+
+        @Override
+        public boolean hasTag(String name) {
+            Long tagId = tagIdsByLowerName.get(lower(name));
+            return tagId != null && tagIds.contains(tagId);
+        }
+    }
+
+    /** One page of a contact list: how many contacts matched, and the views of those on the page. */
+    record ContactPage(int total, List<BirdSendContactView> contacts) {
     }
 
     BirdSendAccount(BirdSendAccountInfo info, BirdSendIdSequences ids) {
@@ -97,6 +134,27 @@ final class BirdSendAccount {
         List<BirdSendContactView> out = new ArrayList<>(contacts.size());
         contacts.values().forEach(c -> out.add(view(c)));
         return out;
+    }
+
+    /**
+     * The contacts {@code filter} accepts, in {@code order}, from {@code offset}, at most {@code limit} of them.
+     * Sorts the stored contacts and builds views only for the page, so a list request on a large account costs a
+     * sort rather than a copy of every contact.
+     */
+    synchronized ContactPage list(Predicate<BirdSendListedContact> filter, Comparator<BirdSendListedContact> order,
+                                  long offset, int limit) {
+        List<StoredContact> matches = new ArrayList<>(contacts.size());
+        for (StoredContact c : contacts.values()) {
+            if (filter.test(c)) {
+                matches.add(c);
+            }
+        }
+        matches.sort(order);
+        List<BirdSendContactView> page = new ArrayList<>(Math.max(0, Math.min(limit, matches.size())));
+        for (long i = Math.max(0, offset); i < Math.min(matches.size(), offset + limit); i++) {
+            page.add(view(matches.get((int) i)));
+        }
+        return new ContactPage(matches.size(), page);
     }
 
     synchronized int contactCount() {

@@ -78,14 +78,19 @@ final class BirdSendApiRoutes {
         boolean descending = sortDescending(req, settings.defaultSort(), errors);
         errors.throwIfAny();
 
+        if (orderBy.equals("updated_at") && !settings.orderByUpdatedAt()) {
+            // An API that does not sort by this column, and says nothing: its default order applies.
+            orderBy = settings.defaultOrderBy();
+        }
+
         BirdSendAccount account = account(req);
         String keyword = blankToNull(req.query("keyword"));
-        List<BirdSendContactView> matches = account.contacts().stream()
-                .filter(c -> keyword == null || matchesContact(c, searchBy, keyword, settings))
-                .sorted(descending ? contactOrder(orderBy).reversed() : contactOrder(orderBy))
-                .toList();
+        Comparator<BirdSendListedContact> order = contactOrder(orderBy);
+        BirdSendAccount.ContactPage page = account.list(c -> keyword == null || matchesContact(c, searchBy, keyword, settings),
+                descending ? order.reversed() : order, paging.offset(), paging.perPage());
         Set<String> keys = account.fieldKeys();
-        return SimResponse.ok(paging.envelope(matches, c -> BirdSendJson.contact(c, settings, keys), settings));
+        return SimResponse.ok(paging.envelope(page.total(), page.contacts(), c -> BirdSendJson.contact(c, settings, keys),
+                settings));
     }
 
     /**
@@ -93,7 +98,7 @@ final class BirdSendApiRoutes {
      * is off); {@code search_by=tag}: carries a tag of that name; no {@code search_by}: the keyword
      * appears in the email or a name. Matching ignores case, as MySQL's default collation does.
      */
-    private static boolean matchesContact(BirdSendContactView c, String searchBy, String keyword,
+    private static boolean matchesContact(BirdSendListedContact c, String searchBy, String keyword,
                                           BirdSendSettings settings) {
         String needle = lower(keyword.trim());
         if ("email".equals(searchBy)) {
@@ -106,22 +111,24 @@ final class BirdSendApiRoutes {
         if ("tag".equals(searchBy)) {
             return c.hasTag(keyword.trim());
         }
+        String firstName = c.field(BirdSendAccount.FIRST_NAME);
+        String lastName = c.field(BirdSendAccount.LAST_NAME);
         return lower(c.email()).contains(needle)
-                || (c.firstName() != null && lower(c.firstName()).contains(needle))
-                || (c.lastName() != null && lower(c.lastName()).contains(needle));
+                || (firstName != null && lower(firstName).contains(needle))
+                || (lastName != null && lower(lastName).contains(needle));
     }
 
     /** Ascending order by a column, ties broken by id (nulls first, as MySQL sorts them). */
-    private static Comparator<BirdSendContactView> contactOrder(String column) {
-        Comparator<BirdSendContactView> primary = switch (column) {
-            case "contact_id" -> Comparator.comparingLong(BirdSendContactView::contactId);
+    private static Comparator<BirdSendListedContact> contactOrder(String column) {
+        Comparator<BirdSendListedContact> primary = switch (column) {
+            case "contact_id" -> Comparator.comparingLong(BirdSendListedContact::contactId);
             case "email" -> Comparator.comparing(c -> lower(c.email()));
-            case "created_at" -> Comparator.comparing(BirdSendContactView::createdAt);
-            case "updated_at" -> Comparator.comparing(BirdSendContactView::updatedAt);
+            case "created_at" -> Comparator.comparing(BirdSendListedContact::createdAt);
+            case "updated_at" -> Comparator.comparing(BirdSendListedContact::updatedAt);
             default -> Comparator.comparing(c -> c.field(column) == null ? null : lower(c.field(column)),
                     Comparator.nullsFirst(Comparator.naturalOrder()));
         };
-        return primary.thenComparingLong(BirdSendContactView::contactId);
+        return primary.thenComparingLong(BirdSendListedContact::contactId);
     }
 
     private SimResponse getContact(SimRequest req) {

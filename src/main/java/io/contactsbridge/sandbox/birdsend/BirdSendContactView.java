@@ -26,7 +26,7 @@ public record BirdSendContactView(
         Instant updatedAt,
         String ipaddress,
         Set<Long> sequenceIds,
-        Long formId) {
+        Long formId) implements BirdSendListedContact {
 
     public BirdSendContactView {
         fields = Collections.unmodifiableMap(new LinkedHashMap<>(fields));
@@ -34,6 +34,7 @@ public record BirdSendContactView(
         sequenceIds = Collections.unmodifiableSet(new LinkedHashSet<>(sequenceIds));
     }
 
+    @Override
     public String field(String key) {
         return fields.get(key);
     }
@@ -51,6 +52,7 @@ public record BirdSendContactView(
     }
 
     /** Tag names compare case-insensitively, as the simulator stores them. */
+    @Override
     public boolean hasTag(String name) {
         return tags.stream().anyMatch(t -> t.name().equalsIgnoreCase(name));
     }

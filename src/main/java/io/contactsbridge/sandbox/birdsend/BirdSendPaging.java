@@ -51,14 +51,22 @@ record BirdSendPaging(int page, int perPage) {
     }
 
     <T> ObjectNode envelope(List<T> all, Function<T, JsonNode> render, BirdSendSettings settings) {
-        int total = all.size();
+        long from = offset();
+        return envelope(all.size(), all.subList((int) Math.min(all.size(), from), (int) Math.min(all.size(), from + perPage)),
+                render, settings);
+    }
+
+    /** Index of this page's first item in the whole list. */
+    long offset() {
+        return (long) (page - 1) * perPage;
+    }
+
+    /** The envelope of this page, given its items and the number of items in the whole list. */
+    <T> ObjectNode envelope(int total, List<T> pageItems, Function<T, JsonNode> render, BirdSendSettings settings) {
         int lastPage = Math.max(1, (total + perPage - 1) / perPage);
-        long from = (long) (page - 1) * perPage;
         ObjectNode body = SimJson.object();
         ArrayNode data = body.putArray("data");
-        for (long i = from; i < Math.min(total, from + perPage); i++) {
-            data.add(render.apply(all.get((int) i)));
-        }
+        pageItems.forEach(item -> data.add(render.apply(item)));
         ObjectNode meta = body.putObject("meta").put("current_page", page).put("last_page", lastPage);
         if (settings.includeAssumedPagingMeta()) {
             meta.put("per_page", perPage).put("total", total);

@@ -25,6 +25,12 @@ import java.util.Set;
  * @param defaultOrderBy             contact list order when {@code order_by} is absent
  * @param defaultSort                {@code asc} or {@code desc} when {@code sort} is absent (newest
  *                                   first by default, so pages shift while contacts are added)
+ * @param orderByUpdatedAt           {@code order_by=updated_at} sorts by the update time, as a Laravel
+ *                                   controller passing the column to {@code orderBy} does (default: the
+ *                                   most plausible, and what lets a client find edited contacts in one
+ *                                   request). false: the column is accepted and ignored, so the default
+ *                                   order applies, as an API whose list of sortable columns lacks it
+ *                                   might do without saying; a client must then find edits another way
  * @param includeAssumedFields       contacts carry {@code status}, {@code created_at},
  *                                   {@code updated_at} and {@code ipaddress}; false drops them all
  * @param includeAssumedPagingMeta   list {@code meta} carries {@code per_page} and {@code total};
@@ -71,6 +77,7 @@ public record BirdSendSettings(
         int defaultPerPage,
         String defaultOrderBy,
         String defaultSort,
+        boolean orderByUpdatedAt,
         boolean includeAssumedFields,
         boolean includeAssumedPagingMeta,
         boolean includeUnsetFields,
@@ -131,7 +138,7 @@ public record BirdSendSettings(
         return new Builder()
                 .partialEmailMatch(partialEmailMatch).caseInsensitiveEmails(caseInsensitiveEmails)
                 .maxPerPage(maxPerPage).defaultPerPage(defaultPerPage)
-                .defaultOrderBy(defaultOrderBy).defaultSort(defaultSort)
+                .defaultOrderBy(defaultOrderBy).defaultSort(defaultSort).orderByUpdatedAt(orderByUpdatedAt)
                 .includeAssumedFields(includeAssumedFields).includeAssumedPagingMeta(includeAssumedPagingMeta)
                 .includeUnsetFields(includeUnsetFields).rejectUnknownFieldKeys(rejectUnknownFieldKeys)
                 .autoCreateTags(autoCreateTags).bumpUpdatedAtOnTagChange(bumpUpdatedAtOnTagChange)
@@ -180,6 +187,7 @@ public record BirdSendSettings(
         private int defaultPerPage = 15;
         private String defaultOrderBy = "created_at";
         private String defaultSort = "desc";
+        private boolean orderByUpdatedAt = true;
         private boolean includeAssumedFields = true;
         private boolean includeAssumedPagingMeta = true;
         private boolean includeUnsetFields = false;
@@ -207,6 +215,7 @@ public record BirdSendSettings(
         public Builder defaultPerPage(int v) { defaultPerPage = v; return this; }
         public Builder defaultOrderBy(String v) { defaultOrderBy = v; return this; }
         public Builder defaultSort(String v) { defaultSort = v; return this; }
+        public Builder orderByUpdatedAt(boolean v) { orderByUpdatedAt = v; return this; }
         public Builder includeAssumedFields(boolean v) { includeAssumedFields = v; return this; }
         public Builder includeAssumedPagingMeta(boolean v) { includeAssumedPagingMeta = v; return this; }
         public Builder includeUnsetFields(boolean v) { includeUnsetFields = v; return this; }
@@ -230,7 +239,7 @@ public record BirdSendSettings(
 
         public BirdSendSettings build() {
             return new BirdSendSettings(partialEmailMatch, caseInsensitiveEmails, maxPerPage, defaultPerPage,
-                    defaultOrderBy, defaultSort, includeAssumedFields, includeAssumedPagingMeta,
+                    defaultOrderBy, defaultSort, orderByUpdatedAt, includeAssumedFields, includeAssumedPagingMeta,
                     includeUnsetFields, rejectUnknownFieldKeys, autoCreateTags, bumpUpdatedAtOnTagChange,
                     createStatus, deleteStatus, malformedJsonStatus, enforceScopes, rateLimitEnabled,
                     rateLimitPerSecond, rateLimitSlidingWindow, rateLimitHeaders, accessTokenLifetimeSeconds,

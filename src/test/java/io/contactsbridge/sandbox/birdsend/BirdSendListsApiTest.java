@@ -152,6 +152,39 @@ class BirdSendListsApiTest {
     }
 
     @Test
+    void orderByUpdatedAtSortsByTheLastChangeUnlessTheSettingsSayTheApiIgnoresIt() {
+        long b = sim.seedContact(BirdSendNewContact.of("b@example.com", "Bo", null)).contactId();
+        time.advance(Duration.ofSeconds(5));
+        sim.seedContact(BirdSendNewContact.of("c@example.com", "Cy", null));
+        time.advance(Duration.ofSeconds(5));
+        sim.seedContact(BirdSendNewContact.of("a@example.com", "Al", null));
+        time.advance(Duration.ofSeconds(5));
+        sim.editContact(b, BirdSendContactEdit.change().field("last_name", "Edited"));
+
+        assertThat(emails("/contacts?order_by=updated_at&sort=desc")).containsExactly("b@example.com", "a@example.com", "c@example.com");
+
+        sim.updateSettings(s -> s.orderByUpdatedAt(false));
+        assertThat(emails("/contacts?order_by=updated_at&sort=desc")).as("the default column, created_at, in the asked direction")
+                .containsExactly("a@example.com", "c@example.com", "b@example.com");
+        assertThat(emails("/contacts?order_by=updated_at&sort=asc")).containsExactly("b@example.com", "c@example.com", "a@example.com");
+    }
+
+    @Test
+    void aPageOfALargeAccountIsTheSameAsThatSliceOfTheWholeList() {
+        sim.seed(2_500, 7);
+        List<String> all = emails("/contacts?per_page=100&order_by=updated_at&sort=desc&page=1");
+        for (int page = 2; page <= 25; page++) {
+            all.addAll(emails("/contacts?per_page=100&order_by=updated_at&sort=desc&page=" + page));
+        }
+        List<String> expected = sim.contacts().stream()
+                .sorted(java.util.Comparator.comparing(BirdSendContactView::updatedAt)
+                        .thenComparingLong(BirdSendContactView::contactId).reversed())
+                .map(BirdSendContactView::email).toList();
+        assertThat(all).isEqualTo(expected);
+        assertThat(emails("/contacts?per_page=100&page=26")).isEmpty();
+    }
+
+    @Test
     void invalidQueryParametersAreReportedTogether() {
         HttpResponse<String> response = client.get("/contacts?search_by=phone&order_by=shoe_size&sort=sideways");
         assertThat(response.statusCode()).isEqualTo(422);
