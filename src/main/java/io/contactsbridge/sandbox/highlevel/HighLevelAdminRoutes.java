@@ -78,6 +78,11 @@ final class HighLevelAdminRoutes {
         server.adminRoute("PUT", "/__admin/locations/{locationId}/settings", "highlevel-put-settings", req ->
                 SimResponse.ok(state.mergeSettings(req.pathVar("locationId"), object(req)).toJson()));
 
+        server.adminRoute("DELETE", "/__admin/locations/{locationId}/customFields/{idOrKey}",
+                "highlevel-delete-custom-field", req -> state.removeCustomField(req.pathVar("locationId"),
+                        req.pathVar("idOrKey")) ? SimResponse.noContent()
+                        : HighLevelErrors.response(404, "No custom field " + req.pathVar("idOrKey")));
+
         server.adminRoute("GET", "/__admin/events", "highlevel-events", req -> {
             List<HighLevelEvent> events = new ArrayList<>(state.recentEvents());
             String type = req.query("type");
