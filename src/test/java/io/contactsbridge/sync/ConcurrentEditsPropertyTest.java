@@ -75,12 +75,18 @@ class ConcurrentEditsPropertyTest {
 
     /** The fixed seed and a random one, or {@code -Dproptest.seeds}. */
     static List<Long> seeds() {
+        return seeds(List.of(FIXED_SEED));
+    }
+
+    /** {@code fixed} and a random seed, or the seeds {@code -Dproptest.seeds} gives (comma-separated). */
+    static List<Long> seeds(List<Long> fixed) {
         String given = System.getProperty("proptest.seeds");
         if (given != null && !given.isBlank()) {
             return Arrays.stream(given.split(",")).map(String::trim).map(Long::parseLong).toList();
         }
-        long random = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
-        return List.of(FIXED_SEED, random);
+        List<Long> seeds = new java.util.ArrayList<>(fixed);
+        seeds.add(ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE));
+        return seeds;
     }
 
     static void run(ConcurrentEditsScenario.Settings settings) throws Exception {

@@ -141,6 +141,8 @@ final class ConcurrentEditsScenario implements AutoCloseable {
     private static final Duration BACKFILL_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+    /** Settling gives up when neither the journal nor the sides change for this long (the sync is held). */
+    private static final Duration STALL = Duration.ofSeconds(20);
     /** Poll intervals of the bridge in the run (wall time, not scaled: they bound how fast changes travel). */
     private static final long HIGHLEVEL_POLL_MS = 500;
     private static final long BIRDSEND_QUICK_SCAN_MS = 500;
@@ -341,15 +343,19 @@ final class ConcurrentEditsScenario implements AutoCloseable {
 
     /**
      * Waits until the last edit is older than W, no webhook is in flight, the journal is drained and both sides have
-     * not changed for one BirdSend full scan plus a HighLevel poll. Null when that happened, else what did not.
+     * not changed for one BirdSend full scan plus a HighLevel poll. Null when that happened, else what did not: the
+     * time ran out, or nothing moved for {@link #STALL} while the journal still had events (a held sync).
      */
-    private String awaitQuiescence() throws InterruptedException {
+    private String awaitQuiescence() {
         long windowEnds = lastEditMs + model.conflictWindowMs();
         long quietMs = BIRDSEND_FULL_SCAN_MS + HIGHLEVEL_POLL_MS + 1000;
         long[] stableSince = {System.nanoTime()};
-        int[] fingerprint = {0};
-        String[] last = {""};
+        long[] movedAt = {System.nanoTime()};
         long[] printed = {0};
+        int[] fingerprint = {0};
+        String[] pendingBefore = {""};
+        String[] last = {""};
+        boolean[] stalled = {false};
         try {
             Awaitility.await("both sides settled").atMost(SETTLE_TIMEOUT).pollInterval(Duration.ofMillis(250))
                     .until(() -> {
@@ -357,20 +363,29 @@ final class ConcurrentEditsScenario implements AutoCloseable {
                         if (current != fingerprint[0]) {
                             fingerprint[0] = current;
                             stableSince[0] = System.nanoTime();
+                            movedAt[0] = stableSince[0];
                         }
                         String pending = pendingEvents();
+                        if (Thread.currentThread().isInterrupted()) {
+                            return false; // Awaitility gave up while we asked; keep the last state read in full
+                        }
+                        if (!pending.equals(pendingBefore[0])) {
+                            movedAt[0] = System.nanoTime();
+                            pendingBefore[0] = pending;
+                        }
                         int webhooks = highLevel.webhooks().unfinished();
                         long stableMs = (System.nanoTime() - stableSince[0]) / 1_000_000;
-                        String state = "journal pending " + pending + ", webhooks in flight " + webhooks + ", sides unchanged for "
+                        last[0] = "journal pending " + pending + ", webhooks in flight " + webhooks + ", sides unchanged for "
                                 + stableMs + " ms";
                         if (System.nanoTime() - printed[0] > 3_000_000_000L) {
-                            System.out.printf(Locale.ROOT, "%s: %.1fs settling: %s%n", settings.name(), nowMs() / 1000.0, state);
+                            System.out.printf(Locale.ROOT, "%s: %.1fs settling: %s%n", settings.name(), nowMs() / 1000.0, last[0]);
                             printed[0] = System.nanoTime();
                         }
-                        last[0] = state;
-                        return nowMs() >= windowEnds && pending.equals("0") && webhooks == 0 && stableMs >= quietMs;
+                        stalled[0] = !pending.equals("0") && System.nanoTime() - movedAt[0] > STALL.toNanos();
+                        return stalled[0] || (nowMs() >= windowEnds && pending.equals("0") && webhooks == 0 && stableMs >= quietMs);
                     });
-            return null;
+            return stalled[0] ? "stalled: nothing moved for " + STALL.toSeconds() + " s with events left in the journal: "
+                    + last[0] : null;
         } catch (ConditionTimeoutException e) {
             return "not settled within " + SETTLE_TIMEOUT + " after the last edit: " + last[0];
         }
