@@ -163,6 +163,8 @@ final class ConcurrentEditsScenario implements AutoCloseable {
     private final Map<String, Long> timings = new LinkedHashMap<>();
     private final Map<String, Integer> editsByPhase = new TreeMap<>();
     private final List<String> notes = new ArrayList<>();
+    /** Findings about the run as a whole (not about one person), reported with the model's. */
+    private final List<Violation> runWide = new ArrayList<>();
     private long phaseStart = System.nanoTime();
     private long lastEditMs;
     private String phase = "before start";
@@ -250,8 +252,9 @@ final class ConcurrentEditsScenario implements AutoCloseable {
         List<Violation> violations = new ArrayList<>(model.check(snapshot(Side.HIGHLEVEL), snapshot(Side.BIRDSEND),
                 store.links()));
         if (converged != null) {
-            violations.add(0, new Violation("not settled", null, converged));
+            runWide.add(new Violation("not settled", null, converged));
         }
+        violations.addAll(0, runWide);
         String summary = summary(restartAt, exit);
         String report = model.report(violations, summary);
         return new Result(violations, report, summary);
@@ -325,17 +328,39 @@ final class ConcurrentEditsScenario implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until the backfill is done (or failed). One that stays interrupted (a restart cut it short and it did
+     * not resume) for {@link #STALL} is not waited for any longer: that is a finding of its own.
+     */
     private void awaitBackfillDone() {
+        long[] idleSince = {0};
         try {
             Awaitility.await("the backfill finished").atMost(BACKFILL_TIMEOUT).pollInterval(Duration.ofMillis(200))
-                    .until(() -> Set.of("done", "failed").contains(readBackfillState()));
+                    .until(() -> {
+                        String state = readBackfillState();
+                        boolean idle = !state.equals("running") && !state.equals("unknown");
+                        if (!idle) {
+                            idleSince[0] = 0;
+                        } else if (idleSince[0] == 0) {
+                            idleSince[0] = System.nanoTime();
+                        }
+                        return Set.of("done", "failed").contains(state)
+                                || (idle && System.nanoTime() - idleSince[0] > STALL.toNanos());
+                    });
         } catch (ConditionTimeoutException e) {
-            notes.add("the backfill did not finish within " + BACKFILL_TIMEOUT + " (state " + readBackfillState() + ")");
+            notes.add("the backfill did not finish within " + BACKFILL_TIMEOUT);
         }
         try {
             JsonNode progress = bridge.getJson("/api/backfill");
-            notes.add("backfill " + progress.path("state").asText() + ": " + progress.path("counts")
+            String state = progress.path("state").asText();
+            notes.add("backfill " + state + ": " + progress.path("counts")
                     + (progress.path("error").isTextual() ? " error: " + progress.path("error").asText() : ""));
+            if (!state.equals("done")) {
+                runWide.add(new Violation("backfill not finished", null, "the backfill ended " + state + " ("
+                        + progress.path("processed").asText() + " of " + progress.path("total").asText() + " contacts)"
+                        + (progress.path("error").isTextual() ? ": " + progress.path("error").asText() : "")
+                        + "; a run cut short by a restart is to resume at the next start"));
+            }
         } catch (IOException | InterruptedException e) {
             notes.add("backfill progress unreadable: " + e);
         }
