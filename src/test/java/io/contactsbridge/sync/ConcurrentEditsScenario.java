@@ -187,7 +187,7 @@ final class ConcurrentEditsScenario implements AutoCloseable {
      * at the latest the full scan. Add the sync's processing and BirdSend's whole-second clock.
      */
     static long conflictWindowMs(Settings s) {
-        long highLevelToBirdSend = Math.min(s.maxWebhookDelay().toMillis(), HIGHLEVEL_POLL_MS) + HIGHLEVEL_POLL_MS;
+        long highLevelToBirdSend = Math.min(s.maxWebhookDelay().toMillis(), HIGHLEVEL_POLL_MS);
         long birdSendToHighLevel = BIRDSEND_FULL_SCAN_MS + BIRDSEND_QUICK_SCAN_MS;
         return Math.max(highLevelToBirdSend, birdSendToHighLevel) + PROCESSING_MARGIN_MS + BIRDSEND_CLOCK_GRANULARITY_MS;
     }
@@ -359,7 +359,8 @@ final class ConcurrentEditsScenario implements AutoCloseable {
                 runWide.add(new Violation("backfill not finished", null, "the backfill ended " + state + " ("
                         + progress.path("processed").asText() + " of " + progress.path("total").asText() + " contacts)"
                         + (progress.path("error").isTextual() ? ": " + progress.path("error").asText() : "")
-                        + "; a run cut short by a restart is to resume at the next start"));
+                        + "; a run cut short by a restart is to resume at the next start. Both-sides people it did not"
+                        + " link were edited on both sides afterwards, so some of their findings may be first-link outcomes"));
             }
         } catch (IOException | InterruptedException e) {
             notes.add("backfill progress unreadable: " + e);
