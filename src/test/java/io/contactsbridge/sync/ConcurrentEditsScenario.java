@@ -359,8 +359,9 @@ final class ConcurrentEditsScenario implements AutoCloseable {
                 runWide.add(new Violation("backfill not finished", null, "the backfill ended " + state + " ("
                         + progress.path("processed").asText() + " of " + progress.path("total").asText() + " contacts)"
                         + (progress.path("error").isTextual() ? ": " + progress.path("error").asText() : "")
-                        + "; a run cut short by a restart is to resume at the next start. Both-sides people it did not"
-                        + " link were edited on both sides afterwards, so some of their findings may be first-link outcomes"));
+                        + (state.equals("interrupted") ? "; a run cut short by a restart is to resume at the next start" : "")
+                        + ". Both-sides people it did not link were edited on both sides afterwards, so some of their"
+                        + " findings may be first-link outcomes"));
             }
         } catch (IOException | InterruptedException e) {
             notes.add("backfill progress unreadable: " + e);
