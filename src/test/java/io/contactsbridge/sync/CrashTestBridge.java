@@ -53,6 +53,12 @@ final class CrashTestBridge implements AutoCloseable {
      * @param settings Spring properties, passed as {@code --key=value} arguments
      */
     CrashTestBridge(Path workDir, int port, String adminPassword, Map<String, String> settings) {
+        this(workDir, port, adminPassword, settings, List.of("-cp", applicationClassPath(),
+                ContactsBridgeApplication.class.getName()));
+    }
+
+    private CrashTestBridge(Path workDir, int port, String adminPassword, Map<String, String> settings,
+                            List<String> launch) {
         this.workDir = workDir;
         this.port = port;
         this.adminAuthorization = "Basic " + Base64.getEncoder()
@@ -60,11 +66,32 @@ final class CrashTestBridge implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 // Start fast on a busy machine: C1 only, a small serial heap.
-                "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "-cp", applicationClassPath(),
-                ContactsBridgeApplication.class.getName()));
+                "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+        cmd.addAll(launch);
         settings.forEach((key, value) -> cmd.add("--" + key + "=" + value));
         this.command = List.copyOf(cmd);
+    }
+
+    /** The packaged application ({@code java -jar}), as an operator runs it, with the same settings mechanism. */
+    static CrashTestBridge packagedJar(Path jar, Path workDir, int port, String adminPassword, Map<String, String> settings) {
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("no packaged jar at " + jar + " (it exists after `./mvnw package`)");
+        }
+        return new CrashTestBridge(workDir, port, adminPassword, settings, List.of("-jar", jar.toString()));
+    }
+
+    /**
+     * The packaged jar in the build folder ({@code contacts-bridge-<version>.jar}, not the plain {@code .jar.original}).
+     */
+    static Path packagedJarInBuildDir() throws IOException {
+        try (Stream<Path> files = Files.list(buildDir())) {
+            List<Path> jars = files.filter(f -> f.getFileName().toString().matches("contacts-bridge-.*\\.jar")).toList();
+            if (jars.size() != 1) {
+                throw new IllegalStateException("expected one packaged jar in " + buildDir() + ", found " + jars
+                        + " (run the integration tests with `./mvnw verify`, which packages first)");
+            }
+            return jars.get(0);
+        }
     }
 
     /** A port nobody listens on right now (the child binds it later; a collision only fails the start loudly). */
@@ -131,6 +158,22 @@ final class CrashTestBridge implements AutoCloseable {
             throw new AssertionError("the bridge (pid " + process.pid() + ") did not die within 20 s of SIGKILL");
         }
         return process.exitValue();
+    }
+
+    /**
+     * Stops the child the way a redeploy does, with SIGTERM (Spring's graceful shutdown), and returns its exit status;
+     * one that is still alive after {@code timeout} is killed with SIGKILL.
+     */
+    int stop(Duration timeout) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            return killHard();
+        }
+        return process.exitValue();
+    }
+
+    boolean isAlive() {
+        return process != null && process.isAlive();
     }
 
     /** Waits until {@code /actuator/health} answers UP; fails early, with the log, if the process exits. */

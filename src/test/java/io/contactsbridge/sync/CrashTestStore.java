@@ -54,6 +54,25 @@ final class CrashTestStore {
         }
     }
 
+    /** A row of {@code sync_link}: which contacts are linked, and which side (if any) is marked deleted. */
+    record LinkRow(String highlevelId, String birdsendId, String email, String unlinkedSide) {
+    }
+
+    /** Every link, read the same way as {@link #eventIds}: only while no bridge runs on the store. */
+    java.util.List<LinkRow> links() throws SQLException {
+        try (Connection connection = DriverManager.getConnection(url, "sa", "");
+             PreparedStatement query = connection.prepareStatement(
+                     "SELECT highlevel_id, birdsend_id, email, unlinked_side FROM sync_link ORDER BY id")) {
+            java.util.List<LinkRow> rows = new java.util.ArrayList<>();
+            try (ResultSet r = query.executeQuery()) {
+                while (r.next()) {
+                    rows.add(new LinkRow(r.getString(1), r.getString(2), r.getString(3), r.getString(4)));
+                }
+            }
+            return rows;
+        }
+    }
+
     private static String defaultUrl() throws IOException {
         Properties defaults = new Properties();
         try (InputStream in = CrashTestStore.class.getResourceAsStream("/application.properties")) {

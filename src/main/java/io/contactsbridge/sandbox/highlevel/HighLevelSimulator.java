@@ -67,6 +67,8 @@ import java.util.Set;
  *   <li>{@code GET|PUT /__admin/locations/{locationId}/settings}: read or change (partially)
  *       {@link HighLevelLocationSettings}: {@code allowDuplicateContact}, {@code duplicateMatchOrder},
  *       {@code defaultCallingCode}, {@code lowercaseEmails}, {@code lowercaseTags}.</li>
+ *   <li>{@code DELETE /__admin/locations/{locationId}/customFields/{idOrKey}}: delete one of the custom fields
+ *       every location starts with (204; 404 if there is none), for an account that lacks it.</li>
  *   <li>{@code GET /__admin/events[?type=..][&limit=..]}: the last 1000 events sent to listeners.</li>
  * </ul>
  * Admin input errors are answered 400.

@@ -269,6 +269,25 @@ public final class HighLevelState {
         }
     }
 
+    /**
+     * Deletes a custom field (by id or key), as a location admin does in the settings: contacts lose their values
+     * of it, silently (HighLevel sends no contact webhooks for it). Every location starts with the same custom fields;
+     * this makes one that lacks a field, as a real account may. False if the location has no such field.
+     */
+    public boolean removeCustomField(String locationId, String idOrKey) {
+        synchronized (lock) {
+            Location location = location(locationId);
+            Optional<HighLevelCustomField> field = location.customField(idOrKey);
+            if (field.isEmpty()) {
+                return false;
+            }
+            location.customFields.remove(field.get().id());
+            contacts.values().stream().filter(c -> c.locationId.equals(locationId))
+                    .forEach(c -> c.customFields.remove(field.get().id()));
+            return true;
+        }
+    }
+
     Optional<HighLevelCustomField> customField(String locationId, String idOrKey) {
         synchronized (lock) {
             return location(locationId).customField(idOrKey);

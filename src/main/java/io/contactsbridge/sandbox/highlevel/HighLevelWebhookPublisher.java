@@ -63,6 +63,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>To simulate lost webhooks, {@link #dropNext(int)} and {@link #setDropRate(double)} make
  *       events {@link State#DROPPED} (recorded, never sent); {@link #setPaused(boolean)} holds
  *       deliveries back until resumed.</li>
+ *   <li>To simulate an at-least-once queue, {@link #setDeliveryChaos(DeliveryChaos)} delivers a
+ *       share of the webhooks late, out of order and twice. HighLevel promises neither order nor
+ *       exactly-once delivery, and a receiver must not rely on either; by default there is no chaos
+ *       (the friendly case above).</li>
  * </ul>
  *
  * <h2>Admin endpoints ({@link #registerAdminRoutes})</h2>
@@ -73,7 +77,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code GET /__admin/webhooks/deliveries[?type=ContactCreate][&state=FAILED]}: recorded
  *       deliveries, oldest first; {@code DELETE} forgets the finished ones</li>
  *   <li>{@code GET|PUT /__admin/webhooks/control}: {@code {"paused":false,"dropRate":0.0,"dropNext":0,
- *       "maxRetries":6,"retryIntervalSeconds":600}}; PUT changes only the fields it carries</li>
+ *       "maxRetries":6,"retryIntervalSeconds":600,"lateRate":0.0,"reorderRate":0.0,"duplicateRate":0.0,
+ *       "maxDelaySeconds":0.0,"chaosSeed":0}}; PUT changes only the fields it carries (the last five are
+ *       {@link DeliveryChaos}; a PUT of any of them restarts the chaos's random sequence from its seed)</li>
  * </ul>
  *
  * <p>Thread-safe. {@link #close()} stops the threads; deliveries still queued are abandoned.
@@ -119,13 +125,56 @@ public final class HighLevelWebhookPublisher implements HighLevelEventListener, 
      * @param attempts    POSTs made so far
      * @param error       why the last attempt got no HTTP answer, or why it was not sent
      * @param payload     the exact JSON body sent (and signed)
+     * @param duplicate   a second copy of an earlier delivery (same webhookId and bytes), sent by {@link DeliveryChaos}
      */
     public record Delivery(String webhookId, String eventType, String locationId, String orderingKey, State state,
                            Integer status, int attempts, String error, String payload, Instant createdAt,
-                           Instant lastAttemptAt) {
+                           Instant lastAttemptAt, boolean duplicate) {
 
         public JsonNode payloadJson() {
             return SimJson.parse(payload);
+        }
+    }
+
+    /**
+     * How far deliveries stray from "once, at once, in the order things happened", as a webhook queue with
+     * at-least-once delivery and parallel consumers makes them. Each event is decided independently, from a
+     * random sequence seeded with {@code seed}: the same events get the same decisions and delays in every run
+     * (when the receiver answers is still up to the threads).
+     *
+     * @param lateRate      share of deliveries held back for a random time up to {@code maxDelay} before their
+     *                      first attempt. They keep their place: later events of the same contact wait behind
+     *                      them (late, in order)
+     * @param reorderRate   share of deliveries taken out of their contact's order and sent after a random time up
+     *                      to {@code maxDelay}, so later events of the same contact may overtake them (out of order)
+     * @param duplicateRate share of deliveries sent a second time (same webhookId, same signed bytes) after a
+     *                      random time up to {@code maxDelay}, independently of the first copy, which it may overtake
+     * @param maxDelay      the longest hold-back, in real-service time (scaled by the clock like the retry interval)
+     * @param seed          seed of the decisions and delays
+     */
+    public record DeliveryChaos(double lateRate, double reorderRate, double duplicateRate, Duration maxDelay, long seed) {
+
+        /** Every webhook once, at once, in order. */
+        public static final DeliveryChaos NONE = new DeliveryChaos(0, 0, 0, Duration.ZERO, 0);
+
+        public DeliveryChaos {
+            requireRate("lateRate", lateRate);
+            requireRate("reorderRate", reorderRate);
+            requireRate("duplicateRate", duplicateRate);
+            Objects.requireNonNull(maxDelay, "maxDelay");
+            if (maxDelay.isNegative()) {
+                throw new IllegalArgumentException("maxDelay must not be negative");
+            }
+        }
+
+        public boolean isNone() {
+            return lateRate == 0 && reorderRate == 0 && duplicateRate == 0;
+        }
+
+        private static void requireRate(String name, double rate) {
+            if (!(rate >= 0 && rate <= 1)) {
+                throw new IllegalArgumentException(name + " must be in [0, 1], got " + rate);
+            }
         }
     }
 
@@ -146,6 +195,8 @@ public final class HighLevelWebhookPublisher implements HighLevelEventListener, 
     private int dropNext;
     private double dropRate;
     private int historyLimit = DEFAULT_HISTORY_LIMIT;
+    private DeliveryChaos chaos = DeliveryChaos.NONE;
+    private SplittableRandom chaosRandom = new SplittableRandom(0);
 
     private volatile URI targetUrl;
     private volatile int maxRetries = DEFAULT_MAX_RETRIES;
@@ -269,6 +320,24 @@ public final class HighLevelWebhookPublisher implements HighLevelEventListener, 
         }
     }
 
+    /**
+     * Delivers a share of the webhooks late, out of order and twice from now on (see {@link DeliveryChaos});
+     * {@link DeliveryChaos#NONE} stops it. Restarts the chaos's random sequence from its seed.
+     */
+    public void setDeliveryChaos(DeliveryChaos chaos) {
+        Objects.requireNonNull(chaos, "chaos");
+        synchronized (lock) {
+            this.chaos = chaos;
+            this.chaosRandom = new SplittableRandom(chaos.seed());
+        }
+    }
+
+    public DeliveryChaos deliveryChaos() {
+        synchronized (lock) {
+            return chaos;
+        }
+    }
+
     public void setHistoryLimit(int limit) {
         if (limit < 0) {
             throw new IllegalArgumentException("limit must be >= 0");
@@ -308,11 +377,42 @@ public final class HighLevelWebhookPublisher implements HighLevelEventListener, 
                 job.state = State.DROPPED;
                 return;
             }
+            // Four draws per event whatever the outcome, so one event's decisions never shift the next one's.
+            DeliveryChaos c = chaos;
+            double late = chaosRandom.nextDouble();
+            double reorder = chaosRandom.nextDouble();
+            double duplicate = chaosRandom.nextDouble();
+            long holdNanos = c.isNone() ? 0 : clock.scaled(c.maxDelay()).toNanos();
+            long hold = holdNanos == 0 ? 0 : chaosRandom.nextLong(holdNanos + 1);
+            long copyHold = holdNanos == 0 ? 0 : chaosRandom.nextLong(holdNanos + 1);
             unfinished++;
-            Lane lane = lanes.computeIfAbsent(job.orderingKey, Lane::new);
-            lane.queue.addLast(job);
-            activate(lane);
+            if (reorder < c.reorderRate()) {
+                // A lane of its own: nothing waits for it, and it waits for nothing.
+                job.notBeforeNanos = System.nanoTime() + hold;
+                enqueue(new Lane(job.orderingKey + " (out of order: " + webhookId + ")"), job);
+            } else {
+                if (late < c.lateRate()) {
+                    job.notBeforeNanos = System.nanoTime() + hold;
+                }
+                enqueue(lanes.computeIfAbsent(job.orderingKey, Lane::new), job);
+            }
+            if (duplicate < c.duplicateRate()) {
+                Job copy = job.duplicate();
+                copy.notBeforeNanos = System.nanoTime() + copyHold;
+                history.addLast(copy);
+                trimHistory();
+                unfinished++;
+                enqueue(new Lane(job.orderingKey + " (duplicate: " + webhookId + ")"), copy);
+            }
         }
+    }
+
+    /** Queues a delivery in a lane (registered, so pausing and resuming reach it). Caller holds the lock. */
+    private void enqueue(Lane lane, Job job) {
+        lanes.putIfAbsent(lane.key, lane);
+        Lane registered = lanes.get(lane.key);
+        registered.queue.addLast(job);
+        activate(registered);
     }
 
     /** Every recorded delivery, oldest first. */
@@ -405,7 +505,10 @@ public final class HighLevelWebhookPublisher implements HighLevelEventListener, 
         final String rsaSignature;
         final String ed25519Signature;
         final Instant createdAt;
+        final boolean duplicate;
         // guarded by the publisher's lock
+        /** System.nanoTime() before which the first attempt is not made (0: at once); set by the chaos. */
+        long notBeforeNanos;
         State state = State.QUEUED;
         Integer status;
         int attempts;
@@ -414,6 +517,11 @@ public final class HighLevelWebhookPublisher implements HighLevelEventListener, 
 
         Job(String webhookId, String eventType, String locationId, String orderingKey, byte[] body,
             String rsaSignature, String ed25519Signature, Instant createdAt) {
+            this(webhookId, eventType, locationId, orderingKey, body, rsaSignature, ed25519Signature, createdAt, false);
+        }
+
+        private Job(String webhookId, String eventType, String locationId, String orderingKey, byte[] body,
+                    String rsaSignature, String ed25519Signature, Instant createdAt, boolean duplicate) {
             this.webhookId = webhookId;
             this.eventType = eventType;
             this.locationId = locationId;
@@ -422,11 +530,18 @@ public final class HighLevelWebhookPublisher implements HighLevelEventListener, 
             this.rsaSignature = rsaSignature;
             this.ed25519Signature = ed25519Signature;
             this.createdAt = createdAt;
+            this.duplicate = duplicate;
+        }
+
+        /** A second copy: the same webhook, bytes and signatures, delivered on its own. */
+        Job duplicate() {
+            return new Job(webhookId, eventType, locationId, orderingKey, body, rsaSignature, ed25519Signature,
+                    createdAt, true);
         }
 
         Delivery snapshot() {
             return new Delivery(webhookId, eventType, locationId, orderingKey, state, status, attempts, error,
-                    new String(body, StandardCharsets.UTF_8), createdAt, lastAttemptAt);
+                    new String(body, StandardCharsets.UTF_8), createdAt, lastAttemptAt, duplicate);
         }
     }
 
@@ -461,6 +576,20 @@ public final class HighLevelWebhookPublisher implements HighLevelEventListener, 
                 lane.running = false;
                 if (lane.queue.isEmpty()) {
                     lanes.remove(lane.key, lane);
+                }
+                return;
+            }
+            long hold = job.notBeforeNanos == 0 ? 0 : job.notBeforeNanos - System.nanoTime();
+            if (hold > 0) {
+                // Held back by the chaos: the lane stays busy, so later deliveries of it wait behind this one.
+                try {
+                    timers.schedule(() -> {
+                        synchronized (lock) {
+                            submit(lane);
+                        }
+                    }, hold, TimeUnit.NANOSECONDS);
+                } catch (RejectedExecutionException e) {
+                    lane.running = false;
                 }
                 return;
             }
@@ -612,7 +741,8 @@ public final class HighLevelWebhookPublisher implements HighLevelEventListener, 
                     .put("orderingKey", d.orderingKey())
                     .put("state", d.state().name())
                     .put("attempts", d.attempts())
-                    .put("createdAt", d.createdAt().toString());
+                    .put("createdAt", d.createdAt().toString())
+                    .put("duplicate", d.duplicate());
             if (d.status() != null) {
                 item.put("status", d.status());
             }
@@ -636,7 +766,12 @@ public final class HighLevelWebhookPublisher implements HighLevelEventListener, 
                     .put("dropRate", dropRate)
                     .put("dropNext", dropNext)
                     .put("maxRetries", maxRetries)
-                    .put("retryIntervalSeconds", retryInterval.toSeconds());
+                    .put("retryIntervalSeconds", retryInterval.toSeconds())
+                    .put("lateRate", chaos.lateRate())
+                    .put("reorderRate", chaos.reorderRate())
+                    .put("duplicateRate", chaos.duplicateRate())
+                    .put("maxDelaySeconds", chaos.maxDelay().toMillis() / 1000.0)
+                    .put("chaosSeed", chaos.seed());
         }
     }
 
@@ -644,7 +779,8 @@ public final class HighLevelWebhookPublisher implements HighLevelEventListener, 
         if (!body.isObject()) {
             throw new IllegalArgumentException("expected a JSON object");
         }
-        List<String> known = List.of("paused", "dropRate", "dropNext", "maxRetries", "retryIntervalSeconds");
+        List<String> known = List.of("paused", "dropRate", "dropNext", "maxRetries", "retryIntervalSeconds",
+                "lateRate", "reorderRate", "duplicateRate", "maxDelaySeconds", "chaosSeed");
         body.fieldNames().forEachRemaining(name -> {
             if (!known.contains(name)) {
                 throw new IllegalArgumentException("unknown field " + name + "; known: " + known);
@@ -659,6 +795,23 @@ public final class HighLevelWebhookPublisher implements HighLevelEventListener, 
                 ? requireNumber(body, "retryIntervalSeconds").longValue() : null;
         if (newRate != null && !(newRate >= 0 && newRate <= 1)) {
             throw new IllegalArgumentException("dropRate must be in [0, 1]");
+        }
+        DeliveryChaos newChaos = null;
+        if (body.has("lateRate") || body.has("reorderRate") || body.has("duplicateRate")
+                || body.has("maxDelaySeconds") || body.has("chaosSeed")) {
+            DeliveryChaos c = deliveryChaos();
+            double maxDelaySeconds = body.has("maxDelaySeconds") ? requireNumber(body, "maxDelaySeconds").doubleValue()
+                    : c.maxDelay().toMillis() / 1000.0;
+            if (!(maxDelaySeconds >= 0) || Double.isInfinite(maxDelaySeconds)) {
+                throw new IllegalArgumentException("maxDelaySeconds must be >= 0");
+            }
+            // The record checks the rates.
+            newChaos = new DeliveryChaos(
+                    body.has("lateRate") ? requireNumber(body, "lateRate").doubleValue() : c.lateRate(),
+                    body.has("reorderRate") ? requireNumber(body, "reorderRate").doubleValue() : c.reorderRate(),
+                    body.has("duplicateRate") ? requireNumber(body, "duplicateRate").doubleValue() : c.duplicateRate(),
+                    Duration.ofMillis(Math.round(maxDelaySeconds * 1000)),
+                    body.has("chaosSeed") ? requireNumber(body, "chaosSeed").longValue() : c.seed());
         }
         if ((newDropNext != null && newDropNext < 0) || (newMaxRetries != null && newMaxRetries < 0)
                 || (newInterval != null && newInterval < 0)) {
@@ -675,6 +828,9 @@ public final class HighLevelWebhookPublisher implements HighLevelEventListener, 
         }
         if (newInterval != null) {
             setRetryInterval(Duration.ofSeconds(newInterval));
+        }
+        if (newChaos != null) {
+            setDeliveryChaos(newChaos);
         }
         if (newPaused != null) {
             setPaused(newPaused);

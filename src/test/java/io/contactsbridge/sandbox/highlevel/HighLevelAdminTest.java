@@ -129,6 +129,20 @@ class HighLevelAdminTest {
     }
 
     @Test
+    void aCustomFieldCanBeDeletedSoTheLocationLacksIt() {
+        String colour = fx.state().customFieldId(LOC, "favourite_colour");
+        ObjectNode create = SimJson.object().put("email", "rosa@example.com");
+        create.putArray("customFields").add(SimJson.object().put("key", "favourite_colour").put("value", "Red"));
+        String id = admin.post("/__admin/contacts", create).json().path("contact").path("id").asText();
+        assertThat(fx.state().contact(id).orElseThrow().path("customFields")).hasSize(1);
+
+        assertThat(admin.delete("/__admin/locations/" + LOC + "/customFields/favourite_colour").status()).isEqualTo(204);
+        assertThat(fx.state().customFields(LOC)).noneMatch(f -> f.id().equals(colour));
+        assertThat(fx.state().contact(id).orElseThrow().path("customFields")).noneMatch(f -> f.path("id").asText().equals(colour));
+        assertThat(admin.delete("/__admin/locations/" + LOC + "/customFields/favourite_colour").status()).isEqualTo(404);
+    }
+
+    @Test
     void contactsCanBeCreatedEditedAndDeletedAsAUser() {
         HighLevelTestClient.Response created = admin.post("/__admin/contacts", SimJson.object()
                 .put("firstName", "Ayşe").put("email", "ayse@example.com").put("companyName", "Çelik A.Ş."));

@@ -249,6 +249,92 @@ class HighLevelWebhookPublisherTest {
     }
 
     @Test
+    void chaosDeliversDuplicatesWithTheSameBytes() throws Exception {
+        // 30 real-service minutes last 30 ms at this time scale.
+        publisher.setDeliveryChaos(new HighLevelWebhookPublisher.DeliveryChaos(0, 0, 1, Duration.ofMinutes(30), 7));
+        for (int i = 0; i < 3; i++) {
+            publisher.onEvent(contactEvent("ContactUpdate", "c" + i));
+        }
+        assertThat(publisher.awaitIdle(WAIT)).isTrue();
+
+        assertThat(receiver.received()).hasSize(6);
+        for (int i = 0; i < 3; i++) {
+            String id = "c" + i;
+            List<Received> copies = receiver.received().stream().filter(r -> r.json().path("id").asText().equals(id)).toList();
+            assertThat(copies).as("copies of %s", id).hasSize(2);
+            assertThat(copies.get(1).body()).isEqualTo(copies.get(0).body());
+            assertThat(copies.get(1).rsaSignature()).isEqualTo(copies.get(0).rsaSignature());
+        }
+        assertThat(publisher.deliveries()).hasSize(6).allSatisfy(d ->
+                assertThat(d.state()).isEqualTo(HighLevelWebhookPublisher.State.DELIVERED));
+        assertThat(publisher.deliveries()).filteredOn(HighLevelWebhookPublisher.Delivery::duplicate).hasSize(3);
+    }
+
+    @Test
+    void chaosReordersOrDelaysTheEventsOfOneContact() throws Exception {
+        List<String> sent = new ArrayList<>();
+        // Out of order: each event in a lane of its own, held back up to 100 ms.
+        publisher.setDeliveryChaos(new HighLevelWebhookPublisher.DeliveryChaos(0, 1, 0, Duration.ofMinutes(100), 11));
+        for (int i = 0; i < 10; i++) {
+            ObjectNode contact = HighLevelWebhookPayloadsTest.apiContact().put("id", "alice").put("lastName", "v" + i);
+            publisher.onEvent(new HighLevelEvent("ContactUpdate", "loc1", contact));
+            sent.add("v" + i);
+        }
+        assertThat(publisher.awaitIdle(WAIT)).isTrue();
+        List<String> arrived = receiver.received().stream().map(r -> r.json().path("lastName").asText()).toList();
+        assertThat(arrived).containsExactlyInAnyOrderElementsOf(sent).isNotEqualTo(sent);
+
+        // Late: held back, but in order (later events of the contact wait behind a held one).
+        receiver.clear();
+        Instant start = Instant.now();
+        publisher.setDeliveryChaos(new HighLevelWebhookPublisher.DeliveryChaos(1, 0, 0, Duration.ofMinutes(100), 11));
+        for (int i = 0; i < 5; i++) {
+            ObjectNode contact = HighLevelWebhookPayloadsTest.apiContact().put("id", "bob").put("lastName", "w" + i);
+            publisher.onEvent(new HighLevelEvent("ContactUpdate", "loc1", contact));
+        }
+        assertThat(publisher.awaitIdle(WAIT)).isTrue();
+        List<Received> late = receiver.received();
+        assertThat(late).extracting(r -> r.json().path("lastName").asText()).containsExactly("w0", "w1", "w2", "w3", "w4");
+        // Five holds of up to 100 ms each, one after the other.
+        assertThat(Duration.between(start, late.get(4).at())).isGreaterThan(Duration.ofMillis(20));
+
+        publisher.setDeliveryChaos(HighLevelWebhookPublisher.DeliveryChaos.NONE);
+        receiver.clear();
+        publisher.onEvent(contactEvent("ContactUpdate", "carol"));
+        assertThat(publisher.awaitIdle(WAIT)).isTrue();
+        assertThat(receiver.received()).hasSize(1);
+    }
+
+    @Test
+    void theChaosIsSetThroughTheControlEndpoint() throws Exception {
+        SimServer admin = new SimServer("highlevel-webhook-admin-test", clock);
+        publisher.registerAdminRoutes(admin);
+        admin.start(0);
+        try {
+            HttpResponse<String> put = http.send(HttpRequest.newBuilder(admin.uri("/__admin/webhooks/control"))
+                    .PUT(HttpRequest.BodyPublishers.ofString("{\"lateRate\":0.2,\"reorderRate\":0.1,"
+                            + "\"duplicateRate\":0.3,\"maxDelaySeconds\":1.5,\"chaosSeed\":99}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+            assertThat(publisher.deliveryChaos()).isEqualTo(new HighLevelWebhookPublisher.DeliveryChaos(0.2, 0.1, 0.3,
+                    Duration.ofMillis(1500), 99));
+            JsonNode control = SimJson.parse(put.body());
+            assertThat(control.path("duplicateRate").asDouble()).isEqualTo(0.3);
+            assertThat(control.path("maxDelaySeconds").asDouble()).isEqualTo(1.5);
+
+            HttpResponse<String> invalid = http.send(HttpRequest.newBuilder(admin.uri("/__admin/webhooks/control"))
+                    .PUT(HttpRequest.BodyPublishers.ofString("{\"lateRate\":2,\"maxRetries\":1}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(invalid.statusCode()).isEqualTo(400);
+            assertThat(invalid.body()).contains("lateRate");
+            assertThat(publisher.deliveryChaos().lateRate()).isEqualTo(0.2);
+            assertThat(publisher.maxRetries()).isEqualTo(HighLevelWebhookPublisher.DEFAULT_MAX_RETRIES);
+        } finally {
+            admin.stop();
+        }
+    }
+
+    @Test
     void adminEndpointsSetTheTargetAndListDeliveries() throws Exception {
         publisher.setTargetUrl((String) null);
         SimServer admin = new SimServer("highlevel-webhook-admin-test", clock);
@@ -378,6 +464,10 @@ class HighLevelWebhookPublisherTest {
 
         List<Received> received() {
             return new ArrayList<>(received);
+        }
+
+        void clear() {
+            received.clear();
         }
 
         Received only() {
