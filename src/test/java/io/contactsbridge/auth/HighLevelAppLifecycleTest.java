@@ -192,6 +192,14 @@ class HighLevelAppLifecycleTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> status("highlevel") == ConnectionStatus.CONNECTED);
         assertThat(lifecycle.syncAllowed("highlevel")).isTrue();
         assertThat(contactsStatus(tokens.accessToken("highlevel"))).isEqualTo(200);
+
+        // An UNINSTALL naming only the company (the app removed from the agency) deletes the agency's tokens.
+        assertThat(lifecycle.uninstall(APP, HighLevelState.DEMO_COMPANY_ID, null, Instant.now()))
+                .contains("connection agency: tokens deleted");
+        assertThat(status("agency")).isEqualTo(ConnectionStatus.UNINSTALLED);
+        assertThat(store.find("agency").orElseThrow().accessTokenEnc()).isNull();
+        assertThat(connection("agency").path("message").asText()).contains("uninstalled the app from company "
+                + HighLevelState.DEMO_COMPANY_ID, "connect at " + BRIDGE + "/oauth/connect/agency");
     }
 
     @Test
