@@ -28,7 +28,12 @@ public record ConnectionAssessment(Connection connection, State state, String me
         /** The service refused the refresh token: a person must reconnect. */
         NEEDS_RECONNECT(true),
         /** The stored tokens cannot be decrypted with the configured keys. */
-        UNREADABLE(true);
+        UNREADABLE(true),
+        /**
+         * HighLevel uninstalled the app from the location: tokens deleted, sync paused. A person's decision, not an
+         * outage, so health stays UP and says so in its warnings.
+         */
+        UNINSTALLED(false);
 
         private final boolean down;
 

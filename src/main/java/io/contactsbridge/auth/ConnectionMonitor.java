@@ -95,6 +95,11 @@ public class ConnectionMonitor {
         StoredCredential c = stored.get();
         State state;
         String message;
+        if (c.status() == ConnectionStatus.UNINSTALLED || c.status() == ConnectionStatus.AWAITING_CONNECT) {
+            // The note of HighLevel's UNINSTALL or INSTALL says what happened and what to do.
+            return new ConnectionAssessment(view, c.status() == ConnectionStatus.UNINSTALLED ? State.UNINSTALLED
+                    : State.NOT_CONNECTED, name + ": " + c.lastRefreshError(), null, null, null, null, 0);
+        }
         if (c.status() == ConnectionStatus.NEEDS_RECONNECT) {
             state = State.NEEDS_RECONNECT;
             message = name + " must be reconnected (" + c.lastRefreshError() + "): an admin must reconnect it at "

@@ -3,6 +3,8 @@ package io.contactsbridge.auth;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -57,6 +59,28 @@ public class ConnectionRegistry {
     /** Removes a connection; its stored tokens stay in the store. Returns whether it existed. */
     public boolean unregister(String connectionId) {
         return definitions.remove(connectionId) != null;
+    }
+
+    /**
+     * The HighLevel marketplace app(s) this bridge is: the {@code oauth.client-id} of every HighLevel OAuth
+     * connection without its suffix ({@code <appId>-<suffix>}), as HighLevel's SDK derives the {@code appId} that
+     * webhook bodies carry. Empty when no HighLevel connection uses OAuth (a Private Integration token).
+     */
+    public Set<String> highLevelAppIds() {
+        Set<String> ids = new TreeSet<>();
+        for (ConnectionDefinition def : definitions.values()) {
+            if (def.service() == ServiceType.HIGHLEVEL && def.kind().isOAuth() && def.oauth() != null
+                    && def.oauth().clientId() != null) {
+                ids.add(appId(def.oauth().clientId()));
+            }
+        }
+        return ids;
+    }
+
+    /** The app id of a HighLevel client id: the part before the first '-'. */
+    public static String appId(String clientId) {
+        int dash = clientId.indexOf('-');
+        return dash > 0 ? clientId.substring(0, dash) : clientId;
     }
 
     /** The full definition, secrets included: for the auth package only. */

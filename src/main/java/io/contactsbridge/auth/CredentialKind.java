@@ -10,6 +10,12 @@ import java.util.Locale;
 public enum CredentialKind {
     /** HighLevel marketplace app installed on one location (sub-account), user_type=Location. */
     LOCATION_OAUTH(ServiceType.HIGHLEVEL, true, "Private Integration token"),
+    /**
+     * HighLevel marketplace app installed on the agency (company), user_type=Company. It syncs nothing itself:
+     * when HighLevel reports the app installed on a location (INSTALL), that location's {@code location-oauth}
+     * connection of the same app gets a location token obtained with this connection's agency token.
+     */
+    AGENCY_OAUTH(ServiceType.HIGHLEVEL, true, "Private Integration token"),
     /** HighLevel Private Integration token of a sub-account. */
     PRIVATE_INTEGRATION(ServiceType.HIGHLEVEL, false, "Private Integration token"),
     /** BirdSend personal access token created in the BirdSend app. */

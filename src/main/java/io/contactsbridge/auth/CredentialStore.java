@@ -97,6 +97,44 @@ public class CredentialStore {
     }
 
     /**
+     * Records what HighLevel's INSTALL or UNINSTALL did to a connection ({@link ConnectionStatus#UNINSTALLED},
+     * {@link ConnectionStatus#AWAITING_CONNECT}): the stored tokens are deleted (the token columns emptied), the
+     * location and company kept so the status can name them, and {@code note}, the sentence for people, kept in
+     * {@code last_refresh_error}. Bumps the version, so a refresh that started before discards its result, and
+     * drops any refresh lease.
+     */
+    public StoredCredential saveLifecycle(ConnectionDefinition def, ConnectionStatus status, String locationId,
+                                          String companyId, String note, Instant now) {
+        if (status != ConnectionStatus.UNINSTALLED && status != ConnectionStatus.AWAITING_CONNECT) {
+            throw new IllegalArgumentException("not a lifecycle status: " + status);
+        }
+        String id = def.id();
+        for (int attempt = 0; ; attempt++) {
+            int updated = jdbc.update("UPDATE connection_credential SET service = ?, kind = ?, access_token_enc = NULL, "
+                            + "refresh_token_enc = NULL, access_expires_at = NULL, refresh_expires_at = NULL, scopes = NULL, "
+                            + "location_id = ?, company_id = ?, status = ?, last_refresh_error = ?, refresh_failures = 0, "
+                            + "version = version + 1, refresh_lease_owner = NULL, refresh_lease_until = NULL, updated_at = ? "
+                            + "WHERE connection_id = ?",
+                    def.service().name(), def.kind().name(), locationId, companyId, status.name(), truncate(note), ts(now), id);
+            if (updated == 1) {
+                return find(id).orElseThrow();
+            }
+            try {
+                jdbc.update("INSERT INTO connection_credential (connection_id, service, kind, location_id, company_id, "
+                                + "status, last_refresh_error, refresh_failures, version, updated_at) "
+                                + "VALUES (?, ?, ?, ?, ?, ?, ?, 0, 1, ?)",
+                        id, def.service().name(), def.kind().name(), locationId, companyId, status.name(),
+                        truncate(note), ts(now));
+                return find(id).orElseThrow();
+            } catch (DuplicateKeyException raced) {
+                if (attempt > 0) {
+                    throw raced;
+                }
+            }
+        }
+    }
+
+    /**
      * Takes the refresh lease when nobody holds it or the holder's lease ran out. Exactly one of
      * several concurrent callers (in any replica) gets {@code true}.
      */

@@ -129,8 +129,19 @@ public class OAuthFlow {
                 saved.accountId(), saved.scopes(), accessExpiresAt);
     }
 
-    /** HighLevel must hand out a token for one sub-account, and the one configured if any. */
+    /**
+     * HighLevel must hand out a token for one sub-account, and the one configured if any; for an agency
+     * connection, a token for the agency (company).
+     */
     private void checkLocation(ConnectionDefinition def, TokenGrant grant, String again) {
+        if (def.kind() == CredentialKind.AGENCY_OAUTH) {
+            if (grant.companyId() == null || grant.locationId() != null) {
+                throw new OAuthFlowException(400, "HighLevel returned a token that is not for an agency (userType "
+                        + printable(grant.userType()) + "): connection " + def.id() + " is an agency connection "
+                        + "(kind agency-oauth); install the app on the agency." + again);
+            }
+            return;
+        }
         if (def.kind() != CredentialKind.LOCATION_OAUTH) {
             return;
         }

@@ -319,6 +319,10 @@ public class OAuthTokenService implements AccessTokenProvider {
             throw new ConnectionAuthException(id, "Connection " + id + " (" + def.service().displayName()
                     + ") must be reconnected (" + c.lastRefreshError() + "): reconnect at " + connectUrl(id));
         }
+        if (c.status() == ConnectionStatus.UNINSTALLED || c.status() == ConnectionStatus.AWAITING_CONNECT) {
+            throw new ConnectionAuthException(id, "Connection " + id + " (" + def.service().displayName() + "): "
+                    + c.lastRefreshError());
+        }
         return c;
     }
 

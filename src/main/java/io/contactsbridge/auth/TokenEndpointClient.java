@@ -26,6 +26,10 @@ public class TokenEndpointClient {
 
     /** What HighLevel's token endpoint needs for a sub-account token ({@code user_type}, documented). */
     static final String HIGHLEVEL_USER_TYPE = "Location";
+    /** ... and for an agency token (connection kind agency-oauth). */
+    static final String HIGHLEVEL_AGENCY_USER_TYPE = "Company";
+    /** The Version header of HighLevel's API calls, {@code POST /oauth/locationToken} among them. */
+    static final String HIGHLEVEL_API_VERSION = "2021-07-28";
     private static final Pattern ERROR_CODE = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
     private final HttpClient http;
@@ -56,6 +60,19 @@ public class TokenEndpointClient {
         return call(def, form);
     }
 
+    /**
+     * HighLevel's {@code POST /oauth/locationToken} (apps/oauth.json): a location token for {@code locationId} from
+     * the agency token of {@code agency}, at that connection's API base URL.
+     */
+    public TokenGrant locationToken(ConnectionDefinition agency, String agencyAccessToken, String companyId,
+                                    String locationId) {
+        Map<String, String> form = new LinkedHashMap<>();
+        form.put("companyId", companyId);
+        form.put("locationId", locationId);
+        String url = agency.baseUrl().replaceAll("/+$", "") + "/oauth/locationToken";
+        return call(url, form, "Authorization", "Bearer " + agencyAccessToken, "Version", HIGHLEVEL_API_VERSION);
+    }
+
     private Map<String, String> base(ConnectionDefinition def, String grantType) {
         ConnectionDefinition.OAuthClient client = def.oauth();
         Map<String, String> form = new LinkedHashMap<>();
@@ -63,7 +80,7 @@ public class TokenEndpointClient {
         form.put("client_id", client.clientId());
         form.put("client_secret", client.clientSecret());
         if (def.service() == ServiceType.HIGHLEVEL) {
-            form.put("user_type", HIGHLEVEL_USER_TYPE);
+            form.put("user_type", def.kind() == CredentialKind.AGENCY_OAUTH ? HIGHLEVEL_AGENCY_USER_TYPE : HIGHLEVEL_USER_TYPE);
         } else if (client.scopes() != null) {
             form.put("scope", client.scopes());
         }
@@ -71,13 +88,19 @@ public class TokenEndpointClient {
     }
 
     private TokenGrant call(ConnectionDefinition def, Map<String, String> form) {
-        String url = def.oauth().tokenUrl();
-        HttpRequest request = HttpRequest.newBuilder(URI.create(url))
+        return call(def.oauth().tokenUrl(), form);
+    }
+
+    /** {@code headers}: more name/value pairs (never logged: they may carry a token). */
+    private TokenGrant call(String url, Map<String, String> form, String... headers) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url))
                 .timeout(timeout)
                 .header("Content-Type", "application/x-www-form-urlencoded")
-                .header("Accept", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(encode(form)))
-                .build();
+                .header("Accept", "application/json");
+        for (int i = 0; i < headers.length; i += 2) {
+            builder.header(headers[i], headers[i + 1]);
+        }
+        HttpRequest request = builder.POST(HttpRequest.BodyPublishers.ofString(encode(form))).build();
         HttpResponse<String> response;
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofString());
@@ -96,7 +119,7 @@ public class TokenEndpointClient {
         String error = errorCode(body);
         boolean refused = status == 400 || status == 401 || status == 403 || status == 422;
         throw new TokenEndpointException("token endpoint " + url + " answered " + status
-                + (error != null ? " " + error : ""), refused, status, error, null);
+                + (error != null ? " " + error : message(body)), refused, status, error, null);
     }
 
     private TokenGrant grant(String url, JsonNode body) {
@@ -117,6 +140,15 @@ public class TokenEndpointClient {
         } catch (IOException e) {
             return json.createObjectNode();
         }
+    }
+
+    /**
+     * HighLevel's own {@code message} (e.g. "This app is not installed on the location.") when the answer has no
+     * OAuth error code: short, printable text only, so a token or a raw answer is never repeated.
+     */
+    private static String message(JsonNode body) {
+        String m = text(body, "message");
+        return m != null && m.length() <= 200 && m.matches("[A-Za-z0-9 .,:;'()/_-]+") ? ": " + m : "";
     }
 
     /** The OAuth {@code error} code, only when it looks like one: the answer itself is never repeated. */

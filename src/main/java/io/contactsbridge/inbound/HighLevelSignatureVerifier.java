@@ -5,27 +5,26 @@ import java.security.PublicKey;
 import java.security.Signature;
 import java.util.Base64;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Checks that a webhook body was signed by HighLevel, over the raw body bytes:
+ * Checks that a webhook body was signed by HighLevel, over the raw body bytes exactly as received:
  * <ul>
- *   <li>{@code x-ghl-signature}: Ed25519, base64. Preferred when an Ed25519 key is configured and the header
- *       is present; it then decides alone.</li>
- *   <li>{@code x-wh-signature}: RSA PKCS#1 v1.5 with SHA-256, base64, as HighLevel's Webhook Authentication
- *       guide describes. Required otherwise.</li>
+ *   <li>{@code x-ghl-signature}: Ed25519, base64, against {@code bridge.highlevel.webhook.ed25519-public-key}.
+ *       HighLevel signs every webhook this way; when the header is there it decides alone.</li>
+ *   <li>{@code x-wh-signature}: RSA PKCS#1 v1.5 with SHA-256, base64, as HighLevel's older Webhook
+ *       Authentication guide describes. HighLevel no longer sends it; it is accepted (for a request without
+ *       {@code x-ghl-signature}) only when {@code bridge.highlevel.webhook.legacy-rsa-enabled} is true.</li>
  * </ul>
  * Thread-safe; {@link #useKeys} swaps the keys at run time (the sandbox trusts its simulator's keys this way).
  */
 @Component
 public class HighLevelSignatureVerifier {
 
-    private static final Logger LOG = LoggerFactory.getLogger(HighLevelSignatureVerifier.class);
-
     public static final String RSA_HEADER = "x-wh-signature";
     public static final String ED25519_HEADER = "x-ghl-signature";
+
+    private static final String ED25519_ENV = "BRIDGE_HIGHLEVEL_WEBHOOK_ED25519_PUBLIC_KEY";
 
     /** The outcome; {@code problem} is null when the signature is good. */
     public record Verdict(String algorithm, String error, String problem) {
@@ -37,42 +36,44 @@ public class HighLevelSignatureVerifier {
     private record Keys(PublicKey rsa, PublicKey ed25519) {
     }
 
+    private final boolean legacyRsa;
     private volatile Keys keys;
 
     public HighLevelSignatureVerifier(HighLevelWebhookProperties props) {
-        this.keys = new Keys(PublicKeys.parse(props.rsaPublicKey(), "RSA", "bridge.highlevel.webhook.rsa-public-key"),
-                PublicKeys.parse(props.ed25519PublicKey(), "Ed25519", "bridge.highlevel.webhook.ed25519-public-key"));
-        if (keys.rsa() == null && keys.ed25519() == null) {
-            LOG.warn("No HighLevel webhook public key is configured (bridge.highlevel.webhook.rsa-public-key); "
-                    + "every webhook will be refused with 401");
-        }
+        this.legacyRsa = props.legacyRsaEnabled();
+        // An unused legacy key must not stop the start, so it is only read when the legacy check is on.
+        this.keys = new Keys(legacyRsa ? PublicKeys.parse(props.rsaPublicKey(), "RSA", HighLevelWebhookProperties.RSA_PUBLIC_KEY) : null,
+                PublicKeys.parse(props.ed25519PublicKey(), "Ed25519", HighLevelWebhookProperties.ED25519_PUBLIC_KEY));
     }
 
-    /** Replaces the trusted keys (either may be null). */
+    /** Replaces the trusted keys (either may be null); the RSA key is used only with the legacy option on. */
     public void useKeys(PublicKey rsa, PublicKey ed25519) {
         this.keys = new Keys(rsa, ed25519);
     }
 
     public Verdict verify(byte[] body, String rsaSignature, String ed25519Signature) {
         Keys k = keys;
-        if (k.ed25519() != null && present(ed25519Signature)) {
+        boolean ed = present(ed25519Signature);
+        if (ed && k.ed25519() != null) {
             return check("Ed25519", k.ed25519(), body, ed25519Signature, ED25519_HEADER,
-                    "bridge.highlevel.webhook.ed25519-public-key");
+                    HighLevelWebhookProperties.ED25519_PUBLIC_KEY);
         }
-        if (k.rsa() == null) {
-            if (k.ed25519() != null) {
-                return new Verdict(null, "missing_signature", "The request carries no " + ED25519_HEADER + " header; "
-                        + "HighLevel signs every webhook with it and requests without it are refused.");
-            }
-            return new Verdict(null, "no_key_configured", "This bridge has no HighLevel public key to check webhook "
-                    + "signatures with; an operator must set bridge.highlevel.webhook.rsa-public-key.");
+        if (legacyRsa && k.rsa() != null && present(rsaSignature)) {
+            return check("SHA256withRSA", k.rsa(), body, rsaSignature, RSA_HEADER, HighLevelWebhookProperties.RSA_PUBLIC_KEY);
         }
-        if (!present(rsaSignature)) {
-            return new Verdict(null, "missing_signature", "The request carries no " + RSA_HEADER + " header"
-                    + (k.ed25519() != null ? " (nor " + ED25519_HEADER + ")" : "")
-                    + "; HighLevel signs every webhook and requests without a signature are refused.");
+        if (ed) {
+            return new Verdict(null, "no_key_configured", "This bridge has no Ed25519 public key to check the "
+                    + ED25519_HEADER + " signature with; an operator must set " + HighLevelWebhookProperties.ED25519_PUBLIC_KEY
+                    + " (environment variable " + ED25519_ENV + ") to the public key in the app's settings in the "
+                    + "HighLevel marketplace.");
         }
-        return check("SHA256withRSA", k.rsa(), body, rsaSignature, RSA_HEADER, "bridge.highlevel.webhook.rsa-public-key");
+        String rsaNote = !present(rsaSignature) ? ""
+                : legacyRsa ? " Its " + RSA_HEADER + " (RSA) signature cannot be checked: no RSA public key is configured."
+                : " Its legacy " + RSA_HEADER + " (RSA) signature is not accepted unless "
+                + HighLevelWebhookProperties.LEGACY_RSA_ENABLED + "=true; HighLevel no longer sends it.";
+        return new Verdict(null, "missing_signature", "The request carries no " + ED25519_HEADER + " header: "
+                + "HighLevel signs every webhook with Ed25519 in " + ED25519_HEADER + ", so a request without it is "
+                + "refused." + rsaNote);
     }
 
     private static Verdict check(String algorithm, PublicKey key, byte[] body, String signatureBase64, String header,
@@ -90,7 +91,7 @@ public class HighLevelSignatureVerifier {
         return valid ? new Verdict(algorithm, null, null)
                 : new Verdict(algorithm, "invalid_signature", "The " + header + " signature does not match the request "
                 + "body for the configured HighLevel public key (" + property + "). The body must arrive exactly as "
-                + "HighLevel sent it; if HighLevel rotated its key, update that setting.");
+                + "HighLevel sent it; if the key in the app's marketplace settings changed, update that setting.");
     }
 
     private static boolean present(String header) {

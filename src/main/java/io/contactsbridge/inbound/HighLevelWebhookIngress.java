@@ -7,9 +7,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.HexFormat;
+import java.util.Set;
+import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.contactsbridge.auth.ConnectionRegistry;
 import io.contactsbridge.journal.JournalSources;
 import org.springframework.stereotype.Component;
 
@@ -17,13 +20,18 @@ import org.springframework.stereotype.Component;
  * {@code POST /webhooks/highlevel}: decides what to answer HighLevel, and stores what it accepts in the
  * journal before answering. In order (the first that applies answers):
  * <ol>
+ *   <li>404 HighLevel webhooks are turned off ({@code bridge.highlevel.webhook.enabled=false})</li>
  *   <li>413 body over {@code bridge.inbound.max-body-size}, 429 too many requests at once (both in
  *       {@link WebhookRequestLimits}, before the body is read)</li>
- *   <li>401 signature missing or wrong ({@link HighLevelSignatureVerifier}), over the raw body bytes</li>
+ *   <li>401 {@code x-ghl-signature} missing or wrong ({@link HighLevelSignatureVerifier}), over the raw body bytes</li>
  *   <li>400 not a JSON object, or no {@code type}</li>
  *   <li>401 {@code timestamp} missing or further than {@code bridge.inbound.timestamp-tolerance} from this
  *       server's clock: a signed webhook captured and re-sent later must not be replayed</li>
- *   <li>202 a type that is not one of HighLevel's 14 documented events: acknowledged, not stored</li>
+ *   <li>200 an {@code appId} other than this bridge's app (the HighLevel connections' OAuth client ids without
+ *       their suffix, as HighLevel's SDK compares them): another app's webhook, acknowledged and not stored. An
+ *       {@code INSTALL}/{@code UNINSTALL} without {@code appId} counts as another app's when an app is configured</li>
+ *   <li>202 a type that is not one of HighLevel's 14 documented events nor {@code INSTALL}/{@code UNINSTALL}:
+ *       acknowledged, not stored</li>
  *   <li>429 the consumers of these events are too far behind ({@link OverloadGuard}), or the journal could
  *       not store it (HighLevel retries only 429 answers, so every transient failure answers 429)</li>
  *   <li>200 stored; or 200 for a {@code webhookId} already stored (a retry), not stored again</li>
@@ -36,15 +44,20 @@ public class HighLevelWebhookIngress {
     static final String SOURCE = JournalSources.HIGHLEVEL_WEBHOOK;
 
     private final HighLevelSignatureVerifier verifier;
+    private final HighLevelWebhookProperties webhookProps;
+    private final ConnectionRegistry connections;
     private final IngressJournal ingress;
     private final InboundProperties props;
     private final InboundMetrics metrics;
     private final ObjectMapper json;
     private final Clock clock;
 
-    public HighLevelWebhookIngress(HighLevelSignatureVerifier verifier, IngressJournal ingress,
-                                   InboundProperties props, InboundMetrics metrics, ObjectMapper json, Clock clock) {
+    public HighLevelWebhookIngress(HighLevelSignatureVerifier verifier, HighLevelWebhookProperties webhookProps,
+                                   ConnectionRegistry connections, IngressJournal ingress, InboundProperties props,
+                                   InboundMetrics metrics, ObjectMapper json, Clock clock) {
         this.verifier = verifier;
+        this.webhookProps = webhookProps;
+        this.connections = connections;
         this.ingress = ingress;
         this.props = props;
         this.metrics = metrics;
@@ -59,6 +72,11 @@ public class HighLevelWebhookIngress {
     }
 
     private IngressAnswer decide(byte[] body, String rsaSignature, String ed25519Signature) {
+        if (!webhookProps.enabled()) {
+            return IngressAnswer.refuse(404, "not_enabled", "HighLevel webhooks are turned off on this bridge ("
+                    + HighLevelWebhookProperties.ENABLED + "=false); changes reach it through the reconciliation poll. "
+                    + "To take webhooks, set it to true and set " + HighLevelWebhookProperties.ED25519_PUBLIC_KEY + ".");
+        }
         HighLevelSignatureVerifier.Verdict verdict = verifier.verify(body, rsaSignature, ed25519Signature);
         if (!verdict.valid()) {
             return IngressAnswer.refuse(401, verdict.error(), verdict.problem());
@@ -75,6 +93,10 @@ public class HighLevelWebhookIngress {
         if (stale != null) {
             return stale;
         }
+        IngressAnswer otherApp = checkAppId(type, payload.path("appId"));
+        if (otherApp != null) {
+            return otherApp;
+        }
         if (!HighLevelWebhookEvents.known(type)) {
             return IngressAnswer.accepted("ignored", "Event type " + IngressJson.printable(type) + " is not one the bridge "
                     + "handles; acknowledged and not stored.");
@@ -84,6 +106,18 @@ public class HighLevelWebhookIngress {
         String contactKey = HighLevelWebhookEvents.contactKey(type, payload);
         return ingress.append(SOURCE, type, webhookId, contactKey, body,
                 type + " " + webhookId + " stored.", "Webhook " + webhookId + " was already received; ignored.");
+    }
+
+    /** Null when the webhook is for this bridge's app, or no app is configured (a Private Integration token). */
+    private IngressAnswer checkAppId(String type, JsonNode field) {
+        Set<String> ours = connections.highLevelAppIds();
+        String appId = field.isValueNode() && !field.asText().isBlank() ? field.asText() : null;
+        if (ours.isEmpty() || (appId == null ? !HighLevelWebhookEvents.lifecycle(type) : ours.contains(appId))) {
+            return null;
+        }
+        return IngressAnswer.ok("ignored", type + " of " + (appId == null ? "no app (no appId)"
+                : "app " + IngressJson.printable(appId)) + " is not for this bridge's HighLevel app "
+                + String.join(", ", new TreeSet<>(ours)) + "; acknowledged and not stored.");
     }
 
     private IngressAnswer checkTimestamp(JsonNode field) {

@@ -18,12 +18,19 @@ public final class JournalSources {
     /** Changes found by polling BirdSend's contacts API. */
     public static final String BIRDSEND_POLL = "birdsend-poll";
 
-    /** The webhook events HighLevel documents (shared/reference/highlevel/webhook-events/). */
+    /** A marketplace app was installed on, or uninstalled from, a location (or company). */
+    public static final Set<String> HIGHLEVEL_LIFECYCLE_TYPES = Set.of("INSTALL", "UNINSTALL");
+
+    /**
+     * The webhook events HighLevel documents (shared/reference/highlevel/webhook-events/), and the app's
+     * INSTALL and UNINSTALL, which HighLevel sends to the app's Default Webhook URL.
+     */
     public static final Set<String> HIGHLEVEL_WEBHOOK_TYPES = Set.of(
             "ContactCreate", "ContactUpdate", "ContactDelete", "ContactTagUpdate", "ContactDndUpdate",
             "NoteCreate", "NoteUpdate", "NoteDelete",
             "TaskCreate", "TaskComplete", "TaskDelete",
-            "AppointmentCreate", "AppointmentUpdate", "AppointmentDelete");
+            "AppointmentCreate", "AppointmentUpdate", "AppointmentDelete",
+            "INSTALL", "UNINSTALL");
 
     /** The one event type of BirdSend notifications. */
     public static final String CONTACT_NOTIFIED = "ContactNotified";

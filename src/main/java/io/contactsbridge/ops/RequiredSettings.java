@@ -24,12 +24,24 @@ public final class RequiredSettings {
         }
     }
 
+    static final String HIGHLEVEL_WEBHOOK_KEY = "bridge.highlevel.webhook.ed25519-public-key";
+    static final String HIGHLEVEL_WEBHOOKS_ENABLED = "bridge.highlevel.webhook.enabled";
+
     private static final List<Setting> LIVE = List.of(
             Setting.nonBlank("bridge.admin.password",
                     "password of the admin login that protects Hawtio, Jolokia and the admin API"),
             Setting.nonBlank("bridge.encryption.key",
                     "AES-256 key (base64 of 32 random bytes, e.g. `openssl rand -base64 32`) that encrypts the "
-                            + "stored OAuth tokens; keep it safe, tokens stored with it are unreadable without it"));
+                            + "stored OAuth tokens; keep it safe, tokens stored with it are unreadable without it"),
+            // Only while HighLevel webhooks are taken (the default): HighLevel signs each with Ed25519.
+            new Setting(HIGHLEVEL_WEBHOOK_KEY, toEnvironmentVariable(HIGHLEVEL_WEBHOOK_KEY),
+                    "the Ed25519 public key HighLevel's webhook signatures (x-ghl-signature) are checked with. Copy it "
+                            + "from your app's settings in the HighLevel marketplace (marketplace.gohighlevel.com), "
+                            + "as PEM, base64 or hex, as shown there. Without it "
+                            + "every webhook would be refused. Not using HighLevel webhooks? Set "
+                            + HIGHLEVEL_WEBHOOKS_ENABLED + "=false instead: the reconciliation poll then finds changes",
+                    env -> !env.getProperty(HIGHLEVEL_WEBHOOKS_ENABLED, Boolean.class, true)
+                            || StringUtils.hasText(env.getProperty(HIGHLEVEL_WEBHOOK_KEY))));
 
     private RequiredSettings() {
     }

@@ -138,7 +138,8 @@ class AuthConfigurationTest {
 
     @Test
     void liveModeRequiresTheEncryptionKey() {
-        MockEnvironment env = new MockEnvironment().withProperty("bridge.admin.password", "x");
+        MockEnvironment env = new MockEnvironment().withProperty("bridge.admin.password", "x")
+                .withProperty("bridge.highlevel.webhook.ed25519-public-key", "x");
         assertThat(RequiredSettings.missing(env)).extracting(RequiredSettings.Setting::property)
                 .containsExactly("bridge.encryption.key");
         assertThat(RequiredSettings.live()).filteredOn(s -> s.property().equals("bridge.encryption.key"))

@@ -78,9 +78,9 @@ public abstract class InboundAppTestSupport {
         return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    /** Signed as HighLevel signs: RSA in x-wh-signature and Ed25519 in x-ghl-signature. */
+    /** Signed as HighLevel signs: Ed25519 in x-ghl-signature (it no longer sends the RSA x-wh-signature). */
     protected HttpResponse<String> postHighLevel(byte[] body) throws IOException, InterruptedException {
-        return post("/webhooks/highlevel", body, "x-wh-signature", KEYS.signRsa(body), "x-ghl-signature", KEYS.signEd25519(body));
+        return post("/webhooks/highlevel", body, "x-ghl-signature", KEYS.signEd25519(body));
     }
 
     protected static byte[] contactEvent(String type, String contactId, String webhookId, Instant timestamp) {

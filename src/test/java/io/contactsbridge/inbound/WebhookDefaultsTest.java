@@ -16,7 +16,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The webhook endpoints with the shipped defaults (the shared test app, which sets none of their settings). */
+/** The webhook endpoints with the shipped defaults (the shared test app sets only the live-mode Ed25519 key). */
 @AppTest
 class WebhookDefaultsTest {
 
@@ -45,8 +45,8 @@ class WebhookDefaultsTest {
     }
 
     @Test
-    void highLevelWebhooksAreCheckedAgainstHighLevelsPublishedKey() throws Exception {
-        // Signed with some other key: only HighLevel's own private key could produce a signature the default accepts.
+    void highLevelWebhooksAreCheckedAgainstTheConfiguredEd25519KeyAndRsaAloneIsNotEnough() throws Exception {
+        // Signed with some other key: only the private half of the configured key could produce a signature it accepts.
         HighLevelWebhookKeys impostor = HighLevelWebhookKeys.generate();
         byte[] body = ("{\"type\":\"ContactCreate\",\"id\":\"c1\",\"timestamp\":\"" + Instant.now()
                 + "\",\"webhookId\":\"w1\"}").getBytes(StandardCharsets.UTF_8);
@@ -55,6 +55,10 @@ class WebhookDefaultsTest {
                 "x-ghl-signature", impostor.signEd25519(body));
 
         assertThat(response.statusCode()).isEqualTo(401);
-        assertThat(response.body()).contains("invalid_signature").contains("rsa-public-key");
+        assertThat(response.body()).contains("invalid_signature").contains("ed25519-public-key");
+
+        HttpResponse<String> rsaOnly = post("/webhooks/highlevel", body, "x-wh-signature", impostor.signRsa(body));
+        assertThat(rsaOnly.statusCode()).isEqualTo(401);
+        assertThat(rsaOnly.body()).contains("missing_signature").contains("x-ghl-signature");
     }
 }

@@ -46,19 +46,19 @@ class WebhookIngressTest extends InboundAppTestSupport {
     // ---- HighLevel ------------------------------------------------------------------------------
 
     @Test
-    void aWebhookWithAValidRsaSignatureIsStoredBeforeTheAnswer() throws Exception {
+    void aWebhookWithAValidEd25519SignatureIsStoredBeforeTheAnswer() throws Exception {
         String webhookId = unique("wh");
-        byte[] body = contactEvent("ContactCreate", "c-rsa", webhookId);
+        byte[] body = contactEvent("ContactCreate", "c-ed", webhookId);
         double accepted = metrics.count(HL, "accepted", "none");
 
-        HttpResponse<String> response = post("/webhooks/highlevel", body, "x-wh-signature", KEYS.signRsa(body));
+        HttpResponse<String> response = post("/webhooks/highlevel", body, "x-ghl-signature", KEYS.signEd25519(body));
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(json(response).path("result").asText()).isEqualTo("stored");
         JournalEvent stored = journal.find(HL, webhookId).orElseThrow();
         assertThat(stored.payload().getBytes(StandardCharsets.UTF_8)).as("byte for byte as received").isEqualTo(body);
         assertThat(stored.eventType()).isEqualTo("ContactCreate");
-        assertThat(stored.contactKey()).isEqualTo("highlevel:c-rsa");
+        assertThat(stored.contactKey()).isEqualTo("highlevel:c-ed");
         assertThat(metrics.count(HL, "accepted", "none")).isEqualTo(accepted + 1);
     }
 
@@ -80,20 +80,35 @@ class WebhookIngressTest extends InboundAppTestSupport {
     }
 
     @Test
+    void anRsaSignatureAloneIsRefusedWhileTheLegacyOptionIsOff() throws Exception {
+        String webhookId = unique("wh");
+        byte[] body = contactEvent("ContactCreate", "c-rsa", webhookId);
+
+        HttpResponse<String> response = post("/webhooks/highlevel", body, "x-wh-signature", KEYS.signRsa(body));
+
+        assertThat(response.statusCode()).isEqualTo(401);
+        assertThat(json(response).path("error").asText()).isEqualTo("missing_signature");
+        assertThat(json(response).path("message").asText()).contains("no x-ghl-signature header")
+                .contains("bridge.highlevel.webhook.legacy-rsa-enabled=true");
+        assertThat(journal.find(HL, webhookId)).isEmpty();
+    }
+
+    @Test
     void aWrongSignatureIsRefusedAndNothingIsStored() throws Exception {
         String webhookId = unique("wh");
         byte[] signed = contactEvent("ContactCreate", "c-1", webhookId);
         byte[] tampered = new String(signed, StandardCharsets.UTF_8).replace("Ada", "Eve").getBytes(StandardCharsets.UTF_8);
         double before = metrics.count(HL, "rejected", "invalid_signature");
 
-        HttpResponse<String> response = post("/webhooks/highlevel", tampered, "x-wh-signature", KEYS.signRsa(signed));
+        HttpResponse<String> response = post("/webhooks/highlevel", tampered, "x-ghl-signature", KEYS.signEd25519(signed));
 
         assertThat(response.statusCode()).isEqualTo(401);
         JsonNode error = json(response);
         assertThat(error.path("status").asInt()).isEqualTo(401);
         assertThat(error.path("error").asText()).isEqualTo("invalid_signature");
-        assertThat(error.path("message").asText()).contains("does not match").doesNotContain(KEYS.signRsa(signed));
-        assertThat(response.headers().firstValue("x-wh-signature")).as("nothing echoed").isEmpty();
+        assertThat(error.path("message").asText()).contains("does not match").contains("ed25519-public-key")
+                .doesNotContain(KEYS.signEd25519(signed));
+        assertThat(response.headers().firstValue("x-ghl-signature")).as("nothing echoed").isEmpty();
         assertThat(journal.find(HL, webhookId)).isEmpty();
         assertThat(metrics.count(HL, "rejected", "invalid_signature")).isEqualTo(before + 1);
     }
@@ -105,6 +120,8 @@ class WebhookIngressTest extends InboundAppTestSupport {
 
         assertThat(response.statusCode()).isEqualTo(401);
         assertThat(json(response).path("error").asText()).isEqualTo("missing_signature");
+        assertThat(json(response).path("message").asText()).isEqualTo("The request carries no x-ghl-signature header: "
+                + "HighLevel signs every webhook with Ed25519 in x-ghl-signature, so a request without it is refused.");
         assertThat(journal.find(HL, webhookId)).isEmpty();
     }
 

@@ -16,7 +16,8 @@ import java.util.function.Supplier;
  * The checks HighLevel makes before any handler runs, in its order:
  * <ol>
  *   <li>{@code Version} header: missing, 401 {@code version header was not found.}; not an accepted
- *       version, 401 {@code version header is invalid}.</li>
+ *       version ({@link HighLevelSimulator#DEFAULT_ACCEPTED_VERSIONS} unless changed), 401
+ *       {@code version header is invalid}.</li>
  *   <li>Bearer token: missing, malformed, unknown, revoked or expired, 401 {@code Invalid JWT}.</li>
  *   <li>Scope: the grant lacks the operation's scope, 401
  *       {@code The token is not authorized for this scope.} (HighLevel checks scope before

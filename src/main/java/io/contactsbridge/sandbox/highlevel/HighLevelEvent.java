@@ -8,7 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param type       one of the webhook event types in shared/reference/highlevel/webhook-events
  *                   (ContactCreate, ContactUpdate, ContactDelete, ContactTagUpdate, ContactDndUpdate,
  *                   NoteCreate, NoteUpdate, NoteDelete, TaskCreate, TaskComplete, TaskDelete,
- *                   AppointmentCreate, AppointmentUpdate, AppointmentDelete)
+ *                   AppointmentCreate, AppointmentUpdate, AppointmentDelete), or the app's INSTALL and
+ *                   UNINSTALL ({@link HighLevelOAuthServer#install})
  * @param locationId the location the entity belongs to
  * @param entity     the entity after the change (for deletes: as it was just before), in the
  *                   simulator's API representation (what GET would have returned, unwrapped)

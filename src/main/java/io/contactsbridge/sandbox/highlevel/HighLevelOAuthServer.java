@@ -50,10 +50,26 @@ import java.util.concurrent.ConcurrentHashMap;
  *       {@code redirect_uri}, or {@code refresh_token} with {@code refresh_token}), optional
  *       {@code user_type} ({@code Location}, the default, or {@code Company}). Answers the spec's
  *       GetAccessCodeSuccessfulResponseDto.</li>
+ *   <li>{@code POST /oauth/locationToken} (operation {@value #LOCATION_TOKEN_OPERATION}), form-encoded
+ *       {@code companyId} and {@code locationId}, with an agency ({@code Company}) access token of an app
+ *       holding {@code oauth.write} and a {@code Version} header (one of
+ *       {@link HighLevelSimulator#DEFAULT_ACCEPTED_VERSIONS}): a location token of that app for a location
+ *       where it is installed (apps/oauth.json, "Get Location Access Token from Agency Token"). The answer
+ *       is the spec's GetLocationAccessTokenSuccessfulResponseDto plus a {@code refresh_token} (assumed: the
+ *       spec lists none, but HighLevel's SDK refreshes the location tokens it gets this way) and
+ *       {@code userType}/{@code companyId}.</li>
  * </ul>
- * Both are API routes (operations {@value #CHOOSE_LOCATION_OPERATION} and {@value #TOKEN_OPERATION},
+ * The first two are API routes (operations {@value #CHOOSE_LOCATION_OPERATION} and {@value #TOKEN_OPERATION},
  * see {@link #PUBLIC_OPERATIONS}): the simulator's bearer-token filter must let them through, and
- * they need no {@code Version} header.
+ * they need no {@code Version} header. The third checks its token and version itself.
+ *
+ * <h2>Installs ({@link #install}, {@link #uninstall})</h2>
+ * A person installing the app on a location in the marketplace, or uninstalling it, is simulated through
+ * the admin API. Each sends the app's {@code INSTALL} or {@code UNINSTALL} webhook ({@link HighLevelEvent}
+ * to the listeners, e.g. the webhook publisher) with {@code appId}, {@code companyId} and {@code locationId};
+ * an uninstall also revokes every token of that app for the location. Approving a location in
+ * chooselocation counts as installed for {@code /oauth/locationToken} but sends no webhook (the admin API
+ * is the way to get one).
  *
  * <h2>Token rules</h2>
  * <ul>
@@ -88,6 +104,11 @@ public final class HighLevelOAuthServer implements HighLevelTokenAuthority {
 
     public static final String TOKEN_OPERATION = "oauth-get-access-token";
     public static final String CHOOSE_LOCATION_OPERATION = "oauth-choose-location";
+    public static final String LOCATION_TOKEN_OPERATION = "oauth-get-location-access-token";
+    /** Assumed wording: the real text for a location token on this agency-only endpoint is not documented. */
+    static final String AGENCY_ONLY = "This authClass type is not allowed to access this scope.";
+    /** Assumed wording for a location where the app is not installed. */
+    static final String NOT_INSTALLED = "This app is not installed on the location.";
     /** Operations that take no bearer token and no Version header. */
     public static final Set<String> PUBLIC_OPERATIONS = Set.of(TOKEN_OPERATION, CHOOSE_LOCATION_OPERATION);
 
@@ -119,6 +140,10 @@ public final class HighLevelOAuthServer implements HighLevelTokenAuthority {
     private record RefreshToken(Installation installation, Instant expiresAt) {
     }
 
+    /** An app installed on a location through the admin API. */
+    public record Install(String appId, String clientId, String companyId, String locationId, Instant installedAt) {
+    }
+
     /** Whether a token is usable, and if not why; lets an auth filter word its 401. */
     public enum TokenStatus { VALID, EXPIRED, UNKNOWN }
 
@@ -129,6 +154,11 @@ public final class HighLevelOAuthServer implements HighLevelTokenAuthority {
     private final Map<String, AuthorizationCode> codes = new ConcurrentHashMap<>();
     private final Map<String, RefreshToken> refreshTokens = new ConcurrentHashMap<>();
     private final Map<String, HighLevelGrant> accessTokens = new ConcurrentHashMap<>();
+    /** By {@code appId + " " + locationId}. */
+    private final Map<String, Install> installs = new ConcurrentHashMap<>();
+    /** {@code appId + " " + locationId} of locations approved in chooselocation. */
+    private final Set<String> approved = ConcurrentHashMap.newKeySet();
+    private final List<HighLevelEventListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private volatile String companyId;
     private volatile String locationId;
@@ -215,6 +245,103 @@ public final class HighLevelOAuthServer implements HighLevelTokenAuthority {
         this.codeLifetime = requirePositive(lifetime, "code lifetime");
     }
 
+    /** Gets the INSTALL and UNINSTALL events. */
+    public void addListener(HighLevelEventListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    // --- installs --------------------------------------------------------------------------------
+
+    /**
+     * Installs the app of {@code clientId} on a location (of the default company unless {@code companyId} is
+     * given) and sends {@code INSTALL}; nothing happens (false) when it is installed there already.
+     */
+    public boolean install(String clientId, String locationId, String companyId) {
+        App app = requireApp(clientId);
+        requireText(locationId, "locationId");
+        String company = companyId == null || companyId.isBlank() ? this.companyId : companyId;
+        Install install = new Install(app.appId(), app.clientId(), company, locationId, clock.now());
+        if (installs.putIfAbsent(key(app.appId(), locationId), install) != null) {
+            return false;
+        }
+        ObjectNode entity = SimJson.object()
+                .put("appId", app.appId())
+                .put("installType", USER_TYPE_LOCATION)
+                .put("locationId", locationId)
+                .put("companyId", company)
+                .put("userId", userId);
+        emit(new HighLevelEvent("INSTALL", locationId, entity));
+        return true;
+    }
+
+    /**
+     * Uninstalls the app of {@code clientId} from a location: revokes every access and refresh token of that
+     * app for the location and sends {@code UNINSTALL}. Returns the number of tokens revoked, or -1 when the
+     * app was not installed there (nothing sent).
+     */
+    public int uninstall(String clientId, String locationId) {
+        App app = requireApp(clientId);
+        Install removed = installs.remove(key(app.appId(), requireText(locationId, "locationId")));
+        approved.remove(key(app.appId(), locationId));
+        if (removed == null) {
+            return -1;
+        }
+        int revoked = 0;
+        for (var it = accessTokens.entrySet().iterator(); it.hasNext(); ) {
+            HighLevelGrant g = it.next().getValue();
+            if (app.appId().equals(g.appId()) && locationId.equals(g.locationId())) {
+                it.remove();
+                revoked++;
+            }
+        }
+        for (var it = refreshTokens.entrySet().iterator(); it.hasNext(); ) {
+            Installation i = it.next().getValue().installation();
+            if (app.appId().equals(i.appId()) && locationId.equals(i.locationId())) {
+                it.remove();
+                revoked++;
+            }
+        }
+        emit(new HighLevelEvent("UNINSTALL", locationId, SimJson.object()
+                .put("appId", app.appId())
+                .put("locationId", locationId)
+                .put("companyId", removed.companyId())));
+        return revoked;
+    }
+
+    /** The apps installed through the admin API, oldest first. */
+    public List<Install> installs() {
+        return installs.values().stream().sorted(java.util.Comparator.comparing(Install::installedAt)).toList();
+    }
+
+    /** The app installed on {@code locationId} first (through the admin API), if any: whose webhooks the location's events are. */
+    public Optional<String> appInstalledOn(String locationId) {
+        return installs().stream().filter(i -> i.locationId().equals(locationId)).map(Install::appId).findFirst();
+    }
+
+    private void emit(HighLevelEvent event) {
+        for (HighLevelEventListener listener : listeners) {
+            listener.onEvent(new HighLevelEvent(event.type(), event.locationId(), event.entity().deepCopy()));
+        }
+    }
+
+    private App requireApp(String clientId) {
+        if (clientId == null || clientId.isBlank()) {
+            if (apps.size() == 1) {
+                return apps.values().iterator().next();
+            }
+            throw new IllegalArgumentException("clientId is required (registered apps: " + apps.keySet() + ")");
+        }
+        App app = apps.get(clientId);
+        if (app == null) {
+            throw new IllegalArgumentException("Unknown client_id " + clientId);
+        }
+        return app;
+    }
+
+    private static String key(String appId, String locationId) {
+        return appId + " " + locationId;
+    }
+
     // --- tokens ----------------------------------------------------------------------------------
 
     /** A Private Integration token for a location: {@code pit-<uuid>}, never expires, in the default company. */
@@ -285,6 +412,7 @@ public final class HighLevelOAuthServer implements HighLevelTokenAuthority {
         server.route("GET", "/oauth/chooselocation", CHOOSE_LOCATION_OPERATION, this::chooseLocation);
         server.route("GET", "/v2/oauth/chooselocation", CHOOSE_LOCATION_OPERATION, this::chooseLocation);
         server.route("POST", "/oauth/token", TOKEN_OPERATION, this::token);
+        server.route("POST", "/oauth/locationToken", LOCATION_TOKEN_OPERATION, this::locationToken);
     }
 
     private SimResponse chooseLocation(SimRequest req) {
@@ -318,6 +446,7 @@ public final class HighLevelOAuthServer implements HighLevelTokenAuthority {
         String code = newHex(40);
         Installation installation = new Installation(app.clientId(), app.appId(), USER_TYPE_LOCATION, companyId,
                 locationId, userId, Collections.unmodifiableSet(new LinkedHashSet<>(requested)));
+        approved.add(key(app.appId(), locationId));
         codes.put(code, new AuthorizationCode(installation, redirectUri, clock.now().plus(clock.scaled(codeLifetime))));
         String state = req.query("state");
         String location = redirectUri + (redirectUri.contains("?") ? "&" : "?") + "code=" + encode(code)
@@ -367,6 +496,59 @@ public final class HighLevelOAuthServer implements HighLevelTokenAuthority {
                 return oauthError(400, "unsupported_grant_type",
                         "Unsupported grant type: `grant_type` " + grantType + " is not supported by this simulator");
         }
+    }
+
+    /** {@code POST /oauth/locationToken}: a location token from an agency token (see the class comment). */
+    private SimResponse locationToken(SimRequest req) {
+        String version = req.header("Version");
+        if (version == null || version.isBlank()) {
+            return HighLevelErrors.response(401, HighLevelErrors.VERSION_MISSING);
+        }
+        if (!HighLevelSimulator.DEFAULT_ACCEPTED_VERSIONS.contains(version.trim())) {
+            return HighLevelErrors.response(401, HighLevelErrors.VERSION_INVALID);
+        }
+        String authorization = req.header("Authorization");
+        String bearer = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
+                ? authorization.substring(7).trim() : null;
+        Optional<HighLevelGrant> grant = authenticate(bearer);
+        if (grant.isEmpty()) {
+            return HighLevelErrors.response(401, HighLevelErrors.INVALID_TOKEN);
+        }
+        HighLevelGrant agency = grant.get();
+        if (agency.locationId() != null || agency.kind() != HighLevelGrant.Kind.LOCATION_OAUTH) {
+            return HighLevelErrors.response(401, AGENCY_ONLY);
+        }
+        if (!agency.hasScope("oauth.write")) {
+            return HighLevelErrors.response(401, HighLevelErrors.SCOPE_NOT_AUTHORIZED);
+        }
+        if (!FORM.equals(req.contentType())) {
+            return HighLevelErrors.response(400, "content must be application/x-www-form-urlencoded");
+        }
+        Map<String, List<String>> form = req.formParams();
+        String company = first(form, "companyId");
+        String location = first(form, "locationId");
+        List<String> problems = new ArrayList<>();
+        if (company == null) {
+            problems.add("companyId should not be empty");
+        }
+        if (location == null) {
+            problems.add("locationId should not be empty");
+        }
+        if (!problems.isEmpty()) {
+            return unprocessable(problems);
+        }
+        if (!company.equals(agency.companyId())) {
+            return HighLevelErrors.response(403, "The token does not have access to this company.");
+        }
+        String key = key(agency.appId(), location);
+        App app = apps.values().stream().filter(a -> a.appId().equals(agency.appId())).findFirst().orElse(null);
+        if (app == null || (!installs.containsKey(key) && !approved.contains(key))) {
+            return HighLevelErrors.response(400, NOT_INSTALLED);
+        }
+        ObjectNode tokens = issueTokens(new Installation(app.clientId(), app.appId(), USER_TYPE_LOCATION, company,
+                location, userId, agency.scopes()));
+        tokens.put("appId", app.appId());
+        return SimResponse.ok(tokens).withHeader("Cache-Control", "no-store");
     }
 
     private SimResponse exchangeCode(App app, String code, String redirectUri, String userType) {
@@ -482,6 +664,14 @@ public final class HighLevelOAuthServer implements HighLevelTokenAuthority {
      *       {@code {"token":"pit-...","locationId":...}} (201; location defaults to the default one)</li>
      *   <li>{@code POST /__admin/oauth/expire-access-tokens}: {@code {"expired": n}}</li>
      *   <li>{@code POST /__admin/oauth/revoke} {@code {"token": "..."}}: {@code {"revoked": true|false}}</li>
+     *   <li>{@code POST /__admin/oauth/installs} {@code {"clientId", "locationId", "companyId"?}}: install the app
+     *       on the location as a person would in the marketplace; 201 {@code {"appId",..,"installed":true}} and
+     *       the INSTALL webhook, or 200 {@code "installed":false} when it was installed already ({@code clientId}
+     *       may be left out when one app is registered)</li>
+     *   <li>{@code DELETE /__admin/oauth/installs/{locationId}[?clientId=..]}: uninstall it: the app's tokens for
+     *       the location are revoked and UNINSTALL is sent; {@code {"uninstalled":true,"revokedTokens":n}}, 404
+     *       when it was not installed</li>
+     *   <li>{@code GET /__admin/oauth/installs}: {@code {"installs":[{"appId","clientId","companyId","locationId","installedAt"}]}}</li>
      *   <li>{@code GET /__admin/oauth/settings}: default company/location/user and lifetimes
      *       ({@code accessTokenLifetimeSeconds} as in {@code expires_in}, {@code scaledAccessTokenLifetimeMs}
      *       as it lasts on the simulator's clock); {@code PUT} changes {@code companyId}+{@code locationId},
@@ -508,6 +698,33 @@ public final class HighLevelOAuthServer implements HighLevelTokenAuthority {
             String token = req.json().path("token").asText(null);
             requireText(token, "token");
             return SimResponse.ok(SimJson.object().put("revoked", revoke(token)));
+        });
+        server.adminRoute("POST", "/__admin/oauth/installs", "admin-oauth-install", req -> {
+            JsonNode body = req.json();
+            String clientId = body.path("clientId").asText(null);
+            String location = body.path("locationId").asText(locationId);
+            boolean installed = install(clientId, location, body.path("companyId").asText(null));
+            Install install = installs.get(key(requireApp(clientId).appId(), location));
+            ObjectNode answer = SimJson.object().put("appId", install.appId()).put("companyId", install.companyId())
+                    .put("locationId", install.locationId()).put("installed", installed);
+            return installed ? SimResponse.created(answer) : SimResponse.ok(answer);
+        });
+        server.adminRoute("DELETE", "/__admin/oauth/installs/{locationId}", "admin-oauth-uninstall", req -> {
+            int revoked = uninstall(req.query("clientId"), req.pathVar("locationId"));
+            if (revoked < 0) {
+                return SimResponse.json(404, SimJson.object().put("error", "The app is not installed on location "
+                        + req.pathVar("locationId")));
+            }
+            return SimResponse.ok(SimJson.object().put("uninstalled", true).put("revokedTokens", revoked));
+        });
+        server.adminRoute("GET", "/__admin/oauth/installs", "admin-oauth-list-installs", req -> {
+            ObjectNode body = SimJson.object();
+            ArrayNode list = body.putArray("installs");
+            for (Install i : installs()) {
+                list.addObject().put("appId", i.appId()).put("clientId", i.clientId()).put("companyId", i.companyId())
+                        .put("locationId", i.locationId()).put("installedAt", i.installedAt().toString());
+            }
+            return SimResponse.ok(body);
         });
         server.adminRoute("GET", "/__admin/oauth/settings", "admin-oauth-get-settings",
                 req -> SimResponse.ok(settings()));

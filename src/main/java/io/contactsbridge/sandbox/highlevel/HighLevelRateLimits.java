@@ -32,9 +32,12 @@ import java.util.Objects;
  * <h2>Headers</h2>
  * Every answer that passed through, the handler's errors included, carries the five headers the
  * docs list: {@value #LIMIT_DAILY}, {@value #DAILY_REMAINING}, {@value #INTERVAL_MILLISECONDS},
- * {@value #MAX}, {@value #REMAINING}. Remaining counts are after this request. The interval is
- * reported in the time the client actually experiences, i.e. {@link SimClock#scaledMillis} of the
- * configured interval (10000 at time scale 1, 10 at time scale 1000).
+ * {@value #MAX}, {@value #REMAINING}, and {@value #DAILY_RESET}, which HighLevel's official SDK reads
+ * with them (official-sdk-facts.md): the milliseconds until the daily window starts again (the SDK
+ * calls it {@code dailyResetMs}; its README's example value, 84322000, is a duration, not a time of
+ * day). Remaining counts are after this request. Durations are reported in the time the client
+ * actually experiences, i.e. {@link SimClock#scaledMillis} of the configured interval (10000 at time
+ * scale 1, 10 at time scale 1000), and likewise for the daily reset.
  *
  * <h2>Over the limit</h2>
  * 429 with {@code {"statusCode":429,"message":"Too many requests, please try again later.",
@@ -56,7 +59,9 @@ public final class HighLevelRateLimits implements SimFilter {
     public static final String INTERVAL_MILLISECONDS = "X-RateLimit-Interval-Milliseconds";
     public static final String MAX = "X-RateLimit-Max";
     public static final String REMAINING = "X-RateLimit-Remaining";
-    public static final List<String> HEADERS = List.of(LIMIT_DAILY, DAILY_REMAINING, INTERVAL_MILLISECONDS, MAX, REMAINING);
+    public static final String DAILY_RESET = "X-RateLimit-Daily-Reset";
+    public static final List<String> HEADERS = List.of(LIMIT_DAILY, DAILY_REMAINING, INTERVAL_MILLISECONDS, MAX, REMAINING,
+            DAILY_RESET);
 
     public static final int DEFAULT_BURST_MAX = 100;
     public static final Duration DEFAULT_BURST_INTERVAL = Duration.ofSeconds(10);
@@ -150,6 +155,7 @@ public final class HighLevelRateLimits implements SimFilter {
         headers.put(INTERVAL_MILLISECONDS, Long.toString(Math.max(1, clock.scaledMillis(burst.period()))));
         headers.put(MAX, Integer.toString(burst.limit()));
         headers.put(REMAINING, Integer.toString(burst.remaining()));
+        headers.put(DAILY_RESET, Long.toString(Math.max(1, daily.resetIn().toMillis())));
         return headers;
     }
 

@@ -1,6 +1,7 @@
 package io.contactsbridge.sandbox.highlevel;
 
 import io.contactsbridge.sandbox.sim.SimClock;
+import io.contactsbridge.sandbox.sim.SimJson;
 
 /**
  * The HighLevel simulator wired with everything a real installation has: OAuth endpoints and
@@ -9,6 +10,11 @@ import io.contactsbridge.sandbox.sim.SimClock;
  * ({@link HighLevelRateLimits}, after authentication) and signed webhooks
  * ({@link HighLevelWebhookPublisher}, no target until one is set). Used by
  * {@link HighLevelSimulatorMain}; embeddable wherever a whole fake HighLevel is wanted.
+ *
+ * <p>The publisher stands for the Default Webhook URL of the app(s) installed through the admin API: it
+ * gets their INSTALL and UNINSTALL, and a location's events carry the {@code appId} of the app installed on
+ * it ({@link HighLevelOAuthServer#appInstalledOn}); a location without one sends events without
+ * {@code appId}, as the per-event docs show them.
  */
 public final class HighLevelSandbox implements AutoCloseable {
 
@@ -36,13 +42,22 @@ public final class HighLevelSandbox implements AutoCloseable {
                 .clock(clock)
                 .tokenAuthority(token -> demoToken.authenticate(token).or(() -> oauth.authenticate(token)))
                 .extraFilter(rateLimits)
-                .listener(webhooks)
+                .listener(event -> webhooks.onEvent(withAppId(event, oauth)))
                 .build();
+        oauth.addListener(webhooks);
         oauth.registerRoutes(simulator.server());
         oauth.registerAdminRoutes(simulator.server());
         rateLimits.registerAdminRoutes(simulator.server());
         webhooks.registerAdminRoutes(simulator.server());
         return new HighLevelSandbox(simulator, oauth, rateLimits, webhooks);
+    }
+
+    /** The event with the {@code appId} of the app installed on its location added to its entity, if there is one. */
+    private static HighLevelEvent withAppId(HighLevelEvent event, HighLevelOAuthServer oauth) {
+        return oauth.appInstalledOn(event.locationId())
+                .map(appId -> new HighLevelEvent(event.type(), event.locationId(),
+                        (event.entity() == null ? SimJson.object() : event.entity().deepCopy()).put("appId", appId)))
+                .orElse(event);
     }
 
     public HighLevelSimulator simulator() {

@@ -78,6 +78,15 @@ public final class HighLevelSimulator implements AutoCloseable {
     /** The API version HighLevel's contacts, businesses and locations specs require. */
     public static final String API_VERSION = "2021-07-28";
 
+    /**
+     * The {@code Version} values accepted by default: the specs' {@value #API_VERSION}, the older published
+     * 2021-04-15, and 2023-02-21, which HighLevel's official SDK sends on every call by default and the real
+     * service accepts on the contact endpoints (official-sdk-facts.md). The check is the same for every
+     * operation: nothing says the real service checks other endpoints differently, and the SDK sends that value
+     * to all of them. {@link #setAcceptedVersions} narrows it, e.g. to the spec's value alone.
+     */
+    public static final Set<String> DEFAULT_ACCEPTED_VERSIONS = Set.of(API_VERSION, "2021-04-15", "2023-02-21");
+
     private final SimServer server;
     private final HighLevelState state;
     private final Set<String> operationIds;
@@ -87,7 +96,7 @@ public final class HighLevelSimulator implements AutoCloseable {
 
     public HighLevelSimulator(SimClock clock, HighLevelTokenAuthority tokenAuthority, List<SimFilter> extraFilters,
                               List<HighLevelEventListener> listeners) {
-        this(clock, tokenAuthority, extraFilters, listeners, Set.of(API_VERSION), new Random());
+        this(clock, tokenAuthority, extraFilters, listeners, DEFAULT_ACCEPTED_VERSIONS, new Random());
     }
 
     private HighLevelSimulator(SimClock clock, HighLevelTokenAuthority tokenAuthority, List<SimFilter> extraFilters,
@@ -168,7 +177,7 @@ public final class HighLevelSimulator implements AutoCloseable {
         state.addListener(listener);
     }
 
-    /** Which {@code Version} header values are accepted (default: only {@value #API_VERSION}). */
+    /** Which {@code Version} header values are accepted (default: {@link #DEFAULT_ACCEPTED_VERSIONS}). */
     public void setAcceptedVersions(Set<String> versions) {
         if (versions.isEmpty()) {
             throw new IllegalArgumentException("at least one version must be accepted");
@@ -192,7 +201,7 @@ public final class HighLevelSimulator implements AutoCloseable {
         private HighLevelTokenAuthority tokenAuthority;
         private final List<SimFilter> extraFilters = new ArrayList<>();
         private final List<HighLevelEventListener> listeners = new ArrayList<>();
-        private Set<String> acceptedVersions = Set.of(API_VERSION);
+        private Set<String> acceptedVersions = DEFAULT_ACCEPTED_VERSIONS;
         private Random random = new Random();
 
         private Builder() {
@@ -224,10 +233,7 @@ public final class HighLevelSimulator implements AutoCloseable {
             return this;
         }
 
-        /**
-         * Version header values to accept. Default: {@value #API_VERSION}, the only value the specs
-         * allow; the live service reportedly also takes other published versions (2021-04-15).
-         */
+        /** Version header values to accept. Default: {@link #DEFAULT_ACCEPTED_VERSIONS}. */
         public Builder acceptedVersions(String... versions) {
             this.acceptedVersions = Set.of(versions);
             return this;

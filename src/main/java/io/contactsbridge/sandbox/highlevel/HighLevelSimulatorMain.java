@@ -12,7 +12,7 @@ import java.util.Map;
  *
  * <pre>{@code
  * java ... HighLevelSimulatorMain --port=8091 --seed=200 [--random-seed=42] [--time-scale=1]
- *     [--allow-duplicates=true] [--webhook-url=http://localhost:8080/webhooks/highlevel]
+ *     [--allow-duplicates=true] [--webhook-url=http://localhost:8080/webhooks/highlevel] [--webhook-rsa=true]
  *     [--client-id=app123-abc --client-secret=s3cret --redirect-uri=http://localhost:8080/oauth/callback]
  *     [--host=0.0.0.0]
  * }</pre>
@@ -20,7 +20,9 @@ import java.util.Map;
  * scope ({@link StaticTokenAuthority#DEMO_TOKEN}, the same on every run so the bridge's sandbox
  * settings can name it). With {@code --client-id} (and secret and redirect URI) a marketplace app
  * is registered for the OAuth flow ({@code GET /oauth/chooselocation}, {@code POST /oauth/token}),
- * installing into the demo location.
+ * installing into the demo location. Webhooks are signed with Ed25519 ({@code x-ghl-signature}) only, as
+ * HighLevel signs them; the public key to give the bridge ({@code bridge.highlevel.webhook.ed25519-public-key})
+ * is printed, and {@code --webhook-rsa=true} adds the legacy RSA {@code x-wh-signature}.
  */
 public final class HighLevelSimulatorMain {
 
@@ -36,6 +38,7 @@ public final class HighLevelSimulatorMain {
         if (extra.containsKey("webhook-url")) {
             sandbox.webhooks().setTargetUrl(extra.get("webhook-url"));
         }
+        sandbox.webhooks().setRsaSignatures(Boolean.parseBoolean(extra.getOrDefault("webhook-rsa", "false")));
         if (extra.containsKey("client-id")) {
             sandbox.oauth().registerApp(extra.get("client-id"), require(extra, "client-secret"),
                     List.of(require(extra, "redirect-uri")), StaticTokenAuthority.ALL_SCOPES);
@@ -50,6 +53,8 @@ public final class HighLevelSimulatorMain {
         System.out.println("HighLevel demo Private Integration token: " + StaticTokenAuthority.DEMO_TOKEN);
         System.out.println("Send 'Version: " + HighLevelSimulator.API_VERSION + "' and 'Authorization: Bearer <token>'"
                 + (extra.containsKey("webhook-url") ? "; webhooks go to " + extra.get("webhook-url") : ""));
+        System.out.println("Webhook signature (x-ghl-signature) public key, raw base64: "
+                + sandbox.webhooks().keys().ed25519RawPublicKeyBase64());
         Runtime.getRuntime().addShutdownHook(new Thread(sandbox.webhooks()::close, "highlevel-webhooks-shutdown"));
         SimLauncher.runUntilShutdown(simulator.server(), options);
     }

@@ -10,7 +10,9 @@ import java.security.PublicKey;
 import java.security.Signature;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.Objects;
 
 /**
@@ -18,11 +20,11 @@ import java.util.Objects;
  * private halves nobody outside HighLevel has).
  *
  * <ul>
- *   <li>{@code x-wh-signature}: RSA PKCS#1 v1.5 with SHA-256 over the raw body bytes, base64, as
- *       WebhookAuthentication.md describes (its Node example is {@code crypto.createVerify('SHA256')}
+ *   <li>{@code x-wh-signature}: RSA PKCS#1 v1.5 with SHA-256 over the raw body bytes, base64, as the
+ *       older WebhookAuthentication.md describes (HighLevel no longer sends it) (its Node example is {@code crypto.createVerify('SHA256')}
  *       with an RSA key; in Java {@code Signature.getInstance("SHA256withRSA")}).</li>
- *   <li>{@code x-ghl-signature}: Ed25519 over the raw body bytes, base64 (HighLevel's newer header,
- *       not in the reference docs; in Java {@code Signature.getInstance("Ed25519")}).</li>
+ *   <li>{@code x-ghl-signature}: Ed25519 over the raw body bytes, base64, the signature HighLevel puts
+ *       on every webhook (official-sdk-facts.md; in Java {@code Signature.getInstance("Ed25519")}).</li>
  * </ul>
  * Public keys are published the way HighLevel publishes its RSA key: an X.509 SubjectPublicKeyInfo
  * PEM block ({@code -----BEGIN PUBLIC KEY-----}, 64-character lines), also available as the bare
@@ -120,6 +122,24 @@ public final class HighLevelWebhookKeys {
 
     public String ed25519PublicKeyBase64() {
         return Base64.getEncoder().encodeToString(ed25519.getPublic().getEncoded());
+    }
+
+    /**
+     * Base64 of the raw 32-byte Ed25519 key (the SubjectPublicKeyInfo without its 12-byte DER header
+     * {@code 302a300506032b6570032100}): the form HighLevel's marketplace and its SDK use.
+     */
+    public String ed25519RawPublicKeyBase64() {
+        return Base64.getEncoder().encodeToString(ed25519RawPublicKey());
+    }
+
+    /** The raw 32-byte Ed25519 key as 64 lower-case hex digits. */
+    public String ed25519RawPublicKeyHex() {
+        return HexFormat.of().formatHex(ed25519RawPublicKey());
+    }
+
+    private byte[] ed25519RawPublicKey() {
+        byte[] spki = ed25519.getPublic().getEncoded();
+        return Arrays.copyOfRange(spki, spki.length - 32, spki.length);
     }
 
     private static String sign(String algorithm, PrivateKey key, byte[] body) {

@@ -40,6 +40,13 @@ import java.util.regex.Pattern;
  *       predate them.</li>
  *   <li>AppointmentUpdate/AppointmentDelete: the docs' examples say {@code "type":
  *       "AppointmentCreate"}, an evident copy-paste slip; the real event type is sent.</li>
+ *   <li>{@code appId}: webhook bodies carry the app's id (official-sdk-facts.md). An event whose entity
+ *       carries {@code appId} (the sandbox adds the id of the app installed on the location) has it right
+ *       after {@code locationId}; the per-event docs show none, so without an app there is none.</li>
+ *   <li>{@code INSTALL} and {@code UNINSTALL}, the app's lifecycle events (sent only to its Default
+ *       Webhook URL): {@code type}, then {@link #LIFECYCLE_FIELDS} from the entity as given. The field
+ *       names are those HighLevel's SDK reads ({@code appId}, {@code companyId}, {@code locationId}) plus
+ *       {@code installType} and {@code userId}; the exact set HighLevel sends is not in the reference.</li>
  * </ul>
  */
 public final class HighLevelWebhookPayloads {
@@ -59,6 +66,10 @@ public final class HighLevelWebhookPayloads {
     static final List<String> APPOINTMENT_FIELDS = List.of(
             "id", "address", "title", "calendarId", "contactId", "groupId", "appointmentStatus", "assignedUserId",
             "users", "notes", "source", "startTime", "endTime", "dateAdded", "dateUpdated");
+
+    /** The fields of INSTALL and UNINSTALL, in this order, as far as the entity has them. */
+    static final List<String> LIFECYCLE_FIELDS = List.of("appId", "installType", "locationId", "companyId", "userId");
+    static final Set<String> LIFECYCLE_TYPES = Set.of("INSTALL", "UNINSTALL");
 
     private static final Set<String> ARRAY_FIELDS = Set.of("tags", "attachments", "customFields", "users");
 
@@ -84,9 +95,9 @@ public final class HighLevelWebhookPayloads {
     private HighLevelWebhookPayloads() {
     }
 
-    /** Whether {@code type} is one of the 14 webhook events the simulator knows. */
+    /** Whether {@code type} is one of the 14 webhook events the simulator knows, or INSTALL/UNINSTALL. */
     public static boolean supports(String type) {
-        return FLAT_FIELDS.containsKey(type) || APPOINTMENT_TYPES.contains(type);
+        return FLAT_FIELDS.containsKey(type) || APPOINTMENT_TYPES.contains(type) || LIFECYCLE_TYPES.contains(type);
     }
 
     /**
@@ -99,9 +110,18 @@ public final class HighLevelWebhookPayloads {
         ObjectNode entity = event.entity() == null ? SimJson.object() : event.entity();
         ObjectNode payload = SimJson.object();
         payload.put("type", event.type());
+        if (LIFECYCLE_TYPES.contains(event.type())) {
+            copyFields(entity, LIFECYCLE_FIELDS, payload);
+            payload.put("timestamp", TIMESTAMP.format(timestamp));
+            payload.put("webhookId", webhookId);
+            return payload;
+        }
         String locationId = event.locationId() != null ? event.locationId() : text(entity, "locationId");
         if (locationId != null) {
             payload.put("locationId", locationId);
+        }
+        if (text(entity, "appId") != null) {
+            payload.put("appId", text(entity, "appId"));
         }
         List<String> flat = FLAT_FIELDS.get(event.type());
         if (flat != null) {
@@ -123,6 +143,9 @@ public final class HighLevelWebhookPayloads {
      * the note's, task's or appointment's contact), else the entity.
      */
     public static String orderingKey(HighLevelEvent event) {
+        if (LIFECYCLE_TYPES.contains(event.type())) {
+            return "location:" + event.locationId();
+        }
         ObjectNode entity = event.entity() == null ? SimJson.object() : event.entity();
         if (entity.get("appointment") instanceof ObjectNode wrapped) {
             entity = wrapped;

@@ -44,10 +44,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <h2>Delivery</h2>
  * <ul>
  *   <li>The body is built by {@link HighLevelWebhookPayloads} when the event arrives (so it has the
- *       event's {@code timestamp}), serialised once, and signed over those exact bytes with both
- *       {@value #RSA_SIGNATURE_HEADER} (RSA-SHA256, base64) and {@value #ED25519_SIGNATURE_HEADER}
- *       (Ed25519, base64); see {@link HighLevelWebhookKeys}. Retries resend the same bytes, same
- *       {@code webhookId}.</li>
+ *       event's {@code timestamp}), serialised once, and signed over those exact bytes with
+ *       {@value #ED25519_SIGNATURE_HEADER} (Ed25519, base64), as HighLevel signs every webhook; the legacy
+ *       {@value #RSA_SIGNATURE_HEADER} (RSA-SHA256, base64), which HighLevel no longer sends, is added only
+ *       when switched on ({@link #setRsaSignatures}); see {@link HighLevelWebhookKeys}. Retries resend the
+ *       same bytes, same {@code webhookId}.</li>
  *   <li>Sent asynchronously on the publisher's own threads, {@code POST} with
  *       {@code Content-Type: application/json}. Events about the same contact (see
  *       {@link HighLevelWebhookPayloads#orderingKey}) are delivered one after the other in the order
@@ -71,7 +72,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <h2>Admin endpoints ({@link #registerAdminRoutes})</h2>
  * <ul>
- *   <li>{@code GET /__admin/webhooks/public-keys}: both public keys as PEM and base64 SPKI</li>
+ *   <li>{@code GET /__admin/webhooks/public-keys}: both public keys as PEM and base64 SPKI; the Ed25519
+ *       one also as the raw 32-byte key in base64 and hex, the forms HighLevel's marketplace shows</li>
+ *   <li>{@code GET|PUT /__admin/webhooks/signing}: {@code {"rsa": false}}; true adds the legacy
+ *       {@value #RSA_SIGNATURE_HEADER} to webhooks created from then on</li>
  *   <li>{@code GET|PUT /__admin/webhooks/target}: {@code {"url": "http://..."}}; PUT with a null or
  *       empty url stops sending</li>
  *   <li>{@code GET /__admin/webhooks/deliveries[?type=ContactCreate][&state=FAILED]}: recorded
@@ -202,6 +206,7 @@ public final class HighLevelWebhookPublisher implements HighLevelEventListener, 
     private volatile int maxRetries = DEFAULT_MAX_RETRIES;
     private volatile Duration retryInterval = DEFAULT_RETRY_INTERVAL;
     private volatile Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+    private volatile boolean rsaSignatures;
 
     /** A publisher with freshly generated signing keys. */
     public HighLevelWebhookPublisher(SimClock clock) {
@@ -276,6 +281,15 @@ public final class HighLevelWebhookPublisher implements HighLevelEventListener, 
             throw new IllegalArgumentException("requestTimeout must be positive");
         }
         this.requestTimeout = requestTimeout;
+    }
+
+    /** Whether webhooks created from now on also carry the legacy RSA {@value #RSA_SIGNATURE_HEADER} (default false). */
+    public void setRsaSignatures(boolean rsaSignatures) {
+        this.rsaSignatures = rsaSignatures;
+    }
+
+    public boolean rsaSignatures() {
+        return rsaSignatures;
     }
 
     /** While paused, nothing is sent; queued deliveries (and due retries) go out on resume. */
@@ -364,7 +378,7 @@ public final class HighLevelWebhookPublisher implements HighLevelEventListener, 
         String webhookId = UUID.randomUUID().toString();
         byte[] body = SimJson.toBytes(HighLevelWebhookPayloads.build(event, now, webhookId));
         Job job = new Job(webhookId, event.type(), event.locationId(), HighLevelWebhookPayloads.orderingKey(event),
-                body, keys.signRsa(body), keys.signEd25519(body), now);
+                body, rsaSignatures ? keys.signRsa(body) : null, keys.signEd25519(body), now);
         synchronized (lock) {
             if (closed) {
                 LOG.log(System.Logger.Level.DEBUG, "Webhook publisher closed; {0} not sent", event.type());
@@ -633,13 +647,14 @@ public final class HighLevelWebhookPublisher implements HighLevelEventListener, 
         if (target == null) {
             return new Outcome(null, "no webhook target URL configured", false);
         }
-        HttpRequest request = HttpRequest.newBuilder(target)
+        HttpRequest.Builder signed = HttpRequest.newBuilder(target)
                 .timeout(requestTimeout)
                 .header("Content-Type", "application/json")
-                .header(RSA_SIGNATURE_HEADER, job.rsaSignature)
-                .header(ED25519_SIGNATURE_HEADER, job.ed25519Signature)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(job.body))
-                .build();
+                .header(ED25519_SIGNATURE_HEADER, job.ed25519Signature);
+        if (job.rsaSignature != null) {
+            signed.header(RSA_SIGNATURE_HEADER, job.rsaSignature);
+        }
+        HttpRequest request = signed.POST(HttpRequest.BodyPublishers.ofByteArray(job.body)).build();
         try {
             HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
             return new Outcome(response.statusCode(), null, true);
@@ -677,6 +692,16 @@ public final class HighLevelWebhookPublisher implements HighLevelEventListener, 
     public void registerAdminRoutes(SimServer server) {
         server.adminRoute("GET", "/__admin/webhooks/public-keys", "admin-webhook-public-keys",
                 req -> SimResponse.ok(publicKeysJson()));
+        server.adminRoute("GET", "/__admin/webhooks/signing", "admin-get-webhook-signing",
+                req -> SimResponse.ok(SimJson.object().put("rsa", rsaSignatures)));
+        server.adminRoute("PUT", "/__admin/webhooks/signing", "admin-put-webhook-signing", req -> {
+            JsonNode rsa = req.json().path("rsa");
+            if (!rsa.isBoolean()) {
+                throw new IllegalArgumentException("rsa must be true or false");
+            }
+            setRsaSignatures(rsa.asBoolean());
+            return SimResponse.ok(SimJson.object().put("rsa", rsaSignatures));
+        });
         server.adminRoute("GET", "/__admin/webhooks/target", "admin-get-webhook-target",
                 req -> SimResponse.ok(targetJson()));
         server.adminRoute("PUT", "/__admin/webhooks/target", "admin-put-webhook-target", req -> {
@@ -710,7 +735,9 @@ public final class HighLevelWebhookPublisher implements HighLevelEventListener, 
         body.putObject(ED25519_SIGNATURE_HEADER)
                 .put("algorithm", "Ed25519")
                 .put("publicKeyPem", keys.ed25519PublicKeyPem())
-                .put("publicKeyBase64", keys.ed25519PublicKeyBase64());
+                .put("publicKeyBase64", keys.ed25519PublicKeyBase64())
+                .put("rawPublicKeyBase64", keys.ed25519RawPublicKeyBase64())
+                .put("rawPublicKeyHex", keys.ed25519RawPublicKeyHex());
         return body;
     }
 

@@ -43,11 +43,19 @@ class HighLevelAuthTest {
     void theVersionHeaderIsRequiredAndChecked() {
         String id = fx.createContact("V", null, null);
         assertError(api.withVersion(null).get("/contacts/" + id), 401, "version header was not found.");
-        assertError(api.withVersion("2023-02-21").get("/contacts/" + id), 401, "version header is invalid");
+        assertError(api.withVersion("2022-01-01").get("/contacts/" + id), 401, "version header is invalid");
         assertThat(api.withVersion(null).get("/contacts/" + id).json().path("error").asText()).isEqualTo("Unauthorized");
 
-        fx.sim.setAcceptedVersions(Set.of("2021-07-28", "2021-04-15"));
-        assertThat(api.withVersion("2021-04-15").get("/contacts/" + id).status()).isEqualTo(200);
+        // What the real service takes on the contact endpoints: the spec's version, the older one, and the one
+        // HighLevel's official SDK sends by default.
+        for (String version : List.of("2021-07-28", "2021-04-15", "2023-02-21")) {
+            assertThat(api.withVersion(version).get("/contacts/" + id).status()).as(version).isEqualTo(200);
+            assertThat(api.withVersion(version).post("/contacts/search", "{\"locationId\":\"" + HighLevelFixture.LOCATION
+                    + "\",\"pageLimit\":1}").status()).as(version).isEqualTo(200);
+        }
+
+        fx.sim.setAcceptedVersions(Set.of("2021-07-28"));
+        assertError(api.withVersion("2023-02-21").get("/contacts/" + id), 401, "version header is invalid");
     }
 
     @Test

@@ -139,8 +139,9 @@ class HighLevelRateLimitsTest {
         for (int i = 0; i < 3; i++) {
             HttpResponse<String> ok = get("/contacts/ping", "loc-A");
             assertThat(ok.statusCode()).isEqualTo(200);
-            // the interval a client experiences: 10 s / 1000
+            // the interval a client experiences: 10 s / 1000, and the day likewise
             assertThat(header(ok, "X-RateLimit-Interval-Milliseconds")).isEqualTo("10");
+            assertThat(header(ok, "X-RateLimit-Daily-Reset")).isEqualTo("86400");
         }
         HttpResponse<String> refused = get("/contacts/ping", "loc-A");
         assertThat(refused.statusCode()).isEqualTo(429);
@@ -168,6 +169,8 @@ class HighLevelRateLimitsTest {
         assertThat(refused.statusCode()).isEqualTo(429);
         assertThat(header(refused, "X-RateLimit-Limit-Daily")).isEqualTo("5");
         assertThat(header(refused, "X-RateLimit-Daily-Remaining")).isEqualTo("0");
+        // the day began with the first request, 10 s ago: what HighLevel's SDK reads as dailyResetMs
+        assertThat(header(refused, "X-RateLimit-Daily-Reset")).isEqualTo(String.valueOf(Duration.ofDays(1).minusSeconds(10).toMillis()));
         assertThat(header(refused, "X-RateLimit-Remaining")).isEqualTo("1"); // burst room is left, the day is not
         assertThat(refused.headers().firstValue("Retry-After")).isEmpty();
 

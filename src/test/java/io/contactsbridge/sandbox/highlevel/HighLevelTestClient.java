@@ -77,6 +77,22 @@ final class HighLevelTestClient {
         return send("DELETE", path, body);
     }
 
+    /** This client's Version and Authorization headers (as name/value pairs) and a Content-Type, for {@link #raw}. */
+    String[] headersFor(String contentType) {
+        List<String> headers = new ArrayList<>();
+        if (version != null) {
+            headers.add("Version");
+            headers.add(version);
+        }
+        if (token != null) {
+            headers.add("Authorization");
+            headers.add("Bearer " + token);
+        }
+        headers.add("Content-Type");
+        headers.add(contentType);
+        return headers.toArray(String[]::new);
+    }
+
     /** {@code body}: a JSON string, or anything Jackson can write; null for none. */
     Response send(String method, String path, Object body) {
         List<String> headers = new ArrayList<>();

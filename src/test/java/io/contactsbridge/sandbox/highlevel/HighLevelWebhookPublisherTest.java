@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -61,7 +62,7 @@ class HighLevelWebhookPublisherTest {
     }
 
     @Test
-    void webhooksAreSignedWithBothKeysAndVerifyAgainstThePublishedPublicKeys() throws Exception {
+    void webhooksAreSignedWithEd25519AndRsaOnlyWhenSwitchedOnAndVerifyAgainstThePublishedPublicKeys() throws Exception {
         SimServer admin = new SimServer("highlevel-webhook-admin-test", clock);
         publisher.registerAdminRoutes(admin);
         admin.start(0);
@@ -78,6 +79,11 @@ class HighLevelWebhookPublisherTest {
         assertThat(rsaPem.lines().skip(1).findFirst().orElseThrow()).hasSize(64);
         assertThat(keys.path("x-ghl-signature").path("publicKeyBase64").asText())
                 .isEqualTo(KEYS.ed25519PublicKeyBase64());
+        // The raw 32-byte key, as HighLevel's marketplace shows it: the SubjectPublicKeyInfo without its DER header.
+        assertThat(Base64.getDecoder().decode(keys.path("x-ghl-signature").path("rawPublicKeyBase64").asText()))
+                .hasSize(32).isEqualTo(HexFormat.of().parseHex(keys.path("x-ghl-signature").path("rawPublicKeyHex").asText()));
+        assertThat("302a300506032b6570032100" + keys.path("x-ghl-signature").path("rawPublicKeyHex").asText())
+                .isEqualTo(HexFormat.of().formatHex(KEYS.ed25519PublicKey().getEncoded()));
         PublicKey rsa = KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(pemBody(rsaPem)));
         PublicKey ed = KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(pemBody(edPem)));
 
@@ -87,12 +93,22 @@ class HighLevelWebhookPublisherTest {
 
         Received hook = receiver.only();
         assertThat(hook.contentType()).startsWith("application/json");
-        assertThat(verify("SHA256withRSA", rsa, hook.body(), hook.rsaSignature())).isTrue();
+        assertThat(hook.rsaSignature()).as("HighLevel no longer sends x-wh-signature").isNull();
         assertThat(verify("Ed25519", ed, hook.body(), hook.ed25519Signature())).isTrue();
-        // the signatures cover the exact bytes: one changed byte fails both
+
+        publisher.setRsaSignatures(true);
+        publisher.onEvent(new HighLevelEvent("ContactUpdate", "ve9EPM428h8vShlRW1KT",
+                HighLevelWebhookPayloadsTest.apiContact()));
+        assertThat(publisher.awaitIdle(WAIT)).isTrue();
+        Received legacy = receiver.received().get(1);
+        assertThat(verify("SHA256withRSA", rsa, legacy.body(), legacy.rsaSignature())).isTrue();
+        assertThat(verify("Ed25519", ed, legacy.body(), legacy.ed25519Signature())).isTrue();
+        byte[] tamperedLegacy = legacy.body().clone();
+        tamperedLegacy[tamperedLegacy.length - 2] ^= 1;
+        assertThat(verify("SHA256withRSA", rsa, tamperedLegacy, legacy.rsaSignature())).isFalse();
+        // the signatures cover the exact bytes: one changed byte fails them
         byte[] tampered = hook.body().clone();
         tampered[tampered.length - 2] ^= 1;
-        assertThat(verify("SHA256withRSA", rsa, tampered, hook.rsaSignature())).isFalse();
         assertThat(verify("Ed25519", ed, tampered, hook.ed25519Signature())).isFalse();
 
         JsonNode payload = hook.json();
