@@ -180,10 +180,28 @@ final class ConcurrentEditsModel {
         return e.side() == x || !p.deletedLive.containsKey(e.side()) || e.atMs() <= p.deletedLive.get(e.side());
     }
 
-    /** Whether an edit on the other side may or may not have reached {@code x}: made in the last W before its delete. */
+    /**
+     * Whether an edit on the other side may or may not have reached {@code x}: the bridge was up for less than W between
+     * the edit and its contact's delete (a change the bridge had no time to see is gone with the contact).
+     */
     private boolean optional(Person p, Edit e, Side x) {
         Long gone = p.deletedLive.get(e.side());
-        return e.side() != x && gone != null && e.atMs() >= gone - conflictWindowMs;
+        return e.side() != x && gone != null && upTime(e.atMs(), gone) < conflictWindowMs;
+    }
+
+    private final List<long[]> downIntervals = new ArrayList<>();
+
+    /** The bridge was stopped from {@code fromMs} until it answered again at {@code toMs}. */
+    void bridgeDown(long fromMs, long toMs) {
+        downIntervals.add(new long[] {fromMs, toMs});
+    }
+
+    private long upTime(long fromMs, long toMs) {
+        long up = Math.max(0, toMs - fromMs);
+        for (long[] down : downIntervals) {
+            up -= Math.max(0, Math.min(toMs, down[1]) - Math.max(fromMs, down[0]));
+        }
+        return up;
     }
 
     /** The values {@code field} may end with on side {@code x}, the first one the one to expect when in doubt. */

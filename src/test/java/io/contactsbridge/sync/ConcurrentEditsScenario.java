@@ -294,6 +294,7 @@ final class ConcurrentEditsScenario implements AutoCloseable {
         bridge.start();
         awaitBridgeUp();
         phase = before;
+        model.bridgeDown(stopAt, nowMs());
         notes.add(String.format(Locale.ROOT, "up again at %.1fs", nowMs() / 1000.0));
     }
 
