@@ -19,9 +19,11 @@ import io.contactsbridge.journal.ContactKeys;
 import io.contactsbridge.journal.JournalSources;
 import io.contactsbridge.journal.JournalStore;
 import io.contactsbridge.ops.BridgeProperties;
+import io.contactsbridge.ops.ShutdownSignal;
 import io.contactsbridge.outbound.OutboundClient;
 import io.contactsbridge.outbound.OutboundProperties;
 import io.contactsbridge.outbound.OutboundResponse;
+import io.contactsbridge.outbound.RateBudget;
 import io.contactsbridge.outbound.UpstreamApiException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,6 +96,7 @@ public class BirdSendContactPoller {
     private final ObjectMapper json;
     private final Clock clock;
     private final RequestPacer pacer;
+    private final ShutdownSignal shutdown;
     private final String owner;
     private final AtomicLong scans = new AtomicLong();
     private final PollRun.Reporter reporter = new PollRun.Reporter(LOG);
@@ -101,15 +104,22 @@ public class BirdSendContactPoller {
     @Autowired
     public BirdSendContactPoller(OutboundClient client, JournalStore journal, CaptureStore store, CaptureProperties props,
                                  OutboundProperties outbound, CaptureMetrics metrics, ObjectMapper json, Clock clock,
-                                 BridgeProperties bridge) {
+                                 BridgeProperties bridge, ShutdownSignal shutdown) {
         this(client, journal, store, props, outbound, metrics, json, clock,
-                bridge.instance() == null ? null : bridge.instance().id());
+                bridge.instance() == null ? null : bridge.instance().id(), shutdown);
     }
 
     /** @param instanceId this replica's id; lease owners are it plus a random suffix and the scan kind */
     public BirdSendContactPoller(OutboundClient client, JournalStore journal, CaptureStore store, CaptureProperties props,
                                  OutboundProperties outbound, CaptureMetrics metrics, ObjectMapper json, Clock clock,
                                  String instanceId) {
+        this(client, journal, store, props, outbound, metrics, json, clock, instanceId, ShutdownSignal.none());
+    }
+
+    private BirdSendContactPoller(OutboundClient client, JournalStore journal, CaptureStore store, CaptureProperties props,
+                                  OutboundProperties outbound, CaptureMetrics metrics, ObjectMapper json, Clock clock,
+                                  String instanceId, ShutdownSignal shutdown) {
+        this.shutdown = shutdown;
         this.client = client;
         this.journal = journal;
         this.store = store;
@@ -117,7 +127,8 @@ public class BirdSendContactPoller {
         this.metrics = metrics;
         this.json = json;
         this.clock = clock;
-        this.pacer = new RequestPacer("capture-birdsend", outbound.birdsend().rate(), props.birdsend().requestShare());
+        this.pacer = new RequestPacer("capture-birdsend", outbound.birdsend().rate(), props.birdsend().requestShare(),
+                RateBudget.Clock.stoppable(shutdown));
         this.owner = (StringUtils.hasText(instanceId) ? instanceId : "bridge") + "/" + UUID.randomUUID().toString().substring(0, 8);
     }
 
@@ -149,7 +160,7 @@ public class BirdSendContactPoller {
             Thread.currentThread().interrupt();
             outcome = run.outcome(PollOutcome.Status.FAILED, "interrupted");
         } catch (RuntimeException e) {
-            outcome = run.outcome(PollOutcome.Status.FAILED, PollRun.describe(e));
+            outcome = failed(run, e);
         } finally {
             if (leased) {
                 releaseQuietly(connectionId, lease);
@@ -186,7 +197,7 @@ public class BirdSendContactPoller {
             Thread.currentThread().interrupt();
             outcome = run.outcome(PollOutcome.Status.FAILED, "interrupted");
         } catch (RuntimeException e) {
-            outcome = run.outcome(PollOutcome.Status.FAILED, PollRun.describe(e));
+            outcome = failed(run, e);
         } finally {
             if (leased) {
                 releaseQuietly(connectionId, lease);
@@ -194,6 +205,12 @@ public class BirdSendContactPoller {
         }
         finish(outcome);
         return outcome;
+    }
+
+    /** A scan that threw: failed, unless the shutdown cut it short (then the snapshots so far are kept). */
+    private PollOutcome failed(PollRun run, RuntimeException e) {
+        return shutdown.isStopping() ? run.outcome(PollOutcome.Status.PARTIAL, PollRun.STOPPED_FOR_SHUTDOWN)
+                : run.outcome(PollOutcome.Status.FAILED, PollRun.describe(e));
     }
 
     // ---- scans ----------------------------------------------------------------------------------
@@ -206,6 +223,9 @@ public class BirdSendContactPoller {
             renew(run, lease);
             if (found == 0 || p.last()) {
                 return run.outcome(PollOutcome.Status.OK, null);
+            }
+            if (shutdown.isStopping()) {
+                return run.outcome(PollOutcome.Status.PARTIAL, PollRun.STOPPED_FOR_SHUTDOWN);
             }
         }
         return run.outcome(PollOutcome.Status.PARTIAL, "every page of " + cfg.quickMaxPages() + " (quick-max-pages) had new or "
@@ -223,6 +243,10 @@ public class BirdSendContactPoller {
             renew(run, lease);
             if (p.last()) {
                 break;
+            }
+            if (shutdown.isStopping()) {
+                // Not a complete scan: no deletions are concluded from it, and the next full scan starts over.
+                return run.outcome(PollOutcome.Status.PARTIAL, PollRun.STOPPED_FOR_SHUTDOWN);
             }
         }
         findDeletions(run, lease, scanStart, silent);
@@ -258,6 +282,7 @@ public class BirdSendContactPoller {
                 process(run, List.of(contact), silent);
             }
             renew(run, lease);
+            shutdown.check("the remaining deletion checks of the full scan");
         }
     }
 
@@ -429,10 +454,9 @@ public class BirdSendContactPoller {
             if (store.claim(SOURCE, connectionId, lease, props.leaseDuration())) {
                 return true;
             }
-            if (System.nanoTime() >= deadline) {
+            if (System.nanoTime() >= deadline || !shutdown.sleep(java.time.Duration.ofMillis(LEASE_RETRY_MS))) {
                 return false;
             }
-            Thread.sleep(LEASE_RETRY_MS);
         }
     }
 

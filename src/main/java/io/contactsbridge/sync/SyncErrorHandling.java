@@ -2,6 +2,7 @@ package io.contactsbridge.sync;
 
 import io.contactsbridge.outbound.UpstreamRejectedException;
 import org.apache.camel.builder.RouteConfigurationBuilder;
+import org.apache.camel.model.RouteConfigurationDefinition;
 import org.springframework.stereotype.Component;
 
 /**
@@ -9,7 +10,9 @@ import org.springframework.stereotype.Component;
  * than 401/429: an invalid phone, a field HighLevel rejects), or a {@link SyncRefusedException}, fails the same way every time: the original event
  * is stored as a dead letter and the journal moves on. Every other failure is left unhandled, so the journal
  * keeps the event and retries it with back-off, before any later event of its partition: a service outage
- * delays the sync but loses nothing.
+ * delays the sync but loses nothing. The journal consumer logs that failure in one line (with a stack trace only
+ * when it is not one of the bridge's own errors), so Camel's own report of it (an ERROR with the message history
+ * and the stack trace, per attempt) is switched off.
  */
 @Component
 public class SyncErrorHandling extends RouteConfigurationBuilder {
@@ -18,8 +21,9 @@ public class SyncErrorHandling extends RouteConfigurationBuilder {
 
     @Override
     public void configuration() {
-        routeConfiguration(SYNC_ERRORS)
-                .onException(UpstreamRejectedException.class, SyncRefusedException.class)
+        RouteConfigurationDefinition config = routeConfiguration(SYNC_ERRORS);
+        config.errorHandler(defaultErrorHandler().logExhausted(false).logStackTrace(false));
+        config.onException(UpstreamRejectedException.class, SyncRefusedException.class)
                 .handled(true)
                 .useOriginalMessage()
                 .to("bean:deadLetterRecorder?method=record");
