@@ -13,7 +13,6 @@ import javax.sql.DataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.flywaydb.core.Flyway;
 import org.h2.jdbcx.JdbcDataSource;
-import org.springframework.boot.SpringApplication;
 
 /**
  * The databases store tests run on: H2 in PostgreSQL mode (as the default file store) and a real
@@ -81,17 +80,13 @@ public final class TestDatabases {
             } catch (IOException e) {
                 throw new UncheckedIOException("embedded PostgreSQL did not start", e);
             }
-            // Closed after Spring has closed the cached test contexts (Spring runs its shutdown handlers last), not
-            // in a JVM hook of its own: run alongside Spring's, it took the database from under contexts still
-            // stopping, whose pool then waited 30 s for a connection and held the test JVM's exit until Surefire
-            // killed it.
-            SpringApplication.getShutdownHandlers().add(() -> {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
                     postgres.close();
                 } catch (IOException ignored) {
                     // the JVM is exiting; the temp directory goes with it
                 }
-            });
+            }));
         }
         return postgres;
     }
