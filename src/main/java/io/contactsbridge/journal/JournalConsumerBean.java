@@ -17,11 +17,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contactsbridge.ops.BridgeProperties;
 import io.contactsbridge.ops.ShutdownSignal;
 import io.contactsbridge.ops.ShuttingDownException;
+import org.apache.camel.CamelContext;
 import org.apache.camel.CamelExchangeException;
 import org.apache.camel.Exchange;
 import org.apache.camel.InvalidPayloadException;
 import org.apache.camel.Message;
+import org.apache.camel.Route;
 import org.apache.camel.RuntimeCamelException;
+import org.apache.camel.ServiceStatus;
+import org.apache.camel.component.kamelet.KameletEndpoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -125,6 +129,14 @@ public class JournalConsumerBean {
     /** Sets the body to the next batch to deliver (an iterator of {@link JournalEvent}s, possibly empty). */
     public void poll(Exchange exchange) throws InterruptedException {
         Message in = exchange.getMessage();
+        if (!deliveringRouteStarted(exchange)) {
+            // The route that uses this trigger is stopped (autoStartup false, e.g. bridge.sync.enabled=false, or
+            // stopped by an operator): Camel starts the Kamelet's own route regardless, and kamelet:sink would wait
+            // 30 s for a consumer per event. Nothing is read, leased or registered until the route runs.
+            in.setBody(Collections.emptyIterator());
+            shutdown.sleep(Duration.ofMillis(Math.max(1, intHeader(in, POLL_INTERVAL_MS, 1000))));
+            return;
+        }
         JournalSubscription sub = JournalSubscription.of(in.getHeader(CONSUMER, String.class),
                 in.getHeader(SOURCES, String.class), in.getHeader(EVENT_TYPES, String.class),
                 intHeader(in, PARTITIONS, 1));
@@ -303,6 +315,25 @@ public class JournalConsumerBean {
         }
         rt.idleSignalVersion = versionBefore;
         return Collections.emptyIterator();
+    }
+
+    /**
+     * Whether the route that consumes this Kamelet (its {@code from} is {@code kamelet:<template>/<this route>})
+     * is started. True for a route that calls this bean without a Kamelet: its delivery is its own business.
+     */
+    static boolean deliveringRouteStarted(Exchange exchange) {
+        String kameletRoute = exchange.getFromRouteId();
+        CamelContext camel = exchange.getContext();
+        if (kameletRoute == null) {
+            return true;
+        }
+        for (Route route : camel.getRoutes()) {
+            if (route.getEndpoint() instanceof KameletEndpoint kamelet && kameletRoute.equals(kamelet.getRouteId())) {
+                ServiceStatus status = camel.getRouteController().getRouteStatus(route.getRouteId());
+                return status != null && status.isStarted();
+            }
+        }
+        return true;
     }
 
     /**
