@@ -19,9 +19,11 @@ import io.contactsbridge.journal.ContactKeys;
 import io.contactsbridge.journal.JournalSources;
 import io.contactsbridge.journal.JournalStore;
 import io.contactsbridge.ops.BridgeProperties;
+import io.contactsbridge.ops.ShutdownSignal;
 import io.contactsbridge.outbound.OutboundClient;
 import io.contactsbridge.outbound.OutboundProperties;
 import io.contactsbridge.outbound.OutboundResponse;
+import io.contactsbridge.outbound.RateBudget;
 import io.contactsbridge.outbound.UpstreamRejectedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,6 +77,7 @@ public class HighLevelContactPoller {
     private final ObjectMapper json;
     private final Clock clock;
     private final RequestPacer pacer;
+    private final ShutdownSignal shutdown;
     private final String owner;
     private final AtomicLong polls = new AtomicLong();
     private final PollRun.Reporter reporter = new PollRun.Reporter(LOG);
@@ -82,15 +85,24 @@ public class HighLevelContactPoller {
     @Autowired
     public HighLevelContactPoller(OutboundClient client, ConnectionRegistry connections, JournalStore journal,
                                   CaptureStore store, CaptureProperties props, OutboundProperties outbound,
-                                  CaptureMetrics metrics, ObjectMapper json, Clock clock, BridgeProperties bridge) {
+                                  CaptureMetrics metrics, ObjectMapper json, Clock clock, BridgeProperties bridge,
+                                  ShutdownSignal shutdown) {
         this(client, connections, journal, store, props, outbound, metrics, json, clock,
-                bridge.instance() == null ? null : bridge.instance().id());
+                bridge.instance() == null ? null : bridge.instance().id(), shutdown);
     }
 
     /** @param instanceId this replica's id; the lease owner is it plus a random suffix */
     public HighLevelContactPoller(OutboundClient client, ConnectionRegistry connections, JournalStore journal,
                                   CaptureStore store, CaptureProperties props, OutboundProperties outbound,
                                   CaptureMetrics metrics, ObjectMapper json, Clock clock, String instanceId) {
+        this(client, connections, journal, store, props, outbound, metrics, json, clock, instanceId, ShutdownSignal.none());
+    }
+
+    private HighLevelContactPoller(OutboundClient client, ConnectionRegistry connections, JournalStore journal,
+                                   CaptureStore store, CaptureProperties props, OutboundProperties outbound,
+                                   CaptureMetrics metrics, ObjectMapper json, Clock clock, String instanceId,
+                                   ShutdownSignal shutdown) {
+        this.shutdown = shutdown;
         this.client = client;
         this.connections = connections;
         this.journal = journal;
@@ -99,7 +111,8 @@ public class HighLevelContactPoller {
         this.metrics = metrics;
         this.json = json;
         this.clock = clock;
-        this.pacer = new RequestPacer("capture-highlevel", outbound.highlevel().rate(), props.highlevel().requestShare());
+        this.pacer = new RequestPacer("capture-highlevel", outbound.highlevel().rate(), props.highlevel().requestShare(),
+                null, RateBudget.Clock.stoppable(shutdown));
         this.owner = (StringUtils.hasText(instanceId) ? instanceId : "bridge") + "/" + UUID.randomUUID().toString().substring(0, 8);
     }
 
@@ -119,7 +132,12 @@ public class HighLevelContactPoller {
             Thread.currentThread().interrupt();
             outcome = run.outcome(PollOutcome.Status.FAILED, "interrupted");
         } catch (RuntimeException e) {
-            outcome = run.outcome(PollOutcome.Status.FAILED, PollRun.describe(e));
+            if (shutdown.isStopping()) {
+                // Whatever the stop cut short (a slot wait, a call): the stored cursor is where the next poll starts.
+                outcome = run.outcome(PollOutcome.Status.PARTIAL, PollRun.STOPPED_FOR_SHUTDOWN);
+            } else {
+                outcome = run.outcome(PollOutcome.Status.FAILED, PollRun.describe(e));
+            }
         } finally {
             if (leased) {
                 releaseQuietly(connectionId, lease);
@@ -212,6 +230,9 @@ public class HighLevelContactPoller {
             if (capped) {
                 return run.outcome(PollOutcome.Status.PARTIAL, "stopped after " + run.pages + " pages (max-pages-per-poll); "
                         + "the next poll continues at the cursor");
+            }
+            if (shutdown.isStopping()) {
+                return run.outcome(PollOutcome.Status.PARTIAL, PollRun.STOPPED_FOR_SHUTDOWN);
             }
             searchAfter = lastAfter;
         }

@@ -75,6 +75,9 @@ final class PollRun {
         return c.getClass().getSimpleName() + (message == null || message.isBlank() ? "" : ": " + message);
     }
 
+    /** The outcome's error of a poll (PARTIAL) that the application's shutdown ended early. */
+    static final String STOPPED_FOR_SHUTDOWN = "stopped for the shutdown; the next poll continues from the stored progress";
+
     /**
      * Logs a finished poll without repeating itself every interval: a failure when it is new (or different from
      * the last one), the recovery after failures, and polls that found something.
@@ -89,6 +92,10 @@ final class PollRun {
 
         synchronized void report(PollOutcome o) {
             String what = o.source() + " " + o.kind() + " of connection " + o.connectionId();
+            if (STOPPED_FOR_SHUTDOWN.equals(o.error())) {
+                log.info("{} {}", what, o.error());
+                return;
+            }
             if (o.status() == PollOutcome.Status.FAILED) {
                 if (!o.error().equals(lastError)) {
                     log.warn("{} failed: {} (logged again only if the error changes; see /api/status capture.{})", what,

@@ -16,11 +16,17 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contactsbridge.ops.BridgeProperties;
+import io.contactsbridge.ops.ShutdownSignal;
+import io.contactsbridge.ops.ShuttingDownException;
+import org.apache.camel.CamelContext;
 import org.apache.camel.CamelExchangeException;
 import org.apache.camel.Exchange;
 import org.apache.camel.InvalidPayloadException;
 import org.apache.camel.Message;
+import org.apache.camel.Route;
 import org.apache.camel.RuntimeCamelException;
+import org.apache.camel.ServiceStatus;
+import org.apache.camel.component.kamelet.KameletEndpoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -51,6 +57,9 @@ import org.springframework.stereotype.Component;
  *       it), which counts as success here.</li>
  *   <li>{@link #finish} moves the position over the events this consumer does not want and releases the lease.</li>
  * </ul>
+ * When the application stops ({@link ShutdownSignal}), a poll neither waits nor takes a lease, the batch in hand
+ * ends after the event in hand, and a failure that the stopping caused is not recorded as one: the partition
+ * keeps its position and the events after it are delivered after the restart.
  * The user's route must process the message synchronously: once it returns, the event is committed.
  */
 @Component("journalConsumer")
@@ -81,13 +90,20 @@ public class JournalConsumerBean {
     private final JournalProperties props;
     private final ObjectMapper json;
     private final String owner;
+    private final ShutdownSignal shutdown;
     private final ConcurrentMap<String, ConsumerRuntime> runtimes = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, PollProblem> pollProblems = new ConcurrentHashMap<>();
 
     @Autowired
     public JournalConsumerBean(JournalStore store, JournalSignal signal, JournalProperties props, ObjectMapper json,
-                               BridgeProperties bridge) {
-        this(store, signal, props, json, bridge.instance() == null ? null : bridge.instance().id());
+                               BridgeProperties bridge, ShutdownSignal shutdown) {
+        this(store, signal, props, json, bridge.instance() == null ? null : bridge.instance().id(), shutdown);
+    }
+
+    /** Outside Spring (tests): never stops. */
+    public JournalConsumerBean(JournalStore store, JournalSignal signal, JournalProperties props, ObjectMapper json,
+                               String instanceId) {
+        this(store, signal, props, json, instanceId, ShutdownSignal.none());
     }
 
     /**
@@ -95,8 +111,9 @@ public class JournalConsumerBean {
      *                   two beans) never mistake each other's leases for their own
      */
     public JournalConsumerBean(JournalStore store, JournalSignal signal, JournalProperties props, ObjectMapper json,
-                               String instanceId) {
+                               String instanceId, ShutdownSignal shutdown) {
         this.store = store;
+        this.shutdown = shutdown;
         this.signal = signal;
         this.props = props;
         this.json = json;
@@ -114,6 +131,14 @@ public class JournalConsumerBean {
     /** Sets the body to the next batch to deliver (an iterator of {@link JournalEvent}s, possibly empty). */
     public void poll(Exchange exchange) throws InterruptedException {
         Message in = exchange.getMessage();
+        if (!deliveringRouteStarted(exchange)) {
+            // The route that uses this trigger is stopped (autoStartup false, e.g. bridge.sync.enabled=false, or
+            // stopped by an operator): Camel starts the Kamelet's own route regardless, and kamelet:sink would wait
+            // 30 s for a consumer per event. Nothing is read, leased or registered until the route runs.
+            in.setBody(Collections.emptyIterator());
+            shutdown.sleep(Duration.ofMillis(Math.max(1, intHeader(in, POLL_INTERVAL_MS, 1000))));
+            return;
+        }
         JournalSubscription sub = JournalSubscription.of(in.getHeader(CONSUMER, String.class),
                 in.getHeader(SOURCES, String.class), in.getHeader(EVENT_TYPES, String.class),
                 intHeader(in, PARTITIONS, 1));
@@ -169,6 +194,21 @@ public class JournalConsumerBean {
             return;
         }
         batch.failed = true;
+        if (shutdown.isStopping() || failure instanceof ShuttingDownException) {
+            // Not the event's fault: no failure recorded, no back-off. It is delivered again after the restart.
+            JournalEvent event = batch.current;
+            try {
+                store.release(batch.lease);
+            } catch (RuntimeException e) {
+                LOG.info("Journal consumer '{}': the lease of partition {} expires by itself ({})", consumerId,
+                        batch.lease.partition(), e.toString());
+            }
+            batch.leaseReleased = true;
+            LOG.info("Journal consumer '{}' stops for the shutdown{}; partition {} continues there after the restart",
+                    consumerId, event == null ? "" : " at event seq " + event.seq() + " (" + describe(failure) + ")",
+                    batch.lease.partition());
+            return;
+        }
         if (findLeaseLost(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class)) != null) {
             LOG.info("Journal consumer '{}' stops partition {}: its lease was taken over by another replica",
                     consumerId, batch.lease.partition());
@@ -195,10 +235,16 @@ public class JournalConsumerBean {
             JournalStore.Failure recorded = store.recordFailure(batch.lease, event.seq(), describe(failure),
                     props.retryInitialDelay(), props.retryMaxDelay());
             batch.leaseReleased = true;
-            LOG.warn("Journal consumer '{}' could not process event seq {} ({} {} {}, contact {}): {}. Partition {} stays "
-                            + "at this event; attempt {} failed, next attempt after {}", consumerId, event.seq(), event.source(),
-                    event.eventType(), event.eventId(), event.contactKey(), describe(failure), batch.lease.partition(),
-                    recorded.failures(), recorded.retryAfter());
+            String line = "Journal consumer '{}' could not process event seq {} ({} {} {}, contact {}): {}. Partition {} "
+                    + "stays at this event; attempt {} failed, next attempt after {}";
+            Object[] args = {consumerId, event.seq(), event.source(), event.eventType(), event.eventId(),
+                event.contactKey(), describe(failure), batch.lease.partition(), recorded.failures(), recorded.retryAfter()};
+            if (isBridgeError(failure)) {
+                LOG.warn(line, args);
+            } else {
+                // Not one of the bridge's own errors, whose messages say what went wrong: keep the stack trace.
+                LOG.warn(line, append(args, failure));
+            }
         } catch (LeaseLostException e) {
             batch.leaseLost = true;
             LOG.info("Journal consumer '{}': event seq {} failed and the lease was already lost; the new owner retries it",
@@ -241,6 +287,11 @@ public class JournalConsumerBean {
             // A previous poll ended without finish (it cannot in the Kamelets, but a hand-written route might).
             store.release(leftover.lease);
         }
+        if (shutdown.isStopping()) {
+            // Camel stops this route's timer in a moment; until then an idle poll neither spins nor takes a lease.
+            Thread.sleep(Math.min(pollIntervalMs, 100));
+            return Collections.emptyIterator();
+        }
         rt.ensureRegistered(sub, startFrom);
         long seen = rt.idleSignalVersion;
         if (seen >= 0) {
@@ -271,11 +322,48 @@ public class JournalConsumerBean {
                 rt.nextPartition = partition + 1;
                 rt.idleSignalVersion = -1;
                 rt.activate(new ActiveBatch(lease, batch));
-                return batch.events().iterator();
+                return untilStopping(batch.events().iterator());
             }
         }
         rt.idleSignalVersion = versionBefore;
         return Collections.emptyIterator();
+    }
+
+    /**
+     * Whether the route that consumes this Kamelet (its {@code from} is {@code kamelet:<template>/<this route>})
+     * is started. True for a route that calls this bean without a Kamelet: its delivery is its own business.
+     */
+    static boolean deliveringRouteStarted(Exchange exchange) {
+        String kameletRoute = exchange.getFromRouteId();
+        CamelContext camel = exchange.getContext();
+        if (kameletRoute == null) {
+            return true;
+        }
+        for (Route route : camel.getRoutes()) {
+            if (route.getEndpoint() instanceof KameletEndpoint kamelet && kameletRoute.equals(kamelet.getRouteId())) {
+                ServiceStatus status = camel.getRouteController().getRouteStatus(route.getRouteId());
+                return status != null && status.isStarted();
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The batch's events, ending early when the application stops: the split then delivers no further event, and
+     * {@link #finish} leaves the position after the last one committed.
+     */
+    private Iterator<JournalEvent> untilStopping(Iterator<JournalEvent> events) {
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return !shutdown.isStopping() && events.hasNext();
+            }
+
+            @Override
+            public JournalEvent next() {
+                return events.next();
+            }
+        };
     }
 
     /**
@@ -296,7 +384,7 @@ public class JournalConsumerBean {
      * The Kamelet timer re-arms the poll at once (the consumer paces itself while idle), so a poll that
      * keeps failing (store down, bad setting) waits one poll interval here instead of spinning.
      */
-    private static void pauseAfterFailedPoll(Exchange exchange) {
+    private void pauseAfterFailedPoll(Exchange exchange) {
         long pause;
         try {
             pause = Math.max(1, intHeader(exchange.getMessage(), POLL_INTERVAL_MS, 1000));
@@ -304,7 +392,7 @@ public class JournalConsumerBean {
             pause = 1000;
         }
         try {
-            Thread.sleep(pause);
+            shutdown.sleep(Duration.ofMillis(pause));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -430,6 +518,17 @@ public class JournalConsumerBean {
             current = current.getCause();
         }
         return current;
+    }
+
+    /** The bridge's own exceptions carry messages written for people; anything else may be a bug. */
+    static boolean isBridgeError(Throwable t) {
+        return t != null && t.getClass().getName().startsWith("io.contactsbridge.");
+    }
+
+    private static Object[] append(Object[] args, Object last) {
+        Object[] all = java.util.Arrays.copyOf(args, args.length + 1);
+        all[args.length] = last;
+        return all;
     }
 
     private static LeaseLostException findLeaseLost(Throwable t) {

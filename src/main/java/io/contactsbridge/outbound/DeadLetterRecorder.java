@@ -57,8 +57,14 @@ public class DeadLetterRecorder {
                 error == null ? null : error.getMessage(),
                 clock.instant(),
                 exchange.getProperty(DeadLetterPolicy.REDELIVERIES, 0, Integer.class) + 1));
-        LOG.warn("Dead letter {} stored: route {} gave up after {} attempt(s): {}", letter.id(), letter.routeId(),
-                letter.attempts(), letter.errorMessage());
+        if (error == null || error.getClass().getName().startsWith("io.contactsbridge.")) {
+            LOG.warn("Dead letter {} stored: route {} gave up after {} attempt(s): {}", letter.id(), letter.routeId(),
+                    letter.attempts(), letter.errorMessage());
+        } else {
+            // Not one of the bridge's own errors (whose messages say what went wrong): the stack trace may be needed.
+            LOG.warn("Dead letter {} stored: route {} gave up after {} attempt(s): {}", letter.id(), letter.routeId(),
+                    letter.attempts(), letter.errorMessage(), error);
+        }
         return letter;
     }
 

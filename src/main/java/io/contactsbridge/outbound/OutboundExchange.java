@@ -29,7 +29,8 @@ final class OutboundExchange {
 
     /** Everything of a previous call on the same exchange that must not leak into the next one. */
     static final String[] PER_CALL = {REQUEST, CALLER_HEADERS, CALLER_BODY, CALL_STARTED, ATTEMPT_STARTED,
-        TOKEN, REFRESHED_TOKEN, BUDGET_REFUSED, PERMIT, BASE_URL};
+        TOKEN, REFRESHED_TOKEN, BUDGET_REFUSED, PERMIT, BASE_URL, OutboundRetries.FAILED_ATTEMPTS,
+        OutboundRetries.RETRYING};
 
     private OutboundExchange() {
     }

@@ -77,6 +77,24 @@ public final class RateBudget {
                 Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
             }
         };
+
+        /**
+         * The system clock, whose sleep ends with {@link io.contactsbridge.ops.ShuttingDownException} when the
+         * application stops: a caller waiting for its slot then gives up instead of holding the shutdown.
+         */
+        static Clock stoppable(io.contactsbridge.ops.ShutdownSignal shutdown) {
+            return new Clock() {
+                @Override
+                public long nanoTime() {
+                    return System.nanoTime();
+                }
+
+                @Override
+                public void sleepNanos(long nanos) throws InterruptedException {
+                    shutdown.sleepOrStop(java.time.Duration.ofNanos(nanos), "waiting for a rate-budget slot");
+                }
+            };
+        }
     }
 
     /**
@@ -166,7 +184,7 @@ public final class RateBudget {
             if (wait > 0) {
                 try {
                     clock.sleepNanos(wait);
-                } catch (InterruptedException e) {
+                } catch (InterruptedException | RuntimeException e) {
                     synchronized (this) {
                         reservation.cancel();
                     }

@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.contactsbridge.auth.ServiceType;
+import io.contactsbridge.ops.ShutdownSignal;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
@@ -20,8 +21,8 @@ public class RateBudgets {
     private final Map<String, RateBudget> budgets = new ConcurrentHashMap<>();
 
     @Autowired
-    public RateBudgets(OutboundProperties props) {
-        this(props, RateBudget.Clock.SYSTEM);
+    public RateBudgets(OutboundProperties props, ShutdownSignal shutdown) {
+        this(props, RateBudget.Clock.stoppable(shutdown));
     }
 
     RateBudgets(OutboundProperties props, RateBudget.Clock clock) {

@@ -28,8 +28,11 @@ import io.contactsbridge.mapping.CanonicalContact;
 import io.contactsbridge.mapping.ContactMapping;
 import io.contactsbridge.mapping.HighLevelFieldKeys;
 import io.contactsbridge.ops.BridgeProperties;
+import io.contactsbridge.ops.ShutdownSignal;
+import io.contactsbridge.ops.ShuttingDownException;
 import io.contactsbridge.outbound.DeadLetter;
 import io.contactsbridge.outbound.DeadLetterStore;
+import io.contactsbridge.outbound.UpstreamApiException;
 import io.contactsbridge.outbound.UpstreamRejectedException;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -81,13 +84,17 @@ public class Backfill {
     private final String owner;
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean stopping = new AtomicBoolean();
+    private final ShutdownSignal shutdown;
     private volatile Progress current;
     private volatile Thread coordinator;
 
     public Backfill(SyncProperties props, ContactSync sync, LinkStore links, BackfillStore store, HighLevelContactApi highlevel,
                     BirdSendContactApi birdsend, DeadLetterStore deadLetters, MappingCheck mappingCheck, ContactTurns turns,
-                    Clock clock, BridgeProperties bridge, MeterRegistry registry) {
+                    Clock clock, BridgeProperties bridge, MeterRegistry registry, ShutdownSignal shutdown) {
         this.props = props;
+        this.shutdown = shutdown;
+        // The application is stopping: the run ends after the contacts in flight, resumable from its checkpoint.
+        shutdown.onStopping(() -> stopping.set(true));
         this.sync = sync;
         this.mapping = sync.mapping();
         this.links = links;
@@ -181,7 +188,7 @@ public class Backfill {
         return running.get();
     }
 
-    /** Waits for the running backfill to end (tests, benchmarks). */
+    /** Waits for the running backfill to end (tests, benchmarks, the shutdown). */
     public boolean await(Duration timeout) throws InterruptedException {
         Thread t = coordinator;
         if (t != null) {
@@ -236,8 +243,10 @@ public class Backfill {
             p.phase = "listing";
             List<JsonNode> hl = new ArrayList<>();
             List<JsonNode> bs = new ArrayList<>();
-            p.listRequests.add(highlevel.forEachPage(pair.highlevelConnection(), props.backfill().highlevelPageSize(), hl::addAll));
-            p.listRequests.add(birdsend.forEachPage(pair.birdsendConnection(), props.backfill().birdsendPageSize(), bs::addAll));
+            p.listRequests.add(highlevel.forEachPage(pair.highlevelConnection(), props.backfill().highlevelPageSize(),
+                    page -> hl.addAll(unlessStopping(page))));
+            p.listRequests.add(birdsend.forEachPage(pair.birdsendConnection(), props.backfill().birdsendPageSize(),
+                    page -> bs.addAll(unlessStopping(page))));
             List<Item> items = pair(hl, bs, links.all(pair));
             p.total = items.size();
             p.phase = "syncing";
@@ -296,19 +305,35 @@ public class Backfill {
             Thread.currentThread().interrupt();
             state = "interrupted";
         } catch (RuntimeException | java.util.concurrent.ExecutionException e) {
-            state = "failed";
-            error = e.getMessage();
-            LOG.error("Backfill {} failed: {}", p.runId, e.getMessage());
+            if (stopping.get()) {
+                // Cut short by the shutdown (while listing, say): nothing failed, the next start resumes.
+                state = "interrupted";
+            } else {
+                state = "failed";
+                error = e.getMessage();
+                // Expected trouble (a service down, the mapping) reads as one line; anything else keeps its trace.
+                if (e instanceof UpstreamApiException || e instanceof SyncSetupException) {
+                    LOG.error("Backfill {} failed: {}", p.runId, e.getMessage());
+                } else {
+                    LOG.error("Backfill {} failed: {}", p.runId, e.getMessage(), e);
+                }
+            }
         } finally {
             workers.shutdownNow();
             p.state = state;
             p.error = error;
             p.finishedAt = clock.instant();
-            if (!p.dryRun) {
-                store.finish(pair, owner, state, p.total, p.processed.get(), p.checkpoint, p.countsMap(), error);
+            try {
+                if (!p.dryRun) {
+                    store.finish(pair, owner, state, p.total, p.processed.get(), p.checkpoint, p.countsMap(), error);
+                }
+                LOG.info("Backfill {} {}: {}", p.runId, state, p.describe());
+            } catch (RuntimeException e) {
+                LOG.warn("Backfill {} {} but could not store it ({}); the next run resumes from the last stored checkpoint "
+                        + "once its lease expires", p.runId, state, e.getMessage());
+            } finally {
+                running.set(false);
             }
-            LOG.info("Backfill {} {}: {}", p.runId, state, p.describe());
-            running.set(false);
         }
     }
 
@@ -348,7 +373,11 @@ public class Backfill {
                 LOG.warn("Backfill: {} not synced: {}", item.key(), e.getMessage());
                 return true;
             } catch (RuntimeException e) {
-                if (attempt >= ATTEMPTS || stopping.get() || p.cancelled) {
+                if (stopping.get() || e instanceof ShuttingDownException) {
+                    // Not this item's fault: it stays ahead of the checkpoint and is done after the restart.
+                    return false;
+                }
+                if (attempt >= ATTEMPTS || p.cancelled) {
                     // Not a refusal: the service is failing. Stop here; the checkpoint lets the next run resume.
                     if (p.abort == null) {
                         p.abort = item.key() + ": " + e.getMessage();
@@ -360,9 +389,19 @@ public class Backfill {
                 Duration pause = props.backfill().retryPause().multipliedBy(1L << (attempt - 1));
                 LOG.warn("Backfill: {} failed (attempt {} of {}), trying again in {} ms: {}", item.key(), attempt, ATTEMPTS,
                         pause.toMillis(), e.getMessage());
-                Thread.sleep(pause.toMillis());
+                if (!shutdown.sleep(pause)) {
+                    return false;
+                }
             }
         }
+    }
+
+    /** A listed page, or {@link ShuttingDownException} when the application is stopping (listing ends there). */
+    private List<JsonNode> unlessStopping(List<JsonNode> page) {
+        if (stopping.get()) {
+            throw new ShuttingDownException("listing the contacts for the backfill");
+        }
+        return page;
     }
 
     /** What a dry run reports for an item: the plan, from the listings, without a call or a write. */

@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import io.contactsbridge.ops.BridgeProperties;
+import io.contactsbridge.ops.ShutdownSignal;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
@@ -62,12 +63,14 @@ public class ContactTurns {
     /** Keys held by turns of this JVM: a turn here never takes a key from another turn here, whatever the lease. */
     private final Map<String, Turn> heldHere = new ConcurrentHashMap<>();
     private final Object released = new Object();
+    private final ShutdownSignal shutdown;
     private ScheduledExecutorService renewer;
 
     public ContactTurns(JdbcTemplate jdbc, Clock clock, BridgeProperties bridge,
                         @Value("${bridge.sync.turn.lease:2m}") Duration lease,
-                        @Value("${bridge.sync.turn.max-wait:60s}") Duration maxWait) {
+                        @Value("${bridge.sync.turn.max-wait:60s}") Duration maxWait, ShutdownSignal shutdown) {
         this.jdbc = jdbc;
+        this.shutdown = shutdown;
         this.clock = clock;
         this.instance = bridge.instance() == null || bridge.instance().id() == null || bridge.instance().id().isBlank()
                 ? "bridge" : bridge.instance().id();
@@ -177,6 +180,8 @@ public class ContactTurns {
     private void acquireInOrder(Turn turn, SortedSet<String> keys, Instant deadline) {
         for (String key : keys) {
             while (!tryAcquire(turn, key)) {
+                // A turn that has not begun does not begin once the application is stopping.
+                shutdown.check("waiting for the turn of contact " + key.substring(key.lastIndexOf('|') + 1));
                 long left = Duration.between(clock.instant(), deadline).toMillis();
                 if (left <= 0) {
                     throw new ContactBusyException("contact " + key.substring(key.lastIndexOf('|') + 1) + " is being synced by "

@@ -11,6 +11,9 @@ import org.springframework.stereotype.Component;
  * is stored as a dead letter and the journal moves on. Every other failure is left unhandled, so the journal
  * keeps the event and retries it with back-off, before any later event of its partition: a service outage
  * delays the sync but loses nothing. A {@link MappingMisfitException} is left unhandled the same way, only quietly.
+ * The journal consumer logs that failure in one line (with a stack trace only
+ * when it is not one of the bridge's own errors), so Camel's own report of it (an ERROR with the message history
+ * and the stack trace, per attempt) is switched off.
  */
 @Component
 public class SyncErrorHandling extends RouteConfigurationBuilder {
@@ -20,6 +23,7 @@ public class SyncErrorHandling extends RouteConfigurationBuilder {
     @Override
     public void configuration() {
         RouteConfigurationDefinition config = routeConfiguration(SYNC_ERRORS);
+        config.errorHandler(defaultErrorHandler().logExhausted(false).logStackTrace(false));
         config.onException(UpstreamRejectedException.class, SyncRefusedException.class)
                 .handled(true)
                 .useOriginalMessage()

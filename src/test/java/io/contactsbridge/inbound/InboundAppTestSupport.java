@@ -31,7 +31,7 @@ import org.springframework.test.context.TestPropertySource;
  * there would consume, and hold back, the test events).
  */
 @TestPropertySource(properties = {
-        "spring.datasource.url=jdbc:h2:mem:inbound-test;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_DELAY=-1",
+        "spring.datasource.url=jdbc:h2:mem:inbound-test;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_DELAY=-1;DB_CLOSE_ON_EXIT=FALSE",
         "bridge.routes-pattern=classpath:inbound-tests-load-no-yaml-routes/*.yaml",
         "bridge.birdsend.notification.secret=" + InboundAppTestSupport.BIRDSEND_SECRET,
         "bridge.inbound.max-concurrent-requests=" + InboundAppTestSupport.MAX_CONCURRENT,

@@ -10,6 +10,8 @@ import java.util.Map;
 import javax.sql.DataSource;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.contactsbridge.ops.ShutdownSignal;
+import io.contactsbridge.ops.ShuttingDownException;
 import io.contactsbridge.sandbox.sim.MutableClock;
 import io.contactsbridge.support.TestDatabases;
 import io.contactsbridge.support.TestDatabases.Kind;
@@ -116,6 +118,35 @@ class JournalConsumerBeanTest {
         bean.commit("mapper");
         bean.finish("mapper");
         assertThat(store.pending("mapper")).isZero();
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void whenTheApplicationStopsTheBatchEndsAfterTheEventInHandAndNoFailureIsRecorded() throws Exception {
+        append("e1", "a", "ContactCreate");
+        append("e2", "b", "ContactCreate");
+        append("e3", "c", "ContactCreate");
+        ShutdownSignal shutdown = ShutdownSignal.none();
+        JournalConsumerBean stopping = new JournalConsumerBean(store, signal, PROPS, json, "pod-a", shutdown);
+        Exchange timer = timerExchange("sync", "", 1);
+        stopping.poll(timer);
+        Iterator<JournalEvent> batch = (Iterator<JournalEvent>) timer.getMessage().getBody();
+        deliver(stopping, "sync", batch.next());
+        stopping.commit("sync");
+        deliver(stopping, "sync", batch.next());
+
+        // SIGTERM while e2's route waits for a call, which the stop then cuts short.
+        shutdown.begin("test");
+        Exchange failed = new DefaultExchange(camel);
+        failed.setProperty(Exchange.EXCEPTION_CAUGHT, new ShuttingDownException("a call to HighLevel"));
+        stopping.fail("sync", failed);
+        assertThat(batch.hasNext()).as("e3 is not delivered by a stopping consumer").isFalse();
+        stopping.finish("sync");
+        assertThat(poll(stopping, "sync", "", 1)).as("a stopping consumer polls nothing").isEmpty();
+
+        // Nothing recorded against e2 (no back-off, no attempt counted), the lease released: the next owner (or the
+        // restarted process) continues at e2 at once, with the clock where it was.
+        assertThat(poll(replica("pod-b"), "sync", "", 1)).extracting(JournalEvent::eventId).containsExactly("e2", "e3");
     }
 
     @Test

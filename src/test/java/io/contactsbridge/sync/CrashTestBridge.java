@@ -176,6 +176,27 @@ final class CrashTestBridge implements AutoCloseable {
         return process != null && process.isAlive();
     }
 
+    /** Exit status of a JVM that ran its shutdown hooks after SIGTERM (128 + 15), as Java reports it on Linux. */
+    static final int SIGTERM_EXIT = 143;
+
+    /** How a {@link #terminate} went: the exit status and the time from the signal to the exit. */
+    record Termination(int exitStatus, Duration took) {
+    }
+
+    /**
+     * Sends SIGTERM ({@link Process#destroy()} on Linux), as {@code docker stop} or Kubernetes do, and waits for the
+     * exit; fails if the process still runs after {@code timeout}.
+     */
+    Termination terminate(Duration timeout) throws InterruptedException {
+        long start = System.nanoTime();
+        process.destroy();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("the bridge (pid " + process.pid() + ") still ran " + timeout + " after SIGTERM\n"
+                    + logTail(80));
+        }
+        return new Termination(process.exitValue(), Duration.ofNanos(System.nanoTime() - start));
+    }
+
     /** Waits until {@code /actuator/health} answers UP; fails early, with the log, if the process exits. */
     void awaitHealthy(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -28,7 +28,9 @@ import io.micrometer.core.instrument.Timer;
  */
 final class SyncBenchmark {
 
-    static final String H2_OPTIONS = ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_DELAY=-1";
+    /** DB_CLOSE_ON_EXIT=FALSE: H2's own shutdown hook would close it under a context still stopping at JVM exit. */
+    static final String H2_OPTIONS = ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_DELAY=-1;"
+            + "DB_CLOSE_ON_EXIT=FALSE";
     static final String COMMAND = "./mvnw -B test -Dbuild.dir=/tmp/syncbench-target -Dbenchmark=true "
             + "-Dsurefire.failIfNoSpecifiedTests=false -Dtest=";
 

@@ -20,13 +20,15 @@ import io.contactsbridge.connectors.ActionDefinition.Parameter;
 import org.yaml.snakeyaml.Yaml;
 
 /**
- * Reads the two sources of the action catalog: HighLevel's official OpenAPI specs (every operation
+ * Reads the two sources of the action catalog: HighLevel's official OpenAPI specs (copied into
+ * src/test/resources/highlevel-reference; every operation
  * of contacts.json and businesses.json, and the custom-field and tag look-ups of locations.json) and
  * this project's BirdSend operations table (src/main/catalog/birdsend-operations.yaml).
  */
 final class ActionSources {
 
-    static final Path REFERENCE = Path.of("..", "shared", "reference");
+    /** HighLevel's OpenAPI specs, copied into the repository (see its README.md for where and when). */
+    static final Path HIGHLEVEL_REFERENCE = io.contactsbridge.sandbox.highlevel.HighLevelReference.DIR;
     static final Path BIRDSEND_TABLE = Path.of("src", "main", "catalog", "birdsend-operations.yaml");
 
     /** The location look-ups the bridge needs from locations.json (custom fields and tags). */
@@ -39,7 +41,7 @@ final class ActionSources {
     }
 
     static List<ActionDefinition> highLevel(Path reference) throws IOException {
-        Path apps = reference.resolve("highlevel").resolve("apps");
+        Path apps = reference.resolve("apps");
         List<ActionDefinition> actions = new ArrayList<>();
         actions.addAll(fromSpec(apps.resolve("contacts.json"), op -> true));
         actions.addAll(fromSpec(apps.resolve("businesses.json"), op -> true));

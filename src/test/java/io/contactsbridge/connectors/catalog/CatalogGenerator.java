@@ -41,7 +41,7 @@ final class CatalogGenerator {
 
     /** Every generated file, by path relative to the project folder, with its exact content. */
     static Map<Path, String> generate() throws IOException {
-        List<ActionDefinition> actions = new ArrayList<>(ActionSources.highLevel(ActionSources.REFERENCE));
+        List<ActionDefinition> actions = new ArrayList<>(ActionSources.highLevel(ActionSources.HIGHLEVEL_REFERENCE));
         actions.addAll(ActionSources.birdSend(ActionSources.BIRDSEND_TABLE));
         Map<Path, String> files = new LinkedHashMap<>();
         files.put(ACTIONS_JSON, JSON.writeValueAsString(actions) + "\n");

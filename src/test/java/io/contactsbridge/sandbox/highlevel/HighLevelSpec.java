@@ -45,15 +45,15 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * HighLevel's official OpenAPI specs (shared/reference/highlevel/apps/*.json) as a validator of
+ * HighLevel's official OpenAPI specs (src/test/resources/highlevel-reference/apps/*.json) as a validator of
  * HTTP exchanges: the simulator's answers in the contract test, and any client's requests (the
  * bridge's connector tests can wrap their calls with {@link #validate}). {@link #strictFilter}
  * puts the same check inside a running simulator.
  *
- * <p>The specs live outside the repository, in {@code ../shared/reference/highlevel} beside the
- * checkout (where CI and every developer machine have them) unless the
- * system property {@code highlevel.reference.dir} or the environment variable
- * {@code HIGHLEVEL_REFERENCE_DIR} says otherwise.
+ * <p>The specs are a copy in the repository ({@link HighLevelReference#DIR}, with HighLevel's CC0
+ * licence and where and when they were taken), so a fresh clone tests on its own. The system
+ * property {@code highlevel.reference.dir} or the environment variable {@code HIGHLEVEL_REFERENCE_DIR}
+ * points the tests at another copy (e.g. a newer one, to see what changed).
  *
  * <h2>How strict, and the spec defects worked around</h2>
  * Requests are validated strictly, undeclared properties included (HighLevel itself rejects them
@@ -161,7 +161,7 @@ public final class HighLevelSpec {
 
     public static Path referenceDir() {
         String configured = System.getProperty("highlevel.reference.dir", System.getenv("HIGHLEVEL_REFERENCE_DIR"));
-        Path dir = Path.of(configured != null ? configured : "../shared/reference/highlevel");
+        Path dir = configured != null ? Path.of(configured) : HighLevelReference.DIR;
         if (!Files.isDirectory(dir.resolve("apps"))) {
             throw new IllegalStateException("HighLevel reference specs not found under " + dir
                     + " (set -Dhighlevel.reference.dir=...)");

@@ -13,20 +13,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The payload shapes against the field lists of shared/reference/highlevel/webhook-events/*.md
- * (copied here from the docs' schemas, so the test does not depend on files outside the project).
+ * The payload shapes against the field lists of HighLevel's webhook event pages (the copy in
+ * src/test/resources/highlevel-reference/webhook-events/*.md, read by {@link HighLevelReference}).
  */
 class HighLevelWebhookPayloadsTest {
 
-    static final List<String> CONTACT_DOC_FIELDS = List.of("type", "locationId", "id", "address1", "city",
-            "companyName", "country", "source", "dateAdded", "dateOfBirth", "dnd", "email", "name", "firstName",
-            "lastName", "phone", "postalCode", "state", "tags", "website", "attachments", "assignedTo", "customFields");
-    static final List<String> NOTE_DOC_FIELDS = List.of("type", "locationId", "id", "body", "contactId", "dateAdded");
-    static final List<String> TASK_DOC_FIELDS = List.of("type", "locationId", "id", "assignedTo", "body", "contactId",
-            "title", "dateAdded", "dueDate");
-    static final List<String> APPOINTMENT_DOC_FIELDS = List.of("id", "address", "title", "calendarId", "contactId",
-            "groupId", "appointmentStatus", "assignedUserId", "users", "notes", "source", "startTime", "endTime",
-            "dateAdded", "dateUpdated");
+    static final List<String> CONTACT_DOC_FIELDS = HighLevelReference.webhookFields("ContactCreate");
+    static final List<String> NOTE_DOC_FIELDS = HighLevelReference.webhookFields("NoteCreate");
+    static final List<String> TASK_DOC_FIELDS = HighLevelReference.webhookFields("TaskCreate");
 
     private static final Instant AT = Instant.parse("2025-01-28T14:35:00Z");
 
@@ -82,7 +76,8 @@ class HighLevelWebhookPayloadsTest {
         for (String type : List.of("ContactCreate", "ContactUpdate", "ContactDelete", "ContactTagUpdate")) {
             ObjectNode payload = HighLevelWebhookPayloads.build(
                     new HighLevelEvent(type, "ve9EPM428h8vShlRW1KT", apiContact()), AT, "wh-1");
-            assertThat(fieldNames(payload)).as(type).containsExactlyInAnyOrderElementsOf(withEnvelope(CONTACT_DOC_FIELDS));
+            assertThat(fieldNames(payload)).as(type)
+                    .containsExactlyInAnyOrderElementsOf(withEnvelope(HighLevelReference.webhookFields(type)));
             assertThat(payload.path("type").asText()).isEqualTo(type); // not the contact's own "lead"
             assertThat(fieldNames(payload).subList(0, 3)).containsExactly("type", "locationId", "id");
         }
@@ -102,9 +97,9 @@ class HighLevelWebhookPayloadsTest {
     void dndUpdateAddsDndSettings() {
         ObjectNode payload = HighLevelWebhookPayloads.build(
                 new HighLevelEvent("ContactDndUpdate", "ve9EPM428h8vShlRW1KT", apiContact()), AT, "wh-2");
-        List<String> expected = new ArrayList<>(withEnvelope(CONTACT_DOC_FIELDS));
-        expected.add("dndSettings");
-        assertThat(fieldNames(payload)).containsExactlyInAnyOrderElementsOf(expected);
+        List<String> documented = HighLevelReference.webhookFields("ContactDndUpdate");
+        assertThat(documented).containsAll(CONTACT_DOC_FIELDS).contains("dndSettings");
+        assertThat(fieldNames(payload)).containsExactlyInAnyOrderElementsOf(withEnvelope(documented));
         assertThat(payload.path("dndSettings").path("Email").path("status").asText()).isEqualTo("active");
     }
 
@@ -112,13 +107,15 @@ class HighLevelWebhookPayloadsTest {
     void noteAndTaskEventsAreFlat() {
         for (String type : List.of("NoteCreate", "NoteUpdate", "NoteDelete")) {
             ObjectNode payload = HighLevelWebhookPayloads.build(new HighLevelEvent(type, "loc1", apiNote()), AT, "w");
-            assertThat(fieldNames(payload)).as(type).containsExactlyInAnyOrderElementsOf(withEnvelope(NOTE_DOC_FIELDS));
+            assertThat(fieldNames(payload)).as(type)
+                    .containsExactlyInAnyOrderElementsOf(withEnvelope(HighLevelReference.webhookFields(type)));
             assertThat(payload.path("body").asText()).isEqualTo("Loram ipsum");
             assertThat(payload.path("contactId").asText()).isEqualTo("CWBf1PR9LvvBkcYqiXlc");
         }
         for (String type : List.of("TaskCreate", "TaskComplete", "TaskDelete")) {
             ObjectNode payload = HighLevelWebhookPayloads.build(new HighLevelEvent(type, "loc1", apiTask()), AT, "w");
-            assertThat(fieldNames(payload)).as(type).containsExactlyInAnyOrderElementsOf(withEnvelope(TASK_DOC_FIELDS));
+            assertThat(fieldNames(payload)).as(type)
+                    .containsExactlyInAnyOrderElementsOf(withEnvelope(HighLevelReference.webhookFields(type)));
             assertThat(payload.path("title").asText()).isEqualTo("test");
             assertThat(payload.path("dueDate").asText()).isEqualTo("2021-12-22T06:55:00.000Z");
             assertThat(payload.has("completed")).isFalse();
@@ -130,11 +127,11 @@ class HighLevelWebhookPayloadsTest {
         for (String type : List.of("AppointmentCreate", "AppointmentUpdate", "AppointmentDelete")) {
             ObjectNode payload = HighLevelWebhookPayloads.build(
                     new HighLevelEvent(type, "0007BWpSzSwfiuSl0tR2", apiAppointment()), AT, "w");
-            assertThat(fieldNames(payload)).containsExactly("type", "locationId", "appointment", "timestamp", "webhookId");
+            assertThat(fieldNames(payload)).containsExactlyElementsOf(withEnvelope(HighLevelReference.webhookFields(type)));
             assertThat(payload.path("type").asText()).isEqualTo(type);
             JsonNode appointment = payload.path("appointment");
             // "source" is not in the API's event representation, so it is absent here
-            List<String> expected = new ArrayList<>(APPOINTMENT_DOC_FIELDS);
+            List<String> expected = new ArrayList<>(HighLevelReference.webhookFields(type, "appointment"));
             expected.remove("source");
             assertThat(fieldNames(appointment)).containsExactlyInAnyOrderElementsOf(expected);
             assertThat(appointment.path("appointmentStatus").asText()).isEqualTo("confirmed");
