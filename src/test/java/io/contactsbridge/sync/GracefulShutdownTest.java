@@ -158,7 +158,7 @@ class GracefulShutdownTest {
             expected.put(p.email(), lastName);
             highLevel.simulator().state().editContactAsUser(p.id(), SimJson.object().put("lastName", lastName));
         }
-        await("the burst's webhooks were acknowledged", Duration.ofSeconds(20), () -> edited.stream()
+        await("the burst's webhooks were acknowledged", Duration.ofSeconds(60), () -> edited.stream()
                 .allMatch(p -> highLevel.webhooks().deliveries().stream()
                         .anyMatch(d -> ("contact:" + p.id()).equals(d.orderingKey())
                                 && d.state() == HighLevelWebhookPublisher.State.DELIVERED)));
