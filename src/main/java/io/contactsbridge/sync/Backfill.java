@@ -412,6 +412,12 @@ public class Backfill {
         return sync.reconcile(item.link(), item.birdsend(), item.highlevel(), true);
     }
 
+    private boolean hasEmail(Item item) {
+        return (item.birdsend() != null && mapping.readBirdSend(item.birdsend()).get(mapping.emailField()) != null)
+                || (item.highlevel() != null && mapping.readHighLevel(item.highlevel(),
+                highlevel.fieldKeys(props.highlevelConnection())).get(mapping.emailField()) != null);
+    }
+
     /** The keys of the person an item is about: both contacts (listed or linked) and the email. */
     private List<String> turnKeys(Item item) {
         List<String> keys = new ArrayList<>();
@@ -472,13 +478,13 @@ public class Backfill {
             // An edit made since the listing is its own event, handled in its own turn.
             return SyncOutcome.unchanged();
         }
+        if (link == null && !hasEmail(item)) {
+            // Nothing to pair or create without an email (BirdSend requires one): no need to read it again. An email
+            // added since the listing comes as the contact's own event.
+            return SyncOutcome.skipped("no email on either side, which BirdSend requires");
+        }
         String bsRead = bsId != null ? bsId : link != null ? link.birdsendId() : null;
         String hlRead = hlId != null ? hlId : link != null ? link.highlevelId() : null;
-        if (link == null && (bsRead == null || hlRead == null)) {
-            // One side only: the other side's contact is created, from the listed copy. Nothing of the listed contact
-            // is overwritten; an edit it had since the listing is seen against the new link's shadow by its event.
-            return sync.reconcile(null, item.birdsend(), item.highlevel(), false);
-        }
         Optional<JsonNode> bsNow = bsRead == null ? Optional.empty() : birdsend.get(pair.birdsendConnection(), bsRead);
         if (bsRead != null && bsNow.isEmpty()) {
             return link != null ? sync.gone(io.contactsbridge.mapping.Side.BIRDSEND, bsRead)
