@@ -4,11 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -36,7 +34,6 @@ import io.contactsbridge.sandbox.birdsend.BirdSendSimulator;
 import io.contactsbridge.sandbox.highlevel.HighLevelSandbox;
 import io.contactsbridge.sandbox.highlevel.HighLevelState;
 import io.contactsbridge.sandbox.highlevel.HighLevelWebhookPublisher;
-import io.contactsbridge.sandbox.highlevel.StaticTokenAuthority;
 import io.contactsbridge.sandbox.sim.FaultConfig;
 import io.contactsbridge.sandbox.sim.SimClock;
 import io.contactsbridge.sandbox.sim.SimJson;
@@ -481,27 +478,11 @@ final class ConcurrentEditsScenario implements AutoCloseable {
         Path runDir = CrashTestBridge.freshRunDir(CrashTestBridge.buildDir().resolve(settings.name()));
         int port = CrashTestBridge.freePort();
         String adminPassword = UUID.randomUUID().toString();
-        byte[] key = new byte[32];
-        new SecureRandom().nextBytes(key);
         var webhookKeys = highLevel.webhooks().keys();
         double scale = settings.timeScale();
 
-        Map<String, String> s = new LinkedHashMap<>();
-        s.put("bridge.mode", "live");
-        s.put("bridge.instance.id", settings.name());
-        s.put("server.address", "127.0.0.1");
-        s.put("server.port", Integer.toString(port));
-        s.put("bridge.admin.password", adminPassword);
-        s.put("bridge.encryption.key", Base64.getEncoder().encodeToString(key));
-        s.put("bridge.connections.highlevel.kind", "private-integration");
-        s.put("bridge.connections.highlevel.base-url", highLevel.simulator().baseUrl());
-        s.put("bridge.connections.highlevel.location-id", HighLevelState.DEMO_LOCATION_ID);
-        s.put("bridge.connections.highlevel.token", StaticTokenAuthority.DEMO_TOKEN);
-        s.put("bridge.connections.birdsend.kind", "personal-access-token");
-        s.put("bridge.connections.birdsend.base-url", birdSend.apiBaseUrl());
-        s.put("bridge.connections.birdsend.token", birdSend.issuePersonalAccessToken());
-        s.put("bridge.highlevel.webhook.rsa-public-key", webhookKeys.rsaPublicKeyBase64());
-        s.put("bridge.highlevel.webhook.ed25519-public-key", webhookKeys.ed25519PublicKeyBase64());
+        Map<String, String> s = CrashTestBridge.liveSettings(settings.name(), port, adminPassword,
+                highLevel.simulator().baseUrl(), birdSend.apiBaseUrl(), birdSend.issuePersonalAccessToken(), webhookKeys);
         if (settings.mappingResource() != null) {
             Path mapping = runDir.resolve("contacts.yaml");
             try (InputStream in = ConcurrentEditsScenario.class.getResourceAsStream("/" + settings.mappingResource())) {

@@ -2,10 +2,8 @@ package io.contactsbridge.sync;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -26,9 +24,7 @@ import io.contactsbridge.sandbox.birdsend.BirdSendContactView;
 import io.contactsbridge.sandbox.birdsend.BirdSendOperations;
 import io.contactsbridge.sandbox.birdsend.BirdSendSimulator;
 import io.contactsbridge.sandbox.highlevel.HighLevelSandbox;
-import io.contactsbridge.sandbox.highlevel.HighLevelState;
 import io.contactsbridge.sandbox.highlevel.HighLevelWebhookPublisher;
-import io.contactsbridge.sandbox.highlevel.StaticTokenAuthority;
 import io.contactsbridge.sandbox.sim.RecordedRequest;
 import io.contactsbridge.sandbox.sim.SimClock;
 import io.contactsbridge.sandbox.sim.SimJson;
@@ -106,28 +102,11 @@ class CrashRecoveryTest {
         Path runDir = CrashTestBridge.freshRunDir(CrashTestBridge.buildDir().resolve("crash-recovery"));
         int port = CrashTestBridge.freePort();
         String adminPassword = UUID.randomUUID().toString();
-        byte[] key = new byte[32];
-        new SecureRandom().nextBytes(key);
         var webhookKeys = highLevel.webhooks().keys();
 
-        Map<String, String> settings = new LinkedHashMap<>();
-        settings.put("bridge.mode", "live");
-        settings.put("bridge.instance.id", "crash-test");
-        settings.put("server.address", "127.0.0.1");
-        settings.put("server.port", Integer.toString(port));
         // No spring.datasource.url: the store under test is the live default, an H2 file under the working directory.
-        settings.put("bridge.admin.password", adminPassword);
-        settings.put("bridge.encryption.key", Base64.getEncoder().encodeToString(key));
-        settings.put("bridge.connections.highlevel.kind", "private-integration");
-        settings.put("bridge.connections.highlevel.base-url", highLevel.simulator().baseUrl());
-        settings.put("bridge.connections.highlevel.location-id", HighLevelState.DEMO_LOCATION_ID);
-        settings.put("bridge.connections.highlevel.token", StaticTokenAuthority.DEMO_TOKEN);
-        settings.put("bridge.connections.birdsend.kind", "personal-access-token");
-        settings.put("bridge.connections.birdsend.base-url", birdSend.apiBaseUrl());
-        settings.put("bridge.connections.birdsend.token", birdSendToken);
-        // The simulator signs webhooks with its own keys; a live bridge trusts exactly the keys it is given.
-        settings.put("bridge.highlevel.webhook.rsa-public-key", webhookKeys.rsaPublicKeyBase64());
-        settings.put("bridge.highlevel.webhook.ed25519-public-key", webhookKeys.ed25519PublicKeyBase64());
+        Map<String, String> settings = CrashTestBridge.liveSettings("crash-test", port, adminPassword,
+                highLevel.simulator().baseUrl(), birdSend.apiBaseUrl(), birdSendToken, webhookKeys);
         settings.put("bridge.sync.enabled", "true");
         // The first start links both sides; the restart must find that run finished and not repeat it.
         settings.put("bridge.sync.backfill.on-startup", "true");

@@ -13,8 +13,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +25,9 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contactsbridge.ContactsBridgeApplication;
+import io.contactsbridge.sandbox.highlevel.HighLevelState;
+import io.contactsbridge.sandbox.highlevel.HighLevelWebhookKeys;
+import io.contactsbridge.sandbox.highlevel.StaticTokenAuthority;
 
 /**
  * The bridge as a separate operating-system process ({@code java ... ContactsBridgeApplication}), so a test can kill
@@ -124,6 +129,34 @@ final class CrashTestBridge implements AutoCloseable {
 
     String baseUrl() {
         return "http://127.0.0.1:" + port;
+    }
+
+    /**
+     * What every live-mode child needs to run against simulators in the test JVM: its instance id, port and login, a
+     * fresh encryption key, both connections with the simulators' demo credentials, and the simulator's webhook keys
+     * (a live bridge trusts exactly the keys it is given). Callers add their own schedules and limits.
+     */
+    static Map<String, String> liveSettings(String instanceId, int port, String adminPassword, String highLevelBaseUrl,
+                                            String birdSendApiBaseUrl, String birdSendToken, HighLevelWebhookKeys webhookKeys) {
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put("bridge.mode", "live");
+        s.put("bridge.instance.id", instanceId);
+        s.put("server.address", "127.0.0.1");
+        s.put("server.port", Integer.toString(port));
+        s.put("bridge.admin.password", adminPassword);
+        s.put("bridge.encryption.key", Base64.getEncoder().encodeToString(key));
+        s.put("bridge.connections.highlevel.kind", "private-integration");
+        s.put("bridge.connections.highlevel.base-url", highLevelBaseUrl);
+        s.put("bridge.connections.highlevel.location-id", HighLevelState.DEMO_LOCATION_ID);
+        s.put("bridge.connections.highlevel.token", StaticTokenAuthority.DEMO_TOKEN);
+        s.put("bridge.connections.birdsend.kind", "personal-access-token");
+        s.put("bridge.connections.birdsend.base-url", birdSendApiBaseUrl);
+        s.put("bridge.connections.birdsend.token", birdSendToken);
+        s.put("bridge.highlevel.webhook.rsa-public-key", webhookKeys.rsaPublicKeyBase64());
+        s.put("bridge.highlevel.webhook.ed25519-public-key", webhookKeys.ed25519PublicKeyBase64());
+        return s;
     }
 
     /** Starts a new child process; the previous one must be gone. */
