@@ -7,6 +7,7 @@ import io.contactsbridge.inbound.HighLevelSignatureVerifier;
 import io.contactsbridge.ops.BridgeMode;
 import io.contactsbridge.ops.BridgeProperties;
 import io.contactsbridge.ops.StatusContributor;
+import io.contactsbridge.ops.StatusReport;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.flyway.FlywayMigrationStrategy;
@@ -55,16 +56,26 @@ public class SandboxConfiguration {
     /** Demo values only: shown in sandbox mode so a person or script can call the simulated APIs directly. */
     @Bean
     public StatusContributor sandboxStatus(SandboxSimulators sims, SandboxWorld world) {
-        return report -> report
-                .put("sandbox.world", world.id())
-                .put("sandbox.highlevel.url", sims.highLevel().baseUrl())
-                .put("sandbox.highlevel.token", sims.highLevelToken())
-                .put("sandbox.highlevel.locationId", sims.highLevelLocationId())
-                .put("sandbox.highlevel.contacts", sims.highLevel().state().contactCount())
-                .put("sandbox.birdsend.url", sims.birdSend().apiBaseUrl())
-                .put("sandbox.birdsend.token", sims.birdSendToken())
-                .put("sandbox.birdsend.contacts", sims.birdSend().contactCount())
-                .put("sandbox.overlap", sims.seededOnBothSides());
+        return new StatusContributor() {
+            @Override
+            public void contribute(StatusReport report) {
+                report.put("sandbox.world", world.id())
+                        .put("sandbox.highlevel.url", sims.highLevel().baseUrl())
+                        .put("sandbox.highlevel.token", sims.highLevelToken())
+                        .put("sandbox.highlevel.locationId", sims.highLevelLocationId())
+                        .put("sandbox.highlevel.contacts", sims.highLevel().state().contactCount())
+                        .put("sandbox.birdsend.url", sims.birdSend().apiBaseUrl())
+                        .put("sandbox.birdsend.token", sims.birdSendToken())
+                        .put("sandbox.birdsend.contacts", sims.birdSend().contactCount())
+                        .put("sandbox.overlap", sims.seededOnBothSides());
+            }
+
+            /** The simulators' own state: shown also while the store is down. */
+            @Override
+            public boolean readsStore() {
+                return false;
+            }
+        };
     }
 
     @Bean
