@@ -27,12 +27,20 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * <ul>
  *   <li>at most {@code bridge.inbound.max-concurrent-requests} POSTs are processed at once; one more is
  *       answered 429 at once (HighLevel retries 429s later) rather than queueing up;</li>
+ *   <li>a body that is not declared {@code application/json} (a charset parameter is fine) is answered 415 before
+ *       it is read: nothing else is ever sent by HighLevel or a BirdSend relay, and a form or multipart body would
+ *       otherwise be parsed into parameters (and logged) by the layers below;</li>
  *   <li>a body over {@code bridge.inbound.max-body-size} is answered 413: at once when Content-Length says so,
  *       otherwise as soon as that many bytes have arrived, so no request can make the bridge buffer more.</li>
  * </ul>
- * The body is read here (bounded) and handed on unchanged, byte for byte, for signature checking.
+ * The body is read here (bounded) and handed on unchanged, byte for byte, for signature checking: also as the
+ * request attribute {@link #RAW_BODY}, which the routes read, so that no layer between can decode it with a
+ * charset and change the bytes the signature covers.
  */
 public class WebhookRequestLimits extends OncePerRequestFilter {
+
+    /** Request attribute holding the body exactly as received (byte[]). */
+    public static final String RAW_BODY = "io.contactsbridge.inbound.rawBody";
 
     private final Map<String, String> sourceByPath;
     private final int maxBody;
@@ -63,6 +71,11 @@ public class WebhookRequestLimits extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         String source = source(request);
+        if (!isJson(request.getContentType())) {
+            refuse(response, source, IngressAnswer.refuse(415, "unsupported_media_type", "Send the body as JSON with "
+                    + "Content-Type: application/json (a charset parameter is allowed); other content types are refused."));
+            return;
+        }
         if (request.getContentLengthLong() > maxBody) {
             refuse(response, source, tooLarge());
             return;
@@ -78,10 +91,38 @@ public class WebhookRequestLimits extends OncePerRequestFilter {
                 refuse(response, source, tooLarge());
                 return;
             }
+            request.setAttribute(RAW_BODY, body);
             chain.doFilter(new BufferedBodyRequest(request, body), response);
         } finally {
             gate.release();
         }
+    }
+
+    /** application/json or a +json type, with or without parameters, in any letter case. */
+    static boolean isJson(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        int semicolon = contentType.indexOf(';');
+        String type = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim().toLowerCase(java.util.Locale.ROOT);
+        return type.equals("application/json") || (type.startsWith("application/") && type.endsWith("+json"));
+    }
+
+    /** The charset the Content-Type names, or UTF-8 (JSON's default) when it names none or an unknown one. */
+    public static Charset charsetOf(String contentType) {
+        if (contentType != null) {
+            for (String param : contentType.split(";")) {
+                String p = param.trim();
+                if (p.regionMatches(true, 0, "charset=", 0, 8)) {
+                    try {
+                        return Charset.forName(p.substring(8).trim().replace("\"", ""));
+                    } catch (RuntimeException unknown) {
+                        return StandardCharsets.UTF_8;
+                    }
+                }
+            }
+        }
+        return StandardCharsets.UTF_8;
     }
 
     private IngressAnswer tooLarge() {
