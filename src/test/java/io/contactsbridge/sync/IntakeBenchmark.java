@@ -32,6 +32,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * ({@link IntakeLoad}) against the bridge in a process of its own (live mode, sync and polls off), on loopback:
  * <pre>
  * ./mvnw -B test -Dtest=IntakeBenchmark -Dbenchmark=true [-Dintake.seconds=5] [-Dintake.diskEvents=100000]
+ *     [-Dintake.stores=h2,postgresql] [-Dintake.table=true]
  * </pre>
  * For each concurrency (1, 8, 32, 64) it prints the cheapest POST of the same server ({@code cheap}), signature
  * checked and JSON read but nothing stored ({@code verify}), and verified and journaled ({@code store}), with the
@@ -60,7 +61,7 @@ class IntakeBenchmark {
         birdSend.start(0);
         StringBuilder report = new StringBuilder();
         try {
-            for (String store : List.of("h2", "postgresql")) {
+            for (String store : System.getProperty("intake.stores", "h2,postgresql").split(",")) {
                 Path runDir = CrashTestBridge.freshRunDir(CrashTestBridge.buildDir().resolve("intake-" + store));
                 int port = CrashTestBridge.freePort();
                 String admin = UUID.randomUUID().toString();
@@ -88,7 +89,7 @@ class IntakeBenchmark {
                             .append(Runtime.getRuntime().availableProcessors()).append(" cores, load generator a separate process)\n");
                     report.append(String.format("%-11s | %12s | %12s | %12s | %9s | %9s | %s%n", "concurrency",
                             "cheap req/s", "verify req/s", "stored ev/s", "store p50", "store p99", "stored/verify"));
-                    for (int c : CONCURRENCY) {
+                    for (int c : Boolean.parseBoolean(System.getProperty("intake.table", "true")) ? CONCURRENCY : new int[0]) {
                         Row cheap = load(bridge.baseUrl(), privateKey, "cheap", c, seconds, Long.MAX_VALUE);
                         Row verify = load(bridge.baseUrl(), privateKey, "verify", c, seconds, Long.MAX_VALUE);
                         Row stored = load(bridge.baseUrl(), privateKey, "store", c, seconds, Long.MAX_VALUE);
