@@ -82,7 +82,15 @@ public class ContactSync {
         // A mapping naming a field the accounts lack cannot sync as mapped: the event is held in the journal until the
         // check (at most every bridge.sync.mapping-recheck) finds the field or the mapping changed; health and status say why.
         mappingCheck.requireUsable();
-        SyncOutcome outcome = onEvent(source, type, key, payload);
+        SyncOutcome outcome;
+        try {
+            outcome = onEvent(source, type, key, payload);
+        } catch (LinkChangedException e) {
+            // An expected race (the backfill or another replica linked the contact meanwhile), not a failure: once more
+            // at once, in a new turn, which finds the link. A second conflict fails the event; the journal retries it.
+            LOG.info("{} {} for {}: {}; syncing it again", source, type, key, e.getMessage());
+            outcome = onEvent(source, type, key, payload);
+        }
         metrics.event(outcome);
         if (outcome.action() != SyncOutcome.Action.UNCHANGED) {
             LOG.info("{} {} for {}: {}{}{}", source, type, key, outcome.action(),
