@@ -45,8 +45,19 @@ class IngressJournal {
     @Autowired
     IngressJournal(FailFastStore store, StoreProperties storeProps, Clock clock, JournalSignal signal,
                    InboundProperties inbound, JournalProperties journalProps) {
-        this(new JournalStore(store.jdbc(), store.transactions(), clock, signal), storeProps.failFast().holdAfterFailure(),
+        this(failFastJournal(store, storeProps, clock, signal), storeProps.failFast().holdAfterFailure(),
                 inbound, journalProps, clock);
+    }
+
+    /**
+     * The journal over the fail-fast pool, its group-commit writer answering a caller whose event is not stored
+     * within the query timeout (so a store that hangs still answers 429 within about a second).
+     */
+    private static JournalStore failFastJournal(FailFastStore store, StoreProperties storeProps, Clock clock,
+                                                JournalSignal signal) {
+        JournalStore journal = new JournalStore(store.jdbc(), store.transactions(), clock, signal);
+        journal.appendTimeout(storeProps.failFast().queryTimeout());
+        return journal;
     }
 
     /** Over a given journal (tests). */

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 
+import io.contactsbridge.ops.LogSafe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,11 +38,12 @@ class StoreOutageLog {
             nextLine = now.plus(REPEAT);
             refusedSinceLine = 0;
             LOG.warn("Could not store {} event {} ({}), answered 429 (the sender retries it): {}. Further refusals are "
-                    + "counted every {} s until the store takes events again", source, eventId, eventType, cause, REPEAT.toSeconds());
+                    + "counted every {} s until the store takes events again", source, LogSafe.of(eventId, 120),
+                    LogSafe.of(eventType, 60), LogSafe.of(cause, 300), REPEAT.toSeconds());
         } else if (!now.isBefore(nextLine)) {
             nextLine = now.plus(REPEAT);
             LOG.warn("The journal still cannot be written: {} more webhook(s) answered 429 ({} since {}); last: {}",
-                    refusedSinceLine, refused, since, cause);
+                    refusedSinceLine, refused, since, LogSafe.of(cause, 300));
             refusedSinceLine = 0;
         }
     }
