@@ -51,12 +51,13 @@ class IngressJournal {
 
     /**
      * The journal over the fail-fast pool, its group-commit writer answering a caller whose event is not stored
-     * within the query timeout (so a store that hangs still answers 429 within about a second).
+     * within {@code bridge.store.fail-fast.append-wait} (so a store that hangs still answers 429 within a second:
+     * the query timeout, at least a whole second, plus the answer's own time would not).
      */
     private static JournalStore failFastJournal(FailFastStore store, StoreProperties storeProps, Clock clock,
                                                 JournalSignal signal) {
         JournalStore journal = new JournalStore(store.jdbc(), store.transactions(), clock, signal);
-        journal.appendTimeout(storeProps.failFast().queryTimeout());
+        journal.appendTimeout(storeProps.failFast().appendWait());
         return journal;
     }
 

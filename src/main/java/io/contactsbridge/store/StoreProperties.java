@@ -15,7 +15,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 public record StoreProperties(FailFast failFast, Health health) {
 
     public StoreProperties {
-        failFast = failFast == null ? new FailFast(null, null, null, null, null) : failFast;
+        failFast = failFast == null ? new FailFast(null, null, null, null, null, null) : failFast;
         health = health == null ? new Health(null, null, null) : health;
     }
 
@@ -26,10 +26,15 @@ public record StoreProperties(FailFast failFast, Health health) {
      * @param queryTimeout      longest a statement may run (whole seconds, at least 1 s)
      * @param holdAfterFailure after a webhook could not be stored, how long the next ones are answered 429 at once,
      *                          without trying the store (0: every one tries)
+     * @param appendWait        how long a webhook waits for the journal's group-commit writer to store its event
      */
     public record FailFast(Integer poolSize, Duration connectionTimeout, Duration validationTimeout, Duration queryTimeout,
-                           Duration holdAfterFailure) {
+                           Duration holdAfterFailure, Duration appendWait) {
         public FailFast {
+            appendWait = appendWait == null ? Duration.ofMillis(700) : appendWait;
+            if (appendWait.isNegative() || appendWait.isZero()) {
+                throw new IllegalArgumentException("bridge.store.fail-fast.append-wait must be positive");
+            }
             holdAfterFailure = holdAfterFailure == null ? Duration.ofSeconds(1) : holdAfterFailure;
             if (holdAfterFailure.isNegative()) {
                 throw new IllegalArgumentException("bridge.store.fail-fast.hold-after-failure must not be negative");
@@ -65,7 +70,7 @@ public record StoreProperties(FailFast failFast, Health health) {
         public Health {
             maxAge = maxAge == null ? Duration.ofSeconds(1) : maxAge;
             answerWithin = answerWithin == null ? Duration.ofMillis(500) : answerWithin;
-            statusWithin = statusWithin == null ? Duration.ofMillis(800) : statusWithin;
+            statusWithin = statusWithin == null ? Duration.ofMillis(600) : statusWithin;
             if (statusWithin.isNegative() || statusWithin.isZero()) {
                 throw new IllegalArgumentException("bridge.store.health.status-within must be positive");
             }
