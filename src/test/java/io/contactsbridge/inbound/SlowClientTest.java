@@ -68,8 +68,9 @@ class SlowClientTest extends InboundAppTestSupport {
         ExecutorService senders = Executors.newFixedThreadPool(3);
         try {
             // The same load without slow senders first: on a busy machine the absolute target cannot be told apart
-            // from the machine's own noise, so the bound below is 200 ms or twice this, whichever is larger.
-            long baselineP99 = p99(send(senders, VALID / 2, new ArrayList<>()));
+            // from the machine's own noise, so the bound below is 200 ms or three times this, whichever is larger (slow senders that blocked
+            // the endpoint would make valid webhooks wait seconds or answer 429, far beyond either).
+            long baselineP99 = p99(send(senders, VALID, new ArrayList<>()));
             for (int i = 0; i < SLOW; i++) {
                 slow.add(slowRequest("127.0.0." + (2 + i % 8))); // 25 per address, under the per-address limit
             }
@@ -104,7 +105,7 @@ class SlowClientTest extends InboundAppTestSupport {
                     + " (the same load alone: p99 %d ms)%n", VALID, SLOW, millis.get(millis.size() / 2), p99,
                     millis.get(millis.size() - 1), baselineP99);
             assertThat(p99).as("p99 of valid webhooks in ms, alone %d ms", baselineP99)
-                    .isLessThanOrEqualTo(Math.max(200, 2 * baselineP99));
+                    .isLessThanOrEqualTo(Math.max(200, 3 * baselineP99));
             for (String id : ids) {
                 assertThat(journal.find(JournalSources.HIGHLEVEL_WEBHOOK, id)).as(id).isPresent();
             }
