@@ -142,6 +142,8 @@ public class SecurityConfig {
                 .csrfTokenRepository(CookieCsrfTokenRepository.withHttpOnlyFalse())
                 .csrfTokenRequestHandler(new SpaCsrfTokenRequestHandler())
                 .ignoringRequestMatchers(new OrRequestMatcher(new RequestHeaderRequestMatcher("Authorization"),
+                        // No session, nothing to ride: such a request is answered 401 by the login, not 403 here.
+                        request -> request.getSession(false) == null && !"/login".equals(request.getServletPath()),
                         PathPatternRequestMatcher.withDefaults().matcher("/webhooks/**"),
                         PathPatternRequestMatcher.withDefaults().matcher("/oauth/**"))));
         http.addFilterAfter(new CsrfCookieFilter(), BasicAuthenticationFilter.class);
