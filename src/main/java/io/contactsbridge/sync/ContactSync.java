@@ -178,6 +178,7 @@ public class ContactSync {
             return leftAlone(link.get());
         }
         if (link.isPresent() && hint != null && agrees(mapping.readHighLevel(hint, keys), link.get().shadow(), Side.HIGHLEVEL)) {
+            LOG.debug("HighLevel {}: the event's copy agrees with the link's shadow", hlId);
             return SyncOutcome.unchanged();
         }
         link.ifPresent(l -> turns.include(ContactTurns.birdSend(l.birdsendId())));
@@ -187,6 +188,7 @@ public class ContactSync {
         }
         if (link.isPresent()) {
             if (agrees(mapping.readHighLevel(hlNow.get(), keys), link.get().shadow(), Side.HIGHLEVEL)) {
+                LOG.debug("HighLevel {}: agrees with the link's shadow", hlId);
                 return SyncOutcome.unchanged();
             }
             Optional<JsonNode> bsNow = birdsend.get(pair.birdsendConnection(), link.get().birdsendId());
@@ -234,6 +236,7 @@ public class ContactSync {
             return leftAlone(link.get());
         }
         if (link.isPresent() && hint != null && agrees(mapping.readBirdSend(hint), link.get().shadow(), Side.BIRDSEND)) {
+            LOG.debug("BirdSend {}: the event's copy agrees with the link's shadow", bsId);
             return SyncOutcome.unchanged();
         }
         link.ifPresent(l -> turns.include(ContactTurns.highLevel(l.highlevelId())));
@@ -243,6 +246,7 @@ public class ContactSync {
         }
         if (link.isPresent()) {
             if (agrees(mapping.readBirdSend(bsNow.get()), link.get().shadow(), Side.BIRDSEND)) {
+                LOG.debug("BirdSend {}: agrees with the link's shadow", bsId);
                 return SyncOutcome.unchanged();
             }
             Optional<JsonNode> hlNow = highlevel.get(pair.highlevelConnection(), link.get().highlevelId());
@@ -416,6 +420,14 @@ public class ContactSync {
             hlWrite = withoutConstants(hlWrite, keys);
         }
         List<String> conflicts = new ArrayList<>(result.conflicts().keySet());
+        if (LOG.isDebugEnabled()) {
+            // DEBUG prints contact data (names, emails): for finding a wrong merge, not for production logs.
+            LOG.debug("reconcile BirdSend {} / HighLevel {}{}: shadow {}; BirdSend {} (updated {}); HighLevel {} (updated {})"
+                            + " -> BirdSend write {}; HighLevel write {}; conflicts {}",
+                    bsNow == null ? null : bsNow.path("contact_id").asText(), hlNow == null ? null : hlNow.path("id").asText(),
+                    dryRun ? " (dry run)" : "", link == null ? null : link.shadow(), a, BirdSendContactApi.updatedAt(bsNow), h,
+                    HighLevelContactApi.updatedAt(hlNow), bsWrite, hlWrite, result.conflicts());
+        }
         int writes = 0;
         SyncOutcome.Action action;
         final String bsGiven = bsNow == null ? null : bsNow.path("contact_id").asText();

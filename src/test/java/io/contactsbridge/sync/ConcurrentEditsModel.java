@@ -90,6 +90,8 @@ final class ConcurrentEditsModel {
         final Map<Side, Long> deletedBeforeStart = new EnumMap<>(Side.class);
         /** Deleted while the bridge ran (or was restarting): the link is to be marked, the contact not recreated. */
         final Map<Side, Long> deletedLive = new EnumMap<>(Side.class);
+        /** The person's contact ids and links at the end, for the report (to find them in the bridge's log). */
+        String idsAtEnd = "";
 
         Person(String population, String email, Kind kind, Side earlySide) {
             this.population = population;
@@ -280,6 +282,13 @@ final class ConcurrentEditsModel {
         birdSend.values().forEach(l -> l.forEach(c -> bsIds.add(c.id())));
 
         for (Person p : people) {
+            List<SideContact> hlEnd = highLevel.getOrDefault(p.email, List.of());
+            List<SideContact> bsEnd = birdSend.getOrDefault(p.email, List.of());
+            p.idsAtEnd = "HighLevel " + ids(hlEnd) + ", BirdSend " + ids(bsEnd) + ", links " + links.stream()
+                    .filter(r -> p.email.equalsIgnoreCase(r.email())
+                            || hlEnd.stream().anyMatch(c -> c.id().equals(r.highlevelId()))
+                            || bsEnd.stream().anyMatch(c -> c.id().equals(r.birdsendId())))
+                    .toList();
             Map<Side, SideContact> found = new EnumMap<>(Side.class);
             for (Side x : Side.values()) {
                 List<SideContact> contacts = (x == Side.HIGHLEVEL ? highLevel : birdSend).getOrDefault(p.email, List.of());
@@ -429,6 +438,7 @@ final class ConcurrentEditsModel {
                 }
             }
             out.append('\n');
+            out.append("    at the end: ").append(p.idsAtEnd).append('\n');
             p.history.forEach(e -> out.append("    ").append(e.describe()).append('\n'));
         });
         return out.toString();

@@ -154,6 +154,8 @@ final class ConcurrentEditsScenario implements AutoCloseable {
 
     private final Settings settings;
     private final long startNanos = System.nanoTime();
+    /** The wall clock at the scenario's time 0, so the edits' times can be found in the bridge's log. */
+    private final java.time.Instant startedAt = java.time.Instant.now();
     private final AtomicInteger editSeq = new AtomicInteger();
     private final ConcurrentEditsModel model;
     private final List<Population> populations = new ArrayList<>();
@@ -430,7 +432,7 @@ final class ConcurrentEditsScenario implements AutoCloseable {
         long duplicates = highLevel.webhooks().deliveries().stream().filter(HighLevelWebhookPublisher.Delivery::duplicate).count();
         Map<String, Long> deliveryStates = highLevel.webhooks().deliveries().stream()
                 .collect(Collectors.groupingBy(d -> d.state().name(), TreeMap::new, Collectors.counting()));
-        return String.format(Locale.ROOT, "%s: seeds %s; %d people; %d edits %s; W = %d ms; webhooks %s (%d duplicates) with"
+        return String.format(Locale.ROOT, "%s: time 0 at " + startedAt + "; seeds %s; %d people; %d edits %s; W = %d ms; webhooks %s (%d duplicates) with"
                         + " late %.2f, reordered %.2f, duplicated %.2f up to %d ms; %s; restart %s; final stop exit %d;"
                         + " timings (ms) %s; run folder %s",
                 settings.name(), settings.seeds(), model.people().size(), editSeq.get(), editsByPhase,
@@ -521,6 +523,8 @@ final class ConcurrentEditsScenario implements AutoCloseable {
         s.put("camel.main.shutdown-timeout", "5");
         s.put("logging.level.root", "WARN");
         s.put("logging.level.io.contactsbridge", "INFO");
+        // -Dproptest.sync-log=DEBUG: every merge's inputs and writes in the bridge's log, to find a wrong one.
+        s.put("logging.level.io.contactsbridge.sync", System.getProperty("proptest.sync-log", "INFO"));
         bridge = settings.packagedJar()
                 ? CrashTestBridge.packagedJar(CrashTestBridge.packagedJarInBuildDir(), runDir, port, adminPassword, s)
                 : new CrashTestBridge(runDir, port, adminPassword, s);
