@@ -380,6 +380,30 @@ public class JournalStore {
     }
 
     /**
+     * The newest event about {@code contactKey} from one of {@code sources} (of one of {@code eventTypes}) received
+     * after {@code receivedAfter}, if {@code consumerId} has not processed it yet: a change the bridge saw but has not
+     * applied. Only the tail after the consumer's lowest position is read (by primary key), so it stays cheap however
+     * long the journal is.
+     */
+    public Optional<JournalEvent> newestUnprocessed(String consumerId, String contactKey, Collection<String> sources,
+                                                    Collection<String> eventTypes, Instant receivedAfter) {
+        Long lowest = jdbc.queryForObject("SELECT MIN(position) FROM journal_consumer WHERE consumer_id = ?", Long.class,
+                consumerId);
+        if (lowest == null) {
+            return Optional.empty();
+        }
+        List<Object> args = new ArrayList<>(List.of(lowest, contactKey, Timestamp.from(receivedAfter)));
+        args.addAll(sources);
+        args.addAll(eventTypes);
+        args.add(consumerId);
+        String sql = "SELECT " + EVENT_COLUMNS + " FROM inbound_event e WHERE e.seq > ? AND e.contact_key = ? AND e.received_at > ?"
+                + " AND e.source IN (" + placeholders(sources.size()) + ") AND e.event_type IN (" + placeholders(eventTypes.size())
+                + ") AND e.seq > (SELECT c.position FROM journal_consumer c WHERE c.consumer_id = ?"
+                + " AND c.partition_no = MOD(e.contact_hash, c.partitions)) ORDER BY e.seq DESC LIMIT 1";
+        return jdbc.query(sql, JournalStore::event, args.toArray()).stream().findFirst();
+    }
+
+    /**
      * Removes events received before {@code olderThan} that every consumer seen since {@code activeSince}
      * has processed (consumers not seen since then do not hold events back).
      *

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -15,8 +16,11 @@ import java.util.function.Supplier;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.contactsbridge.journal.ContactKeys;
 import io.contactsbridge.journal.JournalConsumerBean;
+import io.contactsbridge.journal.JournalEvent;
 import io.contactsbridge.journal.JournalSources;
+import io.contactsbridge.journal.JournalStore;
 import io.contactsbridge.mapping.BirdSendWrite;
 import io.contactsbridge.mapping.CanonicalContact;
 import io.contactsbridge.mapping.ContactMapping;
@@ -30,6 +34,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
@@ -64,11 +69,14 @@ public class ContactSync {
     private final MappingCheck mappingCheck;
     private final ContactTurns turns;
     private final RefusalStore refusals;
+    private final JournalStore journal;
+    private final String consumerId;
     private final Clock clock;
 
     public ContactSync(SyncProperties props, ContactMapping mapping, LinkStore links, HighLevelContactApi highlevel,
                        BirdSendContactApi birdsend, SyncMetrics metrics, ObjectMapper json, MappingCheck mappingCheck,
-                       ContactTurns turns, RefusalStore refusals, Clock clock) {
+                       ContactTurns turns, RefusalStore refusals, JournalStore journal,
+                       @Value("${bridge.sync.consumer:contact-sync}") String consumerId, Clock clock) {
         this.props = props;
         this.mapping = mapping;
         this.merge = new ContactMerge(mapping, props.conflict());
@@ -80,6 +88,8 @@ public class ContactSync {
         this.mappingCheck = mappingCheck;
         this.turns = turns;
         this.refusals = refusals;
+        this.journal = journal;
+        this.consumerId = consumerId;
         this.clock = clock;
     }
 
@@ -160,6 +170,11 @@ public class ContactSync {
             }
         }
     }
+
+    /** The polls' event types whose payload is the whole contact (see {@link #lastWords}). */
+    private static final List<String> BIRDSEND_COPIES = List.of("ContactCreated", "ContactChanged", "ContactTagsChanged",
+            "ContactUnsubscribed", "ContactResubscribed");
+    private static final List<String> HIGHLEVEL_COPIES = List.of("ContactChanged");
 
     private static boolean isHighLevelContactEvent(String type) {
         return type != null && (type.equals("ContactChanged") || (type.startsWith("Contact") && !type.equals("ContactDelete")));
@@ -359,10 +374,79 @@ public class ContactSync {
             links.delete(link.get());
             return SyncOutcome.unlinked(1);
         }
+        int writes = lastWords(side, link.get());
         if (!links.markUnlinked(link.get(), side)) {
             throw new LinkChangedException("the link of " + side.key() + " contact " + id + " changed while unlinking it");
         }
-        return SyncOutcome.unlinked(0);
+        return SyncOutcome.unlinked(writes);
+    }
+
+    /**
+     * Before a link is marked for a deleted contact: a change the bridge saw the contact make (journaled by a poll,
+     * after the link was last written) but had not applied yet is applied to the survivor. Without this an edit made
+     * shortly before a delete is lost whenever the sync is behind (a backlog, a restart): by the time its event is
+     * handled, the contact it would be read from is gone. Only the polls' copies count: they hold the whole contact
+     * (a webhook's copy may leave fields out, which would read as cleared). Returns the writes made (0 or 1).
+     */
+    private int lastWords(Side side, ContactLink link) {
+        String goneId = side == Side.HIGHLEVEL ? link.highlevelId() : link.birdsendId();
+        Optional<Instant> linkWritten = links.updatedAt(link);
+        if (linkWritten.isEmpty()) {
+            return 0;
+        }
+        Optional<JournalEvent> copy = side == Side.BIRDSEND
+                ? journal.newestUnprocessed(consumerId, ContactKeys.birdSend(goneId), List.of(JournalSources.BIRDSEND_POLL),
+                        BIRDSEND_COPIES, linkWritten.get())
+                : journal.newestUnprocessed(consumerId, ContactKeys.highLevel(goneId), List.of(JournalSources.HIGHLEVEL_POLL),
+                        HIGHLEVEL_COPIES, linkWritten.get());
+        if (copy.isEmpty()) {
+            return 0;
+        }
+        SyncPair pair = props.pair();
+        HighLevelFieldKeys keys = highlevel.fieldKeys(pair.highlevelConnection());
+        JsonNode last;
+        try {
+            last = json.readTree(copy.get().payload());
+        } catch (JsonProcessingException e) {
+            return 0;
+        }
+        CanonicalContact gone = side == Side.BIRDSEND ? mapping.readBirdSend(last) : mapping.readHighLevel(last, keys);
+        if (agrees(gone, link.shadow(), side)) {
+            return 0;
+        }
+        if (side == Side.BIRDSEND) {
+            Optional<JsonNode> hlNow = highlevel.get(pair.highlevelConnection(), link.highlevelId());
+            if (hlNow.isEmpty()) {
+                return 0;
+            }
+            CanonicalContact h = mapping.readHighLevel(hlNow.get(), keys);
+            ContactMerge.Result result = merge.merge(link.shadow(), gone, h, BirdSendContactApi.updatedAt(last),
+                    HighLevelContactApi.updatedAt(hlNow.get()));
+            HighLevelWrite write = withoutConstants(mapping.writeHighLevel(result.highlevel(), h, keys), keys);
+            if (write.isEmpty()) {
+                return 0;
+            }
+            highlevel.apply(pair.highlevelConnection(), link.highlevelId(), write,
+                    (String) result.shadow().get(mapping.emailField()));
+            metrics.write(Side.HIGHLEVEL);
+        } else {
+            Optional<JsonNode> bsNow = birdsend.get(pair.birdsendConnection(), link.birdsendId());
+            if (bsNow.isEmpty()) {
+                return 0;
+            }
+            CanonicalContact a = mapping.readBirdSend(bsNow.get());
+            ContactMerge.Result result = merge.merge(link.shadow(), a, gone, BirdSendContactApi.updatedAt(bsNow.get()),
+                    HighLevelContactApi.updatedAt(last));
+            BirdSendWrite write = withoutConstants(mapping.writeBirdSend(result.birdsend(), a));
+            if (write.isEmpty()) {
+                return 0;
+            }
+            birdsend.apply(pair.birdsendConnection(), link.birdsendId(), bsNow.get(), write);
+            metrics.write(Side.BIRDSEND);
+        }
+        LOG.info("{} contact {} was deleted after a change the sync had not applied yet (journal event {}): applied to its partner"
+                + " first", side.key(), goneId, copy.get().seq());
+        return 1;
     }
 
     private SyncOutcome leftAlone(ContactLink link) {

@@ -4,6 +4,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -107,6 +108,12 @@ public class LinkStore {
         return jdbc.update("UPDATE sync_link SET unlinked_side = ?, unlinked_at = ?, version = version + 1, updated_at = ?"
                         + " WHERE id = ? AND version = ?", deletedSide.key(), Timestamp.from(clock.instant()),
                 Timestamp.from(clock.instant()), link.id(), link.version()) == 1;
+    }
+
+    /** When the link was last written (linked, synced, or marked); empty if it is gone. */
+    public Optional<Instant> updatedAt(ContactLink link) {
+        return jdbc.query("SELECT updated_at FROM sync_link WHERE id = ?", (rs, i) -> rs.getTimestamp(1).toInstant(), link.id())
+                .stream().findFirst();
     }
 
     public boolean delete(ContactLink link) {

@@ -8,12 +8,15 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.contactsbridge.journal.JournalSources;
+import io.contactsbridge.journal.JournalStore;
 import io.contactsbridge.mapping.ContactMapping;
 import io.contactsbridge.mapping.Side;
 import io.contactsbridge.sandbox.SandboxSimulators;
 import io.contactsbridge.sandbox.birdsend.BirdSendContactEdit;
 import io.contactsbridge.sandbox.birdsend.BirdSendContactView;
 import io.contactsbridge.sandbox.sim.SimJson;
+import org.apache.camel.CamelContext;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
@@ -62,6 +65,10 @@ class SyncSandboxTest {
     HighLevelContactApi highLevelApi;
     @Autowired
     BirdSendContactApi birdSendApi;
+    @Autowired
+    JournalStore journal;
+    @Autowired
+    CamelContext camel;
 
     @BeforeEach
     void backfillDone() throws InterruptedException {
@@ -136,6 +143,55 @@ class SyncSandboxTest {
                 .anySatisfy(p -> assertThat(p).contains("BirdSend has no field 'shoe_size'"));
         assertThatThrownBy(check::requireUsable).isInstanceOf(MappingMisfitException.class)
                 .hasMessageContaining("misfit.yaml does not fit the accounts (2 problems");
+    }
+
+    @Test
+    @Order(5)
+    void aBirdSendEditMadeJustBeforeTheContactIsDeletedStillReachesHighLevel() throws Exception {
+        ContactLink link = links.all(props.pair()).values().stream().skip(5).findFirst().orElseThrow();
+        long bsId = Long.parseLong(link.birdsendId());
+        // The sync is behind (as in a backlog or a restart): the poll journals the edit, then the contact is deleted
+        // before the sync gets to it. The edit must not go down with the contact.
+        long head = journal.head();
+        camel.getRouteController().stopRoute("contact-sync");
+        try {
+            sims.birdSend().editContact(bsId, BirdSendContactEdit.change().field("last_name", "Lastwords"));
+            await("the poll journaled the edit", Duration.ofSeconds(10), () -> journaled(head, JournalSources.BIRDSEND_POLL,
+                    "birdsend:" + bsId, "Lastwords"));
+            sims.birdSend().deleteContact(bsId);
+        } finally {
+            camel.getRouteController().startRoute("contact-sync");
+        }
+        await("HighLevel has the last name", Duration.ofSeconds(10), () -> "Lastwords".equals(
+                sims.highLevel().state().contact(link.highlevelId()).orElseThrow().path("lastName").asText()));
+        await("the link is marked", Duration.ofSeconds(10),
+                () -> links.byBirdSend(props.pair(), link.birdsendId()).map(l -> !l.isLive()).orElse(false));
+    }
+
+    @Test
+    @Order(6)
+    void aHighLevelEditMadeJustBeforeTheContactIsDeletedStillReachesBirdSend() throws Exception {
+        ContactLink link = links.all(props.pair()).values().stream().skip(6).findFirst().orElseThrow();
+        long bsId = Long.parseLong(link.birdsendId());
+        long head = journal.head();
+        camel.getRouteController().stopRoute("contact-sync");
+        try {
+            sims.highLevel().state().editContactAsUser(link.highlevelId(), SimJson.object().put("firstName", "Finalia"));
+            await("the poll journaled the edit", Duration.ofSeconds(10), () -> journaled(head, JournalSources.HIGHLEVEL_POLL,
+                    "highlevel:" + link.highlevelId(), "Finalia"));
+            sims.highLevel().state().deleteContactAsUser(link.highlevelId());
+        } finally {
+            camel.getRouteController().startRoute("contact-sync");
+        }
+        await("BirdSend has the first name", Duration.ofSeconds(10),
+                () -> "Finalia".equals(sims.birdSend().contact(bsId).orElseThrow().firstName()));
+        await("the link is marked", Duration.ofSeconds(10),
+                () -> links.byHighLevel(props.pair(), link.highlevelId()).map(l -> !l.isLive()).orElse(false));
+    }
+
+    private boolean journaled(long after, String source, String key, String text) {
+        return journal.events(List.of(source), after, 10_000).stream()
+                .anyMatch(e -> e.contactKey().equals(key) && e.payload().contains(text));
     }
 
     private ContactLink anyLink() {
