@@ -111,9 +111,8 @@ public class BirdSendContactApi {
         if (id == null) {
             throw new IllegalStateException("BirdSend answered a contact create without contact_id");
         }
-        if (Boolean.TRUE.equals(write.unsubscribed())) {
-            contact = client.call(connectionId, "unsubscribe-contact", "DELETE", "/contacts/" + id + "/unsubscribe", null, null).body();
-        }
+        // An unsubscribe is a call of its own (BirdSend's create takes no status): the caller makes it once the new
+        // contact is linked, so a stop between the two calls cannot leave a contact the bridge made but does not know.
         return new Created(id, contact, false);
     }
 

@@ -553,6 +553,14 @@ public class ContactSync {
             bsId = created.id();
             writes++;
             action = SyncOutcome.Action.CREATED_BIRDSEND;
+            link = linkCreated(pair, hlId, bsId, email, result.shadow(), mapping.readBirdSend(created.contact()));
+            if (Boolean.TRUE.equals(bsCreate.unsubscribed())) {
+                final String bsTarget = bsId;
+                final BirdSendWrite unsubscribe = new BirdSendWrite(bsCreate.email(), false, Map.of(), List.of(), List.of(),
+                        Boolean.TRUE);
+                refusable(pair, subject, Side.BIRDSEND, bsPlanned,
+                        () -> birdsend.apply(pair.birdsendConnection(), bsTarget, created.contact(), unsubscribe));
+            }
         } else if (hlNow == null) {
             if (dryRun) {
                 return new SyncOutcome(SyncOutcome.Action.CREATED_HIGHLEVEL, 1 + (bsWrite.isEmpty() ? 0 : 1), conflicts, null);
@@ -578,6 +586,8 @@ public class ContactSync {
             hlId = created.id();
             writes++;
             action = SyncOutcome.Action.CREATED_HIGHLEVEL;
+            link = linkCreated(pair, hlId, bsId, email, result.shadow(),
+                    created.contact() == null ? CanonicalContact.EMPTY : mapping.readHighLevel(created.contact(), keys));
         } else {
             action = link == null ? SyncOutcome.Action.LINKED : SyncOutcome.Action.UNCHANGED;
             if (!bsWrite.isEmpty()) {
@@ -771,6 +781,29 @@ public class ContactSync {
             }
         }
         return write.withBody(body);
+    }
+
+    /**
+     * Links a contact the bridge just created, before any further write: a stop or crash between the create and the
+     * end of the reconciliation must not leave a contact the links do not know (it would later be paired by email
+     * with no shadow, and a change made meanwhile, such as a removed tag, would be taken for something never synced).
+     * The shadow holds, for every two-sided field, what the new contact holds as created: a value the further writes
+     * were still to bring is then a change of the side it came from, and is synced again after a restart.
+     */
+    private ContactLink linkCreated(SyncPair pair, String hlId, String bsId, String email, CanonicalContact planned,
+                                    CanonicalContact created) {
+        Map<String, Object> values = new java.util.LinkedHashMap<>(planned.values());
+        for (FieldRule rule : mapping.fields()) {
+            if (rule.birdsendPath() != null && !rule.highlevelPaths().isEmpty()) {
+                Object value = created.get(rule.name());
+                if (value == null) {
+                    values.remove(rule.name());
+                } else {
+                    values.put(rule.name(), value);
+                }
+            }
+        }
+        return links.insert(pair, hlId, bsId, email, new CanonicalContact(values));
     }
 
     private void record(SyncPair pair, ContactLink link, String hlId, String bsId, String email, CanonicalContact shadow) {
