@@ -10,13 +10,46 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *
  * @param failFast the small pool with short timeouts of the webhook endpoints, readiness and the status
  * @param health   how the store check of readiness and the status is cached and bounded
+ * @param h2       how the default H2 file store is kept compact
  */
 @ConfigurationProperties(prefix = "bridge.store")
-public record StoreProperties(FailFast failFast, Health health) {
+public record StoreProperties(FailFast failFast, Health health, H2 h2) {
 
     public StoreProperties {
         failFast = failFast == null ? new FailFast(null, null, null, null, null, null) : failFast;
         health = health == null ? new Health(null, null, null) : health;
+        h2 = h2 == null ? new H2(null, null, null, null) : h2;
+    }
+
+    public StoreProperties(FailFast failFast, Health health) {
+        this(failFast, health, null);
+    }
+
+    /**
+     * @param compactInterval how often a step of compaction runs (0: never, the file then grows by every commit)
+     * @param compactWrite    how many bytes of live pages one step may rewrite (bounds how long it holds writers up)
+     * @param targetFill      chunks less full than this (%) are rewritten
+     * @param retention       how long space freed by a commit is kept before it is written over
+     */
+    public record H2(Duration compactInterval, Integer compactWrite, Integer targetFill, Duration retention) {
+        public H2 {
+            compactInterval = compactInterval == null ? Duration.ofMillis(100) : compactInterval;
+            compactWrite = compactWrite == null ? 1 << 20 : compactWrite;
+            targetFill = targetFill == null ? 90 : targetFill;
+            retention = retention == null ? Duration.ZERO : retention;
+            if (compactInterval.isNegative()) {
+                throw new IllegalArgumentException("bridge.store.h2.compact-interval must not be negative");
+            }
+            if (compactWrite < 64 * 1024) {
+                throw new IllegalArgumentException("bridge.store.h2.compact-write must be at least 65536 bytes, was " + compactWrite);
+            }
+            if (targetFill < 10 || targetFill > 100) {
+                throw new IllegalArgumentException("bridge.store.h2.target-fill must be 10 to 100 (%), was " + targetFill);
+            }
+            if (retention.isNegative()) {
+                throw new IllegalArgumentException("bridge.store.h2.retention must not be negative");
+            }
+        }
     }
 
     /**
