@@ -1,5 +1,6 @@
 package io.contactsbridge.sync;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -354,7 +355,9 @@ public class ContactSync {
      */
     public SyncOutcome reconcile(ContactLink link, JsonNode bsNow, JsonNode hlNow, boolean dryRun) {
         if (dryRun) {
-            return reconcileInTurn(link, bsNow, hlNow, true);
+            HighLevelFieldKeys keys = highlevel.fieldKeys(props.pair().highlevelConnection());
+            return plan(link, bsNow == null ? null : mapping.readBirdSend(bsNow), BirdSendContactApi.updatedAt(bsNow),
+                    hlNow == null ? null : mapping.readHighLevel(hlNow, keys), HighLevelContactApi.updatedAt(hlNow));
         }
         List<String> keys = new ArrayList<>();
         if (link != null) {
@@ -367,10 +370,47 @@ public class ContactSync {
         if (hlNow != null) {
             keys.add(ContactTurns.highLevel(hlNow.path("id").asText()));
         }
-        return turns.run(props.pair(), keys, () -> reconcileInTurn(link, bsNow, hlNow, false));
+        return turns.run(props.pair(), keys, () -> reconcileInTurn(link, bsNow, hlNow));
     }
 
-    private SyncOutcome reconcileInTurn(ContactLink link, JsonNode bsNow, JsonNode hlNow, boolean dryRun) {
+    /**
+     * What {@link #reconcile} would do with contacts as mapped (null: no contact on that side), without a call or a
+     * write: the dry run's plan. The backfill keeps its listings mapped in the store and plans from them.
+     */
+    public SyncOutcome plan(ContactLink link, CanonicalContact bsMapped, Instant bsUpdated, CanonicalContact hlMapped,
+                            Instant hlUpdated) {
+        HighLevelFieldKeys keys = highlevel.fieldKeys(props.pair().highlevelConnection());
+        CanonicalContact a = bsMapped == null ? CanonicalContact.EMPTY : bsMapped;
+        CanonicalContact h = hlMapped == null ? CanonicalContact.EMPTY : hlMapped;
+        ContactMerge.Result result = merge.merge(link == null ? null : link.shadow(), a, h, bsUpdated, hlUpdated);
+        if (result.shadow().get(mapping.emailField()) == null) {
+            return SyncOutcome.skipped("no email on either side, which BirdSend requires");
+        }
+        BirdSendWrite bsWrite = mapping.writeBirdSend(result.birdsend(), a);
+        if (bsMapped != null) {
+            bsWrite = withoutConstants(bsWrite);
+        }
+        HighLevelWrite hlWrite = mapping.writeHighLevel(result.highlevel(), h, keys);
+        if (hlMapped != null) {
+            hlWrite = withoutConstants(hlWrite, keys);
+        }
+        List<String> conflicts = new ArrayList<>(result.conflicts().keySet());
+        if (bsMapped == null) {
+            return new SyncOutcome(SyncOutcome.Action.CREATED_BIRDSEND, 1 + (hlWrite.isEmpty() ? 0 : 1), conflicts, null);
+        }
+        if (hlMapped == null) {
+            return new SyncOutcome(SyncOutcome.Action.CREATED_HIGHLEVEL, 1 + (bsWrite.isEmpty() ? 0 : 1), conflicts, null);
+        }
+        int writes = (bsWrite.isEmpty() ? 0 : 1) + (hlWrite.isEmpty() ? 0 : 1);
+        SyncOutcome.Action action = link != null ? (writes > 0 ? SyncOutcome.Action.UPDATED : SyncOutcome.Action.UNCHANGED)
+                : SyncOutcome.Action.LINKED;
+        if (!conflicts.isEmpty()) {
+            metrics.conflicts(conflicts.size());
+        }
+        return new SyncOutcome(action, writes, conflicts, null);
+    }
+
+    private SyncOutcome reconcileInTurn(ContactLink link, JsonNode bsNow, JsonNode hlNow) {
         SyncPair pair = props.pair();
         HighLevelFieldKeys keys = highlevel.fieldKeys(pair.highlevelConnection());
         CanonicalContact a = bsNow == null ? CanonicalContact.EMPTY : mapping.readBirdSend(bsNow);
@@ -381,7 +421,7 @@ public class ContactSync {
         if (email == null) {
             return SyncOutcome.skipped("no email on either side, which BirdSend requires");
         }
-        if (link == null && !dryRun) {
+        if (link == null) {
             turns.include(ContactTurns.email(email));
         }
         // One-sided constants (the mapping's defaults, e.g. HighLevel's source) go only into contacts the bridge
@@ -403,9 +443,6 @@ public class ContactSync {
         String hlId = hlGiven;
 
         if (bsNow == null) {
-            if (dryRun) {
-                return new SyncOutcome(SyncOutcome.Action.CREATED_BIRDSEND, 1 + (hlWrite.isEmpty() ? 0 : 1), conflicts, null);
-            }
             BirdSendContactApi.Created created = birdsend.create(pair.birdsendConnection(), bsWrite);
             metrics.write(Side.BIRDSEND);
             if (created.duplicate()) {
@@ -421,9 +458,6 @@ public class ContactSync {
             writes++;
             action = SyncOutcome.Action.CREATED_BIRDSEND;
         } else if (hlNow == null) {
-            if (dryRun) {
-                return new SyncOutcome(SyncOutcome.Action.CREATED_HIGHLEVEL, 1 + (bsWrite.isEmpty() ? 0 : 1), conflicts, null);
-            }
             HighLevelContactApi.Created created = highlevel.create(pair.highlevelConnection(), hlWrite.createBody());
             metrics.write(Side.HIGHLEVEL);
             if (created.duplicate()) {
@@ -447,17 +481,13 @@ public class ContactSync {
             action = link == null ? SyncOutcome.Action.LINKED : SyncOutcome.Action.UNCHANGED;
             if (!bsWrite.isEmpty()) {
                 writes++;
-                if (!dryRun) {
-                    birdsend.apply(pair.birdsendConnection(), bsId, bsNow, bsWrite);
-                    metrics.write(Side.BIRDSEND);
-                }
+                birdsend.apply(pair.birdsendConnection(), bsId, bsNow, bsWrite);
+                metrics.write(Side.BIRDSEND);
             }
             if (!hlWrite.isEmpty()) {
                 writes++;
-                if (!dryRun) {
-                    highlevel.apply(pair.highlevelConnection(), hlId, hlWrite, email);
-                    metrics.write(Side.HIGHLEVEL);
-                }
+                highlevel.apply(pair.highlevelConnection(), hlId, hlWrite, email);
+                metrics.write(Side.HIGHLEVEL);
             }
             if (action == SyncOutcome.Action.UNCHANGED && writes > 0) {
                 action = SyncOutcome.Action.UPDATED;
@@ -473,9 +503,7 @@ public class ContactSync {
             metrics.write(Side.BIRDSEND);
             writes++;
         }
-        if (!dryRun) {
-            record(pair, link, hlId, bsId, email, result.shadow());
-        }
+        record(pair, link, hlId, bsId, email, result.shadow());
         if (!conflicts.isEmpty()) {
             metrics.conflicts(conflicts.size());
         }
