@@ -26,11 +26,10 @@ CREATE TABLE sync_backfill_contact (
     order_key             VARCHAR(200)  NOT NULL,
     -- false for a HighLevel contact that is paired with a listed BirdSend contact (that one's item covers it)
     is_item               BOOLEAN       NOT NULL,
-    -- how pairing placed the contact: link, gone (its link's partner was deleted), email, phone, refused, claimed
+    -- how pairing placed the contact: link, gone (its link's partner was deleted), email, phone, email-no and
+    -- phone-no (refused: its match is someone else's), claimed (a HighLevel contact paired with a listed BirdSend one)
     pairing               VARCHAR(10),
-    -- pairing's scratch column: the HighLevel contact a BirdSend contact would pair with in the pass under way
-    candidate             VARCHAR(100),
-    -- the other side's id: the paired HighLevel contact (b rows), the linked BirdSend contact (h rows)
+    -- the other side's id: the paired (or refused) HighLevel contact (b rows), the linked BirdSend contact (h rows)
     partner_id            VARCHAR(100),
     link_id               BIGINT,
     -- why the item is skipped, if it is
@@ -41,7 +40,8 @@ CREATE TABLE sync_backfill_contact (
 
 CREATE INDEX sync_backfill_contact_email ON sync_backfill_contact (run_id, side, email, seq);
 CREATE INDEX sync_backfill_contact_phone ON sync_backfill_contact (run_id, side, phone, seq);
-CREATE INDEX sync_backfill_contact_candidate ON sync_backfill_contact (run_id, candidate, seq);
-CREATE INDEX sync_backfill_contact_partner ON sync_backfill_contact (run_id, partner_id);
+CREATE INDEX sync_backfill_contact_partner ON sync_backfill_contact (run_id, side, partner_id, seq);
+-- the rows of one pairing pass
+CREATE INDEX sync_backfill_contact_pairing ON sync_backfill_contact (run_id, side, pairing);
 CREATE INDEX sync_backfill_contact_order ON sync_backfill_contact (run_id, is_item, order_key);
 CREATE INDEX sync_backfill_contact_pair ON sync_backfill_contact (highlevel_connection, birdsend_connection, dry_run);

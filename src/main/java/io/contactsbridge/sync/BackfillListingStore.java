@@ -16,6 +16,8 @@ import java.util.Set;
 
 import io.contactsbridge.mapping.CanonicalContact;
 import io.contactsbridge.mapping.Side;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -36,6 +38,7 @@ import org.springframework.stereotype.Component;
 @Component
 public class BackfillListingStore {
 
+    private static final Logger LOG = LoggerFactory.getLogger(BackfillListingStore.class);
     /** Rows of dry runs that never got to clear them (a crash) are removed after this long. */
     static final Duration STALE = Duration.ofDays(1);
     private static final int IN_CHUNK = 500;
@@ -133,77 +136,96 @@ public class BackfillListingStore {
 
     /** Pairs the run's listed contacts (see the class comment). */
     public void pair(SyncPair pair, String runId) {
+        long started = System.nanoTime();
+        List<String> steps = new ArrayList<>();
         String hlc = pair.highlevelConnection();
         String bsc = pair.birdsendConnection();
         String link = "FROM sync_link l WHERE l.highlevel_connection = ? AND l.birdsend_connection = ?";
         // 1. BirdSend contacts with a link: a live one pairs them with its HighLevel contact (listed or not, it is
         // claimed); one whose partner was deleted makes them a skipped item.
-        jdbc.update("UPDATE " + TABLE + " b SET pairing = 'link',"
+        step(steps, "links of BirdSend contacts", "UPDATE " + TABLE + " b SET pairing = 'link',"
                         + " link_id = (SELECT l.id " + link + " AND l.birdsend_id = b.contact_id),"
                         + " partner_id = (SELECT l.highlevel_id " + link + " AND l.birdsend_id = b.contact_id)"
                         + " WHERE b.run_id = ? AND b.side = 'b' AND EXISTS (SELECT 1 " + link
                         + " AND l.birdsend_id = b.contact_id AND l.unlinked_side IS NULL)",
                 hlc, bsc, hlc, bsc, runId, hlc, bsc);
-        jdbc.update("UPDATE " + TABLE + " b SET pairing = 'gone',"
+        step(steps, "deleted partners of BirdSend contacts", "UPDATE " + TABLE + " b SET pairing = 'gone',"
                         + " skip = (SELECT " + GONE_SKIP + " " + link + " AND l.birdsend_id = b.contact_id)"
                         + " WHERE b.run_id = ? AND b.side = 'b' AND EXISTS (SELECT 1 " + link
                         + " AND l.birdsend_id = b.contact_id AND l.unlinked_side IS NOT NULL)",
                 hlc, bsc, runId, hlc, bsc);
-        claim(runId, "link");
+        claim(steps, runId, "link");
         // 2. by email, then 3. by phone, each in its own pass, so that an email match always wins over a phone match.
-        matchPass(pair, runId, "email", "");
+        matchPass(steps, pair, runId, "email", "");
         // The phone's HighLevel contact has the email of an unlinked BirdSend contact: it is that one's person.
-        matchPass(pair, runId, "phone", " OR EXISTS (SELECT 1 FROM " + TABLE + " h WHERE h.run_id = b.run_id AND h.side = 'h'"
-                + " AND h.contact_id = b.candidate AND h.email IS NOT NULL AND EXISTS (SELECT 1 FROM " + TABLE + " o"
-                + " WHERE o.run_id = b.run_id AND o.side = 'b' AND o.email = h.email"
-                + " AND (o.pairing IS NULL OR o.pairing NOT IN ('link', 'gone'))))");
+        matchPass(steps, pair, runId, "phone", " OR EXISTS (SELECT 1 FROM " + TABLE + " h WHERE h.run_id = ? AND h.side = 'h'"
+                + " AND h.contact_id = b.partner_id AND h.email IS NOT NULL AND EXISTS (SELECT 1 FROM " + TABLE + " o"
+                + " WHERE o.run_id = ? AND o.side = 'b' AND o.email = h.email"
+                + " AND (o.pairing IS NULL OR o.pairing NOT IN ('link', 'gone'))))", runId, runId);
         // 4. HighLevel contacts left on their own: with their link (its BirdSend contact was not listed), or skipped
         // when the link's partner was deleted.
-        jdbc.update("UPDATE " + TABLE + " h SET pairing = 'link',"
+        step(steps, "links of HighLevel contacts", "UPDATE " + TABLE + " h SET pairing = 'link',"
                         + " link_id = (SELECT l.id " + link + " AND l.highlevel_id = h.contact_id),"
                         + " partner_id = (SELECT l.birdsend_id " + link + " AND l.highlevel_id = h.contact_id)"
                         + " WHERE h.run_id = ? AND h.side = 'h' AND h.pairing IS NULL AND EXISTS (SELECT 1 " + link
                         + " AND l.highlevel_id = h.contact_id AND l.unlinked_side IS NULL)",
                 hlc, bsc, hlc, bsc, runId, hlc, bsc);
-        jdbc.update("UPDATE " + TABLE + " h SET pairing = 'gone',"
+        step(steps, "deleted partners of HighLevel contacts", "UPDATE " + TABLE + " h SET pairing = 'gone',"
                         + " skip = (SELECT " + GONE_SKIP + " " + link + " AND l.highlevel_id = h.contact_id)"
                         + " WHERE h.run_id = ? AND h.side = 'h' AND h.pairing IS NULL AND EXISTS (SELECT 1 " + link
                         + " AND l.highlevel_id = h.contact_id AND l.unlinked_side IS NOT NULL)",
                 hlc, bsc, runId, hlc, bsc);
+        LOG.info("Backfill {}: paired in {} ms ({})", runId, (System.nanoTime() - started) / 1_000_000, String.join(", ", steps));
     }
 
     /**
-     * One matching pass over the BirdSend contacts not placed yet: each gets the first listed HighLevel contact with
-     * its email (or phone) as candidate; it is refused when that one is claimed already, is linked to anyone, when
-     * {@code alsoRefuseWhen} holds, or when an earlier listed BirdSend contact has the same candidate (that one wins,
-     * unless refused for a reason of the candidate's, which refuses all). The rest pair with their candidate.
+     * One matching pass over the BirdSend contacts not placed yet: each whose email (or phone) some listed HighLevel
+     * contact has takes the first listed one as partner; it is refused when that one is claimed already, is linked to
+     * anyone, when {@code alsoRefuseWhen} holds, or when an earlier listed BirdSend contact of this pass has the same
+     * partner (that one wins, unless refused for a reason of the partner's, which refuses all). Few rows are written:
+     * only contacts with a match, and the HighLevel contacts they claim.
      */
-    private void matchPass(SyncPair pair, String runId, String column, String alsoRefuseWhen) {
-        jdbc.update("UPDATE " + TABLE + " b SET candidate = (SELECT h.contact_id FROM " + TABLE + " h WHERE h.run_id = b.run_id"
-                + " AND h.side = 'h' AND h." + column + " = b." + column + " ORDER BY h.seq LIMIT 1)"
-                + " WHERE b.run_id = ? AND b.side = 'b' AND b.pairing IS NULL AND b." + column + " IS NOT NULL", runId);
-        jdbc.update("UPDATE " + TABLE + " b SET pairing = 'refused', skip = 'HighLevel contact ' || b.candidate"
+    private void matchPass(List<String> steps, SyncPair pair, String runId, String column, String alsoRefuseWhen,
+                           Object... alsoRefuseArgs) {
+        String refused = column + "-no";
+        // The run id is given to every subquery as a value, not taken from the outer row: H2 then uses the indexes.
+        String first = "SELECT h.contact_id FROM " + TABLE + " h WHERE h.run_id = ? AND h.side = 'h' AND h." + column
+                + " = b." + column;
+        step(steps, column + " matches", "UPDATE " + TABLE + " b SET pairing = ?, partner_id = (" + first + " ORDER BY h.seq LIMIT 1)"
+                + " WHERE b.run_id = ? AND b.side = 'b' AND b.pairing IS NULL AND b." + column + " IS NOT NULL"
+                + " AND EXISTS (" + first + ")", column, runId, runId, runId);
+        // Conditions on rows of this pass read pairing IN (this pass's two values): stable while the statement runs.
+        List<Object> args = new ArrayList<>(List.of(refused, runId, column, runId, pair.highlevelConnection(),
+                pair.birdsendConnection(), runId, column, refused));
+        args.addAll(List.of(alsoRefuseArgs));
+        step(steps, column + " refusals", "UPDATE " + TABLE + " b SET pairing = ?, skip = 'HighLevel contact ' || b.partner_id"
                         + " || ' with the same email or phone is already paired with another BirdSend contact'"
-                        + " WHERE b.run_id = ? AND b.side = 'b' AND b.pairing IS NULL AND b.candidate IS NOT NULL AND ("
-                        + " EXISTS (SELECT 1 FROM " + TABLE + " h WHERE h.run_id = b.run_id AND h.side = 'h'"
-                        + " AND h.contact_id = b.candidate AND h.pairing = 'claimed')"
+                        + " WHERE b.run_id = ? AND b.side = 'b' AND b.pairing = ? AND ("
+                        + " EXISTS (SELECT 1 FROM " + TABLE + " h WHERE h.run_id = ? AND h.side = 'h'"
+                        + " AND h.contact_id = b.partner_id AND h.pairing = 'claimed')"
                         + " OR EXISTS (SELECT 1 FROM sync_link l WHERE l.highlevel_connection = ? AND l.birdsend_connection = ?"
-                        + " AND l.highlevel_id = b.candidate)"
-                        + " OR EXISTS (SELECT 1 FROM " + TABLE + " e WHERE e.run_id = b.run_id AND e.candidate = b.candidate"
-                        + " AND e.seq < b.seq AND e.side = 'b')"
+                        + " AND l.highlevel_id = b.partner_id)"
+                        + " OR EXISTS (SELECT 1 FROM " + TABLE + " e WHERE e.run_id = ? AND e.side = 'b' AND e.partner_id = b.partner_id"
+                        + " AND e.seq < b.seq AND e.pairing IN (?, ?))"
                         + alsoRefuseWhen + ")",
-                runId, pair.highlevelConnection(), pair.birdsendConnection());
-        jdbc.update("UPDATE " + TABLE + " SET pairing = ?, partner_id = candidate WHERE run_id = ? AND side = 'b'"
-                + " AND pairing IS NULL AND candidate IS NOT NULL", column, runId);
-        claim(runId, column);
-        jdbc.update("UPDATE " + TABLE + " SET candidate = NULL WHERE run_id = ? AND candidate IS NOT NULL", runId);
+                args.toArray());
+        claim(steps, runId, column);
     }
 
     /** Marks the listed HighLevel contacts that BirdSend contacts paired with by {@code pairing}: not items of their own. */
-    private void claim(String runId, String pairing) {
-        jdbc.update("UPDATE " + TABLE + " h SET pairing = 'claimed', is_item = FALSE WHERE h.run_id = ? AND h.side = 'h'"
-                + " AND h.pairing IS NULL AND EXISTS (SELECT 1 FROM " + TABLE + " b WHERE b.run_id = h.run_id"
-                + " AND b.partner_id = h.contact_id AND b.side = 'b' AND b.pairing = ?)", runId, pairing);
+    private void claim(List<String> steps, String runId, String pairing) {
+        // IN, not a correlated EXISTS: the subquery runs once (H2 would otherwise pick an index that scans the pass's rows
+        // for every HighLevel contact).
+        step(steps, pairing + " claims", "UPDATE " + TABLE + " h SET pairing = 'claimed', is_item = FALSE WHERE h.run_id = ?"
+                + " AND h.side = 'h' AND h.pairing IS NULL AND h.contact_id IN (SELECT b.partner_id FROM " + TABLE + " b"
+                + " WHERE b.run_id = ? AND b.side = 'b' AND b.pairing = ?)", runId, runId, pairing);
+    }
+
+    /** Runs one pairing statement, noting how long it took and how many rows it changed. */
+    private void step(List<String> steps, String name, String sql, Object... args) {
+        long t = System.nanoTime();
+        int rows = jdbc.update(sql, args);
+        steps.add(name + " " + rows + " in " + (System.nanoTime() - t) / 1_000_000 + " ms");
     }
 
     /** The run's work items. */
@@ -231,7 +253,10 @@ public class BackfillListingStore {
                         + " LEFT JOIN " + TABLE + " p ON s.side = 'b' AND s.pairing IN ('link', 'email', 'phone')"
                         + " AND p.run_id = s.run_id AND p.side = 'h' AND p.contact_id = s.partner_id"
                         + " LEFT JOIN sync_link l ON l.id = s.link_id"
-                        + " WHERE s.run_id = ? AND s.is_item = TRUE AND s.order_key > ? ORDER BY s.order_key LIMIT ?",
+                        // Ordered by the whole index (run_id and is_item are fixed): H2 then reads it in order and stops
+                        // at the limit, instead of sorting every remaining item for each page.
+                        + " WHERE s.run_id = ? AND s.is_item = TRUE AND s.order_key > ?"
+                        + " ORDER BY s.run_id, s.is_item, s.order_key LIMIT ?",
                 this::item, runId, after == null ? "" : after, limit);
     }
 

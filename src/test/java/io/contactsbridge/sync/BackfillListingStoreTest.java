@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -160,6 +161,53 @@ class BackfillListingStoreTest {
         clock.advance(BackfillListingStore.STALE.plusMinutes(1));
         store.clear(PAIR, "real", false);
         assertThat(store.countItems("r")).as("a day old: left by a crashed dry run").isZero();
+    }
+
+    /**
+     * Not a unit test: how long listing into the store and pairing take for {@code bench.contacts} (100,000) per side,
+     * 40 % shared, on the H2 file store as the bridge runs it ({@code -Dbenchmark=true}).
+     */
+    @org.junit.jupiter.api.Test
+    @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "benchmark", matches = "true")
+    void pairingALargeAccountOnTheH2FileStore(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        org.h2.jdbcx.JdbcDataSource h2 = new org.h2.jdbcx.JdbcDataSource();
+        h2.setURL("jdbc:h2:file:" + dir.resolve("store") + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;"
+                + "WRITE_DELAY=0");
+        h2.setUser("sa");
+        org.flywaydb.core.Flyway.configure().dataSource(h2).load().migrate();
+        JdbcTemplate jdbc = new JdbcTemplate(TestDatabases.pooled(h2));
+        LinkStore links = new LinkStore(jdbc, new ObjectMapper(), clock);
+        BackfillListingStore store = new BackfillListingStore(jdbc, links, clock);
+        int n = Integer.getInteger("bench.contacts", 100_000);
+        long t0 = System.nanoTime();
+        for (Side side : Side.values()) {
+            for (int from = 0; from < n; from += 100) {
+                List<BackfillListingStore.Listed> page = new ArrayList<>();
+                for (int i = from; i < from + 100; i++) {
+                    boolean shared = i % 5 < 2;
+                    String email = (side == Side.BIRDSEND && !shared ? "bs" : "p") + i + "@example.com";
+                    String phone = i % 3 == 0 ? null : "+1415" + (side == Side.BIRDSEND ? 1 : 2) + String.format("%06d", i);
+                    Map<String, Object> values = new TreeMap<>(Map.of("email", email, "firstName", "Name " + i,
+                            "tags", List.of("a", "b")));
+                    page.add(new BackfillListingStore.Listed(side == Side.BIRDSEND ? Integer.toString(i + 1) : "hl" + i, email,
+                            phone, new CanonicalContact(values), clock.instant()));
+                }
+                store.add(PAIR, "bench", false, side, page, from);
+            }
+        }
+        long t1 = System.nanoTime();
+        store.pair(PAIR, "bench");
+        long t2 = System.nanoTime();
+        int items = 0;
+        String after = null;
+        for (List<BackfillListingStore.Item> page; !(page = store.items("bench", after, 500)).isEmpty(); ) {
+            items += page.size();
+            after = page.get(page.size() - 1).order();
+        }
+        long t3 = System.nanoTime();
+        System.out.printf(Locale.ROOT, "[pairing benchmark] %,d per side: listing into the store %.1f s, pairing %.1f s, reading"
+                + " %,d items back %.1f s%n", n, (t1 - t0) / 1e9, (t2 - t1) / 1e9, items, (t3 - t2) / 1e9);
+        assertThat(items).isEqualTo(2 * n - n * 2 / 5);
     }
 
     /** Ids unique but for a few listed twice; emails and phones from small pools, so they are shared. */
