@@ -2,13 +2,13 @@ package io.contactsbridge.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.contactsbridge.sandbox.birdsend.BirdSendContactView;
 import io.contactsbridge.sandbox.birdsend.BirdSendForm;
 import io.contactsbridge.sandbox.birdsend.BirdSendNewContact;
 import io.contactsbridge.sandbox.birdsend.BirdSendSequence;
 import io.contactsbridge.sandbox.birdsend.BirdSendSimulator;
 import io.contactsbridge.sandbox.highlevel.HighLevelCustomField;
 import io.contactsbridge.sandbox.highlevel.HighLevelState;
+import io.contactsbridge.sandbox.sim.Seeding;
 
 import java.text.Normalizer;
 import java.time.Duration;
@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -25,6 +24,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The people sandbox mode starts with. HighLevel is seeded first; then a share of the BirdSend
@@ -91,11 +91,11 @@ public final class SandboxPeople {
     /**
      * What seeding produced.
      *
-     * @param highLevel the seeded HighLevel contacts, as the API renders them
-     * @param birdSend  all seeded BirdSend contacts: generated ones first, then the shared people
+     * @param highLevel the ids of the seeded HighLevel contacts
+     * @param birdSend  the ids of all seeded BirdSend contacts: generated ones first, then the shared people
      * @param shared    people on both sides (the same email, ignoring case)
      */
-    public record Seeded(List<ObjectNode> highLevel, List<BirdSendContactView> birdSend, int shared) {
+    public record Seeded(List<String> highLevel, List<Long> birdSend, int shared) {
     }
 
     private final Random random;
@@ -124,35 +124,23 @@ public final class SandboxPeople {
         if (birdSendContacts < 0) {
             throw new IllegalArgumentException("birdSendContacts must be >= 0");
         }
-        List<ObjectNode> highLevelPeople = highLevel.seed(highLevelContacts, randomSeed);
-        List<ObjectNode> highLevelAll = highLevel.contacts(HighLevelState.DEMO_LOCATION_ID);
-        Set<String> highLevelEmails = new HashSet<>();
-        highLevelAll.forEach(contact -> {
-            String email = text(contact, "email");
-            if (email != null) {
-                highLevelEmails.add(lower(email));
-            }
-        });
-        int shared = sharedCount(overlap, birdSendContacts,
-                (int) highLevelPeople.stream().filter(contact -> text(contact, "email") != null).count());
+        // Ids and indexes rather than rendered contacts: a large account is never held twice.
+        List<String> highLevelPeople = highLevel.seedIds(HighLevelState.DEMO_LOCATION_ID, highLevelContacts, randomSeed);
+        List<String> highLevelWithEmail = highLevel.havingEmail(highLevelPeople);
+        Set<String> highLevelEmails = highLevel.emailsLowerCase(HighLevelState.DEMO_LOCATION_ID);
+        int shared = sharedCount(overlap, birdSendContacts, highLevelWithEmail.size());
 
         long account = birdSend.defaultAccountId();
-        List<BirdSendContactView> birdSendPeople = new ArrayList<>(birdSend.seed(account,
-                birdSendContacts - shared, randomSeed, email -> highLevelEmails.contains(lower(email))));
+        List<Long> birdSendPeople = new ArrayList<>(birdSend.seedIds(account, birdSendContacts - shared, randomSeed,
+                email -> highLevelEmails.contains(lower(email))));
         HighLevelCustomField colourField = highLevel.customFields(HighLevelState.DEMO_LOCATION_ID).stream()
                 .filter(field -> field.fieldKey().equals(COLOUR_FIELD_KEY)).findFirst().orElse(null);
         SandboxPeople people = new SandboxPeople(randomSeed, birdSend.clock().now(), colourField,
                 birdSend.sequences(account).stream().map(BirdSendSequence::sequenceId).toList(),
                 birdSend.forms(account).stream().map(BirdSendForm::formId).toList());
-        highLevelAll.forEach(contact -> {
-            String phone = text(contact, "phone");
-            if (phone != null) {
-                people.takenPhones.add(phone);
-            }
-        });
-        for (BirdSendNewContact person : people.birdSendVersions(highLevelPeople, shared)) {
-            birdSendPeople.add(birdSend.seedContact(account, person));
-        }
+        people.takenPhones.addAll(highLevel.phones(HighLevelState.DEMO_LOCATION_ID));
+        people.addBirdSendVersions(highLevel, highLevelWithEmail, shared,
+                version -> birdSendPeople.add(birdSend.seedContact(account, version).contactId()));
         int bothSides = (int) birdSend.contacts(account).stream()
                 .filter(contact -> highLevelEmails.contains(lower(contact.email()))).count();
         return new Seeded(List.copyOf(highLevelPeople), List.copyOf(birdSendPeople), bothSides);
@@ -171,34 +159,46 @@ public final class SandboxPeople {
 
     // --- the overlap builder -------------------------------------------------------------------------
 
-    /** BirdSend versions of {@code count} HighLevel people with an email, sampled at random. */
-    private List<BirdSendNewContact> birdSendVersions(List<ObjectNode> highLevelPeople, int count) {
-        List<ObjectNode> sample = new ArrayList<>(highLevelPeople.stream()
-                .filter(contact -> text(contact, "email") != null).toList());
+    /**
+     * Makes BirdSend versions of {@code count} HighLevel people with an email, sampled at random, and hands each to
+     * {@code create} as it is made (one rendered person at a time, however many are shared).
+     */
+    private void addBirdSendVersions(HighLevelState highLevel, List<String> withEmail, int count,
+                                     Consumer<BirdSendNewContact> create) {
+        List<String> sample = new ArrayList<>(withEmail);
         Collections.shuffle(sample, random);
         sample = sample.subList(0, count);
-        Set<ObjectNode> national = nationalPhonePeople(sample);
-        List<BirdSendNewContact> versions = new ArrayList<>(count);
-        for (ObjectNode person : sample) {
-            versions.add(birdSendVersion(person, national.contains(person)));
+        List<String> phones = new ArrayList<>(count);
+        for (String id : sample) {
+            phones.add(text(person(highLevel, id), "phone"));
         }
-        return versions;
+        Set<Integer> national = nationalPhonePeople(phones);
+        for (int i = 0; i < sample.size(); i++) {
+            Seeding.checkInterrupted();
+            create.accept(birdSendVersion(person(highLevel, sample.get(i)), national.contains(i)));
+        }
+    }
+
+    private static ObjectNode person(HighLevelState highLevel, String contactId) {
+        return highLevel.contact(contactId).orElseThrow();
     }
 
     /**
-     * Who gets the national-format phone: {@value #NATIONAL_PHONE_PERCENT} % of the sample, at least
+     * Who gets the national-format phone (positions in the sample, whose phones are given): {@value #NATIONAL_PHONE_PERCENT} % of the sample, at least
      * one, among those with a phone. North American numbers first: a US location reads them back to
      * the same E.164 number, as HighLevel does with its default calling code.
      */
-    private static Set<ObjectNode> nationalPhonePeople(List<ObjectNode> sample) {
-        int wanted = sample.isEmpty() ? 0 : (int) Math.max(1, Math.round(sample.size() * NATIONAL_PHONE_PERCENT / 100.0));
-        List<ObjectNode> candidates = new ArrayList<>(sample.stream()
-                .filter(person -> numbering(text(person, "phone")) != null).toList());
+    private static Set<Integer> nationalPhonePeople(List<String> phones) {
+        int wanted = phones.isEmpty() ? 0 : (int) Math.max(1, Math.round(phones.size() * NATIONAL_PHONE_PERCENT / 100.0));
+        List<Integer> candidates = new ArrayList<>();
+        for (int i = 0; i < phones.size(); i++) {
+            if (numbering(phones.get(i)) != null) {
+                candidates.add(i);
+            }
+        }
         // Stable sort: the sample's random order decides within each group.
-        candidates.sort(Comparator.comparing(person -> !text(person, "phone").startsWith("+1")));
-        Set<ObjectNode> chosen = Collections.newSetFromMap(new IdentityHashMap<>());
-        chosen.addAll(candidates.subList(0, Math.min(wanted, candidates.size())));
-        return chosen;
+        candidates.sort(Comparator.comparing(i -> !phones.get(i).startsWith("+1")));
+        return new HashSet<>(candidates.subList(0, Math.min(wanted, candidates.size())));
     }
 
     private BirdSendNewContact birdSendVersion(ObjectNode person, boolean nationalPhone) {

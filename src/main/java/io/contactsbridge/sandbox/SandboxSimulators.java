@@ -10,6 +10,7 @@ import io.contactsbridge.sandbox.highlevel.HighLevelSimulator;
 import io.contactsbridge.sandbox.highlevel.HighLevelState;
 import io.contactsbridge.sandbox.highlevel.HighLevelWebhookPublisher;
 import io.contactsbridge.sandbox.highlevel.StaticTokenAuthority;
+import io.contactsbridge.sandbox.sim.Seeding;
 import io.contactsbridge.sandbox.sim.SimClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,14 +36,23 @@ public final class SandboxSimulators implements AutoCloseable {
         this.highLevel = HighLevelSandbox.create(clock);
         this.birdSend = BirdSendSimulator.builder().clock(clock).build();
         this.birdSendToken = birdSend.issuePersonalAccessToken();
-        // Seeded together: a share of the BirdSend people are HighLevel people too.
-        this.seededOnBothSides = SandboxPeople.seed(highLevel.simulator().state(), birdSend,
-                props.highlevel().contacts(), props.birdsend().contacts(), props.overlap(), props.randomSeed()).shared();
-        if (!props.extraFields()) {
-            removeExtraFields();
+        try {
+            LOG.info("Seeding the sandbox simulators: {} HighLevel and {} BirdSend contacts", props.highlevel().contacts(),
+                    props.birdsend().contacts());
+            // Seeded together: a share of the BirdSend people are HighLevel people too. This runs in Spring's start-up,
+            // which a SIGTERM's shutdown waits for: the shutdown interrupts it, so a large seeding does not hold it up.
+            this.seededOnBothSides = Seeding.interruptedOnShutdown("sandbox-seeding", () -> SandboxPeople.seed(
+                    highLevel.simulator().state(), birdSend, props.highlevel().contacts(), props.birdsend().contacts(),
+                    props.overlap(), props.randomSeed())).shared();
+            if (!props.extraFields()) {
+                removeExtraFields();
+            }
+            highLevel.simulator().start(props.highlevel().port());
+            birdSend.start(props.birdsend().port());
+        } catch (RuntimeException e) {
+            close(); // the webhook publisher's threads and any server already started
+            throw e;
         }
-        highLevel.simulator().start(props.highlevel().port());
-        birdSend.start(props.birdsend().port());
         LOG.info("Sandbox simulators: HighLevel at {} ({} contacts), BirdSend at {} ({} contacts), {} people on both",
                 highLevel().baseUrl(), props.highlevel().contacts(), birdSend.apiBaseUrl(), props.birdsend().contacts(),
                 seededOnBothSides);

@@ -64,14 +64,18 @@ final class CrashTestBridge implements AutoCloseable {
 
     private CrashTestBridge(Path workDir, int port, String adminPassword, Map<String, String> settings,
                             List<String> launch) {
+        // Start fast on a busy machine: C1 only, a small serial heap.
+        this(workDir, port, adminPassword, settings, List.of("-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"), launch);
+    }
+
+    private CrashTestBridge(Path workDir, int port, String adminPassword, Map<String, String> settings,
+                            List<String> jvmOptions, List<String> launch) {
         this.workDir = workDir;
         this.port = port;
         this.adminAuthorization = "Basic " + Base64.getEncoder()
                 .encodeToString(("admin:" + adminPassword).getBytes(StandardCharsets.UTF_8));
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                // Start fast on a busy machine: C1 only, a small serial heap.
-                "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(jvmOptions);
         cmd.addAll(launch);
         settings.forEach((key, value) -> cmd.add("--" + key + "=" + value));
         this.command = List.copyOf(cmd);
@@ -303,6 +307,42 @@ final class CrashTestBridge implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * The application's class path plus {@code extraClassPath} (folders with a test's own launcher, which are not on the
+     * application's class path, so no other test's child sees them), started by {@code mainClass} with these JVM
+     * options.
+     */
+    static CrashTestBridge launchedBy(String mainClass, List<Path> extraClassPath, List<String> jvmOptions, Path workDir,
+                                      int port, String adminPassword, Map<String, String> settings) {
+        List<String> classPath = new ArrayList<>(List.of(applicationClassPath()));
+        extraClassPath.forEach(entry -> classPath.add(entry.toString()));
+        return new CrashTestBridge(workDir, port, adminPassword, settings, jvmOptions,
+                List.of("-cp", String.join(File.pathSeparator, classPath), mainClass));
+    }
+
+    /** Whether a log of this child so far has {@code text}. */
+    boolean logContains(String text) {
+        for (Path log : logs) {
+            try {
+                if (Files.exists(log) && Files.readString(log, StandardCharsets.UTF_8).contains(text)) {
+                    return true;
+                }
+            } catch (IOException e) {
+                // Half-written UTF-8 at the end of a log being written: read it again on the next poll.
+            }
+        }
+        return false;
+    }
+
+    /** Waits for the child to exit by itself; its exit status and how long that took, or null if it still runs. */
+    Termination awaitExit(Duration timeout) throws InterruptedException {
+        long start = System.nanoTime();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            return null;
+        }
+        return new Termination(process.exitValue(), Duration.ofNanos(System.nanoTime() - start));
     }
 
     private static String applicationClassPath() {

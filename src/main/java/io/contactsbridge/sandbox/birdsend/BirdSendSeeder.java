@@ -1,5 +1,8 @@
 package io.contactsbridge.sandbox.birdsend;
 
+import io.contactsbridge.sandbox.sim.NumberBlock;
+import io.contactsbridge.sandbox.sim.Seeding;
+
 import java.text.Normalizer;
 import java.time.Duration;
 import java.time.Instant;
@@ -8,8 +11,10 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
 /**
@@ -47,20 +52,20 @@ final class BirdSendSeeder {
         "Brontë Books", "Northwind Traders", "L'Atelier", "Blue Fjord AS",
     };
     /**
-     * Phone formats people type (with the number left to fill in). Each seeded person gets a different number:
+     * How many phone formats people type (see {@link #phoneOfFormat}). Each seeded person gets a different number:
      * people rarely share one, and HighLevel's duplicate rules would treat two people with one phone as one.
-     * The ranges differ from the HighLevel seeder's, so a BirdSend-only person never matches a HighLevel one.
      */
-    private static final String[] PHONE_FORMATS = {
-        "+44 7700 9%05d", "(720) 555-%04d", "+1-202-555-%04d", "0151 496 %04d", "+353 1 555 %04d",
-        "+49 30 901%04d", "+33 6 12 %02d %02d %02d", "720.555.%04d",
-    };
+    private static final int PHONE_FORMATS = 8;
+    /** How many digits of each format's numbers vary: a million people per format. */
+    private static final int PHONE_DIGITS = 6;
     private static final String[] COLOURS = {"blue", "Green", "turquoise", "rouge", "Dark Purple", "grey/gray"};
     private static final String[] TAGS = {
         "Leads", "Customers", "Newsletter", "VIP", "Webinar 2024", "Black Friday", "cold", "Lead Magnet: Ebook",
         "Démo", "Partners", "Podcast Listeners", "Course – Module 1", "Trial", "Churned", "Affiliates",
         "Event: Dublin", "beta-testers", "Café Club", "Référé", "2025 Launch",
     };
+
+    private static final Map<String, String> ASCII_NAMES = new ConcurrentHashMap<>();
 
     private BirdSendSeeder() {
     }
@@ -92,6 +97,17 @@ final class BirdSendSeeder {
      */
     static List<BirdSendContactView> seed(BirdSendAccount account, int count, long randomSeed,
                                           BirdSendSettings settings, Instant now, Predicate<String> takenElsewhere) {
+        return seedIds(account, count, randomSeed, settings, now, takenElsewhere).stream()
+                .map(account::requireContact).toList();
+    }
+
+    /**
+     * As {@link #seed(BirdSendAccount, int, long, BirdSendSettings, Instant, Predicate)}, returning only the ids, so a
+     * large account is not held twice. An interrupted thread stops at the next contact
+     * ({@link Seeding.SeedingInterruptedException}), keeping those created.
+     */
+    static List<Long> seedIds(BirdSendAccount account, int count, long randomSeed,
+                              BirdSendSettings settings, Instant now, Predicate<String> takenElsewhere) {
         if (count < 0) {
             throw new IllegalArgumentException("count must be >= 0");
         }
@@ -101,9 +117,10 @@ final class BirdSendSeeder {
         ensureCatalogue(account, now);
         List<BirdSendSequence> sequences = account.sequences();
         List<BirdSendForm> forms = account.forms();
-        List<BirdSendContactView> created = new ArrayList<>(count);
-        Set<String> takenPhones = new HashSet<>();
+        List<Long> created = new ArrayList<>(count);
+        PhoneNumbers phones = new PhoneNumbers(account);
         for (int i = 0; i < count; i++) {
+            Seeding.checkInterrupted();
             String first = pick(random, FIRST_NAMES);
             String last = random.nextInt(10) == 0 ? null : pick(random, LAST_NAMES);
             String email = uniqueEmail(account, random, first, last, takenElsewhere);
@@ -111,7 +128,7 @@ final class BirdSendSeeder {
 
             BirdSendNewContact contact = BirdSendNewContact.of(email, first, last)
                     .withField(COMPANY, random.nextInt(10) < 6 ? pick(random, COMPANIES) : null)
-                    .withField(PHONE, random.nextInt(4) > 0 ? uniquePhone(random, takenPhones) : null)
+                    .withField(PHONE, random.nextInt(4) > 0 ? uniquePhone(random, phones) : null)
                     .withField(FAVOURITE_COLOUR, random.nextInt(3) == 0 ? pick(random, COLOURS) : null)
                     .withTags(tags(random).toArray(String[]::new))
                     .withIpaddress(random.nextInt(10) < 7 ? ip(random) : null)
@@ -133,20 +150,80 @@ final class BirdSendSeeder {
                 view = account.update(view.contactId(), BirdSendContactEdit.change().addTags(pick(random, TAGS)),
                         asPerson, editedAt);
             }
-            created.add(view);
+            created.add(view.contactId());
         }
         return created;
     }
 
-    /** A number no other person of this seed has (compared by digits, so formats do not hide a repeat). */
-    private static String uniquePhone(Random random, Set<String> taken) {
+    /**
+     * The next number of a format picked at random that nobody in the account has (compared by digits, so formats do
+     * not hide a repeat). Numbers are handed out by index ({@link NumberBlock}), never drawn until a free one turns
+     * up, so seeding takes the same time per person at any size.
+     */
+    private static String uniquePhone(Random random, PhoneNumbers numbers) {
+        int format = random.nextInt(PHONE_FORMATS);
+        // The draws of the number before numbers were handed out by index, ignored: the rest of a seed stays as it was.
+        if (format == 6) {
+            random.nextInt(100);
+            random.nextInt(100);
+            random.nextInt(100);
+        } else {
+            random.nextInt(format == 0 ? 100_000 : 10_000);
+        }
         while (true) {
-            String format = PHONE_FORMATS[random.nextInt(PHONE_FORMATS.length)];
-            String phone = format.contains("%02d")
-                    ? String.format(format, random.nextInt(100), random.nextInt(100), random.nextInt(100))
-                    : String.format(format, random.nextInt(format.contains("%05d") ? 100_000 : 10_000));
-            if (taken.add(phone.replaceAll("\\D", ""))) {
+            String phone = phoneOfFormat(format, numbers.blocks[format].number(numbers.next[format]++));
+            if (numbers.taken.add(digits(phone))) {
                 return phone;
+            }
+        }
+    }
+
+    /**
+     * Number {@code n} (0 to 999,999) in one of the formats people type. The ranges differ from the HighLevel seeder's
+     * and from the sandbox's invented numbers (555-01xx, 07700 900xxx), so a BirdSend-only person never matches a
+     * HighLevel one by phone.
+     */
+    static String phoneOfFormat(int format, long n) {
+        long high = n / 10_000;
+        long low = n % 10_000;
+        return switch (format) {
+            case 0 -> String.format("+44 7911 %06d", n);
+            case 1 -> String.format("(720) %03d-%04d", 200 + high, low);
+            case 2 -> String.format("+1-202-%03d-%04d", 200 + high, low);
+            case 3 -> String.format("0151 %03d %04d", 400 + high, low);
+            case 4 -> String.format("+353 1 %03d %04d", 400 + high, low);
+            case 5 -> String.format("+49 30 9%06d", n);
+            case 6 -> String.format("+33 6 12 %02d %02d %02d", high, low / 100, low % 100);
+            default -> String.format("720.%03d.%04d", 300 + high, low);
+        };
+    }
+
+    private static String digits(String phone) {
+        StringBuilder digits = new StringBuilder(phone.length());
+        for (int i = 0; i < phone.length(); i++) {
+            char c = phone.charAt(i);
+            if (c >= '0' && c <= '9') {
+                digits.append(c);
+            }
+        }
+        return digits.toString();
+    }
+
+    /** The phone numbers of one seeding: those the account has (by digits), and where each format's block is. */
+    private static final class PhoneNumbers {
+        final Set<String> taken = new HashSet<>();
+        final NumberBlock[] blocks = new NumberBlock[PHONE_FORMATS];
+        final long[] next = new long[PHONE_FORMATS];
+
+        PhoneNumbers(BirdSendAccount account) {
+            for (int i = 0; i < PHONE_FORMATS; i++) {
+                blocks[i] = new NumberBlock(PHONE_DIGITS, 104_729L * (i + 1));
+            }
+            for (BirdSendContactView contact : account.contacts()) {
+                String phone = contact.field(PHONE);
+                if (phone != null) {
+                    taken.add(digits(phone));
+                }
             }
         }
     }
@@ -163,8 +240,9 @@ final class BirdSendSeeder {
 
     private static String uniqueEmail(BirdSendAccount account, Random random, String first, String last,
                                       Predicate<String> takenElsewhere) {
-        String f = ascii(first);
-        String l = last == null ? "" : ascii(last);
+        // A few dozen names, folded once each rather than once per person.
+        String f = ASCII_NAMES.computeIfAbsent(first, BirdSendSeeder::ascii);
+        String l = last == null ? "" : ASCII_NAMES.computeIfAbsent(last, BirdSendSeeder::ascii);
         String domain = pick(random, DOMAINS);
         String candidate = switch (random.nextInt(6)) {
             case 0 -> join(f, ".", l) + "@" + domain;

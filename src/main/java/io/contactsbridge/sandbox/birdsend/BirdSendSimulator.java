@@ -254,6 +254,12 @@ public final class BirdSendSimulator implements AutoCloseable {
                 Objects.requireNonNull(emailTakenElsewhere, "emailTakenElsewhere"));
     }
 
+    /** As {@link #seed(long, int, long, Predicate)}, returning only the new contacts' ids (for large accounts). */
+    public List<Long> seedIds(long accountId, int n, long randomSeed, Predicate<String> emailTakenElsewhere) {
+        return BirdSendSeeder.seedIds(account(accountId), n, randomSeed, settings, clock.now(),
+                Objects.requireNonNull(emailTakenElsewhere, "emailTakenElsewhere"));
+    }
+
     /** Creates exactly this contact in the default account (e.g. one that also exists in HighLevel). */
     public BirdSendContactView seedContact(BirdSendNewContact contact) {
         return seedContact(defaultAccountId, contact);

@@ -2,6 +2,7 @@ package io.contactsbridge.sandbox.highlevel;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.contactsbridge.sandbox.sim.NumberBlock;
 import io.contactsbridge.sandbox.sim.SimJson;
 
 import java.text.Normalizer;
@@ -10,9 +11,11 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
@@ -62,14 +65,26 @@ final class HighLevelSeeder {
             new Region("Dublin", null, "IE", "D02 X285", "Europe/Dublin"),
             new Region("Kraków", null, "PL", "30-001", "Europe/Warsaw")};
 
+    /** How many digits of each region's numbers vary: a million people per region. */
+    private static final int PHONE_DIGITS = 6;
+
     private final Random random;
     private final Instant now;
     private final List<HighLevelCustomField> customFields;
+    private final NumberBlock[] phoneBlocks = new NumberBlock[REGIONS.length];
+    /** Per region, the index of the next number of its block to try. */
+    private final long[] nextPhoneIndex = new long[REGIONS.length];
+    /** The last number added to an email to make it unique. */
+    private long emailNumber;
+    private final Map<String, String> folded = new HashMap<>();
 
     HighLevelSeeder(Random random, Instant now, List<HighLevelCustomField> customFields) {
         this.random = random;
         this.now = now;
         this.customFields = customFields;
+        for (int i = 0; i < REGIONS.length; i++) {
+            phoneBlocks[i] = new NumberBlock(PHONE_DIGITS, 7_919L * (i + 1));
+        }
     }
 
     /** One seed entry; adds its email and phone to the taken sets (lower-cased email, E.164 phone). */
@@ -161,44 +176,83 @@ final class HighLevelSeeder {
         }
     }
 
+    /**
+     * The first address a person of this name would have that is free; when taken, the same with a number added, the
+     * seeder's next one (never reused, so finding a free address takes one or two tries however many are seeded).
+     */
     private String uniqueEmail(String first, String last, Set<String> taken) {
-        String f = fold(first);
-        String l = fold(last);
-        for (int attempt = 0; ; attempt++) {
-            String local = switch (random.nextInt(5)) {
-                case 0 -> f + "." + l;
-                case 1 -> f.charAt(0) + l;
-                case 2 -> f + "_" + l;
-                case 3 -> capitalise(f) + "." + capitalise(l) + "+" + pick(PLUS_TAGS);
-                default -> f + l + "+" + pick(PLUS_TAGS);
-            };
-            if (attempt > 0) {
-                local = local + (attempt + random.nextInt(90));
-            }
-            String email = local + "@" + pick(DOMAINS);
-            if (taken.add(email.toLowerCase(Locale.ROOT))) {
-                return email;
-            }
+        // A few dozen names, folded once each rather than once per person.
+        String f = folded.computeIfAbsent(first, HighLevelSeeder::fold);
+        String l = folded.computeIfAbsent(last, HighLevelSeeder::fold);
+        String local = switch (random.nextInt(5)) {
+            case 0 -> f + "." + l;
+            case 1 -> f.charAt(0) + l;
+            case 2 -> f + "_" + l;
+            case 3 -> capitalise(f) + "." + capitalise(l) + "+" + pick(PLUS_TAGS);
+            default -> f + l + "+" + pick(PLUS_TAGS);
+        };
+        String domain = pick(DOMAINS);
+        String email = local + "@" + domain;
+        while (!taken.add(email.toLowerCase(Locale.ROOT))) {
+            email = local + (++emailNumber) + "@" + domain;
         }
+        return email;
     }
 
+    /**
+     * The next number of the region's block that the location does not have yet. Numbers are handed out by index
+     * ({@link NumberBlock}), never drawn at random, so seeding takes the same time per person at any size and every
+     * region holds a million people.
+     */
     private String uniquePhone(int regionIndex, Set<String> taken, String defaultCallingCode) {
+        drawAsBefore(regionIndex);
+        NumberBlock block = phoneBlocks[regionIndex];
         while (true) {
-            String phone = switch (regionIndex) {
-                case 0 -> String.format("+1 415-555-%04d", random.nextInt(10_000));
-                case 1 -> String.format("(212) 555 %04d", random.nextInt(10_000));
-                case 2 -> String.format("+44 20 7946 %04d", random.nextInt(10_000));
-                case 3 -> String.format("0049 30 %07d", random.nextInt(10_000_000));
-                case 4 -> String.format("+33 1 42 %02d %02d %02d", random.nextInt(100), random.nextInt(100),
-                        random.nextInt(100));
-                case 5 -> String.format("+61 2 9876 %04d", random.nextInt(10_000));
-                case 6 -> String.format("+353 (0)1 555 %04d", random.nextInt(10_000));
-                default -> String.format("+48 12-345-%02d-%02d", random.nextInt(100), random.nextInt(100));
-            };
+            String phone = phoneOfRegion(regionIndex, block.number(nextPhoneIndex[regionIndex]++));
             if (taken.add(PhoneNumbers.normalise(phone, defaultCallingCode))) {
                 return phone;
             }
         }
+    }
+
+    /**
+     * Draws (and ignores) the random numbers the seeder drew for a phone before numbers were handed out by index, so
+     * everything else a seed generates (names, emails, tags, dates, who is shared with BirdSend) stays as it was.
+     */
+    private void drawAsBefore(int regionIndex) {
+        switch (regionIndex) {
+            case 3 -> random.nextInt(10_000_000);
+            case 4 -> {
+                random.nextInt(100);
+                random.nextInt(100);
+                random.nextInt(100);
+            }
+            case 7 -> {
+                random.nextInt(100);
+                random.nextInt(100);
+            }
+            default -> random.nextInt(10_000);
+        }
+    }
+
+    /**
+     * Number {@code n} (0 to 999,999) of a region, written as people there write it. The ranges differ from the
+     * BirdSend seeder's and from the sandbox's invented numbers (555-01xx, 07700 900xxx), so a person seeded on one
+     * side only never shares a phone with someone on the other.
+     */
+    static String phoneOfRegion(int regionIndex, long n) {
+        long high = n / 10_000;
+        long low = n % 10_000;
+        return switch (regionIndex) {
+            case 0 -> String.format("+1 415-%03d-%04d", 200 + high, low);
+            case 1 -> String.format("(212) %03d %04d", 200 + high, low);
+            case 2 -> String.format("+44 20 7%03d %04d", high, low);
+            case 3 -> String.format("0049 30 %07d", 1_000_000 + n);
+            case 4 -> String.format("+33 1 42 %02d %02d %02d", high, low / 100, low % 100);
+            case 5 -> String.format("+61 2 9%03d %04d", high, low);
+            case 6 -> String.format("+353 (0)1 %03d %04d", 500 + high, low);
+            default -> String.format("+48 12-%03d-%02d-%02d", 300 + high, low / 100, low % 100);
+        };
     }
 
     private String pick(String[] values) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.contactsbridge.sandbox.sim.Seeding;
 import io.contactsbridge.sandbox.sim.SimClock;
 import io.contactsbridge.sandbox.sim.SimJson;
 import io.contactsbridge.sandbox.sim.SimResponse;
@@ -66,6 +67,8 @@ public final class HighLevelState {
 
     private static final System.Logger LOG = System.getLogger(HighLevelState.class.getName());
     private static final int RECENT_EVENTS = 1000;
+    /** Seeding generates and checks this many contacts at a time. */
+    private static final int SEED_CHUNK = 1000;
 
     private final Object lock = new Object();
     private final SimClock clock;
@@ -398,18 +401,58 @@ public final class HighLevelState {
         return seed(DEMO_LOCATION_ID, count, randomSeed);
     }
 
+    /** As {@link #seedIds}, rendered as the API renders contacts. */
     public List<ObjectNode> seed(String locationId, int count, long randomSeed) {
+        synchronized (lock) {
+            return seedIds(locationId, count, randomSeed).stream().map(id -> contacts.get(id).toJson()).toList();
+        }
+    }
+
+    /**
+     * Seeds {@code count} realistic contacts into a location, no events, and returns their ids. They are generated and
+     * added {@value #SEED_CHUNK} at a time, so a large account is never held twice. An interrupted thread stops at
+     * the next contact ({@link Seeding.SeedingInterruptedException}), keeping those added.
+     */
+    public List<String> seedIds(String locationId, int count, long randomSeed) {
         synchronized (lock) {
             Location location = location(locationId);
             HighLevelSeeder seeder = new HighLevelSeeder(new Random(randomSeed), clock.now(),
                     List.copyOf(location.customFields.values()));
             Set<String> takenEmails = new HashSet<>(location.byEmail.keySet());
             Set<String> takenPhones = new HashSet<>(location.byPhone.keySet());
-            List<JsonNode> entries = new ArrayList<>();
+            List<String> ids = new ArrayList<>(count);
+            List<JsonNode> entries = new ArrayList<>(Math.min(count, SEED_CHUNK));
             for (int i = 0; i < count; i++) {
+                Seeding.checkInterrupted();
                 entries.add(seeder.next(takenEmails, takenPhones, location.settings.defaultCallingCode()));
+                if (entries.size() == SEED_CHUNK || i == count - 1) {
+                    addSeeded(locationId, entries).forEach(contact -> ids.add(contact.id));
+                    entries.clear();
+                }
             }
-            return seedContacts(locationId, entries);
+            return ids;
+        }
+    }
+
+    /** Those of {@code contactIds} whose contact has an email, in the same order. */
+    public List<String> havingEmail(List<String> contactIds) {
+        synchronized (lock) {
+            return contactIds.stream().filter(id -> contacts.containsKey(id) && contacts.get(id).email() != null)
+                    .toList();
+        }
+    }
+
+    /** The lower-cased emails of a location's contacts (a copy of its duplicate index). */
+    public Set<String> emailsLowerCase(String locationId) {
+        synchronized (lock) {
+            return new HashSet<>(location(locationId).byEmail.keySet());
+        }
+    }
+
+    /** The phones of a location's contacts as stored, E.164 where readable (a copy of its duplicate index). */
+    public Set<String> phones(String locationId) {
+        synchronized (lock) {
+            return new HashSet<>(location(locationId).byPhone.keySet());
         }
     }
 
@@ -420,6 +463,12 @@ public final class HighLevelState {
      * location does not allow raise {@link IllegalArgumentException}.
      */
     public List<ObjectNode> seedContacts(String locationId, List<? extends JsonNode> entries) {
+        synchronized (lock) {
+            return addSeeded(locationId, entries).stream().map(ContactRecord::toJson).toList();
+        }
+    }
+
+    private List<ContactRecord> addSeeded(String locationId, List<? extends JsonNode> entries) {
         synchronized (lock) {
             Location location = location(locationId);
             List<ContactPatch> patches = new ArrayList<>();
@@ -454,7 +503,7 @@ public final class HighLevelState {
                 }
                 patches.add(patch);
             }
-            List<ObjectNode> created = new ArrayList<>();
+            List<ContactRecord> created = new ArrayList<>();
             Instant now = clock.now();
             for (ContactPatch patch : patches) {
                 ContactRecord contact = new ContactRecord(patch.id != null ? patch.id : ids.next(), locationId,
@@ -463,7 +512,7 @@ public final class HighLevelState {
                 contact.dateUpdated = patch.dateUpdated != null ? patch.dateUpdated : contact.dateAdded;
                 contacts.put(contact.id, contact);
                 index(location, contact);
-                created.add(contact.toJson());
+                created.add(contact);
             }
             return created;
         }
