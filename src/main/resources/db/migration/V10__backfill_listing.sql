@@ -41,7 +41,6 @@ CREATE TABLE sync_backfill_contact (
 CREATE INDEX sync_backfill_contact_email ON sync_backfill_contact (run_id, side, email, seq);
 CREATE INDEX sync_backfill_contact_phone ON sync_backfill_contact (run_id, side, phone, seq);
 CREATE INDEX sync_backfill_contact_partner ON sync_backfill_contact (run_id, side, partner_id, seq);
--- the rows of one pairing pass
-CREATE INDEX sync_backfill_contact_pairing ON sync_backfill_contact (run_id, side, pairing);
+-- the rows of one pairing pass, a range of listing positions at a time
+CREATE INDEX sync_backfill_contact_pairing ON sync_backfill_contact (run_id, side, pairing, seq);
 CREATE INDEX sync_backfill_contact_order ON sync_backfill_contact (run_id, is_item, order_key);
-CREATE INDEX sync_backfill_contact_pair ON sync_backfill_contact (highlevel_connection, birdsend_connection, dry_run);

@@ -20,6 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The backfill's listings in the store (table {@code sync_backfill_contact}), so that a run's memory does not grow
@@ -42,6 +44,9 @@ public class BackfillListingStore {
     /** Rows of dry runs that never got to clear them (a crash) are removed after this long. */
     static final Duration STALE = Duration.ofDays(1);
     private static final int IN_CHUNK = 500;
+    /** Rows one statement changes at most: an embedded H2 holds a transaction's rows in memory until it commits. */
+    static final int CHUNK = 5_000;
+    private static final int DELETE_CHUNK = 1_000;
     private static final String TABLE = "sync_backfill_contact";
     private static final String GONE_SKIP = "'its ' || LOWER(l.unlinked_side) || ' partner was deleted"
             + " (bridge.sync.deletes=unlink leaves it alone)'";
@@ -60,11 +65,13 @@ public class BackfillListingStore {
     }
 
     private final JdbcTemplate jdbc;
+    private final TransactionTemplate tx;
     private final LinkStore links;
     private final Clock clock;
 
-    public BackfillListingStore(JdbcTemplate jdbc, LinkStore links, Clock clock) {
+    public BackfillListingStore(JdbcTemplate jdbc, PlatformTransactionManager transactions, LinkStore links, Clock clock) {
         this.jdbc = jdbc;
+        this.tx = new TransactionTemplate(transactions);
         this.links = links;
         this.clock = clock;
     }
@@ -75,16 +82,32 @@ public class BackfillListingStore {
      */
     public void clear(SyncPair pair, String runId, boolean dryRun) {
         delete(runId);
-        if (!dryRun) {
-            jdbc.update("DELETE FROM " + TABLE + " WHERE highlevel_connection = ? AND birdsend_connection = ? AND dry_run = FALSE",
-                    pair.highlevelConnection(), pair.birdsendConnection());
-        }
-        jdbc.update("DELETE FROM " + TABLE + " WHERE created_at < ?", Timestamp.from(clock.instant().minus(STALE)));
+        List<String> others = jdbc.queryForList("SELECT DISTINCT run_id FROM " + TABLE + " WHERE (highlevel_connection = ?"
+                        + " AND birdsend_connection = ? AND dry_run = FALSE AND ? = FALSE) OR created_at < ?", String.class,
+                pair.highlevelConnection(), pair.birdsendConnection(), dryRun, Timestamp.from(clock.instant().minus(STALE)));
+        others.forEach(this::delete);
     }
 
-    /** Removes a run's rows (when it ends). */
+    /**
+     * Removes a run's rows (when it ends), {@value #DELETE_CHUNK} at a time, each by key in its own transaction: one
+     * statement for them all would hold every row in an embedded H2's memory until it commits.
+     */
     public int delete(String runId) {
-        return jdbc.update("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
+        int deleted = 0;
+        for (String side : List.of("b", "h")) {
+            while (true) {
+                List<Object[]> keys = jdbc.queryForList("SELECT contact_id FROM " + TABLE + " WHERE run_id = ? AND side = ?"
+                                + " ORDER BY run_id, side, contact_id LIMIT " + DELETE_CHUNK, String.class, runId, side)
+                        .stream().map(id -> new Object[] {runId, side, id}).toList();
+                if (keys.isEmpty()) {
+                    break;
+                }
+                tx.executeWithoutResult(status -> jdbc.batchUpdate("DELETE FROM " + TABLE
+                        + " WHERE run_id = ? AND side = ? AND contact_id = ?", keys));
+                deleted += keys.size();
+            }
+        }
+        return deleted;
     }
 
     /**
@@ -112,6 +135,12 @@ public class BackfillListingStore {
                     previous == null ? position : previous[6], c.email(), c.phone(), links.write(c.mapped()),
                     c.updatedAt() == null ? null : Timestamp.from(c.updatedAt()), Backfill.orderKey(key), now});
         }
+        // One transaction a page: with H2's WRITE_DELAY=0 every commit is a write to the file.
+        tx.executeWithoutResult(status -> store(runId, side, rows));
+        return page.size();
+    }
+
+    private void store(String runId, Side side, Map<String, Object[]> rows) {
         Set<String> existing = existing(runId, side, rows.keySet());
         List<Object[]> inserts = new ArrayList<>();
         List<Object[]> updates = new ArrayList<>();
@@ -131,46 +160,50 @@ public class BackfillListingStore {
             jdbc.batchUpdate("UPDATE " + TABLE + " SET email = ?, phone = ?, mapped = ?, contact_updated_at = ?"
                     + " WHERE run_id = ? AND side = ? AND contact_id = ?", updates);
         }
-        return page.size();
     }
 
-    /** Pairs the run's listed contacts (see the class comment). */
+    /**
+     * Pairs the run's listed contacts (see the class comment). Every statement works on {@value #CHUNK} listing
+     * positions at a time, so that no transaction holds more rows than that (an embedded H2 keeps them in memory).
+     */
     public void pair(SyncPair pair, String runId) {
         long started = System.nanoTime();
         List<String> steps = new ArrayList<>();
+        long[] bs = positions(runId, "b");
+        long[] hl = positions(runId, "h");
         String hlc = pair.highlevelConnection();
         String bsc = pair.birdsendConnection();
         String link = "FROM sync_link l WHERE l.highlevel_connection = ? AND l.birdsend_connection = ?";
         // 1. BirdSend contacts with a link: a live one pairs them with its HighLevel contact (listed or not, it is
         // claimed); one whose partner was deleted makes them a skipped item.
-        step(steps, "links of BirdSend contacts", "UPDATE " + TABLE + " b SET pairing = 'link',"
+        step(steps, "links of BirdSend contacts", bs, "b", "UPDATE " + TABLE + " b SET pairing = 'link',"
                         + " link_id = (SELECT l.id " + link + " AND l.birdsend_id = b.contact_id),"
                         + " partner_id = (SELECT l.highlevel_id " + link + " AND l.birdsend_id = b.contact_id)"
                         + " WHERE b.run_id = ? AND b.side = 'b' AND EXISTS (SELECT 1 " + link
                         + " AND l.birdsend_id = b.contact_id AND l.unlinked_side IS NULL)",
                 hlc, bsc, hlc, bsc, runId, hlc, bsc);
-        step(steps, "deleted partners of BirdSend contacts", "UPDATE " + TABLE + " b SET pairing = 'gone',"
+        step(steps, "deleted partners of BirdSend contacts", bs, "b", "UPDATE " + TABLE + " b SET pairing = 'gone',"
                         + " skip = (SELECT " + GONE_SKIP + " " + link + " AND l.birdsend_id = b.contact_id)"
                         + " WHERE b.run_id = ? AND b.side = 'b' AND EXISTS (SELECT 1 " + link
                         + " AND l.birdsend_id = b.contact_id AND l.unlinked_side IS NOT NULL)",
                 hlc, bsc, runId, hlc, bsc);
-        claim(steps, runId, "link");
+        claim(steps, bs, runId, "link");
         // 2. by email, then 3. by phone, each in its own pass, so that an email match always wins over a phone match.
-        matchPass(steps, pair, runId, "email", "");
+        matchPass(steps, bs, hl, pair, runId, "email", "");
         // The phone's HighLevel contact has the email of an unlinked BirdSend contact: it is that one's person.
-        matchPass(steps, pair, runId, "phone", " OR EXISTS (SELECT 1 FROM " + TABLE + " h WHERE h.run_id = ? AND h.side = 'h'"
+        matchPass(steps, bs, hl, pair, runId, "phone", " OR EXISTS (SELECT 1 FROM " + TABLE + " h WHERE h.run_id = ? AND h.side = 'h'"
                 + " AND h.contact_id = b.partner_id AND h.email IS NOT NULL AND EXISTS (SELECT 1 FROM " + TABLE + " o"
                 + " WHERE o.run_id = ? AND o.side = 'b' AND o.email = h.email"
                 + " AND (o.pairing IS NULL OR o.pairing NOT IN ('link', 'gone'))))", runId, runId);
         // 4. HighLevel contacts left on their own: with their link (its BirdSend contact was not listed), or skipped
         // when the link's partner was deleted.
-        step(steps, "links of HighLevel contacts", "UPDATE " + TABLE + " h SET pairing = 'link',"
+        step(steps, "links of HighLevel contacts", hl, "h", "UPDATE " + TABLE + " h SET pairing = 'link',"
                         + " link_id = (SELECT l.id " + link + " AND l.highlevel_id = h.contact_id),"
                         + " partner_id = (SELECT l.birdsend_id " + link + " AND l.highlevel_id = h.contact_id)"
                         + " WHERE h.run_id = ? AND h.side = 'h' AND h.pairing IS NULL AND EXISTS (SELECT 1 " + link
                         + " AND l.highlevel_id = h.contact_id AND l.unlinked_side IS NULL)",
                 hlc, bsc, hlc, bsc, runId, hlc, bsc);
-        step(steps, "deleted partners of HighLevel contacts", "UPDATE " + TABLE + " h SET pairing = 'gone',"
+        step(steps, "deleted partners of HighLevel contacts", hl, "h", "UPDATE " + TABLE + " h SET pairing = 'gone',"
                         + " skip = (SELECT " + GONE_SKIP + " " + link + " AND l.highlevel_id = h.contact_id)"
                         + " WHERE h.run_id = ? AND h.side = 'h' AND h.pairing IS NULL AND EXISTS (SELECT 1 " + link
                         + " AND l.highlevel_id = h.contact_id AND l.unlinked_side IS NOT NULL)",
@@ -185,20 +218,20 @@ public class BackfillListingStore {
      * partner (that one wins, unless refused for a reason of the partner's, which refuses all). Few rows are written:
      * only contacts with a match, and the HighLevel contacts they claim.
      */
-    private void matchPass(List<String> steps, SyncPair pair, String runId, String column, String alsoRefuseWhen,
-                           Object... alsoRefuseArgs) {
+    private void matchPass(List<String> steps, long[] bs, long[] hl, SyncPair pair, String runId, String column,
+                           String alsoRefuseWhen, Object... alsoRefuseArgs) {
         String refused = column + "-no";
         // The run id is given to every subquery as a value, not taken from the outer row: H2 then uses the indexes.
         String first = "SELECT h.contact_id FROM " + TABLE + " h WHERE h.run_id = ? AND h.side = 'h' AND h." + column
                 + " = b." + column;
-        step(steps, column + " matches", "UPDATE " + TABLE + " b SET pairing = ?, partner_id = (" + first + " ORDER BY h.seq LIMIT 1)"
-                + " WHERE b.run_id = ? AND b.side = 'b' AND b.pairing IS NULL AND b." + column + " IS NOT NULL"
-                + " AND EXISTS (" + first + ")", column, runId, runId, runId);
-        // Conditions on rows of this pass read pairing IN (this pass's two values): stable while the statement runs.
+        step(steps, column + " matches", bs, "b", "UPDATE " + TABLE + " b SET pairing = ?, partner_id = (" + first
+                + " ORDER BY h.seq LIMIT 1) WHERE b.run_id = ? AND b.side = 'b' AND b.pairing IS NULL AND b." + column
+                + " IS NOT NULL AND EXISTS (" + first + ")", column, runId, runId, runId);
+        // Conditions on rows of this pass read pairing IN (this pass's two values): stable while the statements run.
         List<Object> args = new ArrayList<>(List.of(refused, runId, column, runId, pair.highlevelConnection(),
                 pair.birdsendConnection(), runId, column, refused));
         args.addAll(List.of(alsoRefuseArgs));
-        step(steps, column + " refusals", "UPDATE " + TABLE + " b SET pairing = ?, skip = 'HighLevel contact ' || b.partner_id"
+        step(steps, column + " refusals", bs, "b", "UPDATE " + TABLE + " b SET pairing = ?, skip = 'HighLevel contact ' || b.partner_id"
                         + " || ' with the same email or phone is already paired with another BirdSend contact'"
                         + " WHERE b.run_id = ? AND b.side = 'b' AND b.pairing = ? AND ("
                         + " EXISTS (SELECT 1 FROM " + TABLE + " h WHERE h.run_id = ? AND h.side = 'h'"
@@ -209,22 +242,52 @@ public class BackfillListingStore {
                         + " AND e.seq < b.seq AND e.pairing IN (?, ?))"
                         + alsoRefuseWhen + ")",
                 args.toArray());
-        claim(steps, runId, column);
+        claim(steps, bs, runId, column);
     }
 
-    /** Marks the listed HighLevel contacts that BirdSend contacts paired with by {@code pairing}: not items of their own. */
-    private void claim(List<String> steps, String runId, String pairing) {
-        // IN, not a correlated EXISTS: the subquery runs once (H2 would otherwise pick an index that scans the pass's rows
-        // for every HighLevel contact).
-        step(steps, pairing + " claims", "UPDATE " + TABLE + " h SET pairing = 'claimed', is_item = FALSE WHERE h.run_id = ?"
-                + " AND h.side = 'h' AND h.pairing IS NULL AND h.contact_id IN (SELECT b.partner_id FROM " + TABLE + " b"
-                + " WHERE b.run_id = ? AND b.side = 'b' AND b.pairing = ?)", runId, runId, pairing);
-    }
-
-    /** Runs one pairing statement, noting how long it took and how many rows it changed. */
-    private void step(List<String> steps, String name, String sql, Object... args) {
+    /**
+     * Marks the listed HighLevel contacts that BirdSend contacts paired with by {@code pairing}: not items of their own.
+     * The pass's BirdSend rows are read a range of positions at a time and their partners updated by key, in one
+     * transaction per range (H2 ran the same as one UPDATE with an IN subquery in quadratic time).
+     */
+    private void claim(List<String> steps, long[] bs, String runId, String pairing) {
         long t = System.nanoTime();
-        int rows = jdbc.update(sql, args);
+        int rows = 0;
+        for (long from = bs[0]; from <= bs[1]; from += CHUNK) {
+            List<Object[]> partners = jdbc.queryForList("SELECT partner_id FROM " + TABLE + " WHERE run_id = ? AND side = 'b'"
+                            + " AND pairing = ? AND seq >= ? AND seq < ?", String.class, runId, pairing, from, from + CHUNK)
+                    .stream().map(id -> new Object[] {runId, id}).toList();
+            if (!partners.isEmpty()) {
+                rows += tx.execute(status -> java.util.Arrays.stream(jdbc.batchUpdate("UPDATE " + TABLE
+                        + " SET pairing = 'claimed', is_item = FALSE WHERE run_id = ? AND side = 'h' AND contact_id = ?"
+                        + " AND pairing IS NULL", partners)).map(n -> Math.max(n, 0)).sum());
+            }
+        }
+        steps.add(pairing + " claims " + rows + " in " + (System.nanoTime() - t) / 1_000_000 + " ms");
+    }
+
+    /** The first and last listing position of a side (0, -1 when nothing was listed). */
+    private long[] positions(String runId, String side) {
+        return jdbc.queryForObject("SELECT MIN(seq), MAX(seq) FROM " + TABLE + " WHERE run_id = ? AND side = ?",
+                (rs, n) -> {
+                    long min = rs.getLong(1);
+                    return rs.wasNull() ? new long[] {0, -1} : new long[] {min, rs.getLong(2)};
+                }, runId, side);
+    }
+
+    /**
+     * Runs one pairing statement over the listing positions {@code positions} of the rows {@code alias} names,
+     * {@value #CHUNK} at a time (each its own transaction), noting how long it took and how many rows it changed.
+     */
+    private void step(List<String> steps, String name, long[] positions, String alias, String sql, Object... args) {
+        long t = System.nanoTime();
+        int rows = 0;
+        Object[] windowed = java.util.Arrays.copyOf(args, args.length + 2);
+        for (long from = positions[0]; from <= positions[1]; from += CHUNK) {
+            windowed[args.length] = from;
+            windowed[args.length + 1] = from + CHUNK;
+            rows += jdbc.update(sql + " AND " + alias + ".seq >= ? AND " + alias + ".seq < ?", windowed);
+        }
         steps.add(name + " " + rows + " in " + (System.nanoTime() - t) / 1_000_000 + " ms");
     }
 
