@@ -30,13 +30,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Tag("benchmark")
 @EnabledIfSystemProperty(named = "benchmark", matches = "true")
+// Only when asked for by size: 'Sync*Benchmark' would otherwise start a run of an hour and more.
+@EnabledIfSystemProperty(named = "bench.contacts", matches = "\\d+")
 class SyncBackfillLargeBenchmark {
 
     static final double TARGET_BINDING_SHARE = 90;
 
     @Test
     void largeBackfillInASmallHeap() throws Exception {
-        int contacts = Integer.getInteger("bench.contacts", 100_000);
+        int contacts = Integer.getInteger("bench.contacts");
         String xmx = System.getProperty("bench.xmx", "256m");
         int scale = Integer.getInteger("bench.scale", SyncBackfillBenchmark.SCALE);
         boolean dryRun = Boolean.getBoolean("bench.dryRun");
