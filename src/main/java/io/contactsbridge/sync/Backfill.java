@@ -330,7 +330,6 @@ public class Backfill {
         int window = workerCount * ITEMS_PER_WORKER;
         Semaphore slots = new Semaphore(window);
         Checkpoints checkpoints = new Checkpoints(p.resumeAfter);
-        p.checkpoints = checkpoints;
         String after = p.resumeAfter;
         Instant[] nextReport = {clock.instant().plus(props.backfill().progressInterval())};
         paging:
@@ -615,7 +614,6 @@ public class Backfill {
         volatile String abort;
         /** What a worker threw that was not a service's answer: the run fails with it. */
         volatile Throwable failure;
-        volatile Checkpoints checkpoints;
         volatile boolean cancelled;
         volatile Instant startedProcessing;
         volatile int processedAtStart;
