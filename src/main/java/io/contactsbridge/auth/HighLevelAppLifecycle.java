@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contactsbridge.journal.JournalConsumerBean;
 import org.apache.camel.Exchange;
+import io.contactsbridge.ops.LogSafe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -74,7 +75,7 @@ public class HighLevelAppLifecycle {
                     instant(payload));
             default -> "not an app lifecycle event: " + type;
         };
-        LOG.info("HighLevel {}: {}", type, outcome);
+        LOG.info("HighLevel {}: {}", LogSafe.of(type, 40), LogSafe.of(outcome, 300));
         return outcome;
     }
 

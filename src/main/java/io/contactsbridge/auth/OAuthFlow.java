@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Collectors;
 
+import io.contactsbridge.ops.LogSafe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -181,7 +182,7 @@ public class OAuthFlow {
     }
 
     private static OAuthFlowException rejected(String connectionId, String message) {
-        LOG.warn("OAuth callback of connection {} rejected: {}", connectionId, message);
+        LOG.warn("OAuth callback of connection {} rejected: {}", LogSafe.of(connectionId, 80), LogSafe.of(message, 300));
         return new OAuthFlowException(400, message);
     }
 

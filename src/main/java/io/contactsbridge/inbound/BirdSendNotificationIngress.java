@@ -1,5 +1,6 @@
 package io.contactsbridge.inbound;
 
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.MessageDigest;
@@ -74,12 +75,17 @@ public class BirdSendNotificationIngress {
     }
 
     public IngressAnswer receive(byte[] body, String timestamp, String signature) {
-        IngressAnswer answer = decide(body == null ? new byte[0] : body, timestamp, signature);
+        return receive(body, StandardCharsets.UTF_8, timestamp, signature);
+    }
+
+    /** @param charset what the Content-Type declares; the signature covers the bytes, the JSON is read in it */
+    public IngressAnswer receive(byte[] body, Charset charset, String timestamp, String signature) {
+        IngressAnswer answer = decide(body == null ? new byte[0] : body, charset, timestamp, signature);
         metrics.record(SOURCE, answer);
         return answer;
     }
 
-    private IngressAnswer decide(byte[] body, String timestamp, String signature) {
+    private IngressAnswer decide(byte[] raw, Charset charset, String timestamp, String signature) {
         if (secret == null) {
             return IngressAnswer.refuse(404, "not_enabled", "BirdSend notifications are not enabled on this bridge. Set "
                     + "bridge.birdsend.notification.secret (environment variable BRIDGE_BIRDSEND_NOTIFICATION_SECRET) to a "
@@ -96,7 +102,7 @@ public class BirdSendNotificationIngress {
                     + "hex digits.");
         }
         String ts = timestamp.trim();
-        if (!MessageDigest.isEqual(hmac(ts, body), HexFormat.of().parseHex(hex.group(1).toLowerCase()))) {
+        if (!MessageDigest.isEqual(hmac(ts, raw), HexFormat.of().parseHex(hex.group(1).toLowerCase()))) {
             return IngressAnswer.refuse(401, "invalid_signature", "The signature does not match: compute HMAC-SHA256 with "
                     + "the shared secret over the " + TIMESTAMP_HEADER + " value, a dot, and the body exactly as sent.");
         }
@@ -109,6 +115,10 @@ public class BirdSendNotificationIngress {
                     + " away from this server's clock; requests more than "
                     + HighLevelWebhookIngress.human(props.timestampTolerance()) + " away are refused so a captured request "
                     + "cannot be replayed. Sign each request when sending it.");
+        }
+        byte[] body = IngressJson.utf8(raw, charset);
+        if (body == null) {
+            return IngressAnswer.refuse(400, "malformed_text", "The body is not valid " + charset.name() + " text.");
         }
         JsonNode payload = IngressJson.parseObject(json, body);
         if (payload == null) {

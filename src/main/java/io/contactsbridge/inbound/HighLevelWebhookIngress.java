@@ -1,5 +1,7 @@
 package io.contactsbridge.inbound;
 
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
@@ -66,20 +68,29 @@ public class HighLevelWebhookIngress {
     }
 
     public IngressAnswer receive(byte[] body, String rsaSignature, String ed25519Signature) {
-        IngressAnswer answer = decide(body == null ? new byte[0] : body, rsaSignature, ed25519Signature);
+        return receive(body, StandardCharsets.UTF_8, rsaSignature, ed25519Signature);
+    }
+
+    /** @param charset what the Content-Type declares; the signature covers the bytes, the JSON is read in it */
+    public IngressAnswer receive(byte[] body, Charset charset, String rsaSignature, String ed25519Signature) {
+        IngressAnswer answer = decide(body == null ? new byte[0] : body, charset, rsaSignature, ed25519Signature);
         metrics.record(SOURCE, answer);
         return answer;
     }
 
-    private IngressAnswer decide(byte[] body, String rsaSignature, String ed25519Signature) {
+    private IngressAnswer decide(byte[] raw, Charset charset, String rsaSignature, String ed25519Signature) {
         if (!webhookProps.enabled()) {
             return IngressAnswer.refuse(404, "not_enabled", "HighLevel webhooks are turned off on this bridge ("
                     + HighLevelWebhookProperties.ENABLED + "=false); changes reach it through the reconciliation poll. "
                     + "To take webhooks, set it to true and set " + HighLevelWebhookProperties.ED25519_PUBLIC_KEY + ".");
         }
-        HighLevelSignatureVerifier.Verdict verdict = verifier.verify(body, rsaSignature, ed25519Signature);
+        HighLevelSignatureVerifier.Verdict verdict = verifier.verify(raw, rsaSignature, ed25519Signature);
         if (!verdict.valid()) {
             return IngressAnswer.refuse(401, verdict.error(), verdict.problem());
+        }
+        byte[] body = IngressJson.utf8(raw, charset);
+        if (body == null) {
+            return IngressAnswer.refuse(400, "malformed_text", "The body is not valid " + charset.name() + " text.");
         }
         JsonNode payload = IngressJson.parseObject(json, body);
         if (payload == null) {

@@ -3,6 +3,7 @@ package io.contactsbridge.inbound;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.servlet.DispatcherType;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -23,6 +24,9 @@ public class InboundConfiguration {
         FilterRegistrationBean<WebhookRequestLimits> registration = new FilterRegistrationBean<>(filter);
         registration.addUrlPatterns(HIGHLEVEL_PATH, HIGHLEVEL_PATH + "/", BIRDSEND_PATH, BIRDSEND_PATH + "/");
         registration.setName("webhookRequestLimits");
+        // The body is read asynchronously and the request dispatched again once it is whole.
+        registration.setAsyncSupported(true);
+        registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.ASYNC);
         return registration;
     }
 }

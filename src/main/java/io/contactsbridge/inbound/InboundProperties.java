@@ -16,10 +16,14 @@ import org.springframework.util.unit.DataSize;
  * @param maxPending            when an active consumer of a source is this many events behind, new events of the
  *                              source are refused with 429 (HighLevel retries those later)
  * @param pendingCheckInterval  how long a measured backlog is reused before it is counted again
+ * @param bodyReadTimeout       the whole body must arrive within this after the headers, or the request is answered
+ *                              408 and its connection closed
+ * @param maxRequestsPerAddress requests one client address may have in flight (read or processed) at once
  */
 @ConfigurationProperties(prefix = "bridge.inbound")
 public record InboundProperties(DataSize maxBodySize, Integer maxConcurrentRequests, Duration timestampTolerance,
-                                Long maxPending, Duration pendingCheckInterval) {
+                                Long maxPending, Duration pendingCheckInterval, Duration bodyReadTimeout,
+                                Integer maxRequestsPerAddress) {
 
     public InboundProperties {
         maxBodySize = maxBodySize == null ? DataSize.ofMegabytes(1) : maxBodySize;
@@ -27,6 +31,14 @@ public record InboundProperties(DataSize maxBodySize, Integer maxConcurrentReque
         timestampTolerance = timestampTolerance == null ? Duration.ofMinutes(5) : timestampTolerance;
         maxPending = maxPending == null ? 10_000L : maxPending;
         pendingCheckInterval = pendingCheckInterval == null ? Duration.ofSeconds(2) : pendingCheckInterval;
+        bodyReadTimeout = bodyReadTimeout == null ? Duration.ofSeconds(5) : bodyReadTimeout;
+        maxRequestsPerAddress = maxRequestsPerAddress == null ? 64 : maxRequestsPerAddress;
+        if (bodyReadTimeout.isNegative() || bodyReadTimeout.isZero()) {
+            throw new IllegalArgumentException("bridge.inbound.body-read-timeout must be positive");
+        }
+        if (maxRequestsPerAddress < 1) {
+            throw new IllegalArgumentException("bridge.inbound.max-requests-per-address must be at least 1");
+        }
         if (maxBodySize.toBytes() < 1 || maxBodySize.toBytes() > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("bridge.inbound.max-body-size must be between 1 byte and 2 GB, got " + maxBodySize);
         }

@@ -3,9 +3,15 @@ package io.contactsbridge.inbound;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.Exchange;
-import org.apache.camel.LoggingLevel;
+import java.nio.charset.Charset;
+
+import io.contactsbridge.ops.LogSafe;
+import jakarta.servlet.http.HttpServletRequest;
+import org.apache.camel.component.platform.http.springboot.PlatformHttpMessage;
 import org.apache.camel.Message;
 import org.apache.camel.builder.RouteBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
@@ -19,6 +25,8 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class InboundRoutes extends RouteBuilder {
+
+    private static final Logger LOG = LoggerFactory.getLogger(InboundRoutes.class);
 
     private final HighLevelWebhookIngress highLevel;
     private final BirdSendNotificationIngress birdSend;
@@ -34,26 +42,36 @@ public class InboundRoutes extends RouteBuilder {
     public void configure() {
         onException(Exception.class)
                 .handled(true)
-                .log(LoggingLevel.ERROR, "Webhook ${routeId} failed unexpectedly: ${exception}")
+                .process(e -> LOG.error("Webhook {} failed unexpectedly: {}", e.getFromRouteId(),
+                        LogSafe.of(e.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class), 300)))
                 .process(e -> answer(e, IngressAnswer.retryLater("internal_error", "The request could not be processed "
                         + "right now; retry later.", 30)));
 
         from("platform-http:" + InboundConfiguration.HIGHLEVEL_PATH + "?httpMethodRestrict=POST")
                 .routeId("highlevel-webhook-ingress")
-                .process(e -> answer(e, highLevel.receive(body(e),
+                .process(e -> answer(e, highLevel.receive(body(e), charset(e),
                         header(e, HighLevelSignatureVerifier.RSA_HEADER),
                         header(e, HighLevelSignatureVerifier.ED25519_HEADER))));
 
         from("platform-http:" + InboundConfiguration.BIRDSEND_PATH + "?httpMethodRestrict=POST")
                 .routeId("birdsend-notification-ingress")
-                .process(e -> answer(e, birdSend.receive(body(e),
+                .process(e -> answer(e, birdSend.receive(body(e), charset(e),
                         header(e, BirdSendNotificationIngress.TIMESTAMP_HEADER),
                         header(e, BirdSendNotificationIngress.SIGNATURE_HEADER))));
     }
 
+    /** The body exactly as received: kept by {@link WebhookRequestLimits}, so no charset decoding touched it. */
     private static byte[] body(Exchange e) {
+        HttpServletRequest request = e.getIn() instanceof PlatformHttpMessage http ? http.getRequest() : null;
+        if (request != null && request.getAttribute(WebhookRequestLimits.RAW_BODY) instanceof byte[] raw) {
+            return raw;
+        }
         byte[] body = e.getMessage().getBody(byte[].class);
         return body == null ? new byte[0] : body;
+    }
+
+    private static Charset charset(Exchange e) {
+        return WebhookRequestLimits.charsetOf(header(e, Exchange.CONTENT_TYPE));
     }
 
     private static String header(Exchange e, String name) {

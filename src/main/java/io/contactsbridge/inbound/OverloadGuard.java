@@ -10,17 +10,16 @@ import java.util.Optional;
 import io.contactsbridge.journal.ConsumerState;
 import io.contactsbridge.journal.JournalProperties;
 import io.contactsbridge.journal.JournalStore;
-import org.springframework.stereotype.Component;
 
 /**
  * Refuses new events of a source while the consumers of that source are too far behind: when an active
  * consumer (one polled within {@code bridge.journal.consumer-inactive-after}) reading the source has more
  * than {@code bridge.inbound.max-pending} events to process. Backlogs are measured at most every
  * {@code bridge.inbound.pending-check-interval}, so a burst of webhooks costs one count, not one per request.
- * Consumers that stopped polling (a removed route) never block ingress.
+ * Consumers that stopped polling (a removed route) never block ingress. Measures through the ingress's own
+ * fail-fast journal ({@link IngressJournal}), so a store outage fails it within a second too.
  */
-@Component
-public class OverloadGuard {
+class OverloadGuard {
 
     /** The most-behind active consumer of a source. */
     public record Backlog(String consumerId, long pending) {
@@ -34,7 +33,7 @@ public class OverloadGuard {
     private Map<String, Backlog> snapshot = Map.of();
     private Instant measuredAt;
 
-    public OverloadGuard(JournalStore store, InboundProperties inbound, JournalProperties journal, Clock clock) {
+    OverloadGuard(JournalStore store, InboundProperties inbound, JournalProperties journal, Clock clock) {
         this.store = store;
         this.inbound = inbound;
         this.journal = journal;
@@ -54,8 +53,10 @@ public class OverloadGuard {
     private synchronized Map<String, Backlog> backlogs() {
         Instant now = clock.instant();
         if (measuredAt == null || !now.isBefore(measuredAt.plus(inbound.pendingCheckInterval()))) {
-            snapshot = measure(store.consumers(), now.minus(journal.consumerInactiveAfter()));
+            // A failed measurement counts as one too: the requests queued on this lock then use the last backlogs
+            // instead of each waiting for the store in turn (a store outage would otherwise hold them in a line).
             measuredAt = now;
+            snapshot = measure(store.consumers(), now.minus(journal.consumerInactiveAfter()));
         }
         return snapshot;
     }

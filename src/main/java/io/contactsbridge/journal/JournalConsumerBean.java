@@ -55,7 +55,8 @@ import org.springframework.stereotype.Component;
  *       {@link RetryWithin} failure holds the event instead, for the time it names, without growing the
  *       back-off. A route that wants to give up on an event must handle the failure itself (e.g. dead-letter
  *       it), which counts as success here.</li>
- *   <li>{@link #finish} moves the position over the events this consumer does not want and releases the lease.</li>
+ *   <li>{@link #finish} commits the event in flight if the route handled its failure itself (Camel then skips
+ *       {@link #commit}), moves the position over the events this consumer does not want and releases the lease.</li>
  * </ul>
  * When the application stops ({@link ShutdownSignal}), a poll neither waits nor takes a lease, the batch in hand
  * ends after the event in hand, and a failure that the stopping caused is not recorded as one: the partition
@@ -266,6 +267,15 @@ public class JournalConsumerBean {
             return;
         }
         try {
+            if (!batch.failed && batch.current != null) {
+                // The route returned without an unhandled failure but the commit step was not reached: the route
+                // handled a failure itself (a dead letter), and Camel stops the template's pipeline and split after a
+                // handled failure. That counts as success: without this commit the event came straight back, and
+                // every attempt stored one more dead letter of it, for ever.
+                batch.lease = store.commit(batch.lease, batch.current.seq(), props.leaseDuration());
+                batch.committed++;
+                batch.current = null;
+            }
             boolean complete = !batch.failed && batch.committed == batch.events.events().size();
             if (complete && batch.events.scannedThrough() > batch.events.position()) {
                 batch.lease = store.commit(batch.lease, batch.events.scannedThrough(), props.leaseDuration());

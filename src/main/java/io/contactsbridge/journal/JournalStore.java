@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
+import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DuplicateKeyException;
@@ -33,6 +34,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * <ul>
  *   <li><b>Appends are idempotent</b> per (source, event id): a repeat is {@link AppendResult#DUPLICATE} and
  *       stores nothing, decided by the database's unique constraint, so it holds across threads and replicas.</li>
+ *   <li><b>Appends are group-committed</b> ({@link GroupCommit}): concurrent appends share one transaction, and each
+ *       caller returns only once its own event is durable.</li>
  *   <li><b>Appends commit in seq order</b> (they are serialised on one lock row), so a reader that has seen
  *       seq N never later finds a smaller seq appearing; positions can therefore be a single number.</li>
  *   <li><b>Per-contact order</b>: a consumer splits the journal into partitions by
@@ -55,6 +58,8 @@ public class JournalStore {
     static final int MAX_EVENT_ID = 300;
     static final int MAX_CONTACT_KEY = 400;
     static final int MAX_ERROR = 1000;
+    /** Appends written in one transaction at most (see {@link GroupCommit}). */
+    static final int MAX_BATCH = 256;
 
     private static final String EVENT_COLUMNS = "seq, source, event_type, event_id, contact_key, payload, received_at";
     private static final String CONSUMER_COLUMNS = "consumer_id, partition_no, partitions, sources, event_types, "
@@ -64,6 +69,7 @@ public class JournalStore {
     private final TransactionTemplate tx;
     private final Clock clock;
     private final JournalSignal signal;
+    private final GroupCommit groupCommit;
 
     public JournalStore(JdbcTemplate jdbc, PlatformTransactionManager transactions, Clock clock, JournalSignal signal) {
         this.jdbc = jdbc;
@@ -73,6 +79,7 @@ public class JournalStore {
         this.tx.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
         this.clock = clock;
         this.signal = signal;
+        this.groupCommit = new GroupCommit(jdbc, tx, clock, signal::appended, MAX_BATCH, Duration.ofSeconds(30));
     }
 
     // ---- appending ------------------------------------------------------------------------------
@@ -91,24 +98,23 @@ public class JournalStore {
         if (payloadJson == null) {
             throw new IllegalArgumentException("an event needs a payload");
         }
-        Timestamp now = Timestamp.from(clock.instant());
-        AppendResult result = tx.execute(status -> {
-            // Taken first and held until commit: see the class comment (appends commit in seq order).
-            jdbc.update("UPDATE inbound_append_lock SET appends = appends + 1 WHERE id = 1");
-            try {
-                jdbc.update("INSERT INTO inbound_event (source, event_type, event_id, contact_key, contact_hash, payload, "
-                                + "received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        source, eventType, eventId, contactKey, ContactKeys.hash(contactKey), payloadJson, now);
-                return AppendResult.APPENDED;
-            } catch (DuplicateKeyException e) {
-                status.setRollbackOnly();
-                return AppendResult.DUPLICATE;
-            }
-        });
-        if (result == AppendResult.APPENDED) {
-            signal.appended();
-        }
-        return result;
+        return groupCommit.append(source, eventType, eventId, contactKey, payloadJson);
+    }
+
+    /** Append transactions written so far: fewer than the appends when they were group-committed. */
+    public long appendTransactions() {
+        return groupCommit.transactions();
+    }
+
+    /** How long {@link #append} waits for its event to be stored before it gives up (the event may still be stored). */
+    public void appendTimeout(Duration timeout) {
+        groupCommit.timeout(timeout);
+    }
+
+    /** Stops the group-commit writer after the appends already handed to it; later appends fail. */
+    @PreDestroy
+    public void close() {
+        groupCommit.close();
     }
 
     /** The highest seq stored, 0 when the journal is empty. */

@@ -33,4 +33,10 @@ public class CoreStatus implements StatusContributor {
                 .put("store", store.kind())
                 .put("instance", props.instance().id());
     }
+
+    /** The store's kind is known from start-up. */
+    @Override
+    public boolean readsStore() {
+        return false;
+    }
 }

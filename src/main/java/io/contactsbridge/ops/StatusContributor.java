@@ -8,4 +8,13 @@ package io.contactsbridge.ops;
 public interface StatusContributor {
 
     void contribute(StatusReport report);
+
+    /**
+     * Whether it reads the store. While the store is unavailable those that do are left out of the status (which
+     * then says {@code storeAvailable: false}), so the status still answers at once instead of waiting for the
+     * main connection pool.
+     */
+    default boolean readsStore() {
+        return true;
+    }
 }

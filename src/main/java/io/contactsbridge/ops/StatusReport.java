@@ -29,4 +29,22 @@ public final class StatusReport {
     public Map<String, Object> asMap() {
         return root;
     }
+
+    /** Adds everything of {@code other}; nested parts are merged, a value of {@code other} wins over one here. */
+    public StatusReport merge(StatusReport other) {
+        merge(root, other.root);
+        return this;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void merge(Map<String, Object> into, Map<String, Object> from) {
+        from.forEach((key, value) -> {
+            Object here = into.get(key);
+            if (here instanceof Map && value instanceof Map) {
+                merge((Map<String, Object>) here, (Map<String, Object>) value);
+            } else {
+                into.put(key, value instanceof Map ? new LinkedHashMap<>((Map<String, Object>) value) : value);
+            }
+        });
+    }
 }

@@ -15,6 +15,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configuration.EnableWebSecurity;
+import org.springframework.security.config.annotation.web.configuration.WebSecurityCustomizer;
 import org.springframework.security.core.userdetails.User;
 import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.security.crypto.factory.PasswordEncoderFactories;
@@ -38,6 +39,27 @@ import org.springframework.security.web.csrf.XorCsrfTokenRequestAttributeHandler
 import org.springframework.util.StringUtils;
 import org.springframework.web.filter.OncePerRequestFilter;
 
+import java.time.Clock;
+import java.util.List;
+
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationListener;
+import org.springframework.core.annotation.Order;
+import org.springframework.security.authentication.ProviderManager;
+import org.springframework.security.authentication.dao.DaoAuthenticationProvider;
+import org.springframework.security.authentication.event.AbstractAuthenticationEvent;
+import org.springframework.security.authentication.event.AuthenticationFailureBadCredentialsEvent;
+import org.springframework.security.authentication.event.AuthenticationSuccessEvent;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
+import org.springframework.security.web.authentication.UsernamePasswordAuthenticationFilter;
+import org.springframework.security.web.authentication.WebAuthenticationDetails;
+import org.springframework.security.web.csrf.CsrfFilter;
+import org.springframework.security.web.util.matcher.OrRequestMatcher;
+import org.springframework.security.web.util.matcher.RequestHeaderRequestMatcher;
+
 import static org.springframework.security.config.Customizer.withDefaults;
 
 /**
@@ -47,13 +69,48 @@ import static org.springframework.security.config.Customizer.withDefaults;
  */
 @Configuration
 @EnableWebSecurity
+@EnableConfigurationProperties(LoginThrottleProperties.class)
 public class SecurityConfig {
 
     /** Paths that outside services call; each authenticates its caller by other means. */
     static final String[] SELF_AUTHENTICATED = {"/webhooks/**", "/oauth/callback/**"};
 
+    /**
+     * The webhook endpoints authenticate each request by its signature and carry no session, cookie or login: the
+     * security filter chain has nothing to do there and is skipped entirely, which takes a good part of the cost
+     * of a webhook off the intake path. (OAuth callbacks keep the chain: they end in a browser.)
+     */
     @Bean
-    public SecurityFilterChain filterChain(HttpSecurity http, BridgeProperties props) throws Exception {
+    public WebSecurityCustomizer webhooksOutsideTheSecurityChain() {
+        return web -> web.ignoring().requestMatchers(PathPatternRequestMatcher.withDefaults().matcher("/webhooks/**"));
+    }
+
+    /**
+     * Health probes: open to all; a caller that sends the right admin credentials sees the details, and one that
+     * sends wrong ones is answered exactly as one that sends none (no 401 a probe could trip over, and no answer
+     * that tells a right password from a wrong one beyond what the login throttle allows).
+     */
+    @Bean
+    @Order(1)
+    public SecurityFilterChain healthFilterChain(HttpSecurity http, LoginThrottle throttle, UserDetailsService users,
+                                                 PasswordEncoder encoder) throws Exception {
+        DaoAuthenticationProvider provider = new DaoAuthenticationProvider(users);
+        provider.setPasswordEncoder(encoder);
+        http.securityMatcher("/actuator/health", "/actuator/health/**")
+                .authorizeHttpRequests(auth -> auth.anyRequest().permitAll())
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .requestCache(cache -> cache.disable())
+                .csrf(csrf -> csrf.disable()) // read-only endpoints, GET only
+                .addFilterBefore(new OptionalBasicAuthFilter(new ProviderManager(provider), throttle),
+                        AnonymousAuthenticationFilter.class);
+        return http.build();
+    }
+
+    @Bean
+    @Order(2)
+    public SecurityFilterChain filterChain(HttpSecurity http, BridgeProperties props, LoginThrottle throttle,
+                                           @Value("${bridge.admin.trusted-origins:}") List<String> trustedOrigins)
+            throws Exception {
         boolean sandbox = props.bridgeMode() == BridgeMode.SANDBOX;
         http.authorizeHttpRequests(auth -> {
             auth.requestMatchers("/actuator/health", "/actuator/health/**", "/actuator/info", "/error").permitAll();
@@ -76,14 +133,44 @@ public class SecurityConfig {
                         new AndRequestMatcher(browserPage, new NegatedRequestMatcher(
                                 PathPatternRequestMatcher.withDefaults().matcher("/api/**"))))
                 .defaultAuthenticationEntryPointFor(basic, AnyRequestMatcher.INSTANCE));
-        // Hawtio is a single-page app: it reads the CSRF token from a cookie. Machine-to-machine
-        // endpoints (JSON API with basic auth, webhooks, OAuth callbacks) carry no browser session.
+        // Hawtio is a single-page app: it reads the CSRF token from a cookie and sends it in a header. Every
+        // state-changing request of a browser session needs it (the admin API and Jolokia included). A request
+        // that carries its own Authorization header (a script with Basic credentials) needs none: another site
+        // cannot make a browser send one it chose, and one the browser remembers is caught by SameOriginFilter.
+        // Webhooks and OAuth callbacks carry no session at all.
         http.csrf(csrf -> csrf
                 .csrfTokenRepository(CookieCsrfTokenRepository.withHttpOnlyFalse())
                 .csrfTokenRequestHandler(new SpaCsrfTokenRequestHandler())
-                .ignoringRequestMatchers("/api/**", "/webhooks/**", "/oauth/**"));
+                .ignoringRequestMatchers(new OrRequestMatcher(new RequestHeaderRequestMatcher("Authorization"),
+                        // No session, nothing to ride: such a request is answered 401 by the login, not 403 here.
+                        request -> request.getSession(false) == null && !"/login".equals(request.getServletPath()),
+                        PathPatternRequestMatcher.withDefaults().matcher("/webhooks/**"),
+                        PathPatternRequestMatcher.withDefaults().matcher("/oauth/**"))));
         http.addFilterAfter(new CsrfCookieFilter(), BasicAuthenticationFilter.class);
+        http.addFilterBefore(new SameOriginFilter(trustedOrigins, List.of("/webhooks/", "/oauth/callback/")),
+                CsrfFilter.class);
+        http.addFilterBefore(new LoginThrottleFilter(throttle), UsernamePasswordAuthenticationFilter.class);
         return http.build();
+    }
+
+    @Bean
+    public LoginThrottle loginThrottle(LoginThrottleProperties throttle, BridgeProperties props) {
+        return new LoginThrottle(throttle, props.admin() == null ? "admin" : props.admin().username(),
+                Clock.systemUTC());
+    }
+
+    /** Counts the outcome of every admin login (form or Basic) for {@link LoginThrottle}. */
+    @Bean
+    public ApplicationListener<AbstractAuthenticationEvent> loginOutcomes(LoginThrottle throttle) {
+        return event -> {
+            Authentication auth = event.getAuthentication();
+            String address = auth.getDetails() instanceof WebAuthenticationDetails web ? web.getRemoteAddress() : null;
+            if (event instanceof AuthenticationFailureBadCredentialsEvent) {
+                throttle.failed(address, auth.getName());
+            } else if (event instanceof AuthenticationSuccessEvent) {
+                throttle.succeeded(address, auth.getName());
+            }
+        };
     }
 
     @Bean

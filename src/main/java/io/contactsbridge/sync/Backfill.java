@@ -435,6 +435,16 @@ public class Backfill {
                         e.getClass().getName(), e.getMessage(), clock.instant(), attempt));
                 LOG.warn("Backfill: {} not synced: {}", item.key(), e.getMessage());
                 return true;
+            } catch (LinkChangedException e) {
+                // An expected race with the live sync (it linked the person meanwhile), not a failure: the item is
+                // done again at once, in a new turn, and finds the link. Only a conflict on every attempt stops the run.
+                if (attempt >= ATTEMPTS || p.cancelled || stopping.get()) {
+                    if (p.abort == null && !stopping.get()) {
+                        p.abort = item.key() + ": " + e.getMessage();
+                    }
+                    return false;
+                }
+                LOG.info("Backfill: {}: {}; syncing it again", item.key(), e.getMessage());
             } catch (RuntimeException e) {
                 if (stopping.get() || e instanceof ShuttingDownException) {
                     // Not this item's fault: it stays ahead of the checkpoint and is done after the restart.

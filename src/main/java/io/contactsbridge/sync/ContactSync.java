@@ -1,12 +1,19 @@
 package io.contactsbridge.sync;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contactsbridge.journal.JournalConsumerBean;
@@ -18,6 +25,8 @@ import io.contactsbridge.mapping.FieldRule;
 import io.contactsbridge.mapping.HighLevelFieldKeys;
 import io.contactsbridge.mapping.HighLevelWrite;
 import io.contactsbridge.mapping.Side;
+import io.contactsbridge.outbound.UpstreamError;
+import io.contactsbridge.outbound.UpstreamRejectedException;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.slf4j.Logger;
@@ -55,10 +64,12 @@ public class ContactSync {
     private final ObjectMapper json;
     private final MappingCheck mappingCheck;
     private final ContactTurns turns;
+    private final RefusalStore refusals;
+    private final Clock clock;
 
     public ContactSync(SyncProperties props, ContactMapping mapping, LinkStore links, HighLevelContactApi highlevel,
                        BirdSendContactApi birdsend, SyncMetrics metrics, ObjectMapper json, MappingCheck mappingCheck,
-                       ContactTurns turns) {
+                       ContactTurns turns, RefusalStore refusals, Clock clock) {
         this.props = props;
         this.mapping = mapping;
         this.merge = new ContactMerge(mapping, props.conflict());
@@ -69,6 +80,8 @@ public class ContactSync {
         this.json = json;
         this.mappingCheck = mappingCheck;
         this.turns = turns;
+        this.refusals = refusals;
+        this.clock = clock;
     }
 
     // ---- journal events ---------------------------------------------------------------------------
@@ -83,7 +96,15 @@ public class ContactSync {
         // A mapping naming a field the accounts lack cannot sync as mapped: the event is held in the journal until the
         // check (at most every bridge.sync.mapping-recheck) finds the field or the mapping changed; health and status say why.
         mappingCheck.requireUsable();
-        SyncOutcome outcome = onEvent(source, type, key, payload);
+        SyncOutcome outcome;
+        try {
+            outcome = onEvent(source, type, key, payload);
+        } catch (LinkChangedException e) {
+            // An expected race (the backfill or another replica linked the contact meanwhile), not a failure: once more
+            // at once, in a new turn, which finds the link. A second conflict fails the event; the journal retries it.
+            LOG.info("{} {} for {}: {}; syncing it again", source, type, key, e.getMessage());
+            outcome = onEvent(source, type, key, payload);
+        }
         metrics.event(outcome);
         if (outcome.action() != SyncOutcome.Action.UNCHANGED) {
             LOG.info("{} {} for {}: {}{}{}", source, type, key, outcome.action(),
@@ -441,9 +462,25 @@ public class ContactSync {
         final String hlGiven = hlNow == null ? null : hlNow.path("id").asText();
         String bsId = bsGiven;
         String hlId = hlGiven;
+        // What each side would be sent (null: nothing); a write refused before is not sent again unchanged.
+        String subject = bsGiven != null ? "birdsend:" + bsGiven : "highlevel:" + hlGiven;
+        JsonNode hlPlanned = hlNow == null ? hlWrite.createBody() : hlWrite.isEmpty() ? null : planned(hlWrite);
+        JsonNode bsPlanned = bsNow == null || !bsWrite.isEmpty() ? json.valueToTree(bsWrite) : null;
+        boolean refusedBefore = false;
+        if (hlPlanned != null || bsPlanned != null) {
+            for (RefusalStore.Refusal refusal : refusals.find(pair, subject)) {
+                refusedBefore = true;
+                JsonNode planned = refusal.side() == Side.HIGHLEVEL ? hlPlanned : bsPlanned;
+                if (planned != null && stillRefused(pair, refusal, planned)) {
+                    return SyncOutcome.skipped(refusedAgain(refusal));
+                }
+            }
+        }
 
         if (bsNow == null) {
-            BirdSendContactApi.Created created = birdsend.create(pair.birdsendConnection(), bsWrite);
+            final BirdSendWrite bsCreate = bsWrite;
+            BirdSendContactApi.Created created = refusable(pair, subject, Side.BIRDSEND, bsPlanned,
+                    () -> birdsend.create(pair.birdsendConnection(), bsCreate));
             metrics.write(Side.BIRDSEND);
             if (created.duplicate()) {
                 // BirdSend already has this email (created since we looked, or by a crashed earlier attempt): link it.
@@ -458,7 +495,9 @@ public class ContactSync {
             writes++;
             action = SyncOutcome.Action.CREATED_BIRDSEND;
         } else if (hlNow == null) {
-            HighLevelContactApi.Created created = highlevel.create(pair.highlevelConnection(), hlWrite.createBody());
+            final HighLevelWrite hlCreate = hlWrite;
+            HighLevelContactApi.Created created = refusable(pair, subject, Side.HIGHLEVEL, hlPlanned,
+                    () -> highlevel.create(pair.highlevelConnection(), hlCreate.createBody()));
             metrics.write(Side.HIGHLEVEL);
             if (created.duplicate()) {
                 JsonNode existing = highlevel.get(pair.highlevelConnection(), created.id())
@@ -466,8 +505,8 @@ public class ContactSync {
                 turns.include(ContactTurns.highLevel(created.id()));
                 Optional<ContactLink> taken = links.byHighLevel(pair, created.id());
                 if (taken.isPresent() && !Objects.equals(taken.get().birdsendId(), bsId)) {
-                    return SyncOutcome.skipped("HighLevel's duplicate rules match contact " + created.id()
-                            + ", which is linked to BirdSend contact " + taken.get().birdsendId());
+                    // Not the same person as far as the links know: a conflict for a person to resolve, recorded once.
+                    throw duplicateConflict(pair, subject, hlPlanned, created, taken.get());
                 }
                 // Both contacts will be written: merge what they hold now (bsNow may come from a backfill listing).
                 JsonNode bsFresh = birdsend.get(pair.birdsendConnection(), bsGiven)
@@ -481,12 +520,18 @@ public class ContactSync {
             action = link == null ? SyncOutcome.Action.LINKED : SyncOutcome.Action.UNCHANGED;
             if (!bsWrite.isEmpty()) {
                 writes++;
-                birdsend.apply(pair.birdsendConnection(), bsId, bsNow, bsWrite);
+                final BirdSendWrite bsUpdate = bsWrite;
+                final String bsTarget = bsId;
+                refusable(pair, subject, Side.BIRDSEND, bsPlanned,
+                        () -> birdsend.apply(pair.birdsendConnection(), bsTarget, bsNow, bsUpdate));
                 metrics.write(Side.BIRDSEND);
             }
             if (!hlWrite.isEmpty()) {
                 writes++;
-                highlevel.apply(pair.highlevelConnection(), hlId, hlWrite, email);
+                final HighLevelWrite hlUpdate = hlWrite;
+                final String hlTarget = hlId;
+                refusable(pair, subject, Side.HIGHLEVEL, hlPlanned,
+                        () -> highlevel.apply(pair.highlevelConnection(), hlTarget, hlUpdate, email));
                 metrics.write(Side.HIGHLEVEL);
             }
             if (action == SyncOutcome.Action.UNCHANGED && writes > 0) {
@@ -495,19 +540,130 @@ public class ContactSync {
         }
         // A created contact may still need the side it came from to get a one-sided default.
         if (action == SyncOutcome.Action.CREATED_BIRDSEND && !hlWrite.isEmpty()) {
-            highlevel.apply(pair.highlevelConnection(), hlId, hlWrite, email);
+            final HighLevelWrite hlUpdate = hlWrite;
+            final String hlTarget = hlId;
+            refusable(pair, subject, Side.HIGHLEVEL, hlPlanned,
+                    () -> highlevel.apply(pair.highlevelConnection(), hlTarget, hlUpdate, email));
             metrics.write(Side.HIGHLEVEL);
             writes++;
         } else if (action == SyncOutcome.Action.CREATED_HIGHLEVEL && !bsWrite.isEmpty()) {
-            birdsend.apply(pair.birdsendConnection(), bsId, bsNow, bsWrite);
+            final BirdSendWrite bsUpdate = bsWrite;
+            final String bsTarget = bsId;
+            refusable(pair, subject, Side.BIRDSEND, bsPlanned,
+                    () -> birdsend.apply(pair.birdsendConnection(), bsTarget, bsNow, bsUpdate));
             metrics.write(Side.BIRDSEND);
             writes++;
         }
         record(pair, link, hlId, bsId, email, result.shadow());
+        if (refusedBefore && refusals.clear(pair, subject) > 0) {
+            LOG.info("{}: the write refused before went through; it is no longer refused", subject);
+        }
         if (!conflicts.isEmpty()) {
             metrics.conflicts(conflicts.size());
         }
         return new SyncOutcome(action, writes, conflicts, null);
+    }
+
+    // ---- refusals: one dead letter per problem -----------------------------------------------------------------
+
+    /**
+     * Makes a write; should the service refuse it (a 4xx other than not-found, or a {@link SyncRefusedException}), the
+     * refusal is remembered for the person before it goes on to be stored as a dead letter (by the route or the
+     * backfill). While the person's data would make the same write again, their later events are skipped without a call
+     * ({@link #stillRefused}), so the problem has one dead letter, not one per event.
+     */
+    private <T> T refusable(SyncPair pair, String subject, Side side, JsonNode planned, Supplier<T> write) {
+        try {
+            return write.get();
+        } catch (UpstreamRejectedException e) {
+            if (!HighLevelContactApi.notFound(e)) {
+                rememberRefusal(pair, subject, side, planned, e.operation(), e.meta(), e.getMessage());
+            }
+            throw e;
+        } catch (SyncRefusedException e) {
+            rememberRefusal(pair, subject, side, planned, null, null, e.getMessage());
+            throw e;
+        }
+    }
+
+    private void refusable(SyncPair pair, String subject, Side side, JsonNode planned, Runnable write) {
+        refusable(pair, subject, side, planned, () -> {
+            write.run();
+            return null;
+        });
+    }
+
+    /**
+     * HighLevel's duplicate rule matched a contact already linked to another BirdSend contact: the refusal, remembered,
+     * with what it matched in words (it is stored as the dead letter's error).
+     */
+    private UpstreamRejectedException duplicateConflict(SyncPair pair, String subject, JsonNode planned,
+                                                       HighLevelContactApi.Created created, ContactLink taken) {
+        UpstreamRejectedException answer = created.refusal();
+        String field = answer.meta().path("matchingField").asText("email or phone");
+        UpstreamRejectedException conflict = new UpstreamRejectedException(answer.call(), answer.status(),
+                new UpstreamError(answer.upstreamMessage(), answer.fieldErrors(), answer.upstreamMessage() + " Its "
+                        + field + " is HighLevel contact " + created.id() + "'s, who is linked to BirdSend contact "
+                        + taken.birdsendId() + ": two people, or one person twice in BirdSend", answer.meta()));
+        rememberRefusal(pair, subject, Side.HIGHLEVEL, planned, answer.operation(), answer.meta(), conflict.getMessage());
+        return conflict;
+    }
+
+    private void rememberRefusal(SyncPair pair, String subject, Side side, JsonNode planned, String operation, JsonNode meta,
+                                 String message) {
+        String field = meta == null ? null : meta.path("matchingField").asText(null);
+        String conflictingId = meta == null ? null : meta.path("contactId").asText(null);
+        String value = field == null || planned == null ? null : RefusalStore.normalise(field, planned.path(field).asText(null));
+        RefusalStore.Refusal refusal = value != null
+                ? new RefusalStore.Refusal(subject, side, operation, field, value, conflictingId, null, message, clock.instant())
+                : new RefusalStore.Refusal(subject, side, operation, null, null, null, fingerprint(planned), message,
+                clock.instant());
+        refusals.record(pair, refusal);
+    }
+
+    /**
+     * Whether {@code planned} would be refused as it was: the same value in the field HighLevel's duplicate rule matched,
+     * while the contact that holds it still does; otherwise the very same write.
+     */
+    private boolean stillRefused(SyncPair pair, RefusalStore.Refusal refusal, JsonNode planned) {
+        if (refusal.field() == null) {
+            return Objects.equals(refusal.fingerprint(), fingerprint(planned));
+        }
+        if (!refusal.value().equals(RefusalStore.normalise(refusal.field(), planned.path(refusal.field()).asText(null)))) {
+            return false; // the person changed it: try again
+        }
+        if (refusal.conflictingId() == null) {
+            return true;
+        }
+        Optional<JsonNode> holder = highlevel.get(pair.highlevelConnection(), refusal.conflictingId());
+        return holder.isPresent() && refusal.value().equals(
+                RefusalStore.normalise(refusal.field(), holder.get().path(refusal.field()).asText(null)));
+    }
+
+    private static String refusedAgain(RefusalStore.Refusal refusal) {
+        String what = refusal.field() != null
+                ? "while its " + refusal.field() + " is still HighLevel contact " + refusal.conflictingId() + "'s"
+                : "while it is the same";
+        return (refusal.side() == Side.HIGHLEVEL ? "HighLevel" : "BirdSend") + " refused this write before (a dead letter"
+                + " since " + refusal.refusedAt() + " says why); it is not sent again " + what;
+    }
+
+    /** A HighLevel write as one JSON value: its properties and the tags it adds and removes. */
+    private JsonNode planned(HighLevelWrite write) {
+        com.fasterxml.jackson.databind.node.ObjectNode planned = write.body().deepCopy();
+        write.addTags().forEach(planned.putArray("+tags")::add);
+        write.removeTags().forEach(planned.putArray("-tags")::add);
+        return planned;
+    }
+
+    private String fingerprint(JsonNode planned) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(json.writeValueAsString(planned).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException | JsonProcessingException e) {
+            throw new IllegalStateException("cannot fingerprint a write", e);
+        }
     }
 
     private BirdSendWrite withoutConstants(BirdSendWrite write) {

@@ -94,8 +94,13 @@ public class HighLevelContactApi {
         return Optional.empty();
     }
 
-    /** A new contact, or the id of the existing one when the location's duplicate rules refused it. */
-    public record Created(String id, JsonNode contact, boolean duplicate) {
+    /**
+     * A new contact, or the id of the existing one when the location's duplicate rules refused it.
+     *
+     * @param refusal for a duplicate: HighLevel's answer ({@code meta.contactId}, {@code meta.matchingField}), should the
+     *                caller not be able to use the existing contact
+     */
+    public record Created(String id, JsonNode contact, boolean duplicate, UpstreamRejectedException refusal) {
     }
 
     public Created create(String connectionId, ObjectNode properties) {
@@ -107,12 +112,12 @@ public class HighLevelContactApi {
             if (contact == null || !contact.hasNonNull("id")) {
                 throw new IllegalStateException("HighLevel answered a contact create without the contact's id");
             }
-            return new Created(contact.get("id").asText(), contact, false);
+            return new Created(contact.get("id").asText(), contact, false, null);
         } catch (UpstreamRejectedException e) {
             // "This location does not allow duplicated contacts." names the existing contact in meta.contactId.
             JsonNode existing = e.meta().path("contactId");
             if (e.status() == 400 && existing.isTextual() && !existing.asText().isBlank()) {
-                return new Created(existing.asText(), null, true);
+                return new Created(existing.asText(), null, true, e);
             }
             throw e;
         }

@@ -15,15 +15,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contactsbridge.mapping.CanonicalContact;
 import io.contactsbridge.mapping.Side;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.support.GeneratedKeyHolder;
 import org.springframework.stereotype.Component;
 
 /**
- * The identity links (table {@code sync_link}). Unique per pair on both ids, so two replicas that link the
- * same contact at once cannot both succeed: the loser gets a {@link org.springframework.dao.DuplicateKeyException}
- * and its event is retried, finding the link. Updates are optimistic ({@link #update} returns false when the
- * link changed since it was read).
+ * The identity links (table {@code sync_link}). Unique per pair on both ids, so two writers that link the
+ * same contact at once (the backfill and the live sync, or two replicas) cannot both succeed: the loser gets a
+ * {@link LinkChangedException}, an expected conflict, and does its work again, finding the link. Updates are
+ * optimistic ({@link #update} returns false when the link changed since it was read).
  */
 @Component
 public class LinkStore {
@@ -59,9 +60,26 @@ public class LinkStore {
         return out;
     }
 
+    /**
+     * @throws LinkChangedException when either contact was linked since the caller looked (a unique index refused
+     *                              the row): the caller's view is stale and its work is to be done again
+     */
     public ContactLink insert(SyncPair pair, String highlevelId, String birdsendId, String email, CanonicalContact shadow) {
         Timestamp now = Timestamp.from(clock.instant());
         GeneratedKeyHolder keys = new GeneratedKeyHolder();
+        try {
+            insertRow(pair, highlevelId, birdsendId, email, shadow, now, keys);
+        } catch (DuplicateKeyException e) {
+            // Not an error: someone linked one of them between our read and this insert. Said in words (the
+            // constraint's name is in the message of the cause), without the database's stack trace.
+            throw new LinkChangedException("HighLevel contact " + highlevelId + " or BirdSend contact " + birdsendId
+                    + " was linked meanwhile (by the backfill, another event or another replica)");
+        }
+        return new ContactLink(keys.getKey().longValue(), highlevelId, birdsendId, email, shadow, 0, null);
+    }
+
+    private void insertRow(SyncPair pair, String highlevelId, String birdsendId, String email, CanonicalContact shadow,
+                           Timestamp now, GeneratedKeyHolder keys) {
         jdbc.update(con -> {
             var ps = con.prepareStatement("INSERT INTO sync_link (highlevel_connection, birdsend_connection, highlevel_id, birdsend_id,"
                     + " email, shadow, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)", new String[] {"id"});
@@ -75,7 +93,6 @@ public class LinkStore {
             ps.setTimestamp(8, now);
             return ps;
         }, keys);
-        return new ContactLink(keys.getKey().longValue(), highlevelId, birdsendId, email, shadow, 0, null);
     }
 
     /** Stores the new shadow (and email) if nobody changed the link since it was read. */

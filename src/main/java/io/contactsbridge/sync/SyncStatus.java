@@ -11,7 +11,7 @@ import org.springframework.stereotype.Component;
 
 /**
  * {@code /api/status}: {@code links} (linked contact pairs), {@code sync.*} (enabled, connections, events by
- * action, writes per side, conflicts, {@code state}: disabled, starting, running or held when the mapping does not fit
+ * action, writes per side, conflicts, {@code refused}: people whose write a service refused and who wait for a change, {@code state}: disabled, starting, running or held when the mapping does not fit
  * the accounts, with {@code mappingProblems} in words and {@code mappingCheckedAt}, last event) and {@code backfill.*}
  * (state, phase, percent, rate, ETA, counts).
  */
@@ -26,13 +26,16 @@ public class SyncStatus implements StatusContributor {
     private final SyncMetrics metrics;
     private final Backfill backfill;
     private final MappingCheck mappingCheck;
+    private final RefusalStore refusals;
 
-    public SyncStatus(SyncProperties props, LinkStore links, SyncMetrics metrics, Backfill backfill, MappingCheck mappingCheck) {
+    public SyncStatus(SyncProperties props, LinkStore links, SyncMetrics metrics, Backfill backfill, MappingCheck mappingCheck,
+                      RefusalStore refusals) {
         this.props = props;
         this.links = links;
         this.metrics = metrics;
         this.backfill = backfill;
         this.mappingCheck = mappingCheck;
+        this.refusals = refusals;
     }
 
     @Override
@@ -47,6 +50,7 @@ public class SyncStatus implements StatusContributor {
         sync.put("events", metrics.eventCounts());
         sync.put("writes", Map.of("highlevel", metrics.writes(Side.HIGHLEVEL), "birdsend", metrics.writes(Side.BIRDSEND)));
         sync.put("conflicts", metrics.conflictCount());
+        sync.put("refused", refusals.count(props.pair()));
         MappingCheck.Result fit = mappingCheck.last();
         sync.put("state", !props.enabled() ? "disabled" : fit == null ? "starting" : fit.ok() ? "running" : HELD);
         sync.put("mappingProblems", fit == null ? List.of() : fit.blocking());

@@ -37,6 +37,8 @@ import org.springframework.test.context.TestPropertySource;
         "bridge.inbound.max-concurrent-requests=" + InboundAppTestSupport.MAX_CONCURRENT,
         "bridge.inbound.max-pending=" + InboundAppTestSupport.MAX_PENDING,
         "bridge.inbound.pending-check-interval=0s",
+        "bridge.inbound.body-read-timeout=" + InboundAppTestSupport.BODY_READ_TIMEOUT,
+        "bridge.inbound.max-requests-per-address=" + InboundAppTestSupport.MAX_PER_ADDRESS,
         "bridge.journal.retry-initial-delay=100ms",
         "bridge.journal.retry-max-delay=200ms",
         "bridge.journal.lease-duration=5s"})
@@ -44,6 +46,8 @@ public abstract class InboundAppTestSupport {
 
     public static final String BIRDSEND_SECRET = "inbound-test-birdsend-secret-0123456789";
     public static final int MAX_CONCURRENT = 4;
+    public static final String BODY_READ_TIMEOUT = "2s";
+    public static final int MAX_PER_ADDRESS = 40;
     public static final int MAX_PENDING = 20;
     /** What the tests sign with; their public halves are the app's verification keys. */
     public static final HighLevelWebhookKeys KEYS = HighLevelWebhookKeys.generate();

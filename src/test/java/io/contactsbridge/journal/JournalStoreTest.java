@@ -108,6 +108,59 @@ class JournalStoreTest {
 
     @ParameterizedTest
     @EnumSource(Kind.class)
+    void concurrentAppendsShareTransactionsAndEachIsAnsweredForItself(Kind kind) throws Exception {
+        JournalStore store = store(kind);
+        int threads = 32;
+        int perThread = 25;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        long transactionsBefore = store.appendTransactions();
+        try {
+            CyclicBarrier start = new CyclicBarrier(threads);
+            List<Future<List<AppendResult>>> results = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                results.add(pool.submit(() -> {
+                    start.await(10, TimeUnit.SECONDS);
+                    List<AppendResult> mine = new ArrayList<>();
+                    for (int i = 0; i < perThread; i++) {
+                        // Every event id is sent by two threads (t and t^1): one of them stores it, whichever is first.
+                        String id = "group-" + (thread / 2) + "-" + i;
+                        mine.add(store.append(HL, "ContactUpdate", id, "highlevel:c" + (thread / 2), payload("ContactUpdate", id)));
+                    }
+                    return mine;
+                }));
+            }
+            long appended = 0;
+            long duplicates = 0;
+            for (Future<List<AppendResult>> r : results) {
+                for (AppendResult a : r.get(60, TimeUnit.SECONDS)) {
+                    appended += a == AppendResult.APPENDED ? 1 : 0;
+                    duplicates += a == AppendResult.DUPLICATE ? 1 : 0;
+                }
+            }
+            assertThat(appended).isEqualTo(threads / 2 * perThread);
+            assertThat(duplicates).isEqualTo(threads / 2 * perThread);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(store.count()).isEqualTo(threads / 2 * perThread);
+        long transactions = store.appendTransactions() - transactionsBefore;
+        assertThat(transactions).as("transactions for %d appends", threads * perThread).isLessThan(threads * perThread / 2);
+        // An append returns only once its event is stored, so each contact's ids (sent in order) are in seq order.
+        List<JournalEvent> all = store.events(List.of(HL), 0, 10_000);
+        for (int c = 0; c < threads / 2; c++) {
+            String contact = "highlevel:c" + c;
+            List<String> ids = all.stream().filter(e -> e.contactKey().equals(contact)).map(JournalEvent::eventId).toList();
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < perThread; i++) {
+                expected.add("group-" + c + "-" + i);
+            }
+            assertThat(ids).as(contact).isEqualTo(expected);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
     void readsWantedEventsInOrderAndCommitsMoveThePosition(Kind kind) {
         JournalStore store = store(kind);
         JournalSubscription creates = JournalSubscription.of("creates", HL, "ContactCreate", 1);

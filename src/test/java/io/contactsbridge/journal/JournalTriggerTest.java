@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.contactsbridge.inbound.InboundAppTestSupport;
+import io.contactsbridge.outbound.DeadLetterStore;
 import io.contactsbridge.support.AppTest;
 import io.contactsbridge.support.Http;
 import org.apache.camel.CamelContext;
@@ -35,6 +36,8 @@ class JournalTriggerTest extends InboundAppTestSupport {
 
     @Autowired
     CamelContext camel;
+    @Autowired
+    DeadLetterStore deadLetters;
 
     final List<String> consumers = new ArrayList<>();
 
@@ -129,6 +132,49 @@ class JournalTriggerTest extends InboundAppTestSupport {
         ConsumerState state = journal.consumers().stream().filter(c -> c.consumerId().equals("it-retry")).findFirst().orElseThrow();
         assertThat(state.failedSeq()).isNull();
         assertThat(state.position()).isEqualTo(journal.find(HL, later).orElseThrow().seq());
+    }
+
+    /**
+     * A route that gives up on an event (its own error handling stores a dead letter, as the sync's does) moves on:
+     * the event counts as done, once. Camel stops the trigger's pipeline after a handled failure, so the commit step
+     * was skipped and the event came back at once, adding a dead letter every time (issue 19's flood).
+     */
+    @Test
+    void aRouteThatDeadLettersAnEventMovesOnWithOneDeadLetter() throws Exception {
+        consumers.add("it-give-up");
+        Map<String, Integer> attempts = new ConcurrentHashMap<>();
+        String poison = unique("poison");
+        camel.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("kamelet:highlevel-webhook-source/it-give-up-source?consumer=it-give-up&eventTypes=ContactUpdate"
+                        + "&pollIntervalMs=50&startFrom=latest")
+                        .routeId("it-give-up")
+                        .onException(IllegalArgumentException.class).handled(true).useOriginalMessage()
+                            .to("bean:deadLetterRecorder?method=record").end()
+                        .process(e -> {
+                            String id = e.getMessage().getHeader("BridgeEventId", String.class);
+                            attempts.merge(id, 1, Integer::sum);
+                            if (id.equals(poison)) {
+                                throw new IllegalArgumentException("refused for good");
+                            }
+                        })
+                        .to("mock:it-give-up");
+            }
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> journal.registered("it-give-up"));
+        MockEndpoint mock = camel.getEndpoint("mock:it-give-up", MockEndpoint.class);
+        long deadLettersBefore = deadLetters.count();
+
+        journal.append(HL, "ContactUpdate", poison, "highlevel:" + unique("p"), "{\"type\":\"ContactUpdate\"}");
+        String later = append("ContactUpdate", unique("q"));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> mock.getReceivedCounter() >= 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> journal.pending("it-give-up") == 0);
+        assertThat(attempts.get(poison)).as("attempts of the refused event").isEqualTo(1);
+        assertThat(deadLetters.count() - deadLettersBefore).isEqualTo(1);
+        assertThat(mock.getReceivedExchanges()).extracting(e -> e.getMessage().getHeader("BridgeEventId"))
+                .containsExactly(later);
     }
 
     @Test

@@ -57,11 +57,13 @@ class FoundationTest {
         JsonNode liveness = http.getForObject("/actuator/health/liveness", JsonNode.class);
         assertThat(liveness.path("status").asText()).isEqualTo("UP");
         assertThat(liveness.path("components").has("camelLivenessState")).isTrue();
+        assertThat(liveness.path("components").path("httpConnector").path("status").asText()).isEqualTo("UP");
 
         JsonNode readiness = http.getForObject("/actuator/health/readiness", JsonNode.class);
         assertThat(readiness.path("status").asText()).isEqualTo("UP");
         assertThat(readiness.path("components").has("camelHealth")).isTrue();
         assertThat(readiness.path("components").has("db")).isTrue();
+        assertThat(readiness.path("components").path("httpConnector").path("status").asText()).isEqualTo("UP");
     }
 
     @Test

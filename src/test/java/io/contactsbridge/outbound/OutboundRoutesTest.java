@@ -372,8 +372,10 @@ class OutboundRoutesTest {
         List<Long> times = birdsend.arrivals().stream().map(Arrival::nanos).sorted().toList();
         assertThat(times).hasSize(callers * callsEach);
         // The margin is for differences in delivery (here the in-process server's dispatch under load), so arrivals
-        // may come up to that much closer together than the sends; the exact spacing is RateBudgetTest's.
-        long allowance = props.birdsend().rate().safetyMargin().toNanos();
+        // may come closer together than the sends: up to three margins on a machine busy with other builds (42 ms
+        // was seen with a 25 ms margin). A budget not kept would show requests of one window arriving together;
+        // the exact spacing of the sends is RateBudgetTest's.
+        long allowance = 3 * props.birdsend().rate().safetyMargin().toNanos();
         List<Long> turnovers = new ArrayList<>();
         for (int i = second.limit(); i < times.size(); i++) {
             long turnover = times.get(i) - times.get(i - second.limit());

@@ -69,8 +69,10 @@ class SandboxSimulatorsTest {
     @SuppressWarnings("unchecked")
     void statusShowsThePeopleSeededOnBothSidesNextToTheLiveCounts() {
         StatusReport report = new StatusReport();
-        new SandboxConfiguration().sandboxStatus(sims).contribute(report);
+        SandboxWorld world = new SandboxWorld("world-1", "seeded for this test");
+        new SandboxConfiguration().sandboxStatus(sims, world).contribute(report);
         Map<String, Object> sandbox = (Map<String, Object>) report.asMap().get("sandbox");
+        assertThat(sandbox).containsEntry("world", "world-1");
         assertThat(sandbox).containsEntry("overlap", 8);
         assertThat((Map<String, Object>) sandbox.get("highlevel")).containsEntry("contacts", 20);
         assertThat((Map<String, Object>) sandbox.get("birdsend")).containsEntry("contacts", 20);

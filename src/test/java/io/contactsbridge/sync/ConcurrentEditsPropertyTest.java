@@ -19,7 +19,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * field, what each side holds and the person's history.
  *
  * <p>In {@code ./mvnw verify}: two populations in one run, the fixed seed {@value #FIXED_SEED} and a random seed,
- * printed at the start. Replay with {@code -Dproptest.seeds=<a>,<b>}. The long run (more people and edits, {@code
+ * printed at the start (in CI, with {@code CI=true}, the fixed seed alone). Replay with {@code -Dproptest.seeds=<a>,<b>}. The long run (more people and edits, {@code
  * -Dproptest.factor}, default 4):
  * <pre>./mvnw -B test -Dbuild.dir=/tmp/proptest-target -Dtest=ConcurrentEditsPropertyTest -Dbenchmark=true -Dsurefire.failIfNoSpecifiedTests=false</pre>
  *
@@ -85,7 +85,12 @@ class ConcurrentEditsPropertyTest {
             return Arrays.stream(given.split(",")).map(String::trim).map(Long::parseLong).toList();
         }
         List<Long> seeds = new java.util.ArrayList<>(fixed);
-        seeds.add(ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE));
+        if (!"true".equals(System.getenv("CI"))) {
+            // Outside CI a random population joins the fixed one each run, to find what the fixed one does not. CI
+            // (.ci/run sets CI=true) stays reproducible: a random failure there would block everything else from
+            // landing; what a random seed finds is replayed and fixed with -Dproptest.seeds instead.
+            seeds.add(ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE));
+        }
         return seeds;
     }
 

@@ -149,9 +149,9 @@ class BirdSendFaultsTest {
 
     @Test
     void slowDripTripsAShortReadTimeoutButDeliversTheWholeContact() throws Exception {
-        sim.faults().configure(FaultConfig.builder().slowDrip(1.0, 32, 100)
+        sim.faults().configure(FaultConfig.builder().slowDrip(1.0, 128, 400)
                 .operations(BirdSendOperations.GET_CONTACT).build());
-        HttpURLConnection impatient = open("/v1/contacts/" + contactId, 40);
+        HttpURLConnection impatient = open("/v1/contacts/" + contactId, 250); // a pause of 400 ms between chunks trips it
         assertThat(impatient.getResponseCode()).isEqualTo(200); // headers arrive at once
         assertThatThrownBy(() -> readAll(impatient)).isInstanceOf(SocketTimeoutException.class);
         impatient.disconnect();

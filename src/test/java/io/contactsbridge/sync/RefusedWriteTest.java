@@ -1,0 +1,233 @@
+package io.contactsbridge.sync;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.contactsbridge.journal.ContactKeys;
+import io.contactsbridge.journal.JournalSources;
+import io.contactsbridge.journal.JournalStore;
+import io.contactsbridge.outbound.DeadLetter;
+import io.contactsbridge.outbound.DeadLetterStore;
+import io.contactsbridge.outbound.UpstreamRejectedException;
+import io.contactsbridge.sandbox.SandboxSimulators;
+import io.contactsbridge.sandbox.birdsend.BirdSendContactEdit;
+import io.contactsbridge.sandbox.birdsend.BirdSendNewContact;
+import io.contactsbridge.sandbox.highlevel.HighLevelState;
+import io.contactsbridge.sandbox.sim.SimJson;
+import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.ActiveProfiles;
+import org.springframework.test.context.TestPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * One dead letter per problem, against the simulators over real HTTP: a write HighLevel refuses by its duplicate rule
+ * ("This location does not allow duplicated contacts.") is a dead letter once, however many events the person has
+ * afterwards, and is tried again when the person changes the refused value or the contact holding it lets go of it.
+ * Each test makes its own people, with phones in a range the seeders never use, and counts dead letters and calls as
+ * deltas. The sync route runs; the pollers do not, so the only events are the ones a test appends (and HighLevel's
+ * webhooks of the bridge's own writes, which end as echoes).
+ */
+@CamelSpringBootTest
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS) // its sync route stops with it
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        // A store of its own: a sync running in a cached context would act on the shared test database's journal.
+        "spring.datasource.url=jdbc:h2:mem:refused-writes" + SyncBenchmark.H2_OPTIONS,
+        // The live sync sped up as live-sync-test.properties has it, without the pollers: the events are the test's.
+        "bridge.capture.highlevel.enabled=false",
+        "bridge.capture.birdsend.enabled=false",
+})
+@ActiveProfiles({"test", "sandbox"})
+@TestPropertySource(locations = "classpath:live-sync-test.properties")
+class RefusedWriteTest {
+
+    private static final Duration SETTLE = Duration.ofSeconds(30);
+    private static final int MORE_EVENTS = 20;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Autowired
+    SandboxSimulators sims;
+    @Autowired
+    ContactSync contactSync;
+    @Autowired
+    LinkStore links;
+    @Autowired
+    RefusalStore refusals;
+    @Autowired
+    SyncProperties props;
+    @Autowired
+    JournalStore journal;
+    @Autowired
+    DeadLetterStore deadLetters;
+    @Autowired
+    BirdSendContactApi birdSendApi;
+    @Autowired
+    Backfill backfill;
+
+    @BeforeEach
+    void backfillDone() throws InterruptedException {
+        await("the start-up backfill done", () -> "done".equals(backfill.snapshot().state()));
+        awaitJournalDrained();
+    }
+
+    /** The flood of issue 19: a linked person's new phone is another HighLevel contact's; every event re-sent the PUT. */
+    @Test
+    void anUpdateRefusedByTheDuplicateRuleIsOneDeadLetterHoweverManyEventsFollow() throws Exception {
+        String run = run();
+        String hlId = highLevelContact("Dana", run + "-dana@example.com", "+13035550111");
+        String otherHlId = highLevelContact("Eli", run + "-eli@example.com", "+13035550112");
+        long bsId = sims.birdSend().seedContact(BirdSendNewContact.of(run + "-dana@example.com", "Dana", "Refused")
+                .withField("phone", "+13035550111")).contactId();
+        assertThat(contactSync.fromBirdSend(Long.toString(bsId), null).action()).isEqualTo(SyncOutcome.Action.LINKED);
+        long deadLettersBefore = deadLetters.count();
+        long refusedPutsBefore = highLevelCalls("update-contact", 400);
+
+        // Dana types Eli's number into BirdSend: HighLevel refuses it for Dana's contact, and will every time.
+        sims.birdSend().editContact(bsId, BirdSendContactEdit.change().field("phone", "(303) 555-0112"));
+        for (int i = 0; i <= MORE_EVENTS; i++) {
+            birdSendEvent(bsId);
+        }
+        awaitJournalDrained();
+
+        List<DeadLetter> letters = newDeadLetters(deadLettersBefore);
+        assertThat(letters).as("dead letters after %d events", MORE_EVENTS + 1).hasSize(1);
+        assertThat(letters.get(0).errorMessage()).contains("This location does not allow duplicated contacts.");
+        assertThat(highLevelCalls("update-contact", 400) - refusedPutsBefore).as("refused PUTs").isEqualTo(1);
+        assertThat(refusals.find(props.pair(), "birdsend:" + bsId)).singleElement().satisfies(r -> {
+            assertThat(r.field()).isEqualTo("phone");
+            assertThat(r.conflictingId()).isEqualTo(otherHlId);
+        });
+        assertThat(hl().contact(hlId).orElseThrow().path("phone").asText()).isEqualTo("+13035550111");
+
+        // Dana fixes the number: it syncs, and nothing stays refused.
+        sims.birdSend().editContact(bsId, BirdSendContactEdit.change().field("phone", "(303) 555-0113"));
+        birdSendEvent(bsId);
+        await("HighLevel has Dana's new number", () -> "+13035550113".equals(hl().contact(hlId).orElseThrow()
+                .path("phone").asText()));
+        awaitJournalDrained();
+        assertThat(refusals.find(props.pair(), "birdsend:" + bsId)).isEmpty();
+        assertThat(newDeadLetters(deadLettersBefore)).hasSize(1);
+    }
+
+    /** A create refused by the duplicate rule names the existing contact: nobody else's partner, it is linked. */
+    @Test
+    void aCreateRefusedByTheDuplicateRuleLinksTheContactTheAnswerNames() throws Exception {
+        String run = run();
+        String hlId = highLevelContact("Fay", run + "-fay.work@example.com", "+13035550121");
+        long bsId = sims.birdSend().seedContact(BirdSendNewContact.of(run + "-fay@example.com", "Fay", "Refused")
+                .withField("phone", "+13035550121")).contactId();
+        long deadLettersBefore = deadLetters.count();
+
+        // What the backfill does for a contact it listed on one side only: create it on the other.
+        SyncOutcome outcome = contactSync.reconcile(null, birdSendContact(bsId), null, false);
+
+        assertThat(outcome.action()).as(outcome.toString()).isEqualTo(SyncOutcome.Action.LINKED);
+        assertThat(links.byBirdSend(props.pair(), Long.toString(bsId))).get().extracting(ContactLink::highlevelId)
+                .isEqualTo(hlId);
+        for (int i = 0; i < MORE_EVENTS; i++) {
+            birdSendEvent(bsId);
+        }
+        awaitJournalDrained();
+        assertThat(newDeadLetters(deadLettersBefore)).isEmpty();
+        assertThat(links.byBirdSend(props.pair(), Long.toString(bsId))).get().extracting(ContactLink::highlevelId)
+                .isEqualTo(hlId);
+        assertThat(refusals.find(props.pair(), "birdsend:" + bsId)).isEmpty();
+    }
+
+    /**
+     * A create refused by the duplicate rule whose contact is already another BirdSend contact's partner is a conflict
+     * for a person: refused once (what the backfill stores as the dead letter), then not tried again while that contact
+     * holds the phone; tried again, and created, once it no longer does.
+     */
+    @Test
+    void aCreateRefusedForAnotherPersonsPartnerIsOneConflictUntilThePhoneIsFree() throws Exception {
+        String run = run();
+        String gusHl = highLevelContact("Gus", run + "-gus@example.com", "+13035550131");
+        long gusBs = sims.birdSend().seedContact(BirdSendNewContact.of(run + "-gus@example.com", "Gus", "Refused")).contactId();
+        assertThat(contactSync.fromBirdSend(Long.toString(gusBs), null).action()).isEqualTo(SyncOutcome.Action.LINKED);
+        long hanBs = sims.birdSend().seedContact(BirdSendNewContact.of(run + "-han@example.com", "Han", "Refused")
+                .withField("phone", "+13035550131")).contactId();
+        JsonNode han = birdSendContact(hanBs);
+        long createsBefore = highLevelCalls("create-contact", 400);
+
+        assertThatThrownBy(() -> contactSync.reconcile(null, han, null, false))
+                .isInstanceOf(UpstreamRejectedException.class)
+                .hasMessageContaining("This location does not allow duplicated contacts.")
+                .hasMessageContaining("HighLevel contact " + gusHl)
+                .hasMessageContaining("BirdSend contact " + gusBs);
+        assertThat(highLevelCalls("create-contact", 400) - createsBefore).isEqualTo(1);
+
+        long deadLettersBefore = deadLetters.count();
+        for (int i = 0; i < MORE_EVENTS / 2; i++) {
+            SyncOutcome again = contactSync.reconcile(null, birdSendContact(hanBs), null, false);
+            assertThat(again.action()).isEqualTo(SyncOutcome.Action.SKIPPED);
+            assertThat(again.detail()).contains("not sent again");
+            birdSendEvent(hanBs);
+        }
+        awaitJournalDrained();
+        assertThat(highLevelCalls("create-contact", 400) - createsBefore).as("refused creates").isEqualTo(1);
+        assertThat(newDeadLetters(deadLettersBefore)).isEmpty();
+        assertThat(links.byBirdSend(props.pair(), Long.toString(hanBs))).isEmpty();
+
+        // Gus gets another number in HighLevel: Han's is free, and Han is created.
+        hl().editContactAsUser(gusHl, SimJson.object().put("phone", "+13035550132"));
+        SyncOutcome created = contactSync.reconcile(null, birdSendContact(hanBs), null, false);
+        assertThat(created.action()).as(created.toString()).isEqualTo(SyncOutcome.Action.CREATED_HIGHLEVEL);
+        assertThat(refusals.find(props.pair(), "birdsend:" + hanBs)).isEmpty();
+    }
+
+    // --- helpers -----------------------------------------------------------------------------------
+
+    private static String run() {
+        return "refused-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private HighLevelState hl() {
+        return sims.highLevel().state();
+    }
+
+    /** A HighLevel contact added without events (as pre-existing data): the sync hears nothing of it. */
+    private String highLevelContact(String firstName, String email, String phone) {
+        return hl().seedContacts(sims.highLevelLocationId(), List.of(SimJson.object().put("firstName", firstName)
+                .put("lastName", "Refused").put("email", email).put("phone", phone))).get(0).path("id").asText();
+    }
+
+    private JsonNode birdSendContact(long bsId) {
+        return birdSendApi.get(props.birdsendConnection(), Long.toString(bsId)).orElseThrow();
+    }
+
+    /** What the BirdSend poll journals when it finds the contact changed: the contact as BirdSend lists it. */
+    private void birdSendEvent(long bsId) throws Exception {
+        journal.append(JournalSources.BIRDSEND_POLL, "ContactChanged", "refused-test-" + UUID.randomUUID(),
+                ContactKeys.birdSend(Long.toString(bsId)), JSON.writeValueAsString(birdSendContact(bsId)));
+    }
+
+    private long highLevelCalls(String operation, int status) {
+        return sims.highLevel().server().calls().count(operation, status);
+    }
+
+    /** The dead letters stored since the count was {@code before}, newest first. */
+    private List<DeadLetter> newDeadLetters(long before) {
+        return deadLetters.list((int) (deadLetters.count() - before), 0);
+    }
+
+    private void awaitJournalDrained() throws InterruptedException {
+        await("the journal drained", () -> journal.pendingTotal(Instant.now().minus(Duration.ofMinutes(1))) == 0);
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        org.awaitility.Awaitility.await(what).atMost(SETTLE).pollInterval(Duration.ofMillis(50))
+                .until(condition::getAsBoolean);
+    }
+}
