@@ -4,10 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,7 +14,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,6 +24,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.contactsbridge.mapping.CanonicalContact;
 import io.contactsbridge.mapping.ContactMapping;
 import io.contactsbridge.mapping.HighLevelFieldKeys;
+import io.contactsbridge.mapping.Side;
 import io.contactsbridge.ops.BridgeProperties;
 import io.contactsbridge.ops.ShutdownSignal;
 import io.contactsbridge.ops.ShuttingDownException;
@@ -34,6 +32,7 @@ import io.contactsbridge.outbound.DeadLetter;
 import io.contactsbridge.outbound.DeadLetterStore;
 import io.contactsbridge.outbound.UpstreamApiException;
 import io.contactsbridge.outbound.UpstreamRejectedException;
+import io.contactsbridge.sync.BackfillListingStore.Item;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
@@ -44,8 +43,13 @@ import org.springframework.stereotype.Component;
 /**
  * The initial full sync: reads every contact of both sides (a few hundred per request), pairs them (existing
  * link, then normalised email, then E.164 phone), and reconciles each pair with {@link ContactSync#reconcile}:
- * linking, creating what one side lacks and writing what differs. As it already holds both sides' current
- * contacts, a pair costs at most one write per side, and pairs that agree cost nothing.
+ * linking, creating what one side lacks and writing what differs. A pair whose listed contacts both hold what its
+ * link last agreed on costs nothing; the others are read again in the person's turn and cost at most one write per side.
+ *
+ * <p>Memory stays flat whatever the account's size: the listed pages go straight into the store
+ * ({@link BackfillListingStore}, keeping per contact its id, mapped email and phone, mapped values and update time),
+ * the database pairs them, and the work is read back a page at a time ({@code work-page-size}), with only the
+ * workers' window of items in hand.
  *
  * <p>Work items are processed in a fixed order by {@code bridge.sync.backfill.workers} threads, so the rate budgets
  * stay busy while calls are in flight. The order is a stable hash of the item's key ({@link #orderKey}): it shuffles
@@ -54,7 +58,7 @@ import org.springframework.stereotype.Component;
  * the whole run. The checkpoint is the order key of the last item of the completed prefix; a run stopped by a restart or a crash is
  * resumed from it (reconciling is idempotent, so an item redone after a crash finds its work already done).
  * A dry run lists and pairs the same way and counts what it would create, link and update without writing
- * anything (not even its progress to the store).
+ * anything but its listing rows (not even its progress; the rows go when it ends).
  *
  * <p>Progress (percent, contacts per second, ETA) is logged every {@code progress-interval}, kept for
  * {@code /api/status} and {@code GET /api/backfill}, and published as gauges {@value #PROGRESS_METRIC} (0-1),
@@ -69,12 +73,15 @@ public class Backfill {
     private static final Duration LEASE = Duration.ofMinutes(2);
     private static final int ATTEMPTS = 5;
     private static final int EXPLAINED = 20;
+    /** Items in hand per worker (queued or in flight): enough that no worker waits for the next page from the store. */
+    static final int ITEMS_PER_WORKER = 4;
 
     private final SyncProperties props;
     private final ContactSync sync;
     private final ContactMapping mapping;
     private final LinkStore links;
     private final BackfillStore store;
+    private final BackfillListingStore listings;
     private final HighLevelContactApi highlevel;
     private final BirdSendContactApi birdsend;
     private final DeadLetterStore deadLetters;
@@ -88,7 +95,8 @@ public class Backfill {
     private volatile Progress current;
     private volatile Thread coordinator;
 
-    public Backfill(SyncProperties props, ContactSync sync, LinkStore links, BackfillStore store, HighLevelContactApi highlevel,
+    public Backfill(SyncProperties props, ContactSync sync, LinkStore links, BackfillStore store, BackfillListingStore listings,
+                    HighLevelContactApi highlevel,
                     BirdSendContactApi birdsend, DeadLetterStore deadLetters, MappingCheck mappingCheck, ContactTurns turns,
                     Clock clock, BridgeProperties bridge, MeterRegistry registry, ShutdownSignal shutdown) {
         this.props = props;
@@ -99,6 +107,7 @@ public class Backfill {
         this.mapping = sync.mapping();
         this.links = links;
         this.store = store;
+        this.listings = listings;
         this.highlevel = highlevel;
         this.birdsend = birdsend;
         this.deadLetters = deadLetters;
@@ -208,13 +217,6 @@ public class Backfill {
 
     // ---- the run ---------------------------------------------------------------------------------
 
-    record Item(String key, ContactLink link, JsonNode birdsend, JsonNode highlevel, String skip) {
-        /** Where the item comes in the run (and what the checkpoint is compared with). */
-        String order() {
-            return orderKey(key);
-        }
-    }
-
     /**
      * The order of a work item: eight hex digits of the CRC-32 of its key, then the key (unique, so the order is
      * total). The same in every run and every version, so a checkpoint stays valid across restarts.
@@ -227,13 +229,15 @@ public class Backfill {
 
     private void run(Progress p) {
         SyncPair pair = props.pair();
-        ExecutorService workers = Executors.newFixedThreadPool(props.backfill().workers(), r -> {
+        int workerCount = props.backfill().workers();
+        ExecutorService workers = Executors.newFixedThreadPool(workerCount, r -> {
             Thread t = new Thread(r, "backfill-worker");
             t.setDaemon(true);
             return t;
         });
         String state = "done";
         String error = null;
+        boolean listed = false;
         try {
             // A mapping that does not fit the accounts waits in a visible phase, re-checked every bridge.sync.mapping-recheck.
             if (!mappingCheck.awaitUsable(() -> stopping.get() || p.cancelled, misfit -> p.phase = MappingCheck.WAITING_PHASE)) {
@@ -241,60 +245,30 @@ public class Backfill {
                 return;
             }
             p.phase = "listing";
-            List<JsonNode> hl = new ArrayList<>();
-            List<JsonNode> bs = new ArrayList<>();
+            listings.clear(pair, p.runId, p.dryRun);
+            listed = true;
+            // Page by page into the store: the listings are never held in memory, only the page in hand.
+            HighLevelFieldKeys keys = highlevel.fieldKeys(props.highlevelConnection());
+            long[] seq = {0, 0};
             p.listRequests.add(highlevel.forEachPage(pair.highlevelConnection(), props.backfill().highlevelPageSize(),
-                    page -> hl.addAll(unlessStopping(page))));
+                    page -> seq[0] += listings.add(pair, p.runId, p.dryRun, Side.HIGHLEVEL, unlessStopping(page).stream()
+                            .map(c -> listedHighLevel(c, keys)).toList(), seq[0])));
             p.listRequests.add(birdsend.forEachPage(pair.birdsendConnection(), props.backfill().birdsendPageSize(),
-                    page -> bs.addAll(unlessStopping(page))));
-            List<Item> items = pair(hl, bs, links.all(pair));
-            p.total = items.size();
-            p.phase = "syncing";
-            List<Item> todo = new ArrayList<>();
-            for (Item item : items) {
-                if (p.resumeAfter != null && item.order().compareTo(p.resumeAfter) <= 0) {
-                    p.processed.incrementAndGet();
-                } else {
-                    todo.add(item);
-                }
+                    page -> seq[1] += listings.add(pair, p.runId, p.dryRun, Side.BIRDSEND, unlessStopping(page).stream()
+                            .map(this::listedBirdSend).toList(), seq[1])));
+            p.phase = "pairing";
+            listings.pair(pair, p.runId);
+            p.total = listings.countItems(p.runId);
+            if (p.resumeAfter != null) {
+                p.processed.addAndGet(listings.countItemsUpTo(p.runId, p.resumeAfter));
             }
+            p.phase = "syncing";
             p.startedProcessing = clock.instant();
             p.processedAtStart = p.processed.get();
-            Checkpoints checkpoints = new Checkpoints(todo, p.resumeAfter);
-            List<Future<?>> futures = new ArrayList<>();
-            for (int i = 0; i < todo.size(); i++) {
-                int index = i;
-                futures.add(workers.submit(() -> {
-                    if (stopping.get() || p.cancelled || p.abort != null) {
-                        return null;
-                    }
-                    // Only work that is really done moves the checkpoint: a failed item stays ahead of it.
-                    if (process(todo.get(index), p)) {
-                        p.processed.incrementAndGet();
-                        checkpoints.done(index);
-                    }
-                    return null;
-                }));
+            work(p, workers, workerCount);
+            if (p.failure != null) {
+                throw new java.util.concurrent.ExecutionException(p.failure);
             }
-            Instant nextReport = clock.instant().plus(props.backfill().progressInterval());
-            for (Future<?> f : futures) {
-                while (true) {
-                    try {
-                        f.get(200, TimeUnit.MILLISECONDS);
-                        break;
-                    } catch (java.util.concurrent.TimeoutException e) {
-                        if (clock.instant().isAfter(nextReport)) {
-                            report(p, checkpoints.checkpoint());
-                            nextReport = clock.instant().plus(props.backfill().progressInterval());
-                        }
-                    }
-                }
-                if (!clock.instant().isBefore(nextReport)) {
-                    report(p, checkpoints.checkpoint());
-                    nextReport = clock.instant().plus(props.backfill().progressInterval());
-                }
-            }
-            p.checkpoint = checkpoints.checkpoint();
             if (p.abort != null) {
                 state = "failed";
                 error = p.abort;
@@ -320,21 +294,110 @@ public class Backfill {
             }
         } finally {
             workers.shutdownNow();
-            p.state = state;
-            p.error = error;
             p.finishedAt = clock.instant();
+            if (listed) {
+                try {
+                    // A resumed run lists again: the rows of this one are of no further use.
+                    listings.delete(p.runId);
+                } catch (RuntimeException e) {
+                    LOG.warn("Backfill {}: could not delete its listing rows ({}); the next run of the pair does", p.runId,
+                            e.getMessage());
+                }
+            }
             try {
                 if (!p.dryRun) {
                     store.finish(pair, owner, state, p.total, p.processed.get(), p.checkpoint, p.countsMap(), error);
                 }
-                LOG.info("Backfill {} {}: {}", p.runId, state, p.describe());
             } catch (RuntimeException e) {
                 LOG.warn("Backfill {} {} but could not store it ({}); the next run resumes from the last stored checkpoint "
                         + "once its lease expires", p.runId, state, e.getMessage());
             } finally {
+                // Shown as ended only once stored, so whoever sees the end finds it in the store too.
+                p.error = error;
+                p.state = state;
+                LOG.info("Backfill {} {}: {}", p.runId, state, p.describe());
                 running.set(false);
             }
         }
+    }
+
+    /**
+     * Works through the paired items after the checkpoint, in order, reading them from the store a page at a time.
+     * At most {@code workers} x {@value #ITEMS_PER_WORKER} items are in hand (queued or in flight), so memory stays
+     * flat however many there are; only work that is really done moves the checkpoint.
+     */
+    private void work(Progress p, ExecutorService workers, int workerCount) throws InterruptedException {
+        int window = workerCount * ITEMS_PER_WORKER;
+        Semaphore slots = new Semaphore(window);
+        Checkpoints checkpoints = new Checkpoints(p.resumeAfter);
+        String after = p.resumeAfter;
+        Instant[] nextReport = {clock.instant().plus(props.backfill().progressInterval())};
+        paging:
+        while (!halted(p)) {
+            List<Item> page = listings.items(p.runId, after, props.backfill().workPageSize());
+            if (page.isEmpty()) {
+                break;
+            }
+            for (Item item : page) {
+                while (!slots.tryAcquire(200, TimeUnit.MILLISECONDS)) {
+                    reportWhenDue(p, checkpoints, nextReport);
+                }
+                if (halted(p)) {
+                    slots.release();
+                    break paging;
+                }
+                long ticket = checkpoints.submitted(item.order());
+                workers.execute(() -> {
+                    try {
+                        if (!halted(p) && process(item, p)) {
+                            p.processed.incrementAndGet();
+                            checkpoints.done(ticket);
+                        }
+                    } catch (Throwable t) {
+                        // Not a service's answer (process handles those): the run stops, resumable before this item.
+                        if (p.failure == null) {
+                            p.failure = t;
+                        }
+                    } finally {
+                        slots.release();
+                    }
+                });
+                reportWhenDue(p, checkpoints, nextReport);
+            }
+            after = page.get(page.size() - 1).order();
+        }
+        // The items in hand finish (or, when the run stops, return at once).
+        while (!slots.tryAcquire(window, 200, TimeUnit.MILLISECONDS)) {
+            reportWhenDue(p, checkpoints, nextReport);
+        }
+        p.checkpoint = checkpoints.checkpoint();
+    }
+
+    private boolean halted(Progress p) {
+        return stopping.get() || p.cancelled || p.abort != null || p.failure != null;
+    }
+
+    private void reportWhenDue(Progress p, Checkpoints checkpoints, Instant[] nextReport) {
+        if (!clock.instant().isBefore(nextReport[0])) {
+            report(p, checkpoints.checkpoint());
+            nextReport[0] = clock.instant().plus(props.backfill().progressInterval());
+        }
+    }
+
+    /** A listed HighLevel contact as the store keeps it (mapped, with the email and phone pairing joins on). */
+    private BackfillListingStore.Listed listedHighLevel(JsonNode c, HighLevelFieldKeys keys) {
+        CanonicalContact mapped = mapping.readHighLevel(c, keys);
+        return listed(c.path("id").asText(null), mapped, HighLevelContactApi.updatedAt(c));
+    }
+
+    private BackfillListingStore.Listed listedBirdSend(JsonNode c) {
+        return listed(c.path("contact_id").asText(null), mapping.readBirdSend(c), BirdSendContactApi.updatedAt(c));
+    }
+
+    private BackfillListingStore.Listed listed(String id, CanonicalContact mapped, Instant updatedAt) {
+        Object email = mapped.get(mapping.emailField());
+        Object phone = mapping.phoneField().map(mapped::get).orElse(null);
+        return new BackfillListingStore.Listed(id, (String) email, (String) phone, mapped, updatedAt);
     }
 
     private void report(Progress p, String checkpoint) {
@@ -416,39 +479,38 @@ public class Backfill {
 
     /** What a dry run reports for an item: the plan, from the listings, without a call or a write. */
     private SyncOutcome dryRun(Item item) {
-        if (item.link() != null && (item.highlevel() == null || item.birdsend() == null)) {
+        if (item.linkId() != null && (item.highlevel() == null || item.birdsend() == null)) {
             return SyncOutcome.unlinked(0);
         }
-        return sync.reconcile(item.link(), item.birdsend(), item.highlevel(), true);
+        return sync.plan(item.link(), item.birdsend() == null ? null : item.birdsend().mapped(),
+                item.birdsend() == null ? null : item.birdsend().updatedAt(),
+                item.highlevel() == null ? null : item.highlevel().mapped(),
+                item.highlevel() == null ? null : item.highlevel().updatedAt());
     }
 
-    private boolean hasEmail(Item item) {
-        return (item.birdsend() != null && mapping.readBirdSend(item.birdsend()).get(mapping.emailField()) != null)
-                || (item.highlevel() != null && mapping.readHighLevel(item.highlevel(),
-                highlevel.fieldKeys(props.highlevelConnection())).get(mapping.emailField()) != null);
+    private static boolean hasEmail(Item item) {
+        return (item.birdsend() != null && item.birdsend().email() != null)
+                || (item.highlevel() != null && item.highlevel().email() != null);
     }
 
     /** The keys of the person an item is about: both contacts (listed or linked) and the email. */
-    private List<String> turnKeys(Item item) {
+    private static List<String> turnKeys(Item item) {
         List<String> keys = new ArrayList<>();
         if (item.birdsend() != null) {
-            keys.add(ContactTurns.birdSend(item.birdsend().path("contact_id").asText()));
-            Object email = mapping.readBirdSend(item.birdsend()).get(mapping.emailField());
-            if (email != null) {
-                keys.add(ContactTurns.email((String) email));
+            keys.add(ContactTurns.birdSend(item.birdsend().id()));
+            if (item.birdsend().email() != null) {
+                keys.add(ContactTurns.email(item.birdsend().email()));
             }
         }
         if (item.highlevel() != null) {
-            keys.add(ContactTurns.highLevel(item.highlevel().path("id").asText()));
-            Object email = mapping.readHighLevel(item.highlevel(), highlevel.fieldKeys(props.highlevelConnection()))
-                    .get(mapping.emailField());
-            if (email != null) {
-                keys.add(ContactTurns.email((String) email));
+            keys.add(ContactTurns.highLevel(item.highlevel().id()));
+            if (item.highlevel().email() != null) {
+                keys.add(ContactTurns.email(item.highlevel().email()));
             }
         }
-        if (item.link() != null) {
-            keys.add(ContactTurns.birdSend(item.link().birdsendId()));
-            keys.add(ContactTurns.highLevel(item.link().highlevelId()));
+        if (item.linkId() != null) {
+            keys.add(ContactTurns.birdSend(item.linkBirdsendId()));
+            keys.add(ContactTurns.highLevel(item.linkHighlevelId()));
         }
         return keys;
     }
@@ -461,8 +523,8 @@ public class Backfill {
      */
     private SyncOutcome inTurn(Item item) {
         SyncPair pair = props.pair();
-        String bsId = item.birdsend() == null ? null : item.birdsend().path("contact_id").asText();
-        String hlId = item.highlevel() == null ? null : item.highlevel().path("id").asText();
+        String bsId = item.birdsend() == null ? null : item.birdsend().id();
+        String hlId = item.highlevel() == null ? null : item.highlevel().id();
         ContactLink byBs = bsId == null ? null : links.byBirdSend(pair, bsId).orElse(null);
         ContactLink byHl = hlId == null ? null : links.byHighLevel(pair, hlId).orElse(null);
         boolean planHolds = (byBs == null || hlId == null || byBs.highlevelId().equals(hlId))
@@ -481,9 +543,8 @@ public class Backfill {
                     + " (bridge.sync.deletes=unlink leaves it alone)");
         }
         if (link != null && item.birdsend() != null && item.highlevel() != null
-                && sync.agrees(mapping.readBirdSend(item.birdsend()), link.shadow(), io.contactsbridge.mapping.Side.BIRDSEND)
-                && sync.agrees(mapping.readHighLevel(item.highlevel(), highlevel.fieldKeys(props.highlevelConnection())),
-                link.shadow(), io.contactsbridge.mapping.Side.HIGHLEVEL)) {
+                && sync.agrees(item.birdsend().mapped(), link.shadow(), io.contactsbridge.mapping.Side.BIRDSEND)
+                && sync.agrees(item.highlevel().mapped(), link.shadow(), io.contactsbridge.mapping.Side.HIGHLEVEL)) {
             // Both listed copies hold what the two sides last agreed on: nothing to write, so nothing to read again.
             // An edit made since the listing is its own event, handled in its own turn.
             return SyncOutcome.unchanged();
@@ -509,156 +570,39 @@ public class Backfill {
     }
 
     /**
-     * Pairs the two lists: links first, then email, then phone. Keys name the items: {@code b:<zero-padded BirdSend
-     * id>} for BirdSend contacts (with or without partner), {@code h:<HighLevel id>} for HighLevel-only ones; the work
-     * is sorted by their {@link #orderKey}.
+     * The order key of the last item of the completed prefix of the items handed out so far. Holds only the items
+     * handed out and not yet covered by it (about the workers' window), not the run's list.
      */
-    List<Item> pair(List<JsonNode> hlContacts, List<JsonNode> bsContacts, Map<String, ContactLink> linksByBs) {
-        Map<String, ContactLink> allLinks = linksByBs;
-        HighLevelFieldKeys keys = highlevel.fieldKeys(props.highlevelConnection());
-        Map<String, JsonNode> hlById = new LinkedHashMap<>();
-        Map<String, String> hlByEmail = new HashMap<>();
-        Map<String, String> hlByPhone = new HashMap<>();
-        Map<String, String> hlEmailById = new HashMap<>();
-        for (JsonNode c : hlContacts) {
-            String id = c.path("id").asText(null);
-            if (id == null) {
-                continue;
-            }
-            hlById.put(id, c);
-            CanonicalContact h = mapping.readHighLevel(c, keys);
-            Object email = h.get(mapping.emailField());
-            if (email != null) {
-                hlByEmail.putIfAbsent((String) email, id);
-                hlEmailById.put(id, (String) email);
-            }
-            mapping.phoneField().map(h::get).ifPresent(phone -> hlByPhone.putIfAbsent((String) phone, id));
-        }
-        Set<String> linkedHl = new HashSet<>();
-        allLinks.values().forEach(l -> linkedHl.add(l.highlevelId()));
-        Set<String> claimed = new HashSet<>();
-        List<Item> items = new ArrayList<>();
-        // Three passes, so that an email match always wins over a phone match: were a BirdSend contact that only
-        // shares a phone with a HighLevel contact paired first, the one with the same email would be left out, and
-        // writing HighLevel's email into the phone match would clash with it ("email taken").
-        Map<String, JsonNode> unmatched = new LinkedHashMap<>();
-        Map<String, CanonicalContact> read = new HashMap<>();
-        for (JsonNode c : bsContacts) {
-            String bsId = c.path("contact_id").asText(null);
-            if (bsId == null || unmatched.containsKey(bsId)) {
-                continue;
-            }
-            String key = "b:" + pad(bsId);
-            ContactLink link = linksByBs.get(bsId);
-            if (link != null && !link.isLive()) {
-                items.add(new Item(key, null, c, null, "its " + link.unlinkedSide().key() + " partner was deleted"
-                        + " (bridge.sync.deletes=unlink leaves it alone)"));
-                unmatched.put(bsId, null);
-                continue;
-            }
-            if (link != null) {
-                claimed.add(link.highlevelId());
-                items.add(new Item(key, link, c, hlById.get(link.highlevelId()), null));
-                unmatched.put(bsId, null);
-                continue;
-            }
-            unmatched.put(bsId, c);
-            read.put(bsId, mapping.readBirdSend(c));
-        }
-        unmatched.values().removeIf(java.util.Objects::isNull);
-        Map<String, String> partner = new HashMap<>();
-        Map<String, String> refused = new HashMap<>();
-        for (Map.Entry<String, JsonNode> e : unmatched.entrySet()) {
-            String email = (String) read.get(e.getKey()).get(mapping.emailField());
-            match(e.getKey(), email == null ? null : hlByEmail.get(email), claimed, linkedHl, partner, refused);
-        }
-        Set<String> bsEmails = new HashSet<>();
-        read.values().forEach(a -> {
-            if (a.get(mapping.emailField()) != null) {
-                bsEmails.add((String) a.get(mapping.emailField()));
-            }
-        });
-        for (Map.Entry<String, JsonNode> e : unmatched.entrySet()) {
-            if (partner.containsKey(e.getKey()) || refused.containsKey(e.getKey())) {
-                continue;
-            }
-            String phone = mapping.phoneField().map(f -> (String) read.get(e.getKey()).get(f)).orElse(null);
-            String hlId = phone == null ? null : hlByPhone.get(phone);
-            String hlEmail = hlId == null ? null : hlEmailById.get(hlId);
-            if (hlEmail != null && bsEmails.contains(hlEmail)) {
-                // The phone's HighLevel contact has the email of another BirdSend contact: it is that one's person.
-                refused.put(e.getKey(), hlId);
-                continue;
-            }
-            match(e.getKey(), hlId, claimed, linkedHl, partner, refused);
-        }
-        for (Map.Entry<String, JsonNode> e : unmatched.entrySet()) {
-            String key = "b:" + pad(e.getKey());
-            String hlId = refused.get(e.getKey());
-            if (hlId != null) {
-                items.add(new Item(key, null, e.getValue(), null, "HighLevel contact " + hlId + " with the same email or "
-                        + "phone is already paired with another BirdSend contact"));
-                continue;
-            }
-            hlId = partner.get(e.getKey());
-            items.add(new Item(key, null, e.getValue(), hlId == null ? null : hlById.get(hlId), null));
-        }
-        Map<String, ContactLink> linksByHl = new HashMap<>();
-        allLinks.values().forEach(l -> linksByHl.put(l.highlevelId(), l));
-        for (Map.Entry<String, JsonNode> e : hlById.entrySet()) {
-            if (claimed.contains(e.getKey())) {
-                continue;
-            }
-            ContactLink link = linksByHl.get(e.getKey());
-            String skip = link == null || link.isLive() ? null : "its " + link.unlinkedSide().key() + " partner was deleted"
-                    + " (bridge.sync.deletes=unlink leaves it alone)";
-            items.add(new Item("h:" + e.getKey(), skip == null ? link : null, null, e.getValue(), skip));
-        }
-        items.sort(Comparator.comparing(Item::order));
-        return items;
-    }
-
-    /** Pairs a BirdSend contact with a HighLevel candidate unless another contact has it already. */
-    private static void match(String bsId, String hlId, Set<String> claimed, Set<String> linkedHl, Map<String, String> partner,
-                              Map<String, String> refused) {
-        if (hlId == null) {
-            return;
-        }
-        if (claimed.contains(hlId) || linkedHl.contains(hlId)) {
-            refused.put(bsId, hlId);
-            return;
-        }
-        claimed.add(hlId);
-        partner.put(bsId, hlId);
-    }
-
-    private static String pad(String id) {
-        return id.length() >= 20 ? id : "0".repeat(20 - id.length()) + id;
-    }
-
-    /** The order key of the last item of the completed prefix of the work list. */
-    private static final class Checkpoints {
-        private final List<Item> items;
-        private final boolean[] done;
-        private int next;
+    static final class Checkpoints {
+        private final TreeMap<Long, String> open = new TreeMap<>();
+        private final Set<Long> finished = new HashSet<>();
+        private long next;
         private String checkpoint;
 
-        Checkpoints(List<Item> items, String start) {
-            this.items = items;
-            this.done = new boolean[items.size()];
+        Checkpoints(String start) {
             this.checkpoint = start;
         }
 
-        synchronized void done(int index) {
-            done[index] = true;
-            while (next < done.length && done[next]) {
-                checkpoint = items.get(next).order();
-                next++;
+        /** An item handed out, in order; returns its ticket for {@link #done}. */
+        synchronized long submitted(String order) {
+            open.put(next, order);
+            return next++;
+        }
+
+        synchronized void done(long ticket) {
+            finished.add(ticket);
+            while (!open.isEmpty() && finished.remove(open.firstKey())) {
+                checkpoint = open.pollFirstEntry().getValue();
             }
         }
 
         synchronized String checkpoint() {
             return checkpoint;
+        }
+
+        /** Items handed out and not covered by the checkpoint yet (what the run holds in memory for it). */
+        synchronized int open() {
+            return open.size();
         }
     }
 
@@ -678,6 +622,8 @@ public class Backfill {
         volatile String checkpoint;
         volatile String error;
         volatile String abort;
+        /** What a worker threw that was not a service's answer: the run fails with it. */
+        volatile Throwable failure;
         volatile boolean cancelled;
         volatile Instant startedProcessing;
         volatile int processedAtStart;

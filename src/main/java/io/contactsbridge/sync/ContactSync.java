@@ -463,7 +463,9 @@ public class ContactSync {
      */
     public SyncOutcome reconcile(ContactLink link, JsonNode bsNow, JsonNode hlNow, boolean dryRun) {
         if (dryRun) {
-            return reconcileInTurn(link, bsNow, hlNow, true);
+            HighLevelFieldKeys keys = highlevel.fieldKeys(props.pair().highlevelConnection());
+            return plan(link, bsNow == null ? null : mapping.readBirdSend(bsNow), BirdSendContactApi.updatedAt(bsNow),
+                    hlNow == null ? null : mapping.readHighLevel(hlNow, keys), HighLevelContactApi.updatedAt(hlNow));
         }
         List<String> keys = new ArrayList<>();
         if (link != null) {
@@ -476,10 +478,47 @@ public class ContactSync {
         if (hlNow != null) {
             keys.add(ContactTurns.highLevel(hlNow.path("id").asText()));
         }
-        return turns.run(props.pair(), keys, () -> reconcileInTurn(link, bsNow, hlNow, false));
+        return turns.run(props.pair(), keys, () -> reconcileInTurn(link, bsNow, hlNow));
     }
 
-    private SyncOutcome reconcileInTurn(ContactLink link, JsonNode bsNow, JsonNode hlNow, boolean dryRun) {
+    /**
+     * What {@link #reconcile} would do with contacts as mapped (null: no contact on that side), without a call or a
+     * write: the dry run's plan. The backfill keeps its listings mapped in the store and plans from them.
+     */
+    public SyncOutcome plan(ContactLink link, CanonicalContact bsMapped, Instant bsUpdated, CanonicalContact hlMapped,
+                            Instant hlUpdated) {
+        HighLevelFieldKeys keys = highlevel.fieldKeys(props.pair().highlevelConnection());
+        CanonicalContact a = bsMapped == null ? CanonicalContact.EMPTY : bsMapped;
+        CanonicalContact h = hlMapped == null ? CanonicalContact.EMPTY : hlMapped;
+        ContactMerge.Result result = merge.merge(link == null ? null : link.shadow(), a, h, bsUpdated, hlUpdated);
+        if (result.shadow().get(mapping.emailField()) == null) {
+            return SyncOutcome.skipped("no email on either side, which BirdSend requires");
+        }
+        BirdSendWrite bsWrite = mapping.writeBirdSend(result.birdsend(), a);
+        if (bsMapped != null) {
+            bsWrite = withoutConstants(bsWrite);
+        }
+        HighLevelWrite hlWrite = mapping.writeHighLevel(result.highlevel(), h, keys);
+        if (hlMapped != null) {
+            hlWrite = withoutConstants(hlWrite, keys);
+        }
+        List<String> conflicts = new ArrayList<>(result.conflicts().keySet());
+        if (bsMapped == null) {
+            return new SyncOutcome(SyncOutcome.Action.CREATED_BIRDSEND, 1 + (hlWrite.isEmpty() ? 0 : 1), conflicts, null);
+        }
+        if (hlMapped == null) {
+            return new SyncOutcome(SyncOutcome.Action.CREATED_HIGHLEVEL, 1 + (bsWrite.isEmpty() ? 0 : 1), conflicts, null);
+        }
+        int writes = (bsWrite.isEmpty() ? 0 : 1) + (hlWrite.isEmpty() ? 0 : 1);
+        SyncOutcome.Action action = link != null ? (writes > 0 ? SyncOutcome.Action.UPDATED : SyncOutcome.Action.UNCHANGED)
+                : SyncOutcome.Action.LINKED;
+        if (!conflicts.isEmpty()) {
+            metrics.conflicts(conflicts.size());
+        }
+        return new SyncOutcome(action, writes, conflicts, null);
+    }
+
+    private SyncOutcome reconcileInTurn(ContactLink link, JsonNode bsNow, JsonNode hlNow) {
         SyncPair pair = props.pair();
         HighLevelFieldKeys keys = highlevel.fieldKeys(pair.highlevelConnection());
         CanonicalContact a = bsNow == null ? CanonicalContact.EMPTY : mapping.readBirdSend(bsNow);
@@ -490,7 +529,7 @@ public class ContactSync {
         if (email == null) {
             return SyncOutcome.skipped("no email on either side, which BirdSend requires");
         }
-        if (link == null && !dryRun) {
+        if (link == null) {
             turns.include(ContactTurns.email(email));
         }
         // One-sided constants (the mapping's defaults, e.g. HighLevel's source) go only into contacts the bridge
@@ -506,10 +545,10 @@ public class ContactSync {
         List<String> conflicts = new ArrayList<>(result.conflicts().keySet());
         if (LOG.isDebugEnabled()) {
             // DEBUG prints contact data (names, emails): for finding a wrong merge, not for production logs.
-            LOG.debug("reconcile BirdSend {} / HighLevel {}{}: shadow {}; BirdSend {} (updated {}); HighLevel {} (updated {})"
+            LOG.debug("reconcile BirdSend {} / HighLevel {}: shadow {}; BirdSend {} (updated {}); HighLevel {} (updated {})"
                             + " -> BirdSend write {}; HighLevel write {}; conflicts {}",
                     bsNow == null ? null : bsNow.path("contact_id").asText(), hlNow == null ? null : hlNow.path("id").asText(),
-                    dryRun ? " (dry run)" : "", link == null ? null : link.shadow(), a, BirdSendContactApi.updatedAt(bsNow), h,
+                    link == null ? null : link.shadow(), a, BirdSendContactApi.updatedAt(bsNow), h,
                     HighLevelContactApi.updatedAt(hlNow), bsWrite, hlWrite, result.conflicts());
         }
         int writes = 0;
@@ -523,7 +562,7 @@ public class ContactSync {
         JsonNode hlPlanned = hlNow == null ? hlWrite.createBody() : hlWrite.isEmpty() ? null : planned(hlWrite);
         JsonNode bsPlanned = bsNow == null || !bsWrite.isEmpty() ? json.valueToTree(bsWrite) : null;
         boolean refusedBefore = false;
-        if (!dryRun && (hlPlanned != null || bsPlanned != null)) {
+        if (hlPlanned != null || bsPlanned != null) {
             for (RefusalStore.Refusal refusal : refusals.find(pair, subject)) {
                 refusedBefore = true;
                 JsonNode planned = refusal.side() == Side.HIGHLEVEL ? hlPlanned : bsPlanned;
@@ -534,9 +573,6 @@ public class ContactSync {
         }
 
         if (bsNow == null) {
-            if (dryRun) {
-                return new SyncOutcome(SyncOutcome.Action.CREATED_BIRDSEND, 1 + (hlWrite.isEmpty() ? 0 : 1), conflicts, null);
-            }
             final BirdSendWrite bsCreate = bsWrite;
             BirdSendContactApi.Created created = refusable(pair, subject, Side.BIRDSEND, bsPlanned,
                     () -> birdsend.create(pair.birdsendConnection(), bsCreate));
@@ -562,9 +598,6 @@ public class ContactSync {
                         () -> birdsend.apply(pair.birdsendConnection(), bsTarget, created.contact(), unsubscribe));
             }
         } else if (hlNow == null) {
-            if (dryRun) {
-                return new SyncOutcome(SyncOutcome.Action.CREATED_HIGHLEVEL, 1 + (bsWrite.isEmpty() ? 0 : 1), conflicts, null);
-            }
             final HighLevelWrite hlCreate = hlWrite;
             HighLevelContactApi.Created created = refusable(pair, subject, Side.HIGHLEVEL, hlPlanned,
                     () -> highlevel.create(pair.highlevelConnection(), hlCreate.createBody()));
@@ -592,23 +625,19 @@ public class ContactSync {
             action = link == null ? SyncOutcome.Action.LINKED : SyncOutcome.Action.UNCHANGED;
             if (!bsWrite.isEmpty()) {
                 writes++;
-                if (!dryRun) {
-                    final BirdSendWrite bsUpdate = bsWrite;
-                    final String bsTarget = bsId;
-                    refusable(pair, subject, Side.BIRDSEND, bsPlanned,
-                            () -> birdsend.apply(pair.birdsendConnection(), bsTarget, bsNow, bsUpdate));
-                    metrics.write(Side.BIRDSEND);
-                }
+                final BirdSendWrite bsUpdate = bsWrite;
+                final String bsTarget = bsId;
+                refusable(pair, subject, Side.BIRDSEND, bsPlanned,
+                        () -> birdsend.apply(pair.birdsendConnection(), bsTarget, bsNow, bsUpdate));
+                metrics.write(Side.BIRDSEND);
             }
             if (!hlWrite.isEmpty()) {
                 writes++;
-                if (!dryRun) {
-                    final HighLevelWrite hlUpdate = hlWrite;
-                    final String hlTarget = hlId;
-                    refusable(pair, subject, Side.HIGHLEVEL, hlPlanned,
-                            () -> highlevel.apply(pair.highlevelConnection(), hlTarget, hlUpdate, email));
-                    metrics.write(Side.HIGHLEVEL);
-                }
+                final HighLevelWrite hlUpdate = hlWrite;
+                final String hlTarget = hlId;
+                refusable(pair, subject, Side.HIGHLEVEL, hlPlanned,
+                        () -> highlevel.apply(pair.highlevelConnection(), hlTarget, hlUpdate, email));
+                metrics.write(Side.HIGHLEVEL);
             }
             if (action == SyncOutcome.Action.UNCHANGED && writes > 0) {
                 action = SyncOutcome.Action.UPDATED;
@@ -630,11 +659,9 @@ public class ContactSync {
             metrics.write(Side.BIRDSEND);
             writes++;
         }
-        if (!dryRun) {
-            record(pair, link, hlId, bsId, email, result.shadow());
-            if (refusedBefore && refusals.clear(pair, subject) > 0) {
-                LOG.info("{}: the write refused before went through; it is no longer refused", subject);
-            }
+        record(pair, link, hlId, bsId, email, result.shadow());
+        if (refusedBefore && refusals.clear(pair, subject) > 0) {
+            LOG.info("{}: the write refused before went through; it is no longer refused", subject);
         }
         if (!conflicts.isEmpty()) {
             metrics.conflicts(conflicts.size());

@@ -80,9 +80,11 @@ public record SyncProperties(Boolean enabled, String highlevelConnection, String
      * @param birdsendPageSize  contacts per BirdSend list page
      * @param retryPause        first pause before a contact that failed (service down, circuit open) is tried again;
      *                          it doubles per attempt, and after five attempts the run stops, resumable
+     * @param workPageSize     work items read from the store at a time (the listings and pairs live there, not in memory)
      */
     public record Backfill(Boolean onStartup, Boolean dryRunOnStartup, Integer workers, Duration progressInterval,
-                           Integer highlevelPageSize, Integer birdsendPageSize, Duration retryPause) {
+                           Integer highlevelPageSize, Integer birdsendPageSize, Duration retryPause,
+                           Integer workPageSize) {
         public Backfill {
             onStartup = onStartup != null && onStartup;
             dryRunOnStartup = dryRunOnStartup != null && dryRunOnStartup;
@@ -91,6 +93,10 @@ public record SyncProperties(Boolean enabled, String highlevelConnection, String
             highlevelPageSize = highlevelPageSize == null ? 500 : highlevelPageSize;
             birdsendPageSize = birdsendPageSize == null ? 100 : birdsendPageSize;
             retryPause = retryPause == null ? Duration.ofSeconds(2) : retryPause;
+            workPageSize = workPageSize == null ? 500 : workPageSize;
+            if (workPageSize < 1 || workPageSize > 10_000) {
+                throw new IllegalArgumentException("bridge.sync.backfill.work-page-size must be 1-10000, got " + workPageSize);
+            }
             if (retryPause.isNegative()) {
                 throw new IllegalArgumentException("bridge.sync.backfill.retry-pause must not be negative");
             }
@@ -110,7 +116,7 @@ public record SyncProperties(Boolean enabled, String highlevelConnection, String
         }
 
         public static Backfill defaults() {
-            return new Backfill(null, null, null, null, null, null, null);
+            return new Backfill(null, null, null, null, null, null, null, null);
         }
     }
 

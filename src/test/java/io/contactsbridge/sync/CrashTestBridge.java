@@ -265,6 +265,16 @@ final class CrashTestBridge implements AutoCloseable {
         return JSON.readTree(response.body());
     }
 
+    /** POST of a JSON body with the admin login; the answer as JSON (fails on a status other than 200 or 202). */
+    JsonNode postJson(String path, String body) throws IOException, InterruptedException {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)), true);
+        if (response.statusCode() != 200 && response.statusCode() != 202) {
+            throw new AssertionError("POST " + path + " answered " + response.statusCode() + ": " + response.body());
+        }
+        return response.body() == null || response.body().isBlank() ? JSON.nullNode() : JSON.readTree(response.body());
+    }
+
     private HttpResponse<String> send(HttpRequest.Builder request, boolean admin) throws IOException, InterruptedException {
         request.timeout(Duration.ofSeconds(10));
         if (admin) {
