@@ -21,10 +21,6 @@ public record StoreProperties(FailFast failFast, Health health, H2 h2) {
         h2 = h2 == null ? new H2(null, null, null, null) : h2;
     }
 
-    public StoreProperties(FailFast failFast, Health health) {
-        this(failFast, health, null);
-    }
-
     /**
      * @param compactInterval how often a step of compaction runs (0: never, the file then grows by every commit)
      * @param compactWrite    how many bytes of live pages one step may rewrite (bounds how long it holds writers up)

@@ -25,7 +25,7 @@ import static org.awaitility.Awaitility.await;
 class StatusServiceTest {
 
     private static final StoreProperties PROPS = new StoreProperties(null,
-            new StoreProperties.Health(Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofMillis(800)));
+            new StoreProperties.Health(Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofMillis(800)), null);
 
     private final CountDownLatch release = new CountDownLatch(1);
     private FailFastStore store;
