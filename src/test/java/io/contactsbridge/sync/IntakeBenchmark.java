@@ -32,7 +32,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * ({@link IntakeLoad}) against the bridge in a process of its own (live mode, sync and polls off), on loopback:
  * <pre>
  * ./mvnw -B test -Dtest=IntakeBenchmark -Dbenchmark=true [-Dintake.seconds=5] [-Dintake.diskEvents=100000]
- *     [-Dintake.stores=h2,postgresql] [-Dintake.table=true]
+ *     [-Dintake.stores=h2,postgresql] [-Dintake.table=true] [-Dintake.bridge.<setting>=<value>]
  * </pre>
  * For each concurrency (1, 8, 32, 64) it prints the cheapest POST of the same server ({@code cheap}), signature
  * checked and JSON read but nothing stored ({@code verify}), and verified and journaled ({@code store}), with the
@@ -75,6 +75,9 @@ class IntakeBenchmark {
                 settings.put("bridge.inbound.max-pending", "1000000000");
                 settings.put("bridge.inbound.timestamp-tolerance", "1h");
                 settings.put("logging.level.root", "WARN");
+                // -Dintake.bridge.<setting>=<value> passes a setting to the bridge (e.g. to compare H2 compaction off).
+                System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("intake.bridge."))
+                        .forEach(k -> settings.put(k.substring("intake.bridge.".length()), System.getProperty(k)));
                 String pgUrl = null;
                 if (store.equals("postgresql")) {
                     pgUrl = TestDatabases.freshPostgresUrl();
