@@ -12,6 +12,7 @@ import org.apache.camel.ManagementStatisticsLevel;
 import org.apache.camel.builder.NotifyBuilder;
 import org.apache.camel.test.spring.junit5.DisableJmx;
 import io.contactsbridge.support.Http;
+import io.contactsbridge.support.ProjectVersion;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -82,6 +83,17 @@ class FoundationTest {
         assertThat(status.path("uptime").asText()).startsWith("PT");
         assertThat(status.path("uptimeSeconds").isIntegralNumber()).isTrue();
         assertThat(status.toString()).doesNotContain(PASSWORD);
+    }
+
+    @Test
+    void statusAndInfoShowThePomsVersion() {
+        String version = ProjectVersion.fromPom();
+        JsonNode status = http.withBasicAuth(ADMIN, PASSWORD).getForObject("/api/status", JsonNode.class);
+        assertThat(status.path("version").asText()).isEqualTo(version);
+        // Anonymous, as a deployment check would ask; from the build-info the plugin writes (BuildProperties).
+        JsonNode info = http.getForObject("/actuator/info", JsonNode.class);
+        assertThat(info.path("build").path("version").asText()).isEqualTo(version);
+        assertThat(info.path("build").path("artifact").asText()).isEqualTo("contacts-bridge");
     }
 
     @Test

@@ -25,6 +25,7 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contactsbridge.ContactsBridgeApplication;
+import io.contactsbridge.support.PackagedJar;
 import io.contactsbridge.sandbox.highlevel.HighLevelState;
 import io.contactsbridge.sandbox.highlevel.HighLevelWebhookKeys;
 import io.contactsbridge.sandbox.highlevel.StaticTokenAuthority;
@@ -93,14 +94,7 @@ final class CrashTestBridge implements AutoCloseable {
      * The packaged jar in the build folder ({@code contacts-bridge-<version>.jar}, not the plain {@code .jar.original}).
      */
     static Path packagedJarInBuildDir() throws IOException {
-        try (Stream<Path> files = Files.list(buildDir())) {
-            List<Path> jars = files.filter(f -> f.getFileName().toString().matches("contacts-bridge-.*\\.jar")).toList();
-            if (jars.size() != 1) {
-                throw new IllegalStateException("expected one packaged jar in " + buildDir() + ", found " + jars
-                        + " (run the integration tests with `./mvnw verify`, which packages first)");
-            }
-            return jars.get(0);
-        }
+        return PackagedJar.inBuildDir();
     }
 
     /** A port nobody listens on right now (the child binds it later; a collision only fails the start loudly). */
