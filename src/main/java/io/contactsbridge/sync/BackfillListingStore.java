@@ -173,20 +173,9 @@ public class BackfillListingStore {
         long[] hl = positions(runId, "h");
         String hlc = pair.highlevelConnection();
         String bsc = pair.birdsendConnection();
-        String link = "FROM sync_link l WHERE l.highlevel_connection = ? AND l.birdsend_connection = ?";
         // 1. BirdSend contacts with a link: a live one pairs them with its HighLevel contact (listed or not, it is
         // claimed); one whose partner was deleted makes them a skipped item.
-        step(steps, "links of BirdSend contacts", bs, "b", "UPDATE " + TABLE + " b SET pairing = 'link',"
-                        + " link_id = (SELECT l.id " + link + " AND l.birdsend_id = b.contact_id),"
-                        + " partner_id = (SELECT l.highlevel_id " + link + " AND l.birdsend_id = b.contact_id)"
-                        + " WHERE b.run_id = ? AND b.side = 'b' AND EXISTS (SELECT 1 " + link
-                        + " AND l.birdsend_id = b.contact_id AND l.unlinked_side IS NULL)",
-                hlc, bsc, hlc, bsc, runId, hlc, bsc);
-        step(steps, "deleted partners of BirdSend contacts", bs, "b", "UPDATE " + TABLE + " b SET pairing = 'gone',"
-                        + " skip = (SELECT " + GONE_SKIP + " " + link + " AND l.birdsend_id = b.contact_id)"
-                        + " WHERE b.run_id = ? AND b.side = 'b' AND EXISTS (SELECT 1 " + link
-                        + " AND l.birdsend_id = b.contact_id AND l.unlinked_side IS NOT NULL)",
-                hlc, bsc, runId, hlc, bsc);
+        linkSteps(steps, "BirdSend contacts", bs, "b", "birdsend_id", "highlevel_id", "", hlc, bsc, runId);
         claim(steps, bs, runId, "link");
         // 2. by email, then 3. by phone, each in its own pass, so that an email match always wins over a phone match.
         matchPass(steps, bs, hl, pair, runId, "email", "");
@@ -197,17 +186,7 @@ public class BackfillListingStore {
                 + " AND (o.pairing IS NULL OR o.pairing NOT IN ('link', 'gone'))))", runId, runId);
         // 4. HighLevel contacts left on their own: with their link (its BirdSend contact was not listed), or skipped
         // when the link's partner was deleted.
-        step(steps, "links of HighLevel contacts", hl, "h", "UPDATE " + TABLE + " h SET pairing = 'link',"
-                        + " link_id = (SELECT l.id " + link + " AND l.highlevel_id = h.contact_id),"
-                        + " partner_id = (SELECT l.birdsend_id " + link + " AND l.highlevel_id = h.contact_id)"
-                        + " WHERE h.run_id = ? AND h.side = 'h' AND h.pairing IS NULL AND EXISTS (SELECT 1 " + link
-                        + " AND l.highlevel_id = h.contact_id AND l.unlinked_side IS NULL)",
-                hlc, bsc, hlc, bsc, runId, hlc, bsc);
-        step(steps, "deleted partners of HighLevel contacts", hl, "h", "UPDATE " + TABLE + " h SET pairing = 'gone',"
-                        + " skip = (SELECT " + GONE_SKIP + " " + link + " AND l.highlevel_id = h.contact_id)"
-                        + " WHERE h.run_id = ? AND h.side = 'h' AND h.pairing IS NULL AND EXISTS (SELECT 1 " + link
-                        + " AND l.highlevel_id = h.contact_id AND l.unlinked_side IS NOT NULL)",
-                hlc, bsc, runId, hlc, bsc);
+        linkSteps(steps, "HighLevel contacts", hl, "h", "highlevel_id", "birdsend_id", " AND h.pairing IS NULL", hlc, bsc, runId);
         LOG.info("Backfill {}: paired in {} ms ({})", runId, (System.nanoTime() - started) / 1_000_000, String.join(", ", steps));
     }
 
@@ -279,6 +258,25 @@ public class BackfillListingStore {
      * Runs one pairing statement over the listing positions {@code positions} of the rows {@code alias} names,
      * {@value #CHUNK} at a time (each its own transaction), noting how long it took and how many rows it changed.
      */
+    /**
+     * The listed contacts of one side ({@code alias}: b or h) that have a link: a live one pairs them with its partner,
+     * one whose partner was deleted makes them a skipped item. {@code unpairedOnly} narrows to those not yet paired.
+     */
+    private void linkSteps(List<String> steps, String label, long[] positions, String alias, String ownId, String partnerId,
+                           String unpairedOnly, String hlc, String bsc, String runId) {
+        String link = "FROM sync_link l WHERE l.highlevel_connection = ? AND l.birdsend_connection = ? AND l." + ownId
+                + " = " + alias + ".contact_id";
+        String mine = " WHERE " + alias + ".run_id = ? AND " + alias + ".side = '" + alias + "'" + unpairedOnly
+                + " AND EXISTS (SELECT 1 " + link;
+        step(steps, "links of " + label, positions, alias, "UPDATE " + TABLE + " " + alias + " SET pairing = 'link',"
+                        + " link_id = (SELECT l.id " + link + "), partner_id = (SELECT l." + partnerId + " " + link + ")"
+                        + mine + " AND l.unlinked_side IS NULL)",
+                hlc, bsc, hlc, bsc, runId, hlc, bsc);
+        step(steps, "deleted partners of " + label, positions, alias, "UPDATE " + TABLE + " " + alias + " SET pairing = 'gone',"
+                        + " skip = (SELECT " + GONE_SKIP + " " + link + ")" + mine + " AND l.unlinked_side IS NOT NULL)",
+                hlc, bsc, runId, hlc, bsc);
+    }
+
     private void step(List<String> steps, String name, long[] positions, String alias, String sql, Object... args) {
         long t = System.nanoTime();
         int rows = 0;
