@@ -3,8 +3,8 @@ package io.contactsbridge.ops;
 /**
  * Makes a value that came from outside (a header, a query, a body, a client address) safe to put in a log line:
  * control characters (CR and LF above all, which would let a caller forge whole log lines) are escaped as
- * {@code \n}, {@code \r}, {@code \t} or {@code \}{@code uXXXX}, and the result is capped at a length with a
- * note of how much was left out.
+ * {@code \n}, {@code \r}, {@code \t} or a backslash-u escape with the character's four hex digits, and the result is
+ * capped at a length with a note of how much was left out.
  */
 public final class LogSafe {
 

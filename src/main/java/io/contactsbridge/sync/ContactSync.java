@@ -821,7 +821,7 @@ public class ContactSync {
                                     CanonicalContact created) {
         Map<String, Object> values = new java.util.LinkedHashMap<>(planned.values());
         for (FieldRule rule : mapping.fields()) {
-            if (rule.birdsendPath() != null && !rule.highlevelPaths().isEmpty()) {
+            if (!rule.isOneSided()) {
                 Object value = created.get(rule.name());
                 if (value == null) {
                     values.remove(rule.name());
@@ -850,8 +850,7 @@ public class ContactSync {
      */
     boolean agrees(CanonicalContact side, CanonicalContact shadow, Side from) {
         for (FieldRule rule : mapping.fields()) {
-            boolean twoSided = rule.birdsendPath() != null && !rule.highlevelPaths().isEmpty();
-            if (twoSided && rule.direction().readsFrom(from) && !Objects.equals(side.get(rule.name()), shadow.get(rule.name()))) {
+            if (!rule.isOneSided() && rule.direction().readsFrom(from) && !Objects.equals(side.get(rule.name()), shadow.get(rule.name()))) {
                 return false;
             }
         }
