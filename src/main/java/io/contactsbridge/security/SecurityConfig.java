@@ -173,9 +173,11 @@ public class SecurityConfig {
         };
     }
 
+    /** bcrypt for the admin password, with recent successful checks remembered ({@link VerifiedPasswordCache}). */
     @Bean
-    public PasswordEncoder passwordEncoder() {
-        return PasswordEncoderFactories.createDelegatingPasswordEncoder();
+    public PasswordEncoder passwordEncoder(@Value("${bridge.admin.remember-verified:5m}") java.time.Duration remember) {
+        return new VerifiedPasswordCache(PasswordEncoderFactories.createDelegatingPasswordEncoder(), remember,
+                Clock.systemUTC());
     }
 
     /** The single admin login from {@code bridge.admin.*}; roles match what Hawtio expects. */
