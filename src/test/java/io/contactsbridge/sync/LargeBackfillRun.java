@@ -159,6 +159,9 @@ final class LargeBackfillRun {
         Map<String, String> s = CrashTestBridge.liveSettings("large-backfill", port, adminPassword,
                 highLevel.simulator().baseUrl(), birdSend.apiBaseUrl(), birdSendToken, highLevel.webhooks().keys());
         s.putAll(scaledSettings(scale));
+        // -Dbench.bridge.<setting>=<value> passes a setting to the bridge (e.g. bridge.sync.backfill.workers).
+        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.bridge."))
+                .forEach(k -> s.put(k.substring("bench.bridge.".length()), System.getProperty(k)));
         bridge = CrashTestBridge.launchedBy(io.contactsbridge.ContactsBridgeApplication.class.getName(), List.of(),
                 List.of("-Xmx" + config.xmx(), "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError",
                         "-Xlog:gc:file=" + runDir.resolve("gc.log")), runDir, port, adminPassword, s);

@@ -15,6 +15,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
 
+import io.contactsbridge.sandbox.sim.FirstInOrder;
+
 /**
  * All data of one BirdSend account. Every method is synchronized on the account, so each API call
  * sees and leaves a consistent state; reads hand out immutable snapshots.
@@ -138,11 +140,26 @@ final class BirdSendAccount {
 
     /**
      * The contacts {@code filter} accepts, in {@code order}, from {@code offset}, at most {@code limit} of them.
-     * Sorts the stored contacts and builds views only for the page, so a list request on a large account costs a
-     * sort rather than a copy of every contact.
+     * Builds views only for the page, so a list request on a large account costs a selection (first pages) or a sort
+     * (further in), never a copy of every contact.
      */
+    /** Up to this far into a list, a page is selected from the contacts rather than cut from a full sort. */
+    static final int PAGE_BY_SELECTION = 2_000;
+
     synchronized ContactPage list(Predicate<BirdSendListedContact> filter, Comparator<BirdSendListedContact> order,
                                   long offset, int limit) {
+        if (offset + limit <= PAGE_BY_SELECTION) {
+            // The first pages (what the pollers ask for, several times a second): selected, not sorted.
+            FirstInOrder<StoredContact> first = new FirstInOrder<>(order, offset, limit);
+            for (StoredContact c : contacts.values()) {
+                if (filter.test(c)) {
+                    first.offer(c);
+                }
+            }
+            List<BirdSendContactView> page = new ArrayList<>(first.page().size());
+            first.page().forEach(c -> page.add(view(c)));
+            return new ContactPage(first.total(), page);
+        }
         List<StoredContact> matches = new ArrayList<>(contacts.size());
         for (StoredContact c : contacts.values()) {
             if (filter.test(c)) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.contactsbridge.sandbox.sim.FirstInOrder;
 import io.contactsbridge.sandbox.sim.SimJson;
 
 import java.math.BigDecimal;
@@ -100,37 +101,32 @@ final class ContactSearch {
         }
 
         Comparator<List<Object>> order = tupleOrder(sort);
-        // Sort keys are computed once per match, not once per comparison.
+        // Sort keys are computed once per match, not once per comparison; the page is selected, not sorted out of
+        // every match (a poller asks for the first page of a large location often).
         record Keyed(ContactRecord contact, List<Object> key) {
         }
-        List<Keyed> matches = new ArrayList<>();
+        List<Object> cursor = searchAfter == null ? null : cursor(searchAfter, sort);
+        FirstInOrder<Keyed> first = new FirstInOrder<>(Comparator.comparing(Keyed::key, order),
+                cursor == null ? (long) (page - 1) * pageLimit : 0, pageLimit);
+        int total = 0;
         for (ContactRecord contact : candidates) {
             if (filter.test(contact)) {
-                matches.add(new Keyed(contact, sortTuple(contact, sort)));
+                total++;
+                List<Object> key = sortTuple(contact, sort);
+                if (cursor == null || order.compare(key, cursor) > 0) {
+                    first.offer(new Keyed(contact, key));
+                }
             }
-        }
-        matches.sort(Comparator.comparing(Keyed::key, order));
-
-        int from;
-        if (searchAfter != null) {
-            List<Object> cursor = cursor(searchAfter, sort);
-            from = 0;
-            while (from < matches.size() && order.compare(matches.get(from).key(), cursor) <= 0) {
-                from++;
-            }
-        } else {
-            from = (page - 1) * pageLimit;
         }
         ObjectNode result = SimJson.object();
         ArrayNode contacts = result.putArray("contacts");
-        for (int i = from; i < Math.min(matches.size(), from + pageLimit); i++) {
-            Keyed match = matches.get(i);
+        for (Keyed match : first.page()) {
             ObjectNode json = match.contact().toJson();
             ArrayNode after = json.putArray("searchAfter");
             match.key().forEach(value -> after.add(toJsonValue(value)));
             contacts.add(json);
         }
-        result.put("total", matches.size());
+        result.put("total", total);
         return result;
     }
 
