@@ -2,6 +2,7 @@ package io.contactsbridge.simulator.birdsend;
 
 import io.contactsbridge.simulator.sim.SimClock;
 import io.contactsbridge.simulator.sim.SimLauncher;
+import io.contactsbridge.simulator.sim.SimServer;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +27,11 @@ public final class BirdSendSimulatorMain {
             withDefaults.add("--port=" + DEFAULT_PORT);
         }
         SimLauncher.Options options = SimLauncher.Options.parse(withDefaults.toArray(String[]::new));
+        SimLauncher.runUntilShutdown(prepare(options), options);
+    }
+
+    /** The simulator built and seeded as the options say, its address and token printed; the caller starts it. */
+    public static SimServer prepare(SimLauncher.Options options) {
         int seedCount = Integer.parseInt(options.extra().getOrDefault("seed", String.valueOf(DEFAULT_SEED_COUNT)));
         long randomSeed = Long.parseLong(options.extra().getOrDefault("random-seed", "1"));
 
@@ -44,6 +50,6 @@ public final class BirdSendSimulatorMain {
                 + simulator.defaultAccountId() + ", " + seedCount + " contacts, read+write)");
         System.out.println("OAuth endpoints:          " + base + "/oauth/authorize, " + base + "/oauth/token");
         System.out.println("Admin:                    " + base + "/__admin/routes");
-        SimLauncher.runUntilShutdown(simulator.server(), options);
+        return simulator.server();
     }
 }

@@ -2,6 +2,7 @@ package io.contactsbridge.simulator.highlevel;
 
 import io.contactsbridge.simulator.sim.SimClock;
 import io.contactsbridge.simulator.sim.SimLauncher;
+import io.contactsbridge.simulator.sim.SimServer;
 
 import java.util.List;
 import java.util.Map;
@@ -31,6 +32,11 @@ public final class HighLevelSimulatorMain {
 
     public static void main(String[] args) throws InterruptedException {
         SimLauncher.Options options = SimLauncher.Options.parse(args);
+        SimLauncher.runUntilShutdown(prepare(options), options);
+    }
+
+    /** The simulator wired and seeded as the options say, its settings printed; the caller starts its server. */
+    public static SimServer prepare(SimLauncher.Options options) {
         Map<String, String> extra = options.extra();
         String location = HighLevelState.DEMO_LOCATION_ID;
         HighLevelSandbox sandbox = HighLevelSandbox.create(SimClock.scaled(options.timeScale()));
@@ -56,7 +62,7 @@ public final class HighLevelSimulatorMain {
         System.out.println("Webhook signature (x-ghl-signature) public key, raw base64: "
                 + sandbox.webhooks().keys().ed25519RawPublicKeyBase64());
         Runtime.getRuntime().addShutdownHook(new Thread(sandbox.webhooks()::close, "highlevel-webhooks-shutdown"));
-        SimLauncher.runUntilShutdown(simulator.server(), options);
+        return simulator.server();
     }
 
     private static String require(Map<String, String> extra, String name) {

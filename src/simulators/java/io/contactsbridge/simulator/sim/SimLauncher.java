@@ -49,14 +49,26 @@ public final class SimLauncher {
      * (Ctrl-C / SIGTERM), stopping the server cleanly on the way out.
      */
     public static void runUntilShutdown(SimServer server, Options options) throws InterruptedException {
+        runUntilShutdown(List.of(new Launch(server, options)));
+    }
+
+    /** One server of a process and where it listens. */
+    public record Launch(SimServer server, Options options) {
+    }
+
+    /** {@link #runUntilShutdown(SimServer, Options)} for several servers in one process (SimulatorsMain). */
+    public static void runUntilShutdown(List<Launch> launches) throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.stop();
+            launches.forEach(launch -> launch.server().stop());
             stopped.countDown();
-        }, "sim-" + server.name() + "-shutdown"));
-        server.start(new InetSocketAddress(options.host(), options.port()));
-        System.out.println(server.name() + " simulator listening on " + server.baseUrl()
-                + " (time scale " + server.clock().timeScale() + ")");
+        }, "sim-" + launches.get(0).server().name() + "-shutdown"));
+        for (Launch launch : launches) {
+            SimServer server = launch.server();
+            server.start(new InetSocketAddress(launch.options().host(), launch.options().port()));
+            System.out.println(server.name() + " simulator listening on " + server.baseUrl()
+                    + " (time scale " + server.clock().timeScale() + ")");
+        }
         stopped.await();
     }
 }
