@@ -50,7 +50,7 @@ import java.util.function.Consumer;
  */
 public final class SandboxPeople {
 
-    /** HighLevel's custom field (see HighLevelState's default fields) that BirdSend's favourite_colour mirrors. */
+    /** HighLevel's custom field (see HighLevelCatalogue's default fields) that BirdSend's favourite_colour mirrors. */
     public static final String COLOUR_FIELD_KEY = "contact.favourite_colour";
     /** The share of shared people whose BirdSend phone is the HighLevel number in national format. */
     public static final int NATIONAL_PHONE_PERCENT = 5;
