@@ -12,7 +12,7 @@ import javax.sql.DataSource;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contactsbridge.ops.ShutdownSignal;
 import io.contactsbridge.ops.ShuttingDownException;
-import io.contactsbridge.sandbox.sim.MutableClock;
+import io.contactsbridge.simulator.sim.MutableClock;
 import io.contactsbridge.support.TestDatabases;
 import io.contactsbridge.support.TestDatabases.Kind;
 import org.apache.camel.CamelContext;
