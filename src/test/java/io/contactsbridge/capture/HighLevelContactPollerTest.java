@@ -8,6 +8,7 @@ import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.contactsbridge.support.Waits;
 import io.contactsbridge.auth.ConnectionDefinition;
 import io.contactsbridge.auth.CredentialKind;
 import io.contactsbridge.journal.ContactKeys;
@@ -56,7 +57,7 @@ class HighLevelContactPollerTest extends CaptureTestSupport {
         assertThat(first.status()).isEqualTo(PollOutcome.Status.OK);
         assertThat(eventsOf(contact)).as("changed before polling started").isEmpty();
 
-        Thread.sleep(5);
+        clockMovesOn();
         ObjectNode edited = sims.highLevel().state().editContactAsUser(contact.get("id").asText(),
                 json.createObjectNode().put("firstName", "Edited"));
         PollOutcome second = poller.poll();
@@ -134,9 +135,9 @@ class HighLevelContactPollerTest extends CaptureTestSupport {
         assertThat(eventsOf(before)).hasSize(1);
 
         // Changed while "the bridge was down": no poller ran. A fresh poller starting from its own now would miss it.
-        Thread.sleep(5);
+        clockMovesOn();
         ObjectNode whileDown = seed(1, null).get(0);
-        Thread.sleep(5);
+        clockMovesOn();
         PollOutcome afterRestart = poller(connection, Duration.ZERO, 100, 100, Duration.ZERO).poll();
 
         assertThat(afterRestart.status()).isEqualTo(PollOutcome.Status.OK);
@@ -212,5 +213,12 @@ class HighLevelContactPollerTest extends CaptureTestSupport {
         assertThat(second.status()).as("continues right at the first cursor").isEqualTo(PollOutcome.Status.OK);
         assertThat(second.requests()).isEqualTo(1);
         assertThat(second.contacts()).isZero();
+    }
+
+    /** Waits until the wall clock has moved on by a few milliseconds, so what follows has later timestamps. */
+    private static void clockMovesOn() {
+        long start = System.currentTimeMillis();
+        Waits.until("the clock moved on", Duration.ofSeconds(1), () -> System.currentTimeMillis() >= start + 5,
+                Duration.ofMillis(1));
     }
 }

@@ -5,6 +5,8 @@ import io.contactsbridge.ContactsBridgeApplication;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.apache.camel.test.spring.junit5.DisableJmx;
 import io.contactsbridge.support.Http;
+import io.contactsbridge.support.Waits;
+import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -90,10 +92,7 @@ class SandboxModeTest {
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(edit.statusCode()).isEqualTo(200);
 
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (journal.count() == before && System.currentTimeMillis() < deadline) {
-            Thread.sleep(50);
-        }
+        Waits.until("the webhook journaled", Duration.ofSeconds(10), () -> journal.count() > before);
         var events = journal.events(java.util.List.of("highlevel-webhook"), 0, 1000);
         assertThat(events).anySatisfy(e -> {
             assertThat(e.eventType()).isEqualTo("ContactUpdate");

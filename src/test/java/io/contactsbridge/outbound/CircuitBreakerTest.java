@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.contactsbridge.auth.ServiceType;
 import io.contactsbridge.simulator.sim.FaultConfig;
+import io.contactsbridge.support.Waits;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.resilience4j.ResilienceProcessor;
 import org.junit.jupiter.api.AfterEach;
@@ -99,12 +100,8 @@ class CircuitBreakerTest {
         return client.call("breaker-test", "get-contact", "GET", "/contacts/c1", null, null);
     }
 
-    private void awaitState(String state, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!state.equals(breaker.getCircuitBreakerState())) {
-            assertThat(System.nanoTime()).as("breaker still %s, waiting for %s", breaker.getCircuitBreakerState(), state)
-                    .isLessThan(deadline);
-            Thread.sleep(20);
-        }
+    private void awaitState(String state, Duration timeout) {
+        Waits.until("the breaker " + state, timeout, () -> state.equals(breaker.getCircuitBreakerState()),
+                Duration.ofMillis(20));
     }
 }

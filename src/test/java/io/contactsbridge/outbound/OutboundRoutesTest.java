@@ -17,6 +17,7 @@ import io.contactsbridge.outbound.FakeUpstream.Arrival;
 import io.contactsbridge.simulator.sim.SimJson;
 import io.contactsbridge.simulator.sim.SimRequest;
 import io.contactsbridge.simulator.sim.SimResponse;
+import io.contactsbridge.support.Waits;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -56,6 +57,8 @@ class OutboundRoutesTest {
     MeterRegistry meters;
     @Autowired
     OutboundProperties props;
+    @Autowired
+    RateBudgets budgets;
 
     FakeUpstream highlevel;
     FakeUpstream birdsend;
@@ -175,8 +178,9 @@ class OutboundRoutesTest {
                     assertThat(e.connectionId()).isEqualTo(hl);
                     assertThat(e.isRetryable()).isFalse();
                 });
-        Thread.sleep(150); // a retry would have come after ~20 ms
-        assertThat(highlevel.arrivals()).hasSize(1);
+        // A retry would have come after ~20 ms.
+        Waits.holds("one arrival and no retry", Duration.ofMillis(150), Duration.ofSeconds(2),
+                () -> highlevel.arrivals().size() == 1);
     }
 
     @Test
@@ -259,7 +263,9 @@ class OutboundRoutesTest {
                 () -> client.call(hl, "get-contact", "GET", "/contacts/a", null, null));
         awaitArrivals(highlevel, 1);
         long limited = highlevel.arrivals().get(0).nanos();
-        Thread.sleep(50); // let the 429 reach the budget before the second caller asks for a slot
+        // The 429 reaches the budget before the second caller asks for a slot.
+        Waits.until("the 429 paused the connection's budget", Duration.ofSeconds(5),
+                () -> budgets.forConnection(ServiceType.HIGHLEVEL, hl).nextSlotIn().toMillis() > 500, Duration.ofMillis(5));
         OutboundResponse second = client.call(hl, "get-contact", "GET", "/contacts/b", null, null);
 
         assertThat(first.get(5, TimeUnit.SECONDS).status()).isEqualTo(200);
@@ -446,12 +452,8 @@ class OutboundRoutesTest {
         });
     }
 
-    static void awaitArrivals(FakeUpstream upstream, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (upstream.arrivals().size() < n) {
-            assertThat(System.nanoTime()).as("waiting for %d arrivals", n).isLessThan(deadline);
-            Thread.sleep(5);
-        }
+    static void awaitArrivals(FakeUpstream upstream, int n) {
+        Waits.until(n + " arrival(s)", Duration.ofSeconds(5), () -> upstream.arrivals().size() >= n, Duration.ofMillis(5));
     }
 
     /** {@code callers} threads, each getting a contact {@code callsEach} times in a row. */

@@ -30,6 +30,7 @@ import io.contactsbridge.simulator.birdsend.BirdSendNewContact;
 import io.contactsbridge.simulator.sim.FaultConfig;
 import io.contactsbridge.simulator.sim.FaultInjector;
 import io.contactsbridge.simulator.sim.SimJson;
+import io.contactsbridge.support.Waits;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -211,29 +212,29 @@ class BackfillEndToEndTest {
         assertThat(second.body().path("message").asText()).contains("already running");
 
         // Progress while it runs: /api/status (open in sandbox mode) and the gauge.
-        boolean statusShowedProgress = false;
-        boolean metricShowedProgress = false;
-        double lastPercent = 0;
-        long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            JsonNode backfill = call("GET", "/api/status", false).body().path("backfill");
+        boolean[] statusShowedProgress = {false};
+        boolean[] metricShowedProgress = {false};
+        double[] lastPercent = {0};
+        // Twice the run's time, as the sampling and the wait for its end each had before.
+        Waits.until("the backfill to end (its progress sampled meanwhile)", RUN_TIMEOUT.multipliedBy(2), () -> {
+            JsonNode backfill = callQuietly("GET", "/api/status", false).body().path("backfill");
             if (!"running".equals(backfill.path("state").asText())) {
-                break;
+                return true;
             }
             double percent = backfill.path("percent").asDouble();
-            assertThat(percent).as("percent never goes back").isGreaterThanOrEqualTo(lastPercent);
-            lastPercent = percent;
+            assertThat(percent).as("percent never goes back").isGreaterThanOrEqualTo(lastPercent[0]);
+            lastPercent[0] = percent;
             if (backfill.path("processed").asInt() > 0 && percent > 0 && percent < 100 && backfill.path("rate").asDouble() > 0
                     && backfill.path("etaSeconds").isNumber() && backfill.path("total").asInt() > 0) {
-                statusShowedProgress = true;
+                statusShowedProgress[0] = true;
             }
-            JsonNode metric = call("GET", "/actuator/metrics/" + Backfill.PROGRESS_METRIC, true).body();
+            JsonNode metric = callQuietly("GET", "/actuator/metrics/" + Backfill.PROGRESS_METRIC, true).body();
             double fraction = metric.path("measurements").path(0).path("value").asDouble(-1);
             if (fraction > 0 && fraction < 1) {
-                metricShowedProgress = true;
+                metricShowedProgress[0] = true;
             }
-            Thread.sleep(100);
-        }
+            return false;
+        });
         JsonNode end = awaitBackfillEnd();
         double seconds = (System.nanoTime() - startedAt) / 1e9;
         long highLevelCalls = sides.highLevelCalls() - highLevelCallsBefore;
@@ -242,8 +243,8 @@ class BackfillEndToEndTest {
         printFigures(end, seconds, highLevelCalls, birdSendCalls);
         assertThat(end.path("state").asText()).as(end.toString()).isEqualTo("done");
         assertThat(end.path("dryRun").asBoolean()).isFalse();
-        assertThat(statusShowedProgress).as("/api/status showed backfill.percent, rate and etaSeconds while running").isTrue();
-        assertThat(metricShowedProgress).as(Backfill.PROGRESS_METRIC + " between 0 and 1 while running").isTrue();
+        assertThat(statusShowedProgress[0]).as("/api/status showed backfill.percent, rate and etaSeconds while running").isTrue();
+        assertThat(metricShowedProgress[0]).as(Backfill.PROGRESS_METRIC + " between 0 and 1 while running").isTrue();
         assertThat(backfillStore.find(props.pair())).hasValueSatisfying(row -> {
             assertThat(row.state()).isEqualTo("done");
             assertThat(row.processed()).isEqualTo(row.total());
@@ -528,7 +529,7 @@ class BackfillEndToEndTest {
 
         Response started = call("POST", "/api/backfill?restart=true", true);
         assertThat(started.status()).as(started.text()).isEqualTo(202);
-        await("the run has listed both sides", RUN_TIMEOUT, () -> !"listing".equals(phase()));
+        Waits.until("the run has listed both sides", RUN_TIMEOUT, () -> !"listing".equals(phase()));
         for (int i = 0; i < edited.size(); i++) {
             ContactLink l = edited.get(i);
             sims.highLevel().state().editContactAsUser(l.highlevelId(),
@@ -600,18 +601,19 @@ class BackfillEndToEndTest {
         }
     }
 
-    private JsonNode awaitBackfillEnd() throws Exception {
-        long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
-        while (true) {
-            Response r = call("GET", "/api/backfill", true);
+    private JsonNode awaitBackfillEnd() {
+        return Waits.value("the backfill to end", RUN_TIMEOUT, () -> {
+            Response r = callQuietly("GET", "/api/backfill", true);
             assertThat(r.status()).as(r.text()).isEqualTo(200);
-            if (!"running".equals(r.body().path("state").asText())) {
-                return r.body();
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("backfill still running after " + RUN_TIMEOUT + ": " + r.text());
-            }
-            Thread.sleep(100);
+            return "running".equals(r.body().path("state").asText()) ? Optional.empty() : Optional.of(r.body());
+        });
+    }
+
+    private Response callQuietly(String method, String pathAndQuery, boolean authenticated) {
+        try {
+            return call(method, pathAndQuery, authenticated);
+        } catch (Exception e) {
+            throw new IllegalStateException(method + " " + pathAndQuery + " failed", e);
         }
     }
 
@@ -621,7 +623,7 @@ class BackfillEndToEndTest {
      */
     private void awaitQuiet() throws InterruptedException {
         int[] quietChecks = {0};
-        await("webhooks delivered and the sync's journal consumer caught up", Duration.ofSeconds(30), () -> {
+        Waits.until("webhooks delivered and the sync's journal consumer caught up", Duration.ofSeconds(30), () -> {
             boolean quiet = sims.highLevelWebhooks().unfinished() == 0 && journal.pending(syncConsumer) == 0;
             quietChecks[0] = quiet ? quietChecks[0] + 1 : 0;
             return quietChecks[0] >= 3;
@@ -631,7 +633,7 @@ class BackfillEndToEndTest {
     /** After injected 500s the bridge's HighLevel circuit breaker is open for a second; wait until calls pass again. */
     private void awaitHighLevelReachable() throws InterruptedException {
         String anyId = sides().highLevelContacts().get(0).path("id").asText();
-        await("HighLevel calls pass the circuit breaker again", Duration.ofSeconds(10), () -> {
+        Waits.until("HighLevel calls pass the circuit breaker again", Duration.ofSeconds(10), () -> {
             try {
                 return highLevelApi.get(props.highlevelConnection(), anyId).isPresent();
             } catch (UpstreamApiException e) {
@@ -640,15 +642,6 @@ class BackfillEndToEndTest {
         });
     }
 
-    private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting: " + what);
-            }
-            Thread.sleep(100);
-        }
-    }
 
     private record Response(int status, String text, JsonNode body) {
     }

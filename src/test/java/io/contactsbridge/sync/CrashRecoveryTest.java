@@ -28,6 +28,7 @@ import io.contactsbridge.simulator.highlevel.HighLevelWebhookPublisher;
 import io.contactsbridge.simulator.sim.RecordedRequest;
 import io.contactsbridge.simulator.sim.SimClock;
 import io.contactsbridge.simulator.sim.SimJson;
+import io.contactsbridge.support.Waits;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -165,10 +166,10 @@ class CrashRecoveryTest {
         bridge.start();
         bridge.awaitHealthy(START_TIMEOUT);
         phase("first start");
-        await("the backfill finished", Duration.ofSeconds(60), () -> "done".equals(
+        Waits.until("the backfill finished", Duration.ofSeconds(60), () -> "done".equals(
                 getJson("/api/status").path("backfill").path("state").asText()));
         List<Pair> pairs = pairsByEmail();
-        await("every pair is linked", Duration.ofSeconds(20), () -> getJson("/api/status").path("links").asInt() == pairs.size());
+        Waits.until("every pair is linked", Duration.ofSeconds(20), () -> getJson("/api/status").path("links").asInt() == pairs.size());
         awaitQuiet(Duration.ofSeconds(2), Duration.ofSeconds(30));
         phase("backfill");
         int edits = EDITS_BEFORE_KILL + EDITS_JUST_BEFORE_KILL + EDITS_WHILE_DEAD;
@@ -198,7 +199,7 @@ class CrashRecoveryTest {
         for (Pair p : justBeforeKill) {
             editLastName(p, expected.get(p.birdSendId()));
         }
-        await("the last webhooks before the kill were acknowledged", Duration.ofSeconds(10),
+        Waits.until("the last webhooks before the kill were acknowledged", Duration.ofSeconds(10),
                 () -> justBeforeKill.stream().allMatch(p -> !deliveries(p).isEmpty() && deliveries(p).stream()
                         .allMatch(d -> d.state() == HighLevelWebhookPublisher.State.DELIVERED)), Duration.ofMillis(1));
         int answeredAtKill = updatedContacts().size();
@@ -215,7 +216,7 @@ class CrashRecoveryTest {
         lostAfterAcknowledging.removeAll(store.eventIds("highlevel-webhook"));
         assertThat(exit).as("exit status of pid %d: killed by SIGKILL", pid).isEqualTo(CrashTestBridge.SIGKILL_EXIT);
         assertThat(answeredAtKill).as("updates answered before the kill (it must land mid-burst)").isLessThan(EDITS_BEFORE_KILL - 1);
-        await("the held update is recorded", Duration.ofSeconds(5), () -> updatedContacts().contains(inFlightContact));
+        Waits.until("the held update is recorded", Duration.ofSeconds(5), () -> updatedContacts().contains(inFlightContact));
 
         // ---- 3. edits while the bridge is dead: their webhooks fail ---------------------------------------------
         for (Pair p : whileDead) {
@@ -233,12 +234,12 @@ class CrashRecoveryTest {
         bridge.start();
         bridge.awaitHealthy(START_TIMEOUT);
         phase("restart");
-        await("every change reached BirdSend", Duration.ofSeconds(60), () -> expected.entrySet().stream().allMatch(
+        Waits.until("every change reached BirdSend", Duration.ofSeconds(60), () -> expected.entrySet().stream().allMatch(
                 e -> e.getValue().equals(birdSend.contact(e.getKey()).map(BirdSendContactView::lastName).orElse(null))));
         phase("recovery");
-        await("the journal is drained", Duration.ofSeconds(20),
+        Waits.until("the journal is drained", Duration.ofSeconds(20),
                 () -> getJson("/api/status").path("journal").path("pending").asLong(-1) == 0);
-        Thread.sleep(ECHO_WINDOW.toMillis());
+        awaitQuiet(ECHO_WINDOW, ECHO_WINDOW.multipliedBy(4)); // an echo, if one were coming, would come in this time
         phase("echo window");
 
         // ---- 5. nothing applied twice, nothing created, nothing echoed -------------------------------------------
@@ -341,24 +342,13 @@ class CrashRecoveryTest {
     }
 
     /** Waits until neither simulator has received a write for {@code quiet}: the backfill's echoes have settled. */
-    private static void awaitQuiet(Duration quiet, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        long lastCount = -1;
-        long since = System.nanoTime();
-        while (true) {
+    private static void awaitQuiet(Duration quiet, Duration timeout) {
+        java.util.concurrent.atomic.AtomicLong lastCount = new java.util.concurrent.atomic.AtomicLong(-1);
+        Waits.holds("no write reaches either simulator for " + quiet, quiet, timeout, () -> {
             long count = writes(birdSend.server().calls().recent()).size()
                     + writes(highLevel.simulator().server().calls().recent()).size();
-            if (count != lastCount) {
-                lastCount = count;
-                since = System.nanoTime();
-            } else if (System.nanoTime() - since >= quiet.toNanos()) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the simulators kept receiving writes for " + timeout + " after the backfill");
-            }
-            Thread.sleep(100);
-        }
+            return lastCount.getAndSet(count) == count;
+        });
     }
 
     private JsonNode getJson(String path) {
@@ -378,18 +368,5 @@ class CrashRecoveryTest {
         phaseStart = now;
     }
 
-    private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        await(what, timeout, condition, Duration.ofMillis(100));
-    }
 
-    private static void await(String what, Duration timeout, BooleanSupplier condition, Duration every)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout + " waiting until " + what);
-            }
-            Thread.sleep(every.toMillis());
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package io.contactsbridge.sync;
 
+import io.contactsbridge.support.Waits;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -229,25 +230,30 @@ final class CrashTestBridge implements AutoCloseable {
     }
 
     /** Waits until {@code /actuator/health} answers UP; fails early, with the log, if the process exits. */
-    void awaitHealthy(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String last = "no answer";
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new AssertionError("the bridge exited with status " + process.exitValue() + " while starting\n" + logTail(80));
-            }
-            try {
-                HttpResponse<String> health = send(HttpRequest.newBuilder(uri("/actuator/health")).GET(), false);
-                last = health.statusCode() + " " + health.body();
-                if (health.statusCode() == 200 && "UP".equals(JSON.readTree(health.body()).path("status").asText())) {
-                    return;
+    void awaitHealthy(Duration timeout) {
+        String[] last = {"no answer"};
+        try {
+            Waits.until("the bridge healthy", timeout, () -> {
+                if (!process.isAlive()) {
+                    throw new AssertionError("the bridge exited with status " + process.exitValue() + " while starting\n"
+                            + logTail(80));
                 }
-            } catch (IOException notListeningYet) {
-                last = notListeningYet.toString();
-            }
-            Thread.sleep(250);
+                try {
+                    HttpResponse<String> health = send(HttpRequest.newBuilder(uri("/actuator/health")).GET(), false);
+                    last[0] = health.statusCode() + " " + health.body();
+                    return health.statusCode() == 200 && "UP".equals(JSON.readTree(health.body()).path("status").asText());
+                } catch (IOException notListeningYet) {
+                    last[0] = notListeningYet.toString();
+                    return false;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }, Duration.ofMillis(250));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("the bridge was not healthy within " + timeout + " (last: " + last[0] + ")\n"
+                    + logTail(80), e);
         }
-        throw new AssertionError("the bridge was not healthy within " + timeout + " (last: " + last + ")\n" + logTail(80));
     }
 
     /** GET with the admin login; the body as JSON. */

@@ -13,6 +13,7 @@ import io.contactsbridge.capture.PollState;
 import io.contactsbridge.outbound.OutboundMetrics;
 import io.contactsbridge.sandbox.SandboxSimulators;
 import io.contactsbridge.simulator.sim.FaultConfig;
+import io.contactsbridge.support.Waits;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.Tag;
@@ -123,7 +124,7 @@ class SyncBackfillBenchmark {
 
     @Test
     void backfillKeepsTheBindingBudgetBusy() throws Exception {
-        SyncBenchmark.await("BirdSend poller baseline", Duration.ofSeconds(60), () -> captureStore
+        Waits.until("BirdSend poller baseline", Duration.ofSeconds(60), () -> captureStore
                 .find(BirdSendContactPoller.SOURCE, "birdsend").map(PollState::baselineDone).orElse(false));
         ConcurrentLinkedQueue<Long> bsArrivals = new ConcurrentLinkedQueue<>();
         sims.birdSend().server().filter((request, next) -> {

@@ -13,6 +13,7 @@ import java.util.function.BooleanSupplier;
 
 import io.contactsbridge.outbound.OutboundMetrics;
 import io.contactsbridge.simulator.sim.CallRecorder;
+import io.contactsbridge.support.Waits;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
@@ -82,15 +83,6 @@ final class SyncBenchmark {
         }
     }
 
-    static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout + " waiting: " + what);
-            }
-            Thread.sleep(20);
-        }
-    }
 
     /**
      * How late a thread that sleeps {@value JitterProbe#SLEEP_MS} ms wakes up, sampled for as long as it runs: the

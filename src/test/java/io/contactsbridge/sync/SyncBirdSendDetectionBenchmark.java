@@ -24,6 +24,7 @@ import io.contactsbridge.sandbox.SandboxSimulators;
 import io.contactsbridge.simulator.birdsend.BirdSendContactEdit;
 import io.contactsbridge.simulator.birdsend.BirdSendContactView;
 import io.contactsbridge.simulator.highlevel.HighLevelEventListener;
+import io.contactsbridge.support.Waits;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
@@ -183,7 +184,7 @@ abstract class SyncBirdSendDetectionBenchmark {
     @Test
     void everyBirdSendChangeIsDetected() throws Exception {
         long t0 = System.nanoTime();
-        SyncBenchmark.await("BirdSend poller baseline", Duration.ofMinutes(20), () -> captureStore
+        Waits.until("BirdSend poller baseline", Duration.ofMinutes(20), () -> captureStore
                 .find(BirdSendContactPoller.SOURCE, "birdsend").map(PollState::baselineDone).orElse(false));
         double baselineWallSeconds = (System.nanoTime() - t0) / 1e9;
 

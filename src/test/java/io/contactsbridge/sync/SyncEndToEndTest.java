@@ -32,6 +32,7 @@ import io.contactsbridge.simulator.birdsend.BirdSendNewContact;
 import io.contactsbridge.simulator.highlevel.HighLevelState;
 import io.contactsbridge.simulator.highlevel.HighLevelWebhookPublisher;
 import io.contactsbridge.simulator.sim.SimJson;
+import io.contactsbridge.support.Waits;
 import org.apache.camel.CamelContext;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.BeforeEach;
@@ -67,7 +68,7 @@ class SyncEndToEndTest {
     /** How long a change may take to reach the other side (webhook or poll, then the sync's calls). */
     private static final Duration ARRIVAL = Duration.ofSeconds(15);
     /** Long enough for an echo to come back: BirdSend quick scans every 300 ms, HighLevel polls every 500 ms. */
-    private static final long NO_ECHO_WINDOW_MS = 1500;
+    private static final Duration NO_ECHO_WINDOW = Duration.ofMillis(1500);
     private static final String COLOUR_KEY = "contact.favourite_colour";
     private static final String RUN = Long.toString(System.currentTimeMillis() % 100_000_000L, 36);
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
@@ -100,7 +101,7 @@ class SyncEndToEndTest {
 
     @BeforeEach
     void backfillDoneAndJournalDrained() throws InterruptedException {
-        await("backfill done", Duration.ofSeconds(60), () -> "done".equals(backfill.snapshot().state()));
+        Waits.until("backfill done", Duration.ofSeconds(60), () -> "done".equals(backfill.snapshot().state()));
         awaitJournalDrained();
     }
 
@@ -113,13 +114,13 @@ class SyncEndToEndTest {
 
         Writes writes = new Writes();
         sims.birdSend().editContact(p.bsId(), BirdSendContactEdit.change().field("favourite_colour", "Ultramarine"));
-        await("HighLevel has BirdSend's colour", ARRIVAL, () -> "Ultramarine".equals(hlCustomValue(p, colourId)));
+        Waits.until("HighLevel has BirdSend's colour", ARRIVAL, () -> "Ultramarine".equals(hlCustomValue(p, colourId)));
         writes.expect(0, 1);
 
         writes = new Writes();
         hl().editContactAsUser(p.hlId(), SimJson.object().set("customFields",
                 SimJson.array().add(SimJson.object().put("id", colourId).put("field_value", "Green"))));
-        await("BirdSend has HighLevel's colour", ARRIVAL, () -> "Green".equals(bs(p).field("favourite_colour")));
+        Waits.until("BirdSend has HighLevel's colour", ARRIVAL, () -> "Green".equals(bs(p).field("favourite_colour")));
         writes.expect(1, 0);
         assertThat(hlCustomValue(p, colourId)).isEqualTo("Green");
     }
@@ -127,11 +128,11 @@ class SyncEndToEndTest {
     @Test
     void tagsAddedAndRemovedFlowBothWays() throws InterruptedException {
         Pair p = newPair("Tess", "e2e start");
-        await("BirdSend has the first tag", ARRIVAL, () -> bsTags(p).equals(Set.of("e2e start")));
+        Waits.until("BirdSend has the first tag", ARRIVAL, () -> bsTags(p).equals(Set.of("e2e start")));
 
         Writes writes = new Writes();
         sims.birdSend().editContact(p.bsId(), BirdSendContactEdit.change().addTags("E2E Gold").removeTags("e2e start"));
-        await("HighLevel has BirdSend's tags", ARRIVAL, () -> hlTags(p).equals(Set.of("e2e gold")));
+        Waits.until("HighLevel has BirdSend's tags", ARRIVAL, () -> hlTags(p).equals(Set.of("e2e gold")));
         writes.expect(0, 1);
 
         writes = new Writes();
@@ -139,7 +140,7 @@ class SyncEndToEndTest {
                 .<ObjectNode>set("addTags", SimJson.array().add("E2E Silver"))
                 .set("removeTags", SimJson.array().add("e2e gold")));
         // HighLevel stores tags in lower case; BirdSend gets them so (its own "E2E Gold" is removed by name).
-        await("BirdSend has HighLevel's tags", ARRIVAL, () -> bsTags(p).equals(Set.of("e2e silver")));
+        Waits.until("BirdSend has HighLevel's tags", ARRIVAL, () -> bsTags(p).equals(Set.of("e2e silver")));
         writes.expect(1, 0);
         assertThat(hlTags(p)).containsExactly("e2e silver");
     }
@@ -151,12 +152,12 @@ class SyncEndToEndTest {
 
         Writes writes = new Writes();
         sims.birdSend().unsubscribeContact(fromBirdSend.bsId());
-        await("HighLevel has DND on", ARRIVAL, () -> hlContact(fromBirdSend).path("dnd").asBoolean(false));
+        Waits.until("HighLevel has DND on", ARRIVAL, () -> hlContact(fromBirdSend).path("dnd").asBoolean(false));
         writes.expect(0, 1);
 
         writes = new Writes();
         hl().editContactAsUser(fromHighLevel.hlId(), SimJson.object().put("dnd", true));
-        await("BirdSend has the contact unsubscribed", ARRIVAL, () -> bs(fromHighLevel).isUnsubscribed());
+        Waits.until("BirdSend has the contact unsubscribed", ARRIVAL, () -> bs(fromHighLevel).isUnsubscribed());
         writes.expect(1, 0);
     }
 
@@ -167,7 +168,7 @@ class SyncEndToEndTest {
 
         Writes writes = new Writes();
         sims.birdSend().editContact(p.bsId(), BirdSendContactEdit.change().field("phone", phone[0]));
-        await("HighLevel has the phone", ARRIVAL, () -> phone[1].equals(hlContact(p).path("phone").asText(null)));
+        Waits.until("HighLevel has the phone", ARRIVAL, () -> phone[1].equals(hlContact(p).path("phone").asText(null)));
         writes.expect(0, 1);
         // The national format is BirdSend's own way of writing the same number: left as the person typed it.
         assertThat(bs(p).field("phone")).isEqualTo(phone[0]);
@@ -183,7 +184,7 @@ class SyncEndToEndTest {
                 .put("email", email).put("firstName", "Hana").put("lastName", "Newcombe")
                 .set("tags", SimJson.array().add("E2E Signup"))).get("id").asText();
 
-        ContactLink link = awaitValue("a link for the new HighLevel contact", () -> links.byHighLevel(props.pair(), hlId));
+        ContactLink link = Waits.value("a link for the new HighLevel contact", ARRIVAL, () -> links.byHighLevel(props.pair(), hlId));
         List<BirdSendContactView> inBirdSend = sims.birdSend().findContactsByEmail(sims.birdSend().defaultAccountId(), email);
         assertThat(inBirdSend).hasSize(1);
         BirdSendContactView created = inBirdSend.get(0);
@@ -191,11 +192,10 @@ class SyncEndToEndTest {
         assertThat(created.firstName()).isEqualTo("Hana");
         assertThat(created.lastName()).isEqualTo("Newcombe");
         assertThat(created.tagNames()).containsExactly("e2e signup");
-        writes.waitForEchoes();
+        writes.expect(1, 0);
         // The mapping fills HighLevel's source for contacts the bridge creates there; this one a person created.
         assertThat(hl().contact(hlId).orElseThrow().path("source").asText(null))
                 .as("source of a contact a person created in HighLevel").isNull();
-        writes.check(1, 0);
         assertThat(sims.birdSend().findContactsByEmail(sims.birdSend().defaultAccountId(), email)).hasSize(1);
     }
 
@@ -206,7 +206,7 @@ class SyncEndToEndTest {
         long bsId = sims.birdSend().seedContact(BirdSendNewContact.of(email, "Bea", "Newland")
                 .withField("company", "Newland Books").withTags("E2E Import")).contactId();
 
-        ContactLink link = awaitValue("a link for the new BirdSend contact",
+        ContactLink link = Waits.value("a link for the new BirdSend contact", ARRIVAL,
                 () -> links.byBirdSend(props.pair(), Long.toString(bsId)));
         List<ObjectNode> inHighLevel = hl().contacts().stream()
                 .filter(c -> email.equalsIgnoreCase(c.path("email").asText(""))).toList();
@@ -256,7 +256,7 @@ class SyncEndToEndTest {
             camel.getRouteController().startRoute("contact-sync");
         }
 
-        ContactLink link = awaitValue("Yara's contacts linked", () -> links.byHighLevel(props.pair(), hlId));
+        ContactLink link = Waits.value("Yara's contacts linked", ARRIVAL, () -> links.byHighLevel(props.pair(), hlId));
         assertThat(link.birdsendId()).isEqualTo(Long.toString(yaraBs));
         awaitJournalEvent("the BirdSend poll's event for Xavier", journalHead, JournalSources.BIRDSEND_POLL,
                 ContactKeys.birdSend(Long.toString(xavierBs)));
@@ -282,18 +282,21 @@ class SyncEndToEndTest {
         try {
             sims.birdSend().editContact(highLevelLast.bsId(), BirdSendContactEdit.change().field("first_name", "Augusta"));
             hl().editContactAsUser(birdSendLast.hlId(), SimJson.object().put("firstName", "Hedwig"));
-            // BirdSend's updated_at has whole seconds: more than a second apart, the later edit is later on both clocks.
-            Thread.sleep(1100);
+            // BirdSend's updated_at has whole seconds: once its clock shows the next second, the later edit is later
+            // on both clocks.
+            long second = sims.birdSend().clock().now().getEpochSecond();
+            Waits.until("BirdSend's clock in the next second", Duration.ofSeconds(3),
+                    () -> sims.birdSend().clock().now().getEpochSecond() > second);
             hl().editContactAsUser(highLevelLast.hlId(), SimJson.object().put("firstName", "Grace"));
             sims.birdSend().editContact(birdSendLast.bsId(), BirdSendContactEdit.change().field("first_name", "Katherine"));
         } finally {
             camel.getRouteController().startRoute("contact-sync");
         }
 
-        await("both sides have HighLevel's later edit", ARRIVAL, () -> "Grace".equals(bs(highLevelLast).firstName())
+        Waits.until("both sides have HighLevel's later edit", ARRIVAL, () -> "Grace".equals(bs(highLevelLast).firstName())
                 && "Grace".equals(hlContact(highLevelLast).path("firstName").asText()));
         // BirdSend's later edit wins although HighLevel is the priority side: the times decide.
-        await("both sides have BirdSend's later edit", ARRIVAL, () -> "Katherine".equals(bs(birdSendLast).firstName())
+        Waits.until("both sides have BirdSend's later edit", ARRIVAL, () -> "Katherine".equals(bs(birdSendLast).firstName())
                 && "Katherine".equals(hlContact(birdSendLast).path("firstName").asText()));
         writes.expect(1, 1);
         assertThat(links.byHighLevel(props.pair(), highLevelLast.hlId()).orElseThrow().shadow().get("firstName")).isEqualTo("Grace");
@@ -311,7 +314,7 @@ class SyncEndToEndTest {
         camel.getRouteController().stopRoute("highlevel-webhook-ingress");
         try {
             hl().editContactAsUser(p.hlId(), SimJson.object().put("lastName", "Lovelace"));
-            HighLevelWebhookPublisher.Delivery missed = awaitValue("the webhook delivery to fail", () ->
+            HighLevelWebhookPublisher.Delivery missed = Waits.value("the webhook delivery to fail", ARRIVAL, () ->
                     publisher.deliveries("ContactUpdate").stream()
                             .filter(d -> d.orderingKey().equals("contact:" + p.hlId()) && !d.createdAt().isBefore(before)
                                     && d.state().isFinal())
@@ -323,7 +326,7 @@ class SyncEndToEndTest {
             camel.getRouteController().startRoute("highlevel-webhook-ingress");
         }
 
-        await("BirdSend has the edit the webhook missed", ARRIVAL, () -> "Lovelace".equals(bs(p).lastName()));
+        Waits.until("BirdSend has the edit the webhook missed", ARRIVAL, () -> "Lovelace".equals(bs(p).lastName()));
         writes.expect(1, 0);
         String key = ContactKeys.highLevel(p.hlId());
         assertThat(journal.events(List.of(JournalSources.HIGHLEVEL_WEBHOOK), journalHead, 1000))
@@ -342,7 +345,7 @@ class SyncEndToEndTest {
         try {
             hl().deleteContactAsUser(p.hlId());
             // The link is kept, marked as unlinked: it remembers that the BirdSend contact is to be left alone.
-            await("the link is marked unlinked", ARRIVAL, () -> links.byHighLevel(props.pair(), p.hlId())
+            Waits.until("the link is marked unlinked", ARRIVAL, () -> links.byHighLevel(props.pair(), p.hlId())
                     .map(l -> l.unlinkedSide() == io.contactsbridge.mapping.Side.HIGHLEVEL).orElse(false));
             assertThat(links.byBirdSend(props.pair(), Long.toString(p.bsId()))).get()
                     .extracting(ContactLink::isLive).isEqualTo(false);
@@ -373,7 +376,7 @@ class SyncEndToEndTest {
         HttpClient http = HttpClient.newHttpClient();
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/status"))
                 .timeout(Duration.ofSeconds(10)).GET().build();
-        JsonNode status = awaitValue("a status with both pollers' last polls", () -> {
+        JsonNode status = Waits.value("a status with both pollers' last polls", ARRIVAL, () -> {
             try {
                 HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
                 assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
@@ -417,14 +420,17 @@ class SyncEndToEndTest {
             return metrics.writes(Side.HIGHLEVEL) - highlevelAtStart;
         }
 
-        /** Waits for echoes to come back (if they were going to), then checks the writes made since the start. */
-        void expect(long toBirdSend, long toHighLevel) throws InterruptedException {
-            waitForEchoes();
-            check(toBirdSend, toHighLevel);
-        }
-
-        void waitForEchoes() throws InterruptedException {
-            Thread.sleep(NO_ECHO_WINDOW_MS);
+        /**
+         * Waits until the writes made since the start are as expected and stay so for the time an echo would take to
+         * come back (if it were going to), then checks them (for the message).
+         */
+        void expect(long toBirdSend, long toHighLevel) {
+            try {
+                Waits.holds(toBirdSend + " write(s) to BirdSend and " + toHighLevel + " to HighLevel, and no echo",
+                        NO_ECHO_WINDOW, ARRIVAL, () -> birdsend() == toBirdSend && highlevel() == toHighLevel);
+            } finally {
+                check(toBirdSend, toHighLevel);
+            }
         }
 
         void check(long toBirdSend, long toHighLevel) {
@@ -450,7 +456,7 @@ class SyncEndToEndTest {
             tagArray.add(tag);
         }
         String hlId = hl().createContactAsUser(sims.highLevelLocationId(), fields).get("id").asText();
-        ContactLink link = awaitValue("a link for " + email, () -> links.byHighLevel(props.pair(), hlId));
+        ContactLink link = Waits.value("a link for " + email, ARRIVAL, () -> links.byHighLevel(props.pair(), hlId));
         return new Pair(hlId, Long.parseLong(link.birdsendId()), email);
     }
 
@@ -518,36 +524,14 @@ class SyncEndToEndTest {
     }
 
     private void awaitJournalEvent(String what, long afterSeq, String source, String contactKey) throws InterruptedException {
-        await(what, ARRIVAL, () -> journal.events(List.of(source), afterSeq, 1000).stream()
+        Waits.until(what, ARRIVAL, () -> journal.events(List.of(source), afterSeq, 1000).stream()
                 .anyMatch(e -> contactKey.equals(e.contactKey())));
     }
 
     /** Waits until the sync has handled every event journaled so far. */
     private void awaitJournalDrained() throws InterruptedException {
-        await("the journal drained", ARRIVAL, () -> journal.pendingTotal(Instant.now().minus(Duration.ofMinutes(1))) == 0);
+        Waits.until("the journal drained", ARRIVAL, () -> journal.pendingTotal(Instant.now().minus(Duration.ofMinutes(1))) == 0);
     }
 
-    private static <T> T awaitValue(String what, Supplier<Optional<T>> probe) throws InterruptedException {
-        long deadline = System.nanoTime() + ARRIVAL.toNanos();
-        while (true) {
-            Optional<T> value = probe.get();
-            if (value.isPresent()) {
-                return value.get();
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(50);
-        }
-    }
 
-    private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting: " + what);
-            }
-            Thread.sleep(50);
-        }
-    }
 }

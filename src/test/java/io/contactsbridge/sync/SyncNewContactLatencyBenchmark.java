@@ -18,6 +18,7 @@ import io.contactsbridge.sandbox.SandboxSimulators;
 import io.contactsbridge.simulator.birdsend.BirdSendContactView;
 import io.contactsbridge.simulator.birdsend.BirdSendNewContact;
 import io.contactsbridge.simulator.highlevel.HighLevelEventListener;
+import io.contactsbridge.support.Waits;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -132,7 +133,7 @@ class SyncNewContactLatencyBenchmark {
 
     @Test
     void newBirdSendContactReachesHighLevel() throws Exception {
-        SyncBenchmark.await("BirdSend poller baseline", Duration.ofMinutes(2), () -> captureStore
+        Waits.until("BirdSend poller baseline", Duration.ofMinutes(2), () -> captureStore
                 .find(BirdSendContactPoller.SOURCE, "birdsend").map(PollState::baselineDone).orElse(false));
 
         Map<String, NewContact> byEmail = new ConcurrentHashMap<>();

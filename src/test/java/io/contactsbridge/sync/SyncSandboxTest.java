@@ -18,6 +18,7 @@ import io.contactsbridge.simulator.birdsend.BirdSendContactView;
 import io.contactsbridge.simulator.sim.FaultConfig;
 import io.contactsbridge.simulator.sim.FaultInjector;
 import io.contactsbridge.simulator.sim.SimJson;
+import io.contactsbridge.support.Waits;
 import org.apache.camel.CamelContext;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.BeforeEach;
@@ -51,6 +52,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SyncSandboxTest {
 
+    /** Long enough for an echo of the bridge's own write to come back by poll, if it were going to. */
+    static final Duration ECHO_WINDOW = Duration.ofSeconds(2);
+
     @Autowired
     SandboxSimulators sims;
     @Autowired
@@ -74,7 +78,7 @@ class SyncSandboxTest {
 
     @BeforeEach
     void backfillDone() throws InterruptedException {
-        await("backfill done", Duration.ofSeconds(30), () -> "done".equals(backfill.snapshot().state()));
+        Waits.until("backfill done", Duration.ofSeconds(30), () -> "done".equals(backfill.snapshot().state()));
     }
 
     @Test
@@ -103,9 +107,11 @@ class SyncSandboxTest {
         long bsWrites = metrics.writes(Side.BIRDSEND);
         sims.highLevel().state().editContactAsUser(link.highlevelId(), SimJson.object().put("firstName", "Winifred"));
         long bsId = Long.parseLong(link.birdsendId());
-        await("BirdSend has the new first name", Duration.ofSeconds(10),
+        Waits.until("BirdSend has the new first name", Duration.ofSeconds(10),
                 () -> "Winifred".equals(sims.birdSend().contact(bsId).orElseThrow().firstName()));
-        Thread.sleep(2000); // time for the echo to come back by poll, if it were going to
+        // For the time an echo would take to come back by poll (if it were going to): one write, to BirdSend only.
+        Waits.holds("one write to BirdSend, none to HighLevel", ECHO_WINDOW, Duration.ofSeconds(10),
+                () -> metrics.writes(Side.BIRDSEND) - bsWrites == 1 && metrics.writes(Side.HIGHLEVEL) == hlWrites);
         assertThat(metrics.writes(Side.BIRDSEND) - bsWrites).isEqualTo(1);
         assertThat(metrics.writes(Side.HIGHLEVEL) - hlWrites).isZero();
     }
@@ -117,9 +123,10 @@ class SyncSandboxTest {
         long hlWrites = metrics.writes(Side.HIGHLEVEL);
         long bsWrites = metrics.writes(Side.BIRDSEND);
         sims.birdSend().editContact(Long.parseLong(link.birdsendId()), BirdSendContactEdit.change().field("last_name", "Quackenbush"));
-        await("HighLevel has the new last name", Duration.ofSeconds(10),
+        Waits.until("HighLevel has the new last name", Duration.ofSeconds(10),
                 () -> "Quackenbush".equals(sims.highLevel().state().contact(link.highlevelId()).orElseThrow().path("lastName").asText()));
-        Thread.sleep(2000);
+        Waits.holds("one write to HighLevel, none to BirdSend", ECHO_WINDOW, Duration.ofSeconds(10),
+                () -> metrics.writes(Side.HIGHLEVEL) - hlWrites == 1 && metrics.writes(Side.BIRDSEND) == bsWrites);
         assertThat(metrics.writes(Side.HIGHLEVEL) - hlWrites).isEqualTo(1);
         assertThat(metrics.writes(Side.BIRDSEND) - bsWrites).isZero();
     }
@@ -158,15 +165,15 @@ class SyncSandboxTest {
         camel.getRouteController().stopRoute("contact-sync");
         try {
             sims.birdSend().editContact(bsId, BirdSendContactEdit.change().field("last_name", "Lastwords"));
-            await("the poll journaled the edit", Duration.ofSeconds(10), () -> journaled(head, JournalSources.BIRDSEND_POLL,
+            Waits.until("the poll journaled the edit", Duration.ofSeconds(10), () -> journaled(head, JournalSources.BIRDSEND_POLL,
                     "birdsend:" + bsId, "Lastwords"));
             sims.birdSend().deleteContact(bsId);
         } finally {
             camel.getRouteController().startRoute("contact-sync");
         }
-        await("HighLevel has the last name", Duration.ofSeconds(10), () -> "Lastwords".equals(
+        Waits.until("HighLevel has the last name", Duration.ofSeconds(10), () -> "Lastwords".equals(
                 sims.highLevel().state().contact(link.highlevelId()).orElseThrow().path("lastName").asText()));
-        await("the link is marked", Duration.ofSeconds(10),
+        Waits.until("the link is marked", Duration.ofSeconds(10),
                 () -> links.byBirdSend(props.pair(), link.birdsendId()).map(l -> !l.isLive()).orElse(false));
     }
 
@@ -179,15 +186,15 @@ class SyncSandboxTest {
         camel.getRouteController().stopRoute("contact-sync");
         try {
             sims.highLevel().state().editContactAsUser(link.highlevelId(), SimJson.object().put("firstName", "Finalia"));
-            await("the poll journaled the edit", Duration.ofSeconds(10), () -> journaled(head, JournalSources.HIGHLEVEL_POLL,
+            Waits.until("the poll journaled the edit", Duration.ofSeconds(10), () -> journaled(head, JournalSources.HIGHLEVEL_POLL,
                     "highlevel:" + link.highlevelId(), "Finalia"));
             sims.highLevel().state().deleteContactAsUser(link.highlevelId());
         } finally {
             camel.getRouteController().startRoute("contact-sync");
         }
-        await("BirdSend has the first name", Duration.ofSeconds(10),
+        Waits.until("BirdSend has the first name", Duration.ofSeconds(10),
                 () -> "Finalia".equals(sims.birdSend().contact(bsId).orElseThrow().firstName()));
-        await("the link is marked", Duration.ofSeconds(10),
+        Waits.until("the link is marked", Duration.ofSeconds(10),
                 () -> links.byHighLevel(props.pair(), link.highlevelId()).map(l -> !l.isLive()).orElse(false));
     }
 
@@ -206,18 +213,18 @@ class SyncSandboxTest {
             hlId = sims.highLevel().state().createContactAsUser(sims.highLevelLocationId(), SimJson.object()
                     .put("firstName", "Half").put("lastName", "Made").put("email", email).put("dnd", true)
                     .set("tags", SimJson.array().add("kept").add("dropped"))).path("id").asText();
-            await("BirdSend has the contact", Duration.ofSeconds(10), () -> birdSendByEmail(email) != null);
+            Waits.until("BirdSend has the contact", Duration.ofSeconds(10), () -> birdSendByEmail(email) != null);
             made = birdSendByEmail(email);
             assertThat(made.isUnsubscribed()).as("the unsubscribe failed").isFalse();
-            await("the new contact is linked", Duration.ofSeconds(5),
+            Waits.until("the new contact is linked", Duration.ofSeconds(5),
                     () -> links.byBirdSend(props.pair(), Long.toString(made.contactId())).isPresent());
             sims.birdSend().editContact(made.contactId(), BirdSendContactEdit.change().removeTags("dropped"));
         } finally {
             faults.clear();
         }
-        await("BirdSend unsubscribed", Duration.ofSeconds(15),
+        Waits.until("BirdSend unsubscribed", Duration.ofSeconds(15),
                 () -> sims.birdSend().contact(made.contactId()).orElseThrow().isUnsubscribed());
-        await("the tag removed in BirdSend is removed in HighLevel", Duration.ofSeconds(15), () -> {
+        Waits.until("the tag removed in BirdSend is removed in HighLevel", Duration.ofSeconds(15), () -> {
             List<String> tags = new java.util.ArrayList<>();
             sims.highLevel().state().contact(hlId).orElseThrow().path("tags").forEach(t -> tags.add(t.asText()));
             return tags.equals(List.of("kept"));
@@ -238,13 +245,4 @@ class SyncSandboxTest {
         return links.all(props.pair()).values().stream().skip(2).findFirst().orElseThrow();
     }
 
-    static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting: " + what);
-            }
-            Thread.sleep(50);
-        }
-    }
 }

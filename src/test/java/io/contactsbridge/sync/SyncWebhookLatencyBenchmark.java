@@ -19,6 +19,7 @@ import io.contactsbridge.simulator.highlevel.HighLevelWebhookPublisher;
 import io.contactsbridge.simulator.sim.SimJson;
 import io.contactsbridge.simulator.sim.SimRequest;
 import io.contactsbridge.simulator.sim.SimResponse;
+import io.contactsbridge.support.Waits;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -139,7 +140,7 @@ class SyncWebhookLatencyBenchmark {
 
     @Test
     void highLevelEditReachesBirdSend() throws Exception {
-        SyncBenchmark.await("backfill done", Duration.ofSeconds(90), () -> "done".equals(backfill.snapshot().state()));
+        Waits.until("backfill done", Duration.ofSeconds(90), () -> "done".equals(backfill.snapshot().state()));
         List<ContactLink> linked = new ArrayList<>(links.all(props.pair()).values());
         assertThat(linked).as("links made by the backfill").hasSizeGreaterThan(10);
         Collections.shuffle(linked, new Random(7));
