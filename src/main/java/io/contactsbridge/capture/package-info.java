@@ -1,0 +1,6 @@
+/**
+ * Change capture by polling: the HighLevel poller (search by dateUpdated with a stored cursor) and the BirdSend poller
+ * (quick scans of the newest contacts plus a rolling full scan against a snapshot in the store, since BirdSend has no
+ * reliable change feed). Each change found is appended to the journal as an event, like a webhook.
+ */
+package io.contactsbridge.capture;

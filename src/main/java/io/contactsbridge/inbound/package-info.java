@@ -1,0 +1,5 @@
+/**
+ * Ingress: the webhook endpoints for HighLevel (Ed25519/RSA signatures) and BirdSend notifications, their request
+ * limits and overload guard, and the step that makes each accepted event durable in the journal before answering.
+ */
+package io.contactsbridge.inbound;
