@@ -9,6 +9,7 @@ import io.contactsbridge.journal.JournalSubscription;
 import io.contactsbridge.journal.StartFrom;
 import org.apache.camel.Category;
 import org.apache.camel.Consumer;
+import org.apache.camel.MultipleConsumersSupport;
 import org.apache.camel.Processor;
 import org.apache.camel.Producer;
 import org.apache.camel.api.management.ManagedAttribute;
@@ -29,7 +30,7 @@ import org.apache.camel.support.DefaultEndpoint;
 @UriEndpoint(firstVersion = "4.17.0", scheme = "journal", title = "Journal", syntax = "journal:consumer",
         consumerOnly = true, category = {Category.MESSAGING})
 @ManagedResource(description = "Journal consumer")
-public class JournalEndpoint extends DefaultEndpoint {
+public class JournalEndpoint extends DefaultEndpoint implements MultipleConsumersSupport {
 
     @UriPath(description = "Names the route's durable position in the journal; unique per trigger route (letters, "
             + "digits, '.', '_', '-')")
@@ -79,6 +80,15 @@ public class JournalEndpoint extends DefaultEndpoint {
         JournalConsumer journalConsumer = new JournalConsumer(this, processor);
         configureConsumer(journalConsumer);
         return journalConsumer;
+    }
+
+    /**
+     * Camel's own check would refuse a second start of a route whose first start failed half-way (its consumer counts
+     * as a clash with itself); {@link JournalComponent} refuses a second consumer of one consumer id instead, by name.
+     */
+    @Override
+    public boolean isMultipleConsumersSupported() {
+        return true;
     }
 
     /** What this endpoint reads; throws {@link IllegalArgumentException} naming a wrong setting. */
