@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
-import io.contactsbridge.sandbox.highlevel.HighLevelReference;
+import io.contactsbridge.simulator.highlevel.HighLevelReference;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

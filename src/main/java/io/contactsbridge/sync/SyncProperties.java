@@ -88,7 +88,7 @@ public record SyncProperties(Boolean enabled, String highlevelConnection, String
         public Backfill {
             onStartup = onStartup != null && onStartup;
             dryRunOnStartup = dryRunOnStartup != null && dryRunOnStartup;
-            workers = workers == null ? 8 : workers;
+            workers = workers == null ? 16 : workers;
             progressInterval = progressInterval == null ? Duration.ofSeconds(10) : progressInterval;
             highlevelPageSize = highlevelPageSize == null ? 500 : highlevelPageSize;
             birdsendPageSize = birdsendPageSize == null ? 100 : birdsendPageSize;

@@ -6,7 +6,7 @@ import java.util.Map;
 
 import javax.sql.DataSource;
 
-import io.contactsbridge.sandbox.sim.MutableClock;
+import io.contactsbridge.simulator.sim.MutableClock;
 import io.contactsbridge.support.TestDatabases.Kind;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;

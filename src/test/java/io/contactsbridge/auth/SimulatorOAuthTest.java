@@ -20,12 +20,12 @@ import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
-import io.contactsbridge.sandbox.birdsend.BirdSendSimulator;
-import io.contactsbridge.sandbox.highlevel.HighLevelOAuthServer;
-import io.contactsbridge.sandbox.highlevel.HighLevelSandbox;
-import io.contactsbridge.sandbox.highlevel.HighLevelSimulator;
-import io.contactsbridge.sandbox.highlevel.HighLevelState;
-import io.contactsbridge.sandbox.sim.SimClock;
+import io.contactsbridge.simulator.birdsend.BirdSendSimulator;
+import io.contactsbridge.simulator.highlevel.HighLevelOAuthServer;
+import io.contactsbridge.simulator.highlevel.HighLevelSandbox;
+import io.contactsbridge.simulator.highlevel.HighLevelSimulator;
+import io.contactsbridge.simulator.highlevel.HighLevelState;
+import io.contactsbridge.simulator.sim.SimClock;
 import io.contactsbridge.support.TestDatabases.Kind;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

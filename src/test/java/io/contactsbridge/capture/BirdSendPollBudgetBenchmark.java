@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.Map;
 
 import io.contactsbridge.outbound.OutboundProperties;
-import io.contactsbridge.sandbox.birdsend.BirdSendNewContact;
+import io.contactsbridge.simulator.birdsend.BirdSendNewContact;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;

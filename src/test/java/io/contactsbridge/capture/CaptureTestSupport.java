@@ -16,7 +16,7 @@ import io.contactsbridge.outbound.OutboundClient;
 import io.contactsbridge.outbound.OutboundProperties;
 import io.contactsbridge.outbound.RateBudgets;
 import io.contactsbridge.sandbox.SandboxSimulators;
-import io.contactsbridge.sandbox.highlevel.HighLevelState;
+import io.contactsbridge.simulator.highlevel.HighLevelState;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;

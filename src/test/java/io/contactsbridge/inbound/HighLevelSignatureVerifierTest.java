@@ -8,7 +8,7 @@ import java.util.HexFormat;
 import io.contactsbridge.ops.InvalidSettingException;
 import io.contactsbridge.ops.RequiredSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.contactsbridge.sandbox.highlevel.HighLevelWebhookKeys;
+import io.contactsbridge.simulator.highlevel.HighLevelWebhookKeys;
 import org.junit.jupiter.api.Test;
 import org.springframework.mock.env.MockEnvironment;
 

@@ -17,7 +17,7 @@ import javax.crypto.spec.SecretKeySpec;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contactsbridge.journal.JournalStore;
-import io.contactsbridge.sandbox.highlevel.HighLevelWebhookKeys;
+import io.contactsbridge.simulator.highlevel.HighLevelWebhookKeys;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;

@@ -23,7 +23,7 @@ import io.contactsbridge.journal.JournalSources;
 import io.contactsbridge.journal.JournalStore;
 import io.contactsbridge.ops.MissingSettingsException;
 import io.contactsbridge.ops.MissingSettingsFailureAnalyzer;
-import io.contactsbridge.sandbox.highlevel.HighLevelWebhookKeys;
+import io.contactsbridge.simulator.highlevel.HighLevelWebhookKeys;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;

@@ -9,7 +9,7 @@ import java.time.Instant;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.contactsbridge.sandbox.highlevel.HighLevelWebhookKeys;
+import io.contactsbridge.simulator.highlevel.HighLevelWebhookKeys;
 import io.contactsbridge.support.AppTest;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.web.server.LocalServerPort;

@@ -15,7 +15,7 @@ import javax.sql.DataSource;
 
 import io.contactsbridge.ops.ShutdownSignal;
 import io.contactsbridge.ops.ShuttingDownException;
-import io.contactsbridge.sandbox.sim.MutableClock;
+import io.contactsbridge.simulator.sim.MutableClock;
 import io.contactsbridge.support.TestDatabases;
 import io.contactsbridge.support.TestDatabases.Kind;
 import org.junit.jupiter.api.BeforeAll;

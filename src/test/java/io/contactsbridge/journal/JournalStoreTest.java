@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
-import io.contactsbridge.sandbox.sim.MutableClock;
+import io.contactsbridge.simulator.sim.MutableClock;
 import io.contactsbridge.support.TestDatabases;
 import io.contactsbridge.support.TestDatabases.Kind;
 import org.junit.jupiter.params.ParameterizedTest;

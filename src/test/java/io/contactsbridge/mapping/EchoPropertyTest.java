@@ -3,7 +3,7 @@ package io.contactsbridge.mapping;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.contactsbridge.sandbox.birdsend.BirdSendNewContact;
+import io.contactsbridge.simulator.birdsend.BirdSendNewContact;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

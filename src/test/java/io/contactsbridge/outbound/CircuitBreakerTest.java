@@ -5,7 +5,7 @@ import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 
 import io.contactsbridge.auth.ServiceType;
-import io.contactsbridge.sandbox.sim.FaultConfig;
+import io.contactsbridge.simulator.sim.FaultConfig;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.resilience4j.ResilienceProcessor;
 import org.junit.jupiter.api.AfterEach;

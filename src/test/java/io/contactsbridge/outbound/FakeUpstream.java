@@ -6,10 +6,10 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Function;
 
-import io.contactsbridge.sandbox.sim.SimJson;
-import io.contactsbridge.sandbox.sim.SimRequest;
-import io.contactsbridge.sandbox.sim.SimResponse;
-import io.contactsbridge.sandbox.sim.SimServer;
+import io.contactsbridge.simulator.sim.SimJson;
+import io.contactsbridge.simulator.sim.SimRequest;
+import io.contactsbridge.simulator.sim.SimResponse;
+import io.contactsbridge.simulator.sim.SimServer;
 
 /**
  * A scripted upstream on {@link SimServer}: answers the queued responses in order, then the default

@@ -5,8 +5,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import ch.qos.logback.classic.Level;
 import io.contactsbridge.auth.ServiceType;
-import io.contactsbridge.sandbox.sim.SimJson;
-import io.contactsbridge.sandbox.sim.SimResponse;
+import io.contactsbridge.simulator.sim.SimJson;
+import io.contactsbridge.simulator.sim.SimResponse;
 import io.contactsbridge.support.LogCapture;
 import org.apache.camel.CamelContext;
 import org.junit.jupiter.api.AfterEach;

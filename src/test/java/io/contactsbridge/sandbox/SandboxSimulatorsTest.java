@@ -2,8 +2,9 @@ package io.contactsbridge.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.contactsbridge.ops.StatusReport;
-import io.contactsbridge.sandbox.birdsend.BirdSendContactView;
-import io.contactsbridge.sandbox.sim.SimJson;
+import io.contactsbridge.simulator.SandboxPeople;
+import io.contactsbridge.simulator.birdsend.BirdSendContactView;
+import io.contactsbridge.simulator.sim.SimJson;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,7 +49,7 @@ class SandboxSimulatorsTest {
         try (SandboxSimulators plain = new SandboxSimulators(new SandboxProperties(new SandboxProperties.Simulator(0, 20),
                 new SandboxProperties.Simulator(0, 20), 1, 42, 0.4, false))) {
             assertThat(plain.birdSend().fields(plain.birdSend().defaultAccountId()))
-                    .extracting(io.contactsbridge.sandbox.birdsend.BirdSendField::key).containsExactly("first_name", "last_name");
+                    .extracting(io.contactsbridge.simulator.birdsend.BirdSendField::key).containsExactly("first_name", "last_name");
             assertThat(plain.birdSend().contacts()).hasSize(20)
                     .allMatch(c -> c.fields().keySet().stream().allMatch(k -> k.equals("first_name") || k.equals("last_name")));
             assertThat(plain.highLevel().state().customFields(plain.highLevelLocationId()))
@@ -60,7 +61,7 @@ class SandboxSimulatorsTest {
         }
         // The sandbox as it runs by default has them.
         assertThat(sims.birdSend().fields(sims.birdSend().defaultAccountId()))
-                .extracting(io.contactsbridge.sandbox.birdsend.BirdSendField::key).contains("phone", "company", "favourite_colour");
+                .extracting(io.contactsbridge.simulator.birdsend.BirdSendField::key).contains("phone", "company", "favourite_colour");
         assertThat(sims.highLevel().state().customFields(sims.highLevelLocationId()))
                 .anyMatch(f -> f.fieldKey().equals(SandboxPeople.COLOUR_FIELD_KEY));
     }

@@ -26,7 +26,7 @@ import java.util.function.Predicate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contactsbridge.ContactsBridgeApplication;
-import io.contactsbridge.sandbox.highlevel.HighLevelWebhookKeys;
+import io.contactsbridge.simulator.highlevel.HighLevelWebhookKeys;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -25,6 +25,17 @@ public final class PackagedJar {
         }
     }
 
+    /** The simulators' own jar, {@code simulators/contacts-bridge-simulators-<version>.jar} (the assembly in pom.xml). */
+    public static Path simulatorsInBuildDir() {
+        Path jar = buildDir().resolve("simulators")
+                .resolve("contacts-bridge-simulators-" + ProjectVersion.fromPom() + ".jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("no simulators jar " + jar
+                    + " (run the integration tests with `./mvnw verify`, which packages first)");
+        }
+        return jar;
+    }
+
     /** The build's output folder, found from where the test classes were loaded (its test-classes folder's parent). */
     public static Path buildDir() {
         try {

@@ -13,10 +13,10 @@ import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.contactsbridge.sandbox.SandboxPeople;
 import io.contactsbridge.sandbox.SandboxSimulators;
-import io.contactsbridge.sandbox.birdsend.BirdSendContactView;
-import io.contactsbridge.sandbox.sim.CallRecorder;
+import io.contactsbridge.simulator.SandboxPeople;
+import io.contactsbridge.simulator.birdsend.BirdSendContactView;
+import io.contactsbridge.simulator.sim.CallRecorder;
 
 /**
  * What the backfill tests read from the two simulators directly (never through the bridge): contacts, emails,

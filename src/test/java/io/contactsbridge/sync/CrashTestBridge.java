@@ -26,9 +26,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contactsbridge.ContactsBridgeApplication;
 import io.contactsbridge.support.PackagedJar;
-import io.contactsbridge.sandbox.highlevel.HighLevelState;
-import io.contactsbridge.sandbox.highlevel.HighLevelWebhookKeys;
-import io.contactsbridge.sandbox.highlevel.StaticTokenAuthority;
+import io.contactsbridge.simulator.highlevel.HighLevelState;
+import io.contactsbridge.simulator.highlevel.HighLevelWebhookKeys;
+import io.contactsbridge.simulator.highlevel.StaticTokenAuthority;
 
 /**
  * The bridge as a separate operating-system process ({@code java ... ContactsBridgeApplication}), so a test can kill

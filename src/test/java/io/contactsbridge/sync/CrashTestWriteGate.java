@@ -5,9 +5,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import io.contactsbridge.sandbox.sim.SimFilter;
-import io.contactsbridge.sandbox.sim.SimRequest;
-import io.contactsbridge.sandbox.sim.SimResponse;
+import io.contactsbridge.simulator.sim.SimFilter;
+import io.contactsbridge.simulator.sim.SimRequest;
+import io.contactsbridge.simulator.sim.SimResponse;
 
 /**
  * A simulator filter that makes "the bridge died with a write in flight" happen on purpose: once armed, the

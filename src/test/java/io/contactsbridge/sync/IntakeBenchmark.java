@@ -19,10 +19,10 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 
-import io.contactsbridge.sandbox.birdsend.BirdSendSimulator;
-import io.contactsbridge.sandbox.highlevel.HighLevelSandbox;
-import io.contactsbridge.sandbox.highlevel.HighLevelWebhookKeys;
-import io.contactsbridge.sandbox.sim.SimClock;
+import io.contactsbridge.simulator.birdsend.BirdSendSimulator;
+import io.contactsbridge.simulator.highlevel.HighLevelSandbox;
+import io.contactsbridge.simulator.highlevel.HighLevelWebhookKeys;
+import io.contactsbridge.simulator.sim.SimClock;
 import io.contactsbridge.support.TestDatabases;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;

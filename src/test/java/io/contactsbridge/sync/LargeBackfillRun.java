@@ -21,11 +21,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.contactsbridge.sandbox.SandboxPeople;
-import io.contactsbridge.sandbox.birdsend.BirdSendContactView;
-import io.contactsbridge.sandbox.birdsend.BirdSendSimulator;
-import io.contactsbridge.sandbox.highlevel.HighLevelSandbox;
-import io.contactsbridge.sandbox.sim.SimClock;
+import io.contactsbridge.simulator.SandboxPeople;
+import io.contactsbridge.simulator.birdsend.BirdSendContactView;
+import io.contactsbridge.simulator.birdsend.BirdSendSimulator;
+import io.contactsbridge.simulator.highlevel.HighLevelSandbox;
+import io.contactsbridge.simulator.sim.SimClock;
 
 /**
  * One large backfill, measured: the simulators in this JVM (seeded as sandbox mode seeds them, time-scaled), the bridge

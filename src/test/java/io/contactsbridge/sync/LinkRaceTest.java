@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contactsbridge.journal.JournalStore;
 import io.contactsbridge.mapping.CanonicalContact;
 import io.contactsbridge.sandbox.SandboxSimulators;
-import io.contactsbridge.sandbox.birdsend.BirdSendNewContact;
+import io.contactsbridge.simulator.birdsend.BirdSendNewContact;
 import io.contactsbridge.support.LogCapture;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.AfterEach;

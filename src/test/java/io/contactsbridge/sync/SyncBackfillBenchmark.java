@@ -12,7 +12,7 @@ import io.contactsbridge.capture.CaptureStore;
 import io.contactsbridge.capture.PollState;
 import io.contactsbridge.outbound.OutboundMetrics;
 import io.contactsbridge.sandbox.SandboxSimulators;
-import io.contactsbridge.sandbox.sim.FaultConfig;
+import io.contactsbridge.simulator.sim.FaultConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.Tag;

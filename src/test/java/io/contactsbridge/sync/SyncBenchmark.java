@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import io.contactsbridge.outbound.OutboundMetrics;
-import io.contactsbridge.sandbox.sim.CallRecorder;
+import io.contactsbridge.simulator.sim.CallRecorder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 

@@ -14,11 +14,11 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.contactsbridge.sandbox.SandboxSimulators;
-import io.contactsbridge.sandbox.birdsend.BirdSendContactView;
-import io.contactsbridge.sandbox.highlevel.HighLevelWebhookPublisher;
-import io.contactsbridge.sandbox.sim.SimJson;
-import io.contactsbridge.sandbox.sim.SimRequest;
-import io.contactsbridge.sandbox.sim.SimResponse;
+import io.contactsbridge.simulator.birdsend.BirdSendContactView;
+import io.contactsbridge.simulator.highlevel.HighLevelWebhookPublisher;
+import io.contactsbridge.simulator.sim.SimJson;
+import io.contactsbridge.simulator.sim.SimRequest;
+import io.contactsbridge.simulator.sim.SimResponse;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

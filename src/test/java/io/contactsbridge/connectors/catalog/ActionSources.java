@@ -29,7 +29,7 @@ import org.yaml.snakeyaml.Yaml;
 final class ActionSources {
 
     /** HighLevel's OpenAPI specs, copied into the repository (see its README.md for where and when). */
-    static final Path HIGHLEVEL_REFERENCE = io.contactsbridge.sandbox.highlevel.HighLevelReference.DIR;
+    static final Path HIGHLEVEL_REFERENCE = io.contactsbridge.simulator.highlevel.HighLevelReference.DIR;
     static final Path BIRDSEND_TABLE = Path.of("src", "main", "catalog", "birdsend-operations.yaml");
 
     /** The location look-ups the bridge needs from locations.json (custom fields and tags). */

@@ -17,7 +17,7 @@ import io.contactsbridge.journal.JournalStore;
 import io.contactsbridge.journal.JournalSubscription;
 import io.contactsbridge.journal.StartFrom;
 import io.contactsbridge.ops.ShutdownSignal;
-import io.contactsbridge.sandbox.sim.MutableClock;
+import io.contactsbridge.simulator.sim.MutableClock;
 import io.contactsbridge.support.TestDatabases;
 import io.contactsbridge.support.TestDatabases.Kind;
 import org.apache.camel.CamelContext;

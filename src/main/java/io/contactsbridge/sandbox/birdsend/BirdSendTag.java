@@ -1,5 +1,0 @@
-package io.contactsbridge.sandbox.birdsend;
-
-/** An account's tag; contacts carry tags as {@code {"tag_id": .., "name": ..}}. */
-public record BirdSendTag(long tagId, String name) {
-}

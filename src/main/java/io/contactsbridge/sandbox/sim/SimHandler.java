@@ -1,8 +1,0 @@
-package io.contactsbridge.sandbox.sim;
-
-/** Answers one routed operation. Exceptions become responses via the server's exception mapper. */
-@FunctionalInterface
-public interface SimHandler {
-
-    SimResponse handle(SimRequest request) throws Exception;
-}
