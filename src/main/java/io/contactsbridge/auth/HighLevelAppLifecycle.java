@@ -11,7 +11,7 @@ import java.util.Optional;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.contactsbridge.journal.JournalConsumerBean;
+import io.contactsbridge.journal.JournalHeaders;
 import org.apache.camel.Exchange;
 import io.contactsbridge.ops.LogSafe;
 import org.slf4j.Logger;
@@ -66,7 +66,7 @@ public class HighLevelAppLifecycle {
 
     /** The route's step: one journaled INSTALL or UNINSTALL (body: the webhook payload as a Map). */
     public String apply(Exchange exchange) {
-        String type = exchange.getMessage().getHeader(JournalConsumerBean.EVENT_TYPE, String.class);
+        String type = exchange.getMessage().getHeader(JournalHeaders.EVENT_TYPE, String.class);
         JsonNode payload = json.valueToTree(exchange.getMessage().getBody(Map.class));
         String outcome = switch (Objects.requireNonNullElse(type, "")) {
             case "INSTALL" -> install(text(payload, "appId"), text(payload, "companyId"), text(payload, "locationId"),

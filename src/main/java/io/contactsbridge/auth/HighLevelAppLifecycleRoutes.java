@@ -16,7 +16,9 @@ public class HighLevelAppLifecycleRoutes extends RouteBuilder {
 
     @Override
     public void configure() {
-        from("kamelet:highlevel-webhook-source?consumer=" + CONSUMER + "&eventTypes=INSTALL,UNINSTALL")
+        // The Kamelet's own route (journal: to the sink) is named after this one, as Hawtio lists it.
+        from("kamelet:highlevel-webhook-source/highlevel-app-lifecycle-source?consumer=" + CONSUMER
+                + "&eventTypes=INSTALL,UNINSTALL")
                 .routeId("highlevel-app-lifecycle")
                 .bean("highLevelAppLifecycle", "apply");
     }

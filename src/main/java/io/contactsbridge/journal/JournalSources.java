@@ -53,7 +53,7 @@ public final class JournalSources {
      * Refuses an event type none of {@code sources} can produce, so a typo in a route ("ContactCreated") fails
      * loudly instead of silently delivering nothing. Sources without a fixed list accept any name.
      */
-    static void requireKnownTypes(Collection<String> sources, Collection<String> eventTypes) {
+    public static void requireKnownTypes(Collection<String> sources, Collection<String> eventTypes) {
         for (String type : eventTypes) {
             boolean possible = sources.stream().anyMatch(s -> !KNOWN_TYPES.containsKey(s) || KNOWN_TYPES.get(s).contains(type));
             if (!possible) {

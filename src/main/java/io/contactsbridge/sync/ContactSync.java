@@ -17,8 +17,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contactsbridge.journal.ContactKeys;
-import io.contactsbridge.journal.JournalConsumerBean;
 import io.contactsbridge.journal.JournalEvent;
+import io.contactsbridge.journal.JournalHeaders;
 import io.contactsbridge.journal.JournalSources;
 import io.contactsbridge.journal.JournalStore;
 import io.contactsbridge.mapping.BirdSendWrite;
@@ -98,9 +98,9 @@ public class ContactSync {
     /** The route's step: one journal event (body: the payload as a Map; headers from the journal consumer). */
     public SyncOutcome apply(Exchange exchange) {
         Message in = exchange.getMessage();
-        String source = in.getHeader(JournalConsumerBean.EVENT_SOURCE, String.class);
-        String type = in.getHeader(JournalConsumerBean.EVENT_TYPE, String.class);
-        String key = in.getHeader(JournalConsumerBean.CONTACT_KEY, String.class);
+        String source = in.getHeader(JournalHeaders.EVENT_SOURCE, String.class);
+        String type = in.getHeader(JournalHeaders.EVENT_TYPE, String.class);
+        String key = in.getHeader(JournalHeaders.CONTACT_KEY, String.class);
         JsonNode payload = json.valueToTree(in.getBody(Map.class));
         // A mapping naming a field the accounts lack cannot sync as mapped: the event is held in the journal until the
         // check (at most every bridge.sync.mapping-recheck) finds the field or the mapping changed; health and status say why.

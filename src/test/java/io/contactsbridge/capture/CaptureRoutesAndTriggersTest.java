@@ -10,7 +10,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.contactsbridge.journal.JournalConsumerBean;
+import io.contactsbridge.journal.JournalHeaders;
 import io.contactsbridge.journal.JournalSources;
 import io.contactsbridge.simulator.birdsend.BirdSendContactEdit;
 import io.contactsbridge.simulator.birdsend.BirdSendContactView;
@@ -168,7 +168,7 @@ class CaptureRoutesAndTriggersTest extends CaptureTestSupport {
         }
         Exchange tags = mocks.get("birdsend-tag-changes-source").getReceivedExchanges().get(0);
         assertThat(tags.getMessage().getBody(Map.class)).extractingByKey("changes").isEqualTo(Map.of("added", List.of("VIP")));
-        assertThat(tags.getMessage().getHeader(JournalConsumerBean.CONTACT_KEY)).isEqualTo("birdsend:" + run);
+        assertThat(tags.getMessage().getHeader(JournalHeaders.CONTACT_KEY)).isEqualTo("birdsend:" + run);
     }
 
     @Test
@@ -188,7 +188,7 @@ class CaptureRoutesAndTriggersTest extends CaptureTestSupport {
         Map<?, ?> body = mock.getReceivedExchanges().get(0).getMessage().getBody(Map.class);
         assertThat(body.get("email")).isEqualTo(contact.email());
         assertThat(body.get("changes")).isEqualTo(Map.of("added", List.of("Customer"), "removed", List.of("Trial")));
-        assertThat(mock.getReceivedExchanges().get(0).getMessage().getHeader(JournalConsumerBean.CONTACT_KEY))
+        assertThat(mock.getReceivedExchanges().get(0).getMessage().getHeader(JournalHeaders.CONTACT_KEY))
                 .isEqualTo("birdsend:" + contact.contactId());
     }
 
@@ -216,7 +216,7 @@ class CaptureRoutesAndTriggersTest extends CaptureTestSupport {
     }
 
     static String describe(Exchange e) {
-        String source = e.getMessage().getHeader(JournalConsumerBean.EVENT_SOURCE, String.class);
-        return (source.startsWith("highlevel") ? "hl:" : "bs:") + e.getMessage().getHeader(JournalConsumerBean.EVENT_TYPE);
+        String source = e.getMessage().getHeader(JournalHeaders.EVENT_SOURCE, String.class);
+        return (source.startsWith("highlevel") ? "hl:" : "bs:") + e.getMessage().getHeader(JournalHeaders.EVENT_TYPE);
     }
 }

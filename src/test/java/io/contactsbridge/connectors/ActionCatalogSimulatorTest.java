@@ -23,8 +23,11 @@ import org.apache.camel.ProducerTemplate;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.apache.camel.test.spring.junit5.DisableJmx;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.TestPropertySource;
 
@@ -42,6 +45,7 @@ import static org.assertj.core.api.Assertions.fail;
 @SpringBootTest(classes = ContactsBridgeApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @ActiveProfiles({"test", "sandbox"})
 @TestPropertySource(properties = "bridge.admin.password=")
+@ExtendWith(OutputCaptureExtension.class)
 class ActionCatalogSimulatorTest {
 
     @Autowired
@@ -66,6 +70,22 @@ class ActionCatalogSimulatorTest {
         assertThat(notCalled).as("actions of catalog/actions.json not called against the simulators").isEmpty();
         assertThat(called).as("only catalog actions are called").isSubsetOf(catalog);
         assertThat(catalog).hasSize(58);
+    }
+
+    /** The two action names that were not lower-case still work for one release, each use logging what to use now. */
+    @Test
+    void oldKameletNamesStillWorkAndLogADeprecationWarningNamingTheNewName(CapturedOutput output) {
+        String businessId = (String) nested(map(call("highlevel-create-business-action", "create-business", "",
+                Map.of("name", "Renamed Ltd"), Map.of()), "buiseness"), "buiseness").get("id");
+        // a Kamelet property passed on to the new Kamelet
+        assertThat(list(map(call("highlevel-get-contacts-by-businessId-action", "get-contacts-by-businessId",
+                "businessId=" + businessId, null, Map.of()), "contacts"), "contacts")).isEmpty();
+        // a per-message header passed on as well
+        map(call("highlevel-delete-Business-action", "delete-Business", "", null, Map.of("businessId", businessId)),
+                "success");
+        assertThat(output.getOut()).contains("Kamelet 'highlevel-get-contacts-by-businessId-action' is deprecated",
+                "use 'highlevel-get-contacts-by-business-id-action'", "Kamelet 'highlevel-delete-Business-action' is "
+                        + "deprecated", "use 'highlevel-delete-business-action'");
     }
 
     private void callEveryHighLevelAction() {
@@ -170,7 +190,7 @@ class ActionCatalogSimulatorTest {
         bulkBusiness.put("ids", List.of(contactId, otherId));
         assertThat(list(map(call("highlevel-add-remove-contact-from-business-action", "add-remove-contact-from-business",
                 "", bulkBusiness, Map.of()), "ids"), "ids")).containsExactlyInAnyOrder(contactId, otherId);
-        assertThat(list(map(call("highlevel-get-contacts-by-businessId-action", "get-contacts-by-businessId", "",
+        assertThat(list(map(call("highlevel-get-contacts-by-business-id-action", "get-contacts-by-businessId", "",
                 null, Map.of("businessId", businessId)), "contacts"), "contacts")).hasSize(2);
 
         // bulk tags: {type} is a path segment the spec leaves undeclared
@@ -195,7 +215,7 @@ class ActionCatalogSimulatorTest {
         map(call("highlevel-get-tag-by-id-action", "get-tag-by-id", "", null, Map.of("tagId", tagId)), "tag");
 
         // the deletes last
-        map(call("highlevel-delete-Business-action", "delete-Business", "businessId=" + businessId, null, Map.of()),
+        map(call("highlevel-delete-business-action", "delete-Business", "businessId=" + businessId, null, Map.of()),
                 "success");
         map(call("highlevel-delete-contact-action", "delete-contact", "", null, Map.of("contactId", otherId)),
                 "succeded");

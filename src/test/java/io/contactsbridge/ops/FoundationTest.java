@@ -2,13 +2,19 @@ package io.contactsbridge.ops;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.contactsbridge.store.HeartbeatRecorder;
 import io.contactsbridge.support.AppTest;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ManagementStatisticsLevel;
+import org.apache.camel.Route;
 import org.apache.camel.builder.NotifyBuilder;
 import org.apache.camel.test.spring.junit5.DisableJmx;
 import io.contactsbridge.support.Http;
@@ -128,6 +134,31 @@ class FoundationTest {
 
         ResponseEntity<String> console = http.withBasicAuth(ADMIN, PASSWORD).getForEntity("/actuator/hawtio/", String.class);
         assertThat(console.getStatusCode().is2xxSuccessful() || console.getStatusCode().is3xxRedirection()).isTrue();
+    }
+
+    /**
+     * Hawtio draws every route of the context and looks each one up among the route MBeans: a Kamelet's route that
+     * JMX did not know gave the warning "No route found for route ID 'contact-changes-source-1'". Each journal
+     * consumer is an endpoint MBean with its figures.
+     */
+    @Test
+    void everyRouteIsManagedAndEachJournalConsumerIsAnEndpointWithItsFigures() throws Exception {
+        MBeanServer jmx = camel.getManagementStrategy().getManagementAgent().getMBeanServer();
+        Set<String> managedRoutes = new TreeSet<>();
+        for (ObjectName name : jmx.queryNames(new ObjectName("org.apache.camel:type=routes,*"), null)) {
+            managedRoutes.add((String) jmx.getAttribute(name, "RouteId"));
+        }
+        assertThat(managedRoutes).as("the routes JMX knows")
+                .containsAll(camel.getRoutes().stream().map(Route::getRouteId).toList())
+                .contains("contact-sync", "contact-sync-source");
+
+        ObjectName sync = jmx.queryNames(new ObjectName("org.apache.camel:type=endpoints,*"), null).stream()
+                .filter(n -> n.getKeyProperty("name").contains("journal://contact-sync")).findFirst().orElseThrow();
+        assertThat(jmx.getAttribute(sync, "Consumer")).isEqualTo("contact-sync");
+        assertThat(jmx.getAttribute(sync, "Sources"))
+                .isEqualTo("highlevel-webhook,highlevel-poll,birdsend-poll,birdsend-notification");
+        assertThat(jmx.getAttribute(sync, "EventsCommitted")).isInstanceOf(Long.class);
+        assertThat(jmx.getAttribute(sync, "EventsFailed")).isInstanceOf(Long.class);
     }
 
     @Test

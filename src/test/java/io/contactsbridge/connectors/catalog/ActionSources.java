@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.contactsbridge.connectors.ActionDefinition;
 import io.contactsbridge.connectors.ActionDefinition.Body;
 import io.contactsbridge.connectors.ActionDefinition.Parameter;
+import io.contactsbridge.connectors.KameletNames;
 import org.yaml.snakeyaml.Yaml;
 
 /**
@@ -65,7 +66,7 @@ final class ActionSources {
                 if (!wanted.test(operation)) {
                     continue;
                 }
-                actions.add(new ActionDefinition("highlevel-" + operation + "-action", "highlevel", operation,
+                actions.add(new ActionDefinition(KameletNames.canonical("highlevel-" + operation + "-action"), "highlevel", operation,
                         method, path.getKey(), "HighLevel: " + o.path("summary").asText(operation),
                         clean(o.path("description").asText(o.path("summary").asText())),
                         parameters(path.getKey(), o), body(root, o), scopes(o)));
@@ -184,7 +185,7 @@ final class ActionSources {
                 params.add(new Parameter((String) q.get("name"), "query", false, type, (String) q.get("description"), null));
             }
             Map<String, Object> body = (Map<String, Object>) row.get("body");
-            actions.add(new ActionDefinition("birdsend-" + operation + "-action", "birdsend", operation,
+            actions.add(new ActionDefinition(KameletNames.canonical("birdsend-" + operation + "-action"), "birdsend", operation,
                     (String) row.get("method"), path, "BirdSend: " + row.get("summary"),
                     clean((String) row.get("description")), params,
                     body == null ? null : new Body(Boolean.TRUE.equals(body.get("required")), null, (String) body.get("example"), false),
