@@ -11,6 +11,7 @@ import io.contactsbridge.inbound.InboundAppTestSupport;
 import io.contactsbridge.outbound.DeadLetterStore;
 import io.contactsbridge.support.AppTest;
 import io.contactsbridge.support.Http;
+import io.contactsbridge.support.Waits;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.Route;
@@ -81,8 +82,8 @@ class JournalTriggerTest extends InboundAppTestSupport {
         String viaHttp = unique("wh");
         assertThat(postHighLevel(contactEvent("ContactCreate", a, viaHttp)).statusCode()).isEqualTo(200);
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> mock.getReceivedCounter() >= 4);
-        Thread.sleep(500);
+        Waits.holds("4 deliveries and no more", Duration.ofMillis(500), Duration.ofSeconds(10),
+                () -> mock.getReceivedCounter() == 4);
         assertThat(mock.getReceivedExchanges()).extracting(e -> e.getMessage().getHeader("BridgeEventId"))
                 .as("ContactCreate of highlevel-webhook only, in arrival order, once each")
                 .containsExactly(a1, b1, a3, viaHttp);
@@ -123,8 +124,8 @@ class JournalTriggerTest extends InboundAppTestSupport {
                 .anyMatch(c -> c.consumerId().equals("it-retry") && c.failedSeq() != null));
         String later = append("ContactUpdate", unique("d"));
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> mock.getReceivedCounter() >= 2);
-        Thread.sleep(300);
+        Waits.holds("2 deliveries and no more", Duration.ofMillis(300), Duration.ofSeconds(10),
+                () -> mock.getReceivedCounter() == 2);
         assertThat(mock.getReceivedExchanges()).extracting(e -> e.getMessage().getHeader("BridgeEventId"))
                 .as("the later event waited for the failing one").containsExactly(flaky, later);
         assertThat(attempts.get(flaky)).isEqualTo(3);
@@ -196,13 +197,13 @@ class JournalTriggerTest extends InboundAppTestSupport {
 
         camel.getRouteController().stopRoute("it-restart-source");
         List<String> whileStopped = List.of(append("NoteCreate", "n3"), append("NoteCreate", "n4"), append("NoteCreate", "n5"));
-        Thread.sleep(300);
-        assertThat(mock.getReceivedCounter()).isEqualTo(2);
+        Waits.holds("nothing delivered while the route is stopped", Duration.ofMillis(300), Duration.ofSeconds(5),
+                () -> mock.getReceivedCounter() == 2);
         assertThat(journal.pending("it-restart")).isEqualTo(3);
 
         camel.getRouteController().startRoute("it-restart-source");
-        await().atMost(Duration.ofSeconds(10)).until(() -> mock.getReceivedCounter() >= 5);
-        Thread.sleep(300);
+        Waits.holds("5 deliveries and no more", Duration.ofMillis(300), Duration.ofSeconds(10),
+                () -> mock.getReceivedCounter() == 5);
         List<String> all = new ArrayList<>(before);
         all.addAll(whileStopped);
         assertThat(mock.getReceivedExchanges()).extracting(e -> e.getMessage().getHeader("BridgeEventId"))
