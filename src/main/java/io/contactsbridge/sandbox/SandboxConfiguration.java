@@ -3,7 +3,7 @@ package io.contactsbridge.sandbox;
 import java.time.Clock;
 
 import io.contactsbridge.auth.ConnectionRegistry;
-import io.contactsbridge.inbound.HighLevelSignatureVerifier;
+import io.contactsbridge.ingress.HighLevelSignatureVerifier;
 import io.contactsbridge.ops.BridgeMode;
 import io.contactsbridge.ops.BridgeProperties;
 import io.contactsbridge.ops.StatusContributor;

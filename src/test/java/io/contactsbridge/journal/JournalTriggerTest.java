@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.contactsbridge.inbound.InboundAppTestSupport;
+import io.contactsbridge.ingress.IngressAppTestSupport;
 import io.contactsbridge.outbound.DeadLetterStore;
 import io.contactsbridge.support.AppTest;
 import io.contactsbridge.support.Http;
@@ -31,7 +31,7 @@ import static org.awaitility.Awaitility.await;
  * failing route holds its event until it succeeds; a stopped consumer resumes where it committed.
  */
 @AppTest
-class JournalTriggerTest extends InboundAppTestSupport {
+class JournalTriggerTest extends IngressAppTestSupport {
 
     static final String HL = JournalSources.HIGHLEVEL_WEBHOOK;
 

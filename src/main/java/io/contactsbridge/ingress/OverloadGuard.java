@@ -1,4 +1,4 @@
-package io.contactsbridge.inbound;
+package io.contactsbridge.ingress;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -26,14 +26,14 @@ class OverloadGuard {
     }
 
     private final JournalStore store;
-    private final InboundProperties inbound;
+    private final IngressProperties inbound;
     private final JournalProperties journal;
     private final Clock clock;
 
     private Map<String, Backlog> snapshot = Map.of();
     private Instant measuredAt;
 
-    OverloadGuard(JournalStore store, InboundProperties inbound, JournalProperties journal, Clock clock) {
+    OverloadGuard(JournalStore store, IngressProperties inbound, JournalProperties journal, Clock clock) {
         this.store = store;
         this.inbound = inbound;
         this.journal = journal;

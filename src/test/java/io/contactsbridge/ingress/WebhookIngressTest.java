@@ -1,4 +1,4 @@
-package io.contactsbridge.inbound;
+package io.contactsbridge.ingress;
 
 import java.io.ByteArrayInputStream;
 import java.io.OutputStream;
@@ -32,13 +32,13 @@ import static org.awaitility.Awaitility.await;
 
 /** {@code POST /webhooks/highlevel} and {@code POST /webhooks/birdsend} over real HTTP, through the running app. */
 @AppTest
-class WebhookIngressTest extends InboundAppTestSupport {
+class WebhookIngressTest extends IngressAppTestSupport {
 
     static final String HL = JournalSources.HIGHLEVEL_WEBHOOK;
     static final String BS = JournalSources.BIRDSEND_NOTIFICATION;
 
     @Autowired
-    InboundMetrics metrics;
+    IngressMetrics metrics;
 
     @Autowired
     FilterRegistrationBean<WebhookRequestLimits> limits;

@@ -1,4 +1,4 @@
-package io.contactsbridge.inbound;
+package io.contactsbridge.ingress;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,13 +12,13 @@ import org.springframework.stereotype.Component;
  * payload_too_large, overloaded, too_many_requests; unknown_event_type when ignored; "none" otherwise).
  */
 @Component
-public class InboundMetrics {
+public class IngressMetrics {
 
     public static final String REQUESTS = "bridge.inbound.requests";
 
     private final MeterRegistry registry;
 
-    public InboundMetrics(MeterRegistry registry) {
+    public IngressMetrics(MeterRegistry registry) {
         this.registry = registry;
     }
 

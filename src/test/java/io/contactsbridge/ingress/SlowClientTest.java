@@ -1,4 +1,4 @@
-package io.contactsbridge.inbound;
+package io.contactsbridge.ingress;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,7 +31,7 @@ import static org.awaitility.Awaitility.await;
  * answered 408 at the read deadline, and one address cannot have more than its share in flight.
  */
 @AppTest
-class SlowClientTest extends InboundAppTestSupport {
+class SlowClientTest extends IngressAppTestSupport {
 
     private static final int SLOW = 200;
     private static final int VALID = 200;

@@ -1,4 +1,4 @@
-package io.contactsbridge.inbound;
+package io.contactsbridge.ingress;
 
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
@@ -32,7 +32,7 @@ import jakarta.servlet.http.HttpServletResponse;
 
 /**
  * Transport limits of the webhook endpoints, applied before Camel sees the request (registered for their
- * paths only by {@link InboundConfiguration}, for the request and the async dispatch):
+ * paths only by {@link IngressConfiguration}, for the request and the async dispatch):
  * <ul>
  *   <li>a body that is not declared {@code application/json} (a charset parameter is fine) is answered 415 before
  *       it is read: nothing else is ever sent by HighLevel or a BirdSend relay, and a form or multipart body would
@@ -56,8 +56,8 @@ import jakarta.servlet.http.HttpServletResponse;
 public class WebhookRequestLimits implements Filter {
 
     /** Request attribute holding the body exactly as received (byte[]). */
-    public static final String RAW_BODY = "io.contactsbridge.inbound.rawBody";
-    private static final String PROCESSING = "io.contactsbridge.inbound.processing";
+    public static final String RAW_BODY = "io.contactsbridge.ingress.rawBody";
+    private static final String PROCESSING = "io.contactsbridge.ingress.processing";
 
     private final Map<String, String> sourceByPath;
     private final int maxBody;
@@ -65,10 +65,10 @@ public class WebhookRequestLimits implements Filter {
     private final int perAddress;
     private final Semaphore gate;
     private final ConcurrentHashMap<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
-    private final InboundMetrics metrics;
+    private final IngressMetrics metrics;
     private final ObjectMapper json;
 
-    public WebhookRequestLimits(Map<String, String> sourceByPath, InboundProperties props, InboundMetrics metrics,
+    public WebhookRequestLimits(Map<String, String> sourceByPath, IngressProperties props, IngressMetrics metrics,
                                 ObjectMapper json) {
         this.sourceByPath = Map.copyOf(sourceByPath);
         this.maxBody = (int) props.maxBodySize().toBytes();

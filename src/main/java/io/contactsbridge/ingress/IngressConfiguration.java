@@ -1,4 +1,4 @@
-package io.contactsbridge.inbound;
+package io.contactsbridge.ingress;
 
 import java.util.Map;
 
@@ -10,14 +10,14 @@ import org.springframework.context.annotation.Configuration;
 
 /** Puts {@link WebhookRequestLimits} in front of the two webhook paths (and nothing else). */
 @Configuration(proxyBeanMethods = false)
-public class InboundConfiguration {
+public class IngressConfiguration {
 
     static final String HIGHLEVEL_PATH = "/webhooks/highlevel";
     static final String BIRDSEND_PATH = "/webhooks/birdsend";
 
     @Bean
-    public FilterRegistrationBean<WebhookRequestLimits> webhookRequestLimits(InboundProperties props,
-                                                                              InboundMetrics metrics, ObjectMapper json) {
+    public FilterRegistrationBean<WebhookRequestLimits> webhookRequestLimits(IngressProperties props,
+                                                                              IngressMetrics metrics, ObjectMapper json) {
         WebhookRequestLimits filter = new WebhookRequestLimits(Map.of(
                 HIGHLEVEL_PATH, HighLevelWebhookIngress.SOURCE,
                 BIRDSEND_PATH, BirdSendNotificationIngress.SOURCE), props, metrics, json);

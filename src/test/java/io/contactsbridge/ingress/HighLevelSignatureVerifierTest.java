@@ -1,4 +1,4 @@
-package io.contactsbridge.inbound;
+package io.contactsbridge.ingress;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -74,7 +74,7 @@ class HighLevelSignatureVerifierTest {
     void turnedOffWebhooksAnswer404AndLiveModeThenNeedsNoKey() {
         HighLevelWebhookProperties off = new HighLevelWebhookProperties(false, null, false, null);
         HighLevelWebhookIngress ingress = new HighLevelWebhookIngress(new HighLevelSignatureVerifier(off), off, null, null,
-                null, new InboundMetrics(new SimpleMeterRegistry()), null, null);
+                null, new IngressMetrics(new SimpleMeterRegistry()), null, null);
         IngressAnswer answer = ingress.receive(BODY, null, KEYS.signEd25519(BODY));
         assertThat(answer.status()).isEqualTo(404);
         assertThat(answer.code()).isEqualTo("not_enabled");

@@ -1,4 +1,4 @@
-package io.contactsbridge.inbound;
+package io.contactsbridge.ingress;
 
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
@@ -49,14 +49,14 @@ public class HighLevelWebhookIngress {
     private final HighLevelWebhookProperties webhookProps;
     private final ConnectionRegistry connections;
     private final IngressJournal ingress;
-    private final InboundProperties props;
-    private final InboundMetrics metrics;
+    private final IngressProperties props;
+    private final IngressMetrics metrics;
     private final ObjectMapper json;
     private final Clock clock;
 
     public HighLevelWebhookIngress(HighLevelSignatureVerifier verifier, HighLevelWebhookProperties webhookProps,
-                                   ConnectionRegistry connections, IngressJournal ingress, InboundProperties props,
-                                   InboundMetrics metrics, ObjectMapper json, Clock clock) {
+                                   ConnectionRegistry connections, IngressJournal ingress, IngressProperties props,
+                                   IngressMetrics metrics, ObjectMapper json, Clock clock) {
         this.verifier = verifier;
         this.webhookProps = webhookProps;
         this.connections = connections;

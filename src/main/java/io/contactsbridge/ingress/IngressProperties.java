@@ -1,4 +1,4 @@
-package io.contactsbridge.inbound;
+package io.contactsbridge.ingress;
 
 import java.time.Duration;
 
@@ -21,11 +21,11 @@ import org.springframework.util.unit.DataSize;
  * @param maxRequestsPerAddress requests one client address may have in flight (read or processed) at once
  */
 @ConfigurationProperties(prefix = "bridge.inbound")
-public record InboundProperties(DataSize maxBodySize, Integer maxConcurrentRequests, Duration timestampTolerance,
+public record IngressProperties(DataSize maxBodySize, Integer maxConcurrentRequests, Duration timestampTolerance,
                                 Long maxPending, Duration pendingCheckInterval, Duration bodyReadTimeout,
                                 Integer maxRequestsPerAddress) {
 
-    public InboundProperties {
+    public IngressProperties {
         maxBodySize = maxBodySize == null ? DataSize.ofMegabytes(1) : maxBodySize;
         maxConcurrentRequests = maxConcurrentRequests == null ? 32 : maxConcurrentRequests;
         timestampTolerance = timestampTolerance == null ? Duration.ofMinutes(5) : timestampTolerance;

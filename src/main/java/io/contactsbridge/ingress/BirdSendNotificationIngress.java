@@ -1,4 +1,4 @@
-package io.contactsbridge.inbound;
+package io.contactsbridge.ingress;
 
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
@@ -49,13 +49,13 @@ public class BirdSendNotificationIngress {
 
     private final byte[] secret;
     private final IngressJournal ingress;
-    private final InboundProperties props;
-    private final InboundMetrics metrics;
+    private final IngressProperties props;
+    private final IngressMetrics metrics;
     private final ObjectMapper json;
     private final Clock clock;
 
     public BirdSendNotificationIngress(BirdSendNotificationProperties settings, IngressJournal ingress,
-                                       InboundProperties props, InboundMetrics metrics,
+                                       IngressProperties props, IngressMetrics metrics,
                                        ObjectMapper json, Clock clock) {
         if (settings.enabled() && settings.secret().length() < BirdSendNotificationProperties.MIN_SECRET_LENGTH) {
             throw new InvalidSettingException("bridge.birdsend.notification.secret", "****",

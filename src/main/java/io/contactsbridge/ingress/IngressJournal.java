@@ -1,4 +1,4 @@
-package io.contactsbridge.inbound;
+package io.contactsbridge.ingress;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -44,7 +44,7 @@ class IngressJournal {
 
     @Autowired
     IngressJournal(FailFastStore store, StoreProperties storeProps, Clock clock, JournalSignal signal,
-                   InboundProperties inbound, JournalProperties journalProps) {
+                   IngressProperties inbound, JournalProperties journalProps) {
         this(failFastJournal(store, storeProps, clock, signal), storeProps.failFast().holdAfterFailure(),
                 inbound, journalProps, clock);
     }
@@ -62,7 +62,7 @@ class IngressJournal {
     }
 
     /** Over a given journal (tests). */
-    IngressJournal(JournalStore journal, Duration holdAfterFailure, InboundProperties inbound,
+    IngressJournal(JournalStore journal, Duration holdAfterFailure, IngressProperties inbound,
                    JournalProperties journalProps, Clock clock) {
         this.journal = journal;
         this.overload = new OverloadGuard(journal, inbound, journalProps, clock);

@@ -1,4 +1,4 @@
-package io.contactsbridge.inbound;
+package io.contactsbridge.ingress;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * whatever the charset, and never written to the log, so a caller cannot forge log lines.
  */
 @AppTest
-class WebhookBodyTest extends InboundAppTestSupport {
+class WebhookBodyTest extends IngressAppTestSupport {
 
     private HttpResponse<String> postAs(String path, String contentType, byte[] body, String... headers) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(url(path)).timeout(Duration.ofSeconds(20))

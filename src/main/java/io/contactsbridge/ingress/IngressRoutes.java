@@ -1,4 +1,4 @@
-package io.contactsbridge.inbound;
+package io.contactsbridge.ingress;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,15 +24,15 @@ import org.springframework.stereotype.Component;
  * An unexpected failure answers 429: HighLevel retries only 429s, and an event it gives up on is lost.
  */
 @Component
-public class InboundRoutes extends RouteBuilder {
+public class IngressRoutes extends RouteBuilder {
 
-    private static final Logger LOG = LoggerFactory.getLogger(InboundRoutes.class);
+    private static final Logger LOG = LoggerFactory.getLogger(IngressRoutes.class);
 
     private final HighLevelWebhookIngress highLevel;
     private final BirdSendNotificationIngress birdSend;
     private final ObjectMapper json;
 
-    public InboundRoutes(HighLevelWebhookIngress highLevel, BirdSendNotificationIngress birdSend, ObjectMapper json) {
+    public IngressRoutes(HighLevelWebhookIngress highLevel, BirdSendNotificationIngress birdSend, ObjectMapper json) {
         this.highLevel = highLevel;
         this.birdSend = birdSend;
         this.json = json;
@@ -47,13 +47,13 @@ public class InboundRoutes extends RouteBuilder {
                 .process(e -> answer(e, IngressAnswer.retryLater("internal_error", "The request could not be processed "
                         + "right now; retry later.", 30)));
 
-        from("platform-http:" + InboundConfiguration.HIGHLEVEL_PATH + "?httpMethodRestrict=POST")
+        from("platform-http:" + IngressConfiguration.HIGHLEVEL_PATH + "?httpMethodRestrict=POST")
                 .routeId("highlevel-webhook-ingress")
                 .process(e -> answer(e, highLevel.receive(body(e), charset(e),
                         header(e, HighLevelSignatureVerifier.RSA_HEADER),
                         header(e, HighLevelSignatureVerifier.ED25519_HEADER))));
 
-        from("platform-http:" + InboundConfiguration.BIRDSEND_PATH + "?httpMethodRestrict=POST")
+        from("platform-http:" + IngressConfiguration.BIRDSEND_PATH + "?httpMethodRestrict=POST")
                 .routeId("birdsend-notification-ingress")
                 .process(e -> answer(e, birdSend.receive(body(e), charset(e),
                         header(e, BirdSendNotificationIngress.TIMESTAMP_HEADER),

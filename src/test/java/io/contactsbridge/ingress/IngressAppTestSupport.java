@@ -1,4 +1,4 @@
-package io.contactsbridge.inbound;
+package io.contactsbridge.ingress;
 
 import java.io.IOException;
 import java.net.URI;
@@ -33,16 +33,16 @@ import org.springframework.test.context.TestPropertySource;
 @TestPropertySource(properties = {
         "spring.datasource.url=jdbc:h2:mem:inbound-test;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_DELAY=-1;DB_CLOSE_ON_EXIT=FALSE",
         "bridge.routes-pattern=classpath:inbound-tests-load-no-yaml-routes/*.yaml",
-        "bridge.birdsend.notification.secret=" + InboundAppTestSupport.BIRDSEND_SECRET,
-        "bridge.inbound.max-concurrent-requests=" + InboundAppTestSupport.MAX_CONCURRENT,
-        "bridge.inbound.max-pending=" + InboundAppTestSupport.MAX_PENDING,
+        "bridge.birdsend.notification.secret=" + IngressAppTestSupport.BIRDSEND_SECRET,
+        "bridge.inbound.max-concurrent-requests=" + IngressAppTestSupport.MAX_CONCURRENT,
+        "bridge.inbound.max-pending=" + IngressAppTestSupport.MAX_PENDING,
         "bridge.inbound.pending-check-interval=0s",
-        "bridge.inbound.body-read-timeout=" + InboundAppTestSupport.BODY_READ_TIMEOUT,
-        "bridge.inbound.max-requests-per-address=" + InboundAppTestSupport.MAX_PER_ADDRESS,
+        "bridge.inbound.body-read-timeout=" + IngressAppTestSupport.BODY_READ_TIMEOUT,
+        "bridge.inbound.max-requests-per-address=" + IngressAppTestSupport.MAX_PER_ADDRESS,
         "bridge.journal.retry-initial-delay=100ms",
         "bridge.journal.retry-max-delay=200ms",
         "bridge.journal.lease-duration=5s"})
-public abstract class InboundAppTestSupport {
+public abstract class IngressAppTestSupport {
 
     public static final String BIRDSEND_SECRET = "inbound-test-birdsend-secret-0123456789";
     public static final int MAX_CONCURRENT = 4;
