@@ -1,5 +1,6 @@
 package io.contactsbridge.capture;
 
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -7,9 +8,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -18,6 +21,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -35,7 +39,6 @@ import org.springframework.stereotype.Component;
 public class CaptureStore {
 
     static final int MAX_ERROR = 1000;
-    private static final int IN_CHUNK = 500;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {
     };
@@ -161,18 +164,26 @@ public class CaptureStore {
 
     /** The stored snapshots of these contacts, by contact id (contacts never seen are absent). */
     public Map<String, BirdSendSnapshot> snapshots(String connectionId, Collection<String> contactIds) {
-        Map<String, BirdSendSnapshot> out = new LinkedHashMap<>();
-        List<String> ids = List.copyOf(contactIds);
-        for (int from = 0; from < ids.size(); from += IN_CHUNK) {
-            List<String> chunk = ids.subList(from, Math.min(ids.size(), from + IN_CHUNK));
-            List<Object> args = new ArrayList<>(chunk.size() + 1);
-            args.add(connectionId);
-            args.addAll(chunk);
-            jdbc.query("SELECT " + SNAPSHOT_COLUMNS + " FROM capture_birdsend_snapshot WHERE connection_id = ? AND contact_id IN ("
-                            + placeholders(chunk.size()) + ")", CaptureStore::snapshot, args.toArray())
-                    .forEach(s -> out.put(s.contactId(), s));
-        }
-        return out;
+        // One primary-key lookup per id, not "contact_id IN (...)": for that H2 uses only the key's first column and
+        // compares every snapshot of the connection with the whole list, a cost that grew with the account's size on
+        // every page the pollers read.
+        return jdbc.execute((ConnectionCallback<Map<String, BirdSendSnapshot>>) connection -> {
+            Map<String, BirdSendSnapshot> out = new LinkedHashMap<>();
+            try (PreparedStatement lookup = connection.prepareStatement("SELECT " + SNAPSHOT_COLUMNS
+                    + " FROM capture_birdsend_snapshot WHERE connection_id = ? AND contact_id = ?")) {
+                lookup.setString(1, connectionId);
+                for (String id : new LinkedHashSet<>(contactIds)) {
+                    lookup.setString(2, id);
+                    try (ResultSet rs = lookup.executeQuery()) {
+                        if (rs.next()) {
+                            BirdSendSnapshot snapshot = snapshot(rs, 0);
+                            out.put(snapshot.contactId(), snapshot);
+                        }
+                    }
+                }
+            }
+            return out;
+        });
     }
 
     public Optional<BirdSendSnapshot> snapshot(String connectionId, String contactId) {
@@ -204,18 +215,14 @@ public class CaptureStore {
 
     /** Marks contacts seen unchanged at {@code at}. */
     public int touch(String connectionId, Collection<String> contactIds, Instant at) {
-        int touched = 0;
-        List<String> ids = List.copyOf(contactIds);
-        for (int from = 0; from < ids.size(); from += IN_CHUNK) {
-            List<String> chunk = ids.subList(from, Math.min(ids.size(), from + IN_CHUNK));
-            List<Object> args = new ArrayList<>(chunk.size() + 2);
-            args.add(Timestamp.from(at));
-            args.add(connectionId);
-            args.addAll(chunk);
-            touched += jdbc.update("UPDATE capture_birdsend_snapshot SET last_seen_at = ? WHERE connection_id = ? AND contact_id IN ("
-                    + placeholders(chunk.size()) + ")", args.toArray());
+        // One primary-key update per id, in a batch (see snapshots: an IN list made H2 scan the connection's rows).
+        Timestamp seen = Timestamp.from(at);
+        List<Object[]> rows = new LinkedHashSet<>(contactIds).stream().map(id -> new Object[] {seen, connectionId, id}).toList();
+        if (rows.isEmpty()) {
+            return 0;
         }
-        return touched;
+        return Arrays.stream(jdbc.batchUpdate("UPDATE capture_birdsend_snapshot SET last_seen_at = ? WHERE connection_id = ?"
+                + " AND contact_id = ?", rows)).map(n -> Math.max(n, 0)).sum();
     }
 
     /** Contacts of the connection not seen since {@code since} (deletion candidates), oldest sighting first. */

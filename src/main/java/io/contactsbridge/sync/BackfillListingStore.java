@@ -1,5 +1,6 @@
 package io.contactsbridge.sync;
 
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -18,6 +19,7 @@ import io.contactsbridge.mapping.CanonicalContact;
 import io.contactsbridge.mapping.Side;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -43,7 +45,6 @@ public class BackfillListingStore {
     private static final Logger LOG = LoggerFactory.getLogger(BackfillListingStore.class);
     /** Rows of dry runs that never got to clear them (a crash) are removed after this long. */
     static final Duration STALE = Duration.ofDays(1);
-    private static final int IN_CHUNK = 500;
     /** Rows one statement changes at most: an embedded H2 holds a transaction's rows in memory until it commits. */
     static final int CHUNK = 5_000;
     private static final int DELETE_CHUNK = 1_000;
@@ -345,18 +346,25 @@ public class BackfillListingStore {
     }
 
     private Set<String> existing(String runId, Side side, Collection<String> ids) {
-        Set<String> out = new HashSet<>();
-        List<String> all = List.copyOf(ids);
-        for (int from = 0; from < all.size(); from += IN_CHUNK) {
-            List<String> chunk = all.subList(from, Math.min(all.size(), from + IN_CHUNK));
-            List<Object> args = new ArrayList<>(chunk.size() + 2);
-            args.add(runId);
-            args.add(code(side));
-            args.addAll(chunk);
-            out.addAll(jdbc.queryForList("SELECT contact_id FROM " + TABLE + " WHERE run_id = ? AND side = ? AND contact_id IN ("
-                    + String.join(", ", java.util.Collections.nCopies(chunk.size(), "?")) + ")", String.class, args.toArray()));
-        }
-        return out;
+        // One primary-key lookup per id, not "contact_id IN (...)": for that H2 uses only the key's first columns and
+        // compares every row of the run with the whole list, which made listing 100,000 contacts take 15 minutes.
+        return jdbc.execute((ConnectionCallback<Set<String>>) connection -> {
+            Set<String> out = new HashSet<>();
+            try (PreparedStatement lookup = connection.prepareStatement(
+                    "SELECT 1 FROM " + TABLE + " WHERE run_id = ? AND side = ? AND contact_id = ?")) {
+                lookup.setString(1, runId);
+                lookup.setString(2, code(side));
+                for (String id : ids) {
+                    lookup.setString(3, id);
+                    try (ResultSet rs = lookup.executeQuery()) {
+                        if (rs.next()) {
+                            out.add(id);
+                        }
+                    }
+                }
+            }
+            return out;
+        });
     }
 
     /**
