@@ -16,13 +16,9 @@ import javax.sql.DataSource;
 import io.contactsbridge.ops.ShutdownSignal;
 import io.contactsbridge.ops.ShuttingDownException;
 import io.contactsbridge.simulator.sim.MutableClock;
-import io.contactsbridge.support.TestDatabases;
-import io.contactsbridge.support.TestDatabases.Kind;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -35,8 +31,7 @@ import static org.awaitility.Awaitility.await;
 class JournalReaderTest {
 
     static final String HL = JournalSources.HIGHLEVEL_WEBHOOK;
-    static final JournalProperties PROPS = new JournalProperties(Duration.ofSeconds(30), 100, Duration.ofSeconds(1),
-            Duration.ofSeconds(8), null, null, null);
+    static final JournalProperties PROPS = EmptyJournal.PROPS;
 
     static DataSource ds;
 
@@ -46,16 +41,13 @@ class JournalReaderTest {
 
     @BeforeAll
     static void database() {
-        ds = JournalStoreTest.pooled(TestDatabases.migrated(Kind.H2));
+        ds = EmptyJournal.database();
     }
 
     @BeforeEach
     void empty() {
-        JdbcTemplate jdbc = new JdbcTemplate(ds);
-        jdbc.update("DELETE FROM journal_consumer");
-        jdbc.update("DELETE FROM inbound_event");
         signal = new JournalSignal();
-        store = new JournalStore(jdbc, new DataSourceTransactionManager(ds), clock, signal);
+        store = EmptyJournal.store(ds, clock, signal);
     }
 
     JournalReader replica(String owner, String consumer, String eventTypes, int partitions) {

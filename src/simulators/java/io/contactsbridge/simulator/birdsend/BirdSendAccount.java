@@ -156,8 +156,9 @@ final class BirdSendAccount {
                     first.offer(c);
                 }
             }
-            List<BirdSendContactView> page = new ArrayList<>(first.page().size());
-            first.page().forEach(c -> page.add(view(c)));
+            List<StoredContact> selected = first.page();
+            List<BirdSendContactView> page = new ArrayList<>(selected.size());
+            selected.forEach(c -> page.add(view(c)));
             return new ContactPage(first.total(), page);
         }
         List<StoredContact> matches = new ArrayList<>(contacts.size());

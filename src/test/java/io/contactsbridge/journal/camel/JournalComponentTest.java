@@ -9,6 +9,7 @@ import javax.sql.DataSource;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contactsbridge.journal.ContactKeys;
+import io.contactsbridge.journal.EmptyJournal;
 import io.contactsbridge.journal.JournalHeaders;
 import io.contactsbridge.journal.JournalProperties;
 import io.contactsbridge.journal.JournalSignal;
@@ -18,8 +19,6 @@ import io.contactsbridge.journal.JournalSubscription;
 import io.contactsbridge.journal.StartFrom;
 import io.contactsbridge.ops.ShutdownSignal;
 import io.contactsbridge.simulator.sim.MutableClock;
-import io.contactsbridge.support.TestDatabases;
-import io.contactsbridge.support.TestDatabases.Kind;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
@@ -40,8 +39,7 @@ import static org.awaitility.Awaitility.await;
 class JournalComponentTest {
 
     static final String HL = JournalSources.HIGHLEVEL_WEBHOOK;
-    static final JournalProperties PROPS = new JournalProperties(Duration.ofSeconds(30), 100, Duration.ofSeconds(1),
-            Duration.ofSeconds(8), null, null, null);
+    static final JournalProperties PROPS = EmptyJournal.PROPS;
 
     static DataSource ds;
 
@@ -51,16 +49,13 @@ class JournalComponentTest {
 
     @BeforeAll
     static void database() {
-        ds = TestDatabases.pooled(TestDatabases.migrated(Kind.H2));
+        ds = EmptyJournal.database();
     }
 
     @BeforeEach
     void start() {
-        JdbcTemplate jdbc = new JdbcTemplate(ds);
-        jdbc.update("DELETE FROM journal_consumer");
-        jdbc.update("DELETE FROM inbound_event");
         JournalSignal signal = new JournalSignal();
-        store = new JournalStore(jdbc, new DataSourceTransactionManager(ds), clock, signal);
+        store = EmptyJournal.store(ds, clock, signal);
         camel = new DefaultCamelContext();
         camel.addComponent("journal", new JournalComponent(store, signal, PROPS, new ObjectMapper(), "pod-a",
                 ShutdownSignal.none()));
