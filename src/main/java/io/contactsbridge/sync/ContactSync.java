@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -32,14 +34,17 @@ import io.contactsbridge.outbound.UpstreamError;
 import io.contactsbridge.outbound.UpstreamRejectedException;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
+import org.apache.camel.support.SynchronizationAdapter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
- * Keeps one contact the same on both sides. Called by the route {@code contact-sync} for every journal event
- * (HighLevel webhooks and polls, BirdSend polls and notifications) and by the backfill for every pair.
+ * Keeps one contact the same on both sides, in steps ({@link #STEPS}: read, unlink, merge, create, write each side,
+ * record the link) over a {@link SyncCase}. Route {@code contact-sync} turns every journal event (HighLevel webhooks
+ * and polls, BirdSend polls and notifications) into a case ({@link #begin}) and route {@code contact-reconcile} runs
+ * the steps; the backfill runs the same steps for every pair ({@link #run}).
  *
  * <p>An event is only a hint that a contact may have changed. If the event's own copy of the contact matches
  * what both sides last agreed on (the link's shadow), it is the echo of the bridge's own write, or old news,
@@ -93,80 +98,256 @@ public class ContactSync {
         this.clock = clock;
     }
 
-    // ---- journal events ---------------------------------------------------------------------------
+    // ---- the steps ----------------------------------------------------------------------------------
 
-    /** The route's step: one journal event (body: the payload as a Map; headers from the journal consumer). */
-    public SyncOutcome apply(Exchange exchange) {
+    /** One step of the sync: a method of this bean taking the {@link SyncCase}, and its node id in the route. */
+    public record Step(String id, String method, BiConsumer<ContactSync, SyncCase> action) {
+    }
+
+    /**
+     * The sync's steps in order. Route {@code contact-reconcile} ({@link ContactSyncRoutes}) draws them as its steps,
+     * repeated while the case asks to start again; {@link #run} runs the same list for Java callers (the backfill).
+     */
+    public static final List<Step> STEPS = List.of(
+            new Step("sync-read", "read", ContactSync::read),
+            new Step("sync-unlink", "unlink", ContactSync::unlink),
+            new Step("sync-merge", "merge", ContactSync::merge),
+            new Step("sync-create", "create", ContactSync::create),
+            new Step("sync-write-birdsend", "writeBirdSend", ContactSync::writeBirdSend),
+            new Step("sync-write-highlevel", "writeHighLevel", ContactSync::writeHighLevel),
+            new Step("sync-record-link", "recordLink", ContactSync::recordLink));
+
+    /**
+     * The route's first step: one journal event (body: its payload; headers from the journal consumer) as a case, in
+     * the turn of the contact it names. The turn ends with the exchange, whatever its outcome.
+     */
+    public SyncCase begin(Exchange exchange) {
         Message in = exchange.getMessage();
         String source = in.getHeader(JournalHeaders.EVENT_SOURCE, String.class);
         String type = in.getHeader(JournalHeaders.EVENT_TYPE, String.class);
         String key = in.getHeader(JournalHeaders.CONTACT_KEY, String.class);
-        JsonNode payload = json.valueToTree(in.getBody(Map.class));
+        Object body = in.getBody();
+        JsonNode payload = body == null || body instanceof JsonNode ? (JsonNode) body : json.valueToTree(body);
         // A mapping naming a field the accounts lack cannot sync as mapped: the event is held in the journal until the
         // check (at most every bridge.sync.mapping-recheck) finds the field or the mapping changed; health and status say why.
         mappingCheck.requireUsable();
-        SyncOutcome outcome;
-        try {
-            outcome = onEvent(source, type, key, payload);
-        } catch (LinkChangedException e) {
-            // An expected race (the backfill or another replica linked the contact meanwhile), not a failure: once more
-            // at once, in a new turn, which finds the link. A second conflict fails the event; the journal retries it.
-            LOG.info("{} {} for {}: {}; syncing it again", source, type, key, e.getMessage());
-            outcome = onEvent(source, type, key, payload);
-        }
+        SyncCase c = new SyncCase(new SyncCase.Event(source, type, key, payload));
+        exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+            @Override
+            public void onDone(Exchange done) {
+                turns.close(c.turn);
+                c.turn = null;
+            }
+        });
+        c.turn = turns.open(props.pair(), initialKeys(c.origin()));
+        return c;
+    }
+
+    /** The route's loop condition: the steps run (again) while the case asks for it. */
+    public boolean again(SyncCase c) {
+        return c.again;
+    }
+
+    /** The route's last step: counts and logs what the sync did, and answers it. */
+    public SyncOutcome finish(SyncCase c) {
+        SyncOutcome outcome = c.outcome();
         metrics.event(outcome);
-        if (outcome.action() != SyncOutcome.Action.UNCHANGED) {
-            LOG.info("{} {} for {}: {}{}{}", source, type, key, outcome.action(),
+        if (outcome.action() != SyncOutcome.Action.UNCHANGED && c.origin() instanceof SyncCase.Event e) {
+            LOG.info("{} {} for {}: {}{}{}", e.source(), e.type(), e.key(), outcome.action(),
                     outcome.conflicts().isEmpty() ? "" : " (conflicts: " + String.join(", ", outcome.conflicts()) + ")",
                     outcome.detail() == null ? "" : " - " + outcome.detail());
         }
         return outcome;
     }
 
-    /** Handles one journal event in the turn of the contact it names (see {@link ContactTurns}). */
-    SyncOutcome onEvent(String source, String type, String key, JsonNode payload) {
-        String id = key != null && key.indexOf(':') > 0 ? key.substring(key.indexOf(':') + 1) : null;
-        List<String> turnKeys = new ArrayList<>();
-        if (id != null && key.startsWith("highlevel:")) {
-            turnKeys.add(ContactTurns.highLevel(id));
-        } else if (id != null && key.startsWith("birdsend:")) {
-            turnKeys.add(ContactTurns.birdSend(id));
-        } else if (id != null && key.startsWith("email:")) {
-            turnKeys.add(ContactTurns.email(id));
+    /** Runs the steps for a Java caller, in the person's turn (or in the caller's turn, when it holds one). */
+    public SyncOutcome run(SyncCase c) {
+        c.turn = turns.open(props.pair(), initialKeys(c.origin()));
+        try {
+            while (c.again) {
+                for (Step step : STEPS) {
+                    step.action().accept(this, c);
+                }
+            }
+            return c.outcome();
+        } finally {
+            turns.close(c.turn);
+            c.turn = null;
         }
-        return turns.run(props.pair(), turnKeys, () -> onEventInTurn(source, type, key, id, payload));
     }
 
-    private SyncOutcome onEventInTurn(String source, String type, String key, String id, JsonNode payload) {
+    /** A HighLevel contact may have changed; {@code hint} is the event's copy of it (may be partial or null). */
+    public SyncOutcome fromHighLevel(String hlId, JsonNode hint) {
+        return run(new SyncCase(new SyncCase.HighLevelContact(hlId, hint)));
+    }
+
+    /** A BirdSend contact may have changed; {@code hint} is the event's copy of it (or null). */
+    public SyncOutcome fromBirdSend(String bsId, JsonNode hint) {
+        return run(new SyncCase(new SyncCase.BirdSendContact(bsId, hint)));
+    }
+
+    /**
+     * HighLevel reported the contact deleted (a ContactDelete webhook). An event may be late, repeated or out of
+     * order, so the contact is looked up first: only HighLevel answering that it is gone counts as a delete; a
+     * contact that exists is synced as a change.
+     */
+    public SyncOutcome highLevelDeleted(String hlId) {
+        return run(new SyncCase(new SyncCase.Deleted(Side.HIGHLEVEL, hlId)));
+    }
+
+    /** BirdSend's poll reported the contact deleted: as {@link #highLevelDeleted}, checked with BirdSend first. */
+    public SyncOutcome birdSendDeleted(String bsId) {
+        return run(new SyncCase(new SyncCase.Deleted(Side.BIRDSEND, bsId)));
+    }
+
+    /** The service itself just answered that the contact on {@code side} does not exist (404 / not found). */
+    SyncOutcome gone(Side side, String id) {
+        return run(new SyncCase(new SyncCase.Gone(side, id)));
+    }
+
+    /** The keys a case's turn starts with; the steps include more as they find them. */
+    private static List<String> initialKeys(SyncCase.Origin origin) {
+        List<String> keys = new ArrayList<>();
+        if (origin instanceof SyncCase.Event e) {
+            String key = e.key();
+            String id = key != null && key.indexOf(':') > 0 ? key.substring(key.indexOf(':') + 1) : null;
+            if (id != null && key.startsWith("highlevel:")) {
+                keys.add(ContactTurns.highLevel(id));
+            } else if (id != null && key.startsWith("birdsend:")) {
+                keys.add(ContactTurns.birdSend(id));
+            } else if (id != null && key.startsWith("email:")) {
+                keys.add(ContactTurns.email(id));
+            }
+        } else if (origin instanceof SyncCase.HighLevelContact h) {
+            keys.add(ContactTurns.highLevel(h.id()));
+        } else if (origin instanceof SyncCase.BirdSendContact b) {
+            keys.add(ContactTurns.birdSend(b.id()));
+        } else if (origin instanceof SyncCase.Deleted d) {
+            keys.add(d.side() == Side.HIGHLEVEL ? ContactTurns.highLevel(d.id()) : ContactTurns.birdSend(d.id()));
+        } else if (origin instanceof SyncCase.Gone g) {
+            keys.add(g.side() == Side.HIGHLEVEL ? ContactTurns.highLevel(g.id()) : ContactTurns.birdSend(g.id()));
+        } else if (origin instanceof SyncCase.Contacts k) {
+            keys.addAll(keysOf(k));
+        }
+        return keys;
+    }
+
+    /** Both contacts' keys and their link's. */
+    private static List<String> keysOf(SyncCase.Contacts k) {
+        List<String> keys = new ArrayList<>();
+        if (k.link() != null) {
+            keys.add(ContactTurns.highLevel(k.link().highlevelId()));
+            keys.add(ContactTurns.birdSend(k.link().birdsendId()));
+        }
+        if (k.birdsend() != null) {
+            keys.add(ContactTurns.birdSend(k.birdsend().path("contact_id").asText()));
+        }
+        if (k.highlevel() != null) {
+            keys.add(ContactTurns.highLevel(k.highlevel().path("id").asText()));
+        }
+        return keys;
+    }
+
+    /**
+     * Runs one step's work unless the case is decided or about to start over. A key found taken by another turn
+     * starts the case over with all its keys (when the case holds its own turn; inside another's turn, that turn
+     * starts over); a link changed meanwhile (an expected race with the backfill or another replica, not a failure)
+     * starts it over once, at once; a second change fails it and the journal retries the event.
+     */
+    private void step(SyncCase c, Consumer<SyncCase> work) {
+        if (c.decided()) {
+            return;
+        }
+        try {
+            work.accept(c);
+        } catch (ContactTurns.Relock relock) {
+            if (c.turn == null) {
+                throw relock;
+            }
+            c.turn = turns.reopen(c.turn, relock);
+            c.startOver();
+        } catch (LinkChangedException e) {
+            if (c.turn == null || c.linkChanges > 0) {
+                throw e;
+            }
+            c.linkChanges++;
+            LOG.info("{}: {}; syncing it again", c.origin(), e.getMessage());
+            c.startOver();
+        }
+    }
+
+    // ---- step: read -------------------------------------------------------------------------------
+
+    /** Finds the person's contacts on both sides as they are now, and their link; or that nothing needs writing. */
+    public void read(SyncCase c) {
+        c.again = false;
+        step(c, k -> {
+            SyncCase.Found found = k.next != null ? k.next : resolve(k.origin());
+            k.next = null;
+            if (found instanceof SyncCase.Decided d) {
+                k.outcome = d.outcome();
+            } else if (found instanceof SyncCase.Gone g) {
+                k.gone = g;
+            } else if (found instanceof SyncCase.Contacts contacts) {
+                keysOf(contacts).forEach(turns::include);
+                k.contacts = contacts;
+            }
+        });
+    }
+
+    private SyncCase.Found resolve(SyncCase.Origin origin) {
+        if (origin instanceof SyncCase.Event e) {
+            return resolveEvent(e);
+        } else if (origin instanceof SyncCase.HighLevelContact h) {
+            return resolveHighLevel(h.id(), h.hint());
+        } else if (origin instanceof SyncCase.BirdSendContact b) {
+            return resolveBirdSend(b.id(), b.hint());
+        } else if (origin instanceof SyncCase.Deleted d) {
+            return resolveDeleted(d.side(), d.id());
+        } else if (origin instanceof SyncCase.Gone g) {
+            return g;
+        }
+        return (SyncCase.Contacts) origin;
+    }
+
+    private static SyncCase.Decided decided(SyncOutcome outcome) {
+        return new SyncCase.Decided(outcome);
+    }
+
+    private SyncCase.Found resolveEvent(SyncCase.Event event) {
+        String source = event.source();
+        String type = event.type();
+        String key = event.key();
+        String id = key != null && key.indexOf(':') > 0 ? key.substring(key.indexOf(':') + 1) : null;
         switch (source == null ? "" : source) {
             case JournalSources.HIGHLEVEL_WEBHOOK, JournalSources.HIGHLEVEL_POLL -> {
                 if (key == null || !key.startsWith("highlevel:")) {
-                    return SyncOutcome.skipped("not about a HighLevel contact");
+                    return decided(SyncOutcome.skipped("not about a HighLevel contact"));
                 }
                 if ("ContactDelete".equals(type)) {
-                    return highLevelDeleted(id);
+                    return resolveDeleted(Side.HIGHLEVEL, id);
                 }
                 if (!isHighLevelContactEvent(type)) {
-                    return SyncOutcome.skipped("not a contact change");
+                    return decided(SyncOutcome.skipped("not a contact change"));
                 }
-                return fromHighLevel(id, payload);
+                return resolveHighLevel(id, event.payload());
             }
             case JournalSources.BIRDSEND_POLL -> {
                 if ("ContactDeleted".equals(type)) {
-                    return birdSendDeleted(id);
+                    return resolveDeleted(Side.BIRDSEND, id);
                 }
-                return fromBirdSend(id, payload);
+                return resolveBirdSend(id, event.payload());
             }
             case JournalSources.BIRDSEND_NOTIFICATION -> {
                 if (key != null && key.startsWith("email:")) {
                     Optional<JsonNode> found = birdsend.findByEmail(props.birdsendConnection(), id);
-                    return found.map(c -> fromBirdSend(c.path("contact_id").asText(), null))
-                            .orElseGet(() -> SyncOutcome.skipped("BirdSend has no contact " + id));
+                    return found.map(c -> resolveBirdSend(c.path("contact_id").asText(), null))
+                            .orElseGet(() -> decided(SyncOutcome.skipped("BirdSend has no contact " + id)));
                 }
-                return fromBirdSend(id, null);
+                return resolveBirdSend(id, null);
             }
             default -> {
-                return SyncOutcome.skipped("unknown source " + source);
+                return decided(SyncOutcome.skipped("unknown source " + source));
             }
         }
     }
@@ -180,42 +361,55 @@ public class ContactSync {
         return type != null && (type.equals("ContactChanged") || (type.startsWith("Contact") && !type.equals("ContactDelete")));
     }
 
-    /** A HighLevel contact may have changed; {@code hint} is the event's copy of it (may be partial or null). */
-    public SyncOutcome fromHighLevel(String hlId, JsonNode hint) {
-        return turns.run(props.pair(), List.of(ContactTurns.highLevel(hlId)), () -> fromHighLevelInTurn(hlId, hint));
+    /**
+     * A deleted contact, as a service reported it: only the service answering that it is gone counts; a contact that
+     * exists is synced as a change.
+     */
+    private SyncCase.Found resolveDeleted(Side side, String id) {
+        if (side == Side.HIGHLEVEL) {
+            turns.include(ContactTurns.highLevel(id));
+            links.byHighLevel(props.pair(), id).ifPresent(l -> turns.include(ContactTurns.birdSend(l.birdsendId())));
+            return highlevel.get(props.highlevelConnection(), id).isEmpty() ? new SyncCase.Gone(Side.HIGHLEVEL, id)
+                    : resolveHighLevel(id, null);
+        }
+        turns.include(ContactTurns.birdSend(id));
+        links.byBirdSend(props.pair(), id).ifPresent(l -> turns.include(ContactTurns.highLevel(l.highlevelId())));
+        return birdsend.get(props.birdsendConnection(), id).isEmpty() ? new SyncCase.Gone(Side.BIRDSEND, id)
+                : resolveBirdSend(id, null);
     }
 
-    private SyncOutcome fromHighLevelInTurn(String hlId, JsonNode hint) {
+    private SyncCase.Found resolveHighLevel(String hlId, JsonNode hint) {
+        turns.include(ContactTurns.highLevel(hlId));
         SyncPair pair = props.pair();
         HighLevelFieldKeys keys = highlevel.fieldKeys(pair.highlevelConnection());
         Optional<ContactLink> link = links.byHighLevel(pair, hlId);
         if (link.isPresent() && !link.get().isLive()) {
-            return leftAlone(link.get());
+            return decided(leftAlone(link.get()));
         }
         if (link.isPresent() && hint != null && agrees(mapping.readHighLevel(hint, keys), link.get().shadow(), Side.HIGHLEVEL)) {
             LOG.debug("HighLevel {}: the event's copy agrees with the link's shadow", hlId);
-            return SyncOutcome.unchanged();
+            return decided(SyncOutcome.unchanged());
         }
         link.ifPresent(l -> turns.include(ContactTurns.birdSend(l.birdsendId())));
         Optional<JsonNode> hlNow = highlevel.get(pair.highlevelConnection(), hlId);
         if (hlNow.isEmpty()) {
-            return gone(Side.HIGHLEVEL, hlId);
+            return new SyncCase.Gone(Side.HIGHLEVEL, hlId);
         }
         if (link.isPresent()) {
             if (agrees(mapping.readHighLevel(hlNow.get(), keys), link.get().shadow(), Side.HIGHLEVEL)) {
                 LOG.debug("HighLevel {}: agrees with the link's shadow", hlId);
-                return SyncOutcome.unchanged();
+                return decided(SyncOutcome.unchanged());
             }
             Optional<JsonNode> bsNow = birdsend.get(pair.birdsendConnection(), link.get().birdsendId());
             if (bsNow.isEmpty()) {
-                return gone(Side.BIRDSEND, link.get().birdsendId());
+                return new SyncCase.Gone(Side.BIRDSEND, link.get().birdsendId());
             }
-            return reconcile(link.get(), bsNow.get(), hlNow.get(), false);
+            return new SyncCase.Contacts(link.get(), bsNow.get(), hlNow.get());
         }
         CanonicalContact h = mapping.readHighLevel(hlNow.get(), keys);
         String email = (String) h.get(mapping.emailField());
         if (email == null) {
-            return SyncOutcome.skipped("HighLevel contact " + hlId + " has no email, which BirdSend requires");
+            return decided(SyncOutcome.skipped("HighLevel contact " + hlId + " has no email, which BirdSend requires"));
         }
         turns.include(ContactTurns.email(email));
         Optional<JsonNode> bsMatch = birdsend.findByEmail(pair.birdsendConnection(), email);
@@ -225,50 +419,46 @@ public class ContactSync {
             // Read again now that this turn holds it: the search may have answered while someone else wrote it.
             bsMatch = birdsend.get(pair.birdsendConnection(), bsId);
             if (bsMatch.isEmpty()) {
-                return reconcile(null, null, hlNow.get(), false);
+                return new SyncCase.Contacts(null, null, hlNow.get());
             }
             Optional<ContactLink> taken = links.byBirdSend(pair, bsId);
             if (taken.isPresent() && taken.get().highlevelId().equals(hlId)) {
-                return fromHighLevel(hlId, null); // linked meanwhile (by the backfill or another replica)
+                return resolveHighLevel(hlId, null); // linked meanwhile (by the backfill or another replica)
             }
             if (taken.isPresent() && !releaseIfGone(taken.get(), Side.HIGHLEVEL)) {
-                return SyncOutcome.skipped("BirdSend contact " + bsId + " with the same email is linked to HighLevel contact "
-                        + taken.get().highlevelId() + "; HighLevel holds two contacts with this email");
+                return decided(SyncOutcome.skipped("BirdSend contact " + bsId + " with the same email is linked to HighLevel contact "
+                        + taken.get().highlevelId() + "; HighLevel holds two contacts with this email"));
             }
         }
-        return reconcile(null, bsMatch.orElse(null), hlNow.get(), false);
+        return new SyncCase.Contacts(null, bsMatch.orElse(null), hlNow.get());
     }
 
-    /** A BirdSend contact may have changed; {@code hint} is the event's copy of it (or null). */
-    public SyncOutcome fromBirdSend(String bsId, JsonNode hint) {
-        return turns.run(props.pair(), List.of(ContactTurns.birdSend(bsId)), () -> fromBirdSendInTurn(bsId, hint));
-    }
-
-    private SyncOutcome fromBirdSendInTurn(String bsId, JsonNode hint) {
+    private SyncCase.Found resolveBirdSend(String bsId, JsonNode hint) {
+        turns.include(ContactTurns.birdSend(bsId));
         SyncPair pair = props.pair();
         Optional<ContactLink> link = links.byBirdSend(pair, bsId);
         if (link.isPresent() && !link.get().isLive()) {
-            return leftAlone(link.get());
+            return decided(leftAlone(link.get()));
         }
         if (link.isPresent() && hint != null && agrees(mapping.readBirdSend(hint), link.get().shadow(), Side.BIRDSEND)) {
             LOG.debug("BirdSend {}: the event's copy agrees with the link's shadow", bsId);
-            return SyncOutcome.unchanged();
+            return decided(SyncOutcome.unchanged());
         }
         link.ifPresent(l -> turns.include(ContactTurns.highLevel(l.highlevelId())));
         Optional<JsonNode> bsNow = birdsend.get(pair.birdsendConnection(), bsId);
         if (bsNow.isEmpty()) {
-            return gone(Side.BIRDSEND, bsId);
+            return new SyncCase.Gone(Side.BIRDSEND, bsId);
         }
         if (link.isPresent()) {
             if (agrees(mapping.readBirdSend(bsNow.get()), link.get().shadow(), Side.BIRDSEND)) {
                 LOG.debug("BirdSend {}: agrees with the link's shadow", bsId);
-                return SyncOutcome.unchanged();
+                return decided(SyncOutcome.unchanged());
             }
             Optional<JsonNode> hlNow = highlevel.get(pair.highlevelConnection(), link.get().highlevelId());
             if (hlNow.isEmpty()) {
-                return gone(Side.HIGHLEVEL, link.get().highlevelId());
+                return new SyncCase.Gone(Side.HIGHLEVEL, link.get().highlevelId());
             }
-            return reconcile(link.get(), bsNow.get(), hlNow.get(), false);
+            return new SyncCase.Contacts(link.get(), bsNow.get(), hlNow.get());
         }
         CanonicalContact a = mapping.readBirdSend(bsNow.get());
         String email = (String) a.get(mapping.emailField());
@@ -282,11 +472,11 @@ public class ContactSync {
             turns.include(ContactTurns.highLevel(hlId));
             Optional<ContactLink> taken = links.byHighLevel(pair, hlId);
             if (taken.isPresent() && taken.get().birdsendId().equals(bsId)) {
-                return fromBirdSend(bsId, null); // linked meanwhile (by the backfill or another replica)
+                return resolveBirdSend(bsId, null); // linked meanwhile (by the backfill or another replica)
             }
             if (taken.isPresent() && !releaseIfGone(taken.get(), Side.BIRDSEND)) {
-                return SyncOutcome.skipped("HighLevel contact " + hlId + " matching by email or phone is linked to BirdSend contact "
-                        + taken.get().birdsendId());
+                return decided(SyncOutcome.skipped("HighLevel contact " + hlId + " matching by email or phone is linked to BirdSend contact "
+                        + taken.get().birdsendId()));
             }
             HighLevelFieldKeys keys = highlevel.fieldKeys(pair.highlevelConnection());
             String otherEmail = (String) mapping.readHighLevel(hlMatch.get(), keys).get(mapping.emailField());
@@ -295,14 +485,14 @@ public class ContactSync {
                 // person: linking would write one's email over the other's (BirdSend refuses a taken email).
                 Optional<JsonNode> owner = birdsend.findByEmail(pair.birdsendConnection(), otherEmail);
                 if (owner.isPresent() && !bsId.equals(owner.get().path("contact_id").asText())) {
-                    return SyncOutcome.skipped("it shares its phone with HighLevel contact " + hlId + ", whose email belongs to "
-                            + "BirdSend contact " + owner.get().path("contact_id").asText());
+                    return decided(SyncOutcome.skipped("it shares its phone with HighLevel contact " + hlId + ", whose email belongs to "
+                            + "BirdSend contact " + owner.get().path("contact_id").asText()));
                 }
             }
             // The duplicate search may answer with a summary: work on the full contact.
             hlMatch = highlevel.get(pair.highlevelConnection(), hlId);
         }
-        return reconcile(null, bsNow.get(), hlMatch.orElse(null), false);
+        return new SyncCase.Contacts(null, bsNow.get(), hlMatch.orElse(null));
     }
 
     /**
@@ -323,36 +513,21 @@ public class ContactSync {
         return gone;
     }
 
-    /**
-     * HighLevel reported the contact deleted (a ContactDelete webhook). An event may be late, repeated or out of
-     * order, so the contact is looked up first: only HighLevel answering that it is gone counts as a delete; a
-     * contact that exists is synced as a change.
-     */
-    public SyncOutcome highLevelDeleted(String hlId) {
-        return turns.run(props.pair(), List.of(ContactTurns.highLevel(hlId)), () -> {
-            Optional<ContactLink> link = links.byHighLevel(props.pair(), hlId);
-            link.ifPresent(l -> turns.include(ContactTurns.birdSend(l.birdsendId())));
-            return highlevel.get(props.highlevelConnection(), hlId).isEmpty() ? gone(Side.HIGHLEVEL, hlId)
-                    : fromHighLevel(hlId, null);
-        });
-    }
+    // ---- step: unlink -----------------------------------------------------------------------------
 
-    /** BirdSend's poll reported the contact deleted: as {@link #highLevelDeleted}, checked with BirdSend first. */
-    public SyncOutcome birdSendDeleted(String bsId) {
-        return turns.run(props.pair(), List.of(ContactTurns.birdSend(bsId)), () -> {
-            Optional<ContactLink> link = links.byBirdSend(props.pair(), bsId);
-            link.ifPresent(l -> turns.include(ContactTurns.highLevel(l.highlevelId())));
-            return birdsend.get(props.birdsendConnection(), bsId).isEmpty() ? gone(Side.BIRDSEND, bsId)
-                    : fromBirdSend(bsId, null);
+    /** A contact the read found gone on one side: its link is marked (or its partner deleted, as configured). */
+    public void unlink(SyncCase c) {
+        step(c, k -> {
+            if (k.gone == null) {
+                return;
+            }
+            Side side = k.gone.side();
+            String id = k.gone.id();
+            Optional<ContactLink> link = side == Side.HIGHLEVEL ? links.byHighLevel(props.pair(), id) : links.byBirdSend(props.pair(), id);
+            link.ifPresent(l -> turns.include(side == Side.HIGHLEVEL ? ContactTurns.birdSend(l.birdsendId())
+                    : ContactTurns.highLevel(l.highlevelId())));
+            k.outcome = deleted(side, link, id);
         });
-    }
-
-    /** The service itself just answered that the contact on {@code side} does not exist (404 / not found). */
-    SyncOutcome gone(Side side, String id) {
-        Optional<ContactLink> link = side == Side.HIGHLEVEL ? links.byHighLevel(props.pair(), id) : links.byBirdSend(props.pair(), id);
-        link.ifPresent(l -> turns.include(side == Side.HIGHLEVEL ? ContactTurns.birdSend(l.birdsendId())
-                : ContactTurns.highLevel(l.highlevelId())));
-        return deleted(side, link, id);
     }
 
     /**
@@ -467,18 +642,7 @@ public class ContactSync {
             return plan(link, bsNow == null ? null : mapping.readBirdSend(bsNow), BirdSendContactApi.updatedAt(bsNow),
                     hlNow == null ? null : mapping.readHighLevel(hlNow, keys), HighLevelContactApi.updatedAt(hlNow));
         }
-        List<String> keys = new ArrayList<>();
-        if (link != null) {
-            keys.add(ContactTurns.highLevel(link.highlevelId()));
-            keys.add(ContactTurns.birdSend(link.birdsendId()));
-        }
-        if (bsNow != null) {
-            keys.add(ContactTurns.birdSend(bsNow.path("contact_id").asText()));
-        }
-        if (hlNow != null) {
-            keys.add(ContactTurns.highLevel(hlNow.path("id").asText()));
-        }
-        return turns.run(props.pair(), keys, () -> reconcileInTurn(link, bsNow, hlNow));
+        return run(new SyncCase(new SyncCase.Contacts(link, bsNow, hlNow)));
     }
 
     /**
@@ -518,7 +682,21 @@ public class ContactSync {
         return new SyncOutcome(action, writes, conflicts, null);
     }
 
-    private SyncOutcome reconcileInTurn(ContactLink link, JsonNode bsNow, JsonNode hlNow) {
+    // ---- step: merge ------------------------------------------------------------------------------
+
+    /**
+     * Merges the two contacts three ways (with the link's shadow) and plans each side's write. A write the service
+     * refused before, for a reason the person's data still has, is not planned again: the case ends skipped.
+     */
+    public void merge(SyncCase c) {
+        step(c, k -> {
+            if (k.contacts != null) {
+                k.plan = planWrites(k, k.contacts.link(), k.contacts.birdsend(), k.contacts.highlevel());
+            }
+        });
+    }
+
+    private SyncCase.Plan planWrites(SyncCase c, ContactLink link, JsonNode bsNow, JsonNode hlNow) {
         SyncPair pair = props.pair();
         HighLevelFieldKeys keys = highlevel.fieldKeys(pair.highlevelConnection());
         CanonicalContact a = bsNow == null ? CanonicalContact.EMPTY : mapping.readBirdSend(bsNow);
@@ -527,7 +705,8 @@ public class ContactSync {
                 BirdSendContactApi.updatedAt(bsNow), HighLevelContactApi.updatedAt(hlNow));
         String email = (String) result.shadow().get(mapping.emailField());
         if (email == null) {
-            return SyncOutcome.skipped("no email on either side, which BirdSend requires");
+            c.outcome = SyncOutcome.skipped("no email on either side, which BirdSend requires");
+            return null;
         }
         if (link == null) {
             turns.include(ContactTurns.email(email));
@@ -551,14 +730,12 @@ public class ContactSync {
                     link == null ? null : link.shadow(), a, BirdSendContactApi.updatedAt(bsNow), h,
                     HighLevelContactApi.updatedAt(hlNow), bsWrite, hlWrite, result.conflicts());
         }
-        int writes = 0;
-        SyncOutcome.Action action;
-        final String bsGiven = bsNow == null ? null : bsNow.path("contact_id").asText();
-        final String hlGiven = hlNow == null ? null : hlNow.path("id").asText();
-        String bsId = bsGiven;
-        String hlId = hlGiven;
+        c.link = link;
+        c.birdsendId = bsNow == null ? null : bsNow.path("contact_id").asText();
+        c.highlevelId = hlNow == null ? null : hlNow.path("id").asText();
+        c.writes = 0;
         // What each side would be sent (null: nothing); a write refused before is not sent again unchanged.
-        String subject = bsGiven != null ? "birdsend:" + bsGiven : "highlevel:" + hlGiven;
+        String subject = c.birdsendId != null ? "birdsend:" + c.birdsendId : "highlevel:" + c.highlevelId;
         JsonNode hlPlanned = hlNow == null ? hlWrite.createBody() : hlWrite.isEmpty() ? null : planned(hlWrite);
         JsonNode bsPlanned = bsNow == null || !bsWrite.isEmpty() ? json.valueToTree(bsWrite) : null;
         boolean refusedBefore = false;
@@ -567,106 +744,154 @@ public class ContactSync {
                 refusedBefore = true;
                 JsonNode planned = refusal.side() == Side.HIGHLEVEL ? hlPlanned : bsPlanned;
                 if (planned != null && stillRefused(pair, refusal, planned)) {
-                    return SyncOutcome.skipped(refusedAgain(refusal));
+                    c.outcome = SyncOutcome.skipped(refusedAgain(refusal));
+                    return null;
                 }
             }
         }
+        return new SyncCase.Plan(result, a, h, email, bsWrite, hlWrite, bsPlanned, hlPlanned, subject, refusedBefore, conflicts);
+    }
 
-        if (bsNow == null) {
-            final BirdSendWrite bsCreate = bsWrite;
-            BirdSendContactApi.Created created = refusable(pair, subject, Side.BIRDSEND, bsPlanned,
-                    () -> birdsend.create(pair.birdsendConnection(), bsCreate));
+    // ---- step: create -----------------------------------------------------------------------------
+
+    /**
+     * Creates the contact on the side that lacks it, and links it at once. Should the service answer that it has the
+     * contact already (created since the read, or by a crashed earlier attempt), the case starts over on the two
+     * contacts as they are now, and links them.
+     */
+    public void create(SyncCase c) {
+        step(c, k -> {
+            SyncCase.Plan plan = k.plan;
+            if (plan == null) {
+                return;
+            }
+            SyncPair pair = props.pair();
+            JsonNode bsNow = k.contacts.birdsend();
+            JsonNode hlNow = k.contacts.highlevel();
+            if (bsNow == null) {
+                createBirdSend(k, pair, plan, hlNow);
+            } else if (hlNow == null) {
+                createHighLevel(k, pair, plan);
+            } else {
+                k.action = k.link == null ? SyncOutcome.Action.LINKED : SyncOutcome.Action.UNCHANGED;
+            }
+        });
+    }
+
+    private void createBirdSend(SyncCase c, SyncPair pair, SyncCase.Plan plan, JsonNode hlNow) {
+        BirdSendWrite bsCreate = plan.birdsendWrite();
+        String hlGiven = c.highlevelId;
+        BirdSendContactApi.Created created = refusable(pair, plan.subject(), Side.BIRDSEND, plan.birdsendPlanned(),
+                () -> birdsend.create(pair.birdsendConnection(), bsCreate));
+        metrics.write(Side.BIRDSEND);
+        if (created.duplicate()) {
+            // BirdSend already has this email (created since we looked, or by a crashed earlier attempt): link it.
+            turns.include(ContactTurns.birdSend(created.id()));
+            JsonNode existing = birdsend.get(pair.birdsendConnection(), created.id())
+                    .orElseThrow(() -> new LinkChangedException("BirdSend contact " + created.id() + " vanished while linking"));
+            JsonNode hlFresh = hlNow == null ? null : highlevel.get(pair.highlevelConnection(), hlGiven)
+                    .orElseThrow(() -> new LinkChangedException("HighLevel contact " + hlGiven + " vanished while linking"));
+            c.reconcileAgain(new SyncCase.Contacts(c.link, existing, hlFresh));
+            return;
+        }
+        c.birdsendId = created.id();
+        c.writes++;
+        c.action = SyncOutcome.Action.CREATED_BIRDSEND;
+        c.link = linkCreated(pair, c.highlevelId, c.birdsendId, plan.email(), plan.merged().shadow(),
+                mapping.readBirdSend(created.contact()));
+        if (Boolean.TRUE.equals(bsCreate.unsubscribed())) {
+            String bsTarget = c.birdsendId;
+            BirdSendWrite unsubscribe = new BirdSendWrite(bsCreate.email(), false, Map.of(), List.of(), List.of(), Boolean.TRUE);
+            refusable(pair, plan.subject(), Side.BIRDSEND, plan.birdsendPlanned(),
+                    () -> birdsend.apply(pair.birdsendConnection(), bsTarget, created.contact(), unsubscribe));
+        }
+    }
+
+    private void createHighLevel(SyncCase c, SyncPair pair, SyncCase.Plan plan) {
+        HighLevelWrite hlCreate = plan.highlevelWrite();
+        String bsGiven = c.birdsendId;
+        HighLevelContactApi.Created created = refusable(pair, plan.subject(), Side.HIGHLEVEL, plan.highlevelPlanned(),
+                () -> highlevel.create(pair.highlevelConnection(), hlCreate.createBody()));
+        metrics.write(Side.HIGHLEVEL);
+        if (created.duplicate()) {
+            JsonNode existing = highlevel.get(pair.highlevelConnection(), created.id())
+                    .orElseThrow(() -> new LinkChangedException("HighLevel contact " + created.id() + " vanished while linking"));
+            turns.include(ContactTurns.highLevel(created.id()));
+            Optional<ContactLink> taken = links.byHighLevel(pair, created.id());
+            if (taken.isPresent() && !Objects.equals(taken.get().birdsendId(), bsGiven)) {
+                // Not the same person as far as the links know: a conflict for a person to resolve, recorded once.
+                throw duplicateConflict(pair, plan.subject(), plan.highlevelPlanned(), created, taken.get());
+            }
+            // Both contacts will be written: merge what they hold now (the BirdSend copy may come from a backfill listing).
+            JsonNode bsFresh = birdsend.get(pair.birdsendConnection(), bsGiven)
+                    .orElseThrow(() -> new LinkChangedException("BirdSend contact " + bsGiven + " vanished while linking"));
+            c.reconcileAgain(new SyncCase.Contacts(taken.orElse(c.link), bsFresh, existing));
+            return;
+        }
+        c.highlevelId = created.id();
+        c.writes++;
+        c.action = SyncOutcome.Action.CREATED_HIGHLEVEL;
+        HighLevelFieldKeys keys = highlevel.fieldKeys(pair.highlevelConnection());
+        c.link = linkCreated(pair, c.highlevelId, c.birdsendId, plan.email(), plan.merged().shadow(),
+                created.contact() == null ? CanonicalContact.EMPTY : mapping.readHighLevel(created.contact(), keys));
+    }
+
+    // ---- steps: write each side -------------------------------------------------------------------
+
+    /** Writes what BirdSend's existing contact lacks (nothing when the create step just made it). */
+    public void writeBirdSend(SyncCase c) {
+        step(c, k -> {
+            SyncCase.Plan plan = k.plan;
+            if (plan == null || k.action == SyncOutcome.Action.CREATED_BIRDSEND || plan.birdsendWrite().isEmpty()) {
+                return;
+            }
+            SyncPair pair = props.pair();
+            String bsTarget = k.birdsendId;
+            JsonNode bsNow = k.contacts.birdsend();
+            refusable(pair, plan.subject(), Side.BIRDSEND, plan.birdsendPlanned(),
+                    () -> birdsend.apply(pair.birdsendConnection(), bsTarget, bsNow, plan.birdsendWrite()));
             metrics.write(Side.BIRDSEND);
-            if (created.duplicate()) {
-                // BirdSend already has this email (created since we looked, or by a crashed earlier attempt): link it.
-                turns.include(ContactTurns.birdSend(created.id()));
-                JsonNode existing = birdsend.get(pair.birdsendConnection(), created.id())
-                        .orElseThrow(() -> new LinkChangedException("BirdSend contact " + created.id() + " vanished while linking"));
-                JsonNode hlFresh = hlNow == null ? null : highlevel.get(pair.highlevelConnection(), hlGiven)
-                        .orElseThrow(() -> new LinkChangedException("HighLevel contact " + hlGiven + " vanished while linking"));
-                return reconcile(link, existing, hlFresh, false);
+            k.writes++;
+        });
+    }
+
+    /** Writes what HighLevel's existing contact lacks (nothing when the create step just made it). */
+    public void writeHighLevel(SyncCase c) {
+        step(c, k -> {
+            SyncCase.Plan plan = k.plan;
+            if (plan == null || k.action == SyncOutcome.Action.CREATED_HIGHLEVEL || plan.highlevelWrite().isEmpty()) {
+                return;
             }
-            bsId = created.id();
-            writes++;
-            action = SyncOutcome.Action.CREATED_BIRDSEND;
-            link = linkCreated(pair, hlId, bsId, email, result.shadow(), mapping.readBirdSend(created.contact()));
-            if (Boolean.TRUE.equals(bsCreate.unsubscribed())) {
-                final String bsTarget = bsId;
-                final BirdSendWrite unsubscribe = new BirdSendWrite(bsCreate.email(), false, Map.of(), List.of(), List.of(),
-                        Boolean.TRUE);
-                refusable(pair, subject, Side.BIRDSEND, bsPlanned,
-                        () -> birdsend.apply(pair.birdsendConnection(), bsTarget, created.contact(), unsubscribe));
-            }
-        } else if (hlNow == null) {
-            final HighLevelWrite hlCreate = hlWrite;
-            HighLevelContactApi.Created created = refusable(pair, subject, Side.HIGHLEVEL, hlPlanned,
-                    () -> highlevel.create(pair.highlevelConnection(), hlCreate.createBody()));
+            SyncPair pair = props.pair();
+            String hlTarget = k.highlevelId;
+            refusable(pair, plan.subject(), Side.HIGHLEVEL, plan.highlevelPlanned(),
+                    () -> highlevel.apply(pair.highlevelConnection(), hlTarget, plan.highlevelWrite(), plan.email()));
             metrics.write(Side.HIGHLEVEL);
-            if (created.duplicate()) {
-                JsonNode existing = highlevel.get(pair.highlevelConnection(), created.id())
-                        .orElseThrow(() -> new LinkChangedException("HighLevel contact " + created.id() + " vanished while linking"));
-                turns.include(ContactTurns.highLevel(created.id()));
-                Optional<ContactLink> taken = links.byHighLevel(pair, created.id());
-                if (taken.isPresent() && !Objects.equals(taken.get().birdsendId(), bsId)) {
-                    // Not the same person as far as the links know: a conflict for a person to resolve, recorded once.
-                    throw duplicateConflict(pair, subject, hlPlanned, created, taken.get());
-                }
-                // Both contacts will be written: merge what they hold now (bsNow may come from a backfill listing).
-                JsonNode bsFresh = birdsend.get(pair.birdsendConnection(), bsGiven)
-                        .orElseThrow(() -> new LinkChangedException("BirdSend contact " + bsGiven + " vanished while linking"));
-                return reconcile(taken.orElse(link), bsFresh, existing, false);
+            k.writes++;
+        });
+    }
+
+    // ---- step: record the link --------------------------------------------------------------------
+
+    /** Records the link and what both sides now agree on (its shadow); the case's outcome. */
+    public void recordLink(SyncCase c) {
+        step(c, k -> {
+            SyncCase.Plan plan = k.plan;
+            if (plan == null) {
+                return;
             }
-            hlId = created.id();
-            writes++;
-            action = SyncOutcome.Action.CREATED_HIGHLEVEL;
-            link = linkCreated(pair, hlId, bsId, email, result.shadow(),
-                    created.contact() == null ? CanonicalContact.EMPTY : mapping.readHighLevel(created.contact(), keys));
-        } else {
-            action = link == null ? SyncOutcome.Action.LINKED : SyncOutcome.Action.UNCHANGED;
-            if (!bsWrite.isEmpty()) {
-                writes++;
-                final BirdSendWrite bsUpdate = bsWrite;
-                final String bsTarget = bsId;
-                refusable(pair, subject, Side.BIRDSEND, bsPlanned,
-                        () -> birdsend.apply(pair.birdsendConnection(), bsTarget, bsNow, bsUpdate));
-                metrics.write(Side.BIRDSEND);
+            SyncPair pair = props.pair();
+            record(pair, k.link, k.highlevelId, k.birdsendId, plan.email(), plan.merged().shadow());
+            if (plan.refusedBefore() && refusals.clear(pair, plan.subject()) > 0) {
+                LOG.info("{}: the write refused before went through; it is no longer refused", plan.subject());
             }
-            if (!hlWrite.isEmpty()) {
-                writes++;
-                final HighLevelWrite hlUpdate = hlWrite;
-                final String hlTarget = hlId;
-                refusable(pair, subject, Side.HIGHLEVEL, hlPlanned,
-                        () -> highlevel.apply(pair.highlevelConnection(), hlTarget, hlUpdate, email));
-                metrics.write(Side.HIGHLEVEL);
+            if (!plan.conflicts().isEmpty()) {
+                metrics.conflicts(plan.conflicts().size());
             }
-            if (action == SyncOutcome.Action.UNCHANGED && writes > 0) {
-                action = SyncOutcome.Action.UPDATED;
-            }
-        }
-        // A created contact may still need the side it came from to get a one-sided default.
-        if (action == SyncOutcome.Action.CREATED_BIRDSEND && !hlWrite.isEmpty()) {
-            final HighLevelWrite hlUpdate = hlWrite;
-            final String hlTarget = hlId;
-            refusable(pair, subject, Side.HIGHLEVEL, hlPlanned,
-                    () -> highlevel.apply(pair.highlevelConnection(), hlTarget, hlUpdate, email));
-            metrics.write(Side.HIGHLEVEL);
-            writes++;
-        } else if (action == SyncOutcome.Action.CREATED_HIGHLEVEL && !bsWrite.isEmpty()) {
-            final BirdSendWrite bsUpdate = bsWrite;
-            final String bsTarget = bsId;
-            refusable(pair, subject, Side.BIRDSEND, bsPlanned,
-                    () -> birdsend.apply(pair.birdsendConnection(), bsTarget, bsNow, bsUpdate));
-            metrics.write(Side.BIRDSEND);
-            writes++;
-        }
-        record(pair, link, hlId, bsId, email, result.shadow());
-        if (refusedBefore && refusals.clear(pair, subject) > 0) {
-            LOG.info("{}: the write refused before went through; it is no longer refused", subject);
-        }
-        if (!conflicts.isEmpty()) {
-            metrics.conflicts(conflicts.size());
-        }
-        return new SyncOutcome(action, writes, conflicts, null);
+            SyncOutcome.Action action = k.action == SyncOutcome.Action.UNCHANGED && k.writes > 0 ? SyncOutcome.Action.UPDATED
+                    : k.action;
+            k.outcome = new SyncOutcome(action, k.writes, plan.conflicts(), null);
+        });
     }
 
     // ---- refusals: one dead letter per problem -----------------------------------------------------------------

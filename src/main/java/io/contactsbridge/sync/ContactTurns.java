@@ -149,6 +149,71 @@ public class ContactTurns {
     }
 
     /**
+     * Takes a turn of the pair holding {@code keys} for work that runs as several steps (the sync's route) rather than
+     * one call: the caller ends it with {@link #close}, on the same thread. Inside a turn already, the keys are included
+     * in it and null is returned: the outer turn owns them.
+     *
+     * @throws ContactBusyException when the keys stay taken for longer than {@code bridge.sync.turn.max-wait}
+     */
+    public Held open(SyncPair pair, Collection<String> keys) {
+        Turn current = CURRENT.get();
+        if (current != null && current.closed) {
+            CURRENT.remove(); // ended on another thread: not this thread's turn any more
+        } else if (current != null) {
+            keys.forEach(this::include);
+            return null;
+        }
+        SortedSet<String> wanted = new TreeSet<>();
+        keys.forEach(k -> wanted.add(scoped(pair, k)));
+        return take(pair, wanted);
+    }
+
+    /**
+     * After a {@link Relock} in an opened turn: gives up every key and waits for all of them, the new one included, in
+     * order. The work then starts again from its beginning.
+     */
+    public Held reopen(Held held, Relock relock) {
+        relocks.incrementAndGet();
+        SortedSet<String> wanted = new TreeSet<>(held.turn.held);
+        wanted.addAll(relock.keys);
+        close(held);
+        return take(held.turn.pair, wanted);
+    }
+
+    /** Ends an opened turn (null: one that ran inside another's, nothing to do). */
+    public void close(Held held) {
+        if (held == null) {
+            return;
+        }
+        held.turn.closed = true;
+        if (CURRENT.get() == held.turn) {
+            CURRENT.remove();
+        }
+        release(held.turn);
+    }
+
+    private Held take(SyncPair pair, SortedSet<String> wanted) {
+        Turn turn = new Turn(pair, bootOwner + "/" + turns.incrementAndGet());
+        try {
+            acquireInOrder(turn, wanted, clock.instant().plus(maxWait));
+        } catch (RuntimeException e) {
+            release(turn);
+            throw e;
+        }
+        CURRENT.set(turn);
+        return new Held(turn);
+    }
+
+    /** A turn taken with {@link #open}. */
+    public static final class Held {
+        private final Turn turn;
+
+        private Held(Turn turn) {
+            this.turn = turn;
+        }
+    }
+
+    /**
      * Adds a key to the running turn: taken at once when free; when another turn holds it, this turn starts again
      * with it ({@link Relock}, caught by {@link #run}). Outside a turn it does nothing.
      */
@@ -270,6 +335,8 @@ public class ContactTurns {
         final SyncPair pair;
         final String owner;
         final List<String> held = new ArrayList<>();
+        /** Ended by {@link #close}, possibly on another thread than the one it ran on. */
+        volatile boolean closed;
 
         Turn(SyncPair pair, String owner) {
             this.pair = pair;
@@ -278,7 +345,7 @@ public class ContactTurns {
     }
 
     /** A key the turn needs is taken: start the turn again, waiting for all its keys in order. */
-    static final class Relock extends RuntimeException {
+    public static final class Relock extends RuntimeException {
         final Set<String> keys;
 
         Relock(Set<String> keys) {

@@ -19,6 +19,8 @@ import org.springframework.stereotype.Component;
 public class SyncErrorHandling extends RouteConfigurationBuilder {
 
     public static final String SYNC_ERRORS = "sync-errors";
+    /** The sync's steps (route contact-reconcile): no handler of their own, so a failure is the calling route's. */
+    public static final String SYNC_PASSTHROUGH = "sync-passthrough";
 
     @Override
     public void configuration() {
@@ -33,5 +35,6 @@ public class SyncErrorHandling extends RouteConfigurationBuilder {
         config.onException(MappingMisfitException.class)
                 .handled(false)
                 .logExhausted(false);
+        routeConfiguration(SYNC_PASSTHROUGH).errorHandler(noErrorHandler());
     }
 }

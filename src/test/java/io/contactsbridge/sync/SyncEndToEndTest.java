@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -34,6 +35,8 @@ import io.contactsbridge.simulator.highlevel.HighLevelWebhookPublisher;
 import io.contactsbridge.simulator.sim.SimJson;
 import io.contactsbridge.support.Waits;
 import org.apache.camel.CamelContext;
+import org.apache.camel.api.management.ManagedCamelContext;
+import org.apache.camel.test.spring.junit5.DisableJmx;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -55,6 +58,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * contacts it creates (unique emails) and counts writes as deltas.
  */
 @CamelSpringBootTest
+@DisableJmx(false) // Camel's management, as Hawtio reads it: the sync's steps have counts of their own
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS) // its pollers and sync stop with it
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         // A store of its own: the connections, links and journal consumers of other test contexts live in the
@@ -123,6 +127,34 @@ class SyncEndToEndTest {
         Waits.until("BirdSend has HighLevel's colour", ARRIVAL, () -> "Green".equals(bs(p).field("favourite_colour")));
         writes.expect(1, 0);
         assertThat(hlCustomValue(p, colourId)).isEqualTo("Green");
+    }
+
+    /**
+     * The sync's steps are route steps Hawtio draws and counts (it reads Camel's management): route
+     * contact-reconcile holds them in order, and a change from one side passes every step and writes on the other.
+     */
+    @Test
+    void theSyncsStepsAreRouteStepsWithTheirOwnCounts() throws InterruptedException {
+        ManagedCamelContext managed = camel.getCamelContextExtension().getContextPlugin(ManagedCamelContext.class);
+        assertThat(camel.getRoute("contact-reconcile").filter("sync-*").stream()
+                .map(p -> ((org.apache.camel.spi.IdAware) p).getId()).filter(id -> !"sync-pass".equals(id)).toList())
+                .containsExactlyElementsOf(ContactSync.STEPS.stream().map(ContactSync.Step::id).toList());
+        Map<String, Long> before = new java.util.HashMap<>();
+        for (ContactSync.Step step : ContactSync.STEPS) {
+            before.put(step.id(), managed.getManagedProcessor(step.id()).getExchangesCompleted());
+        }
+        long reconciled = managed.getManagedRoute("contact-reconcile").getExchangesCompleted();
+
+        Pair p = newPair("Stefa");
+        sims.birdSend().editContact(p.bsId(), BirdSendContactEdit.change().field("first_name", "Stefania"));
+        Waits.until("HighLevel has BirdSend's first name", ARRIVAL,
+                () -> "Stefania".equals(hlContact(p).path("firstName").asText()));
+
+        assertThat(managed.getManagedRoute("contact-reconcile").getExchangesCompleted()).isGreaterThan(reconciled);
+        for (ContactSync.Step step : ContactSync.STEPS) {
+            assertThat(managed.getManagedProcessor(step.id()).getExchangesCompleted()).as(step.id())
+                    .isGreaterThan(before.get(step.id()));
+        }
     }
 
     @Test

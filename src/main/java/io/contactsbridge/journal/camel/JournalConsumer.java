@@ -197,11 +197,12 @@ public class JournalConsumer extends DefaultConsumer {
         }
     }
 
-    /** The message the route receives: the payload as a Map and the event's headers only. */
+    /** The message the route receives: the payload (a Map, or a JsonNode with bodyAs=json) and the event's headers only. */
     void toMessage(JournalEvent event, Message message) {
-        Map<String, Object> payload;
+        Object payload;
         try {
-            payload = getEndpoint().getComponent().json().readValue(event.payload(), MAP);
+            payload = getEndpoint().bodyAsJson() ? getEndpoint().getComponent().json().readTree(event.payload())
+                    : getEndpoint().getComponent().json().readValue(event.payload(), MAP);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("Journal event seq " + event.seq() + " (" + event.source() + " "
                     + event.eventType() + ") holds no JSON object: " + e.getOriginalMessage(), e);

@@ -51,6 +51,9 @@ public class JournalEndpoint extends DefaultEndpoint implements MultipleConsumer
     @UriParam(defaultValue = "earliest", enums = "earliest,latest", description = "Where a consumer id seen for the "
             + "first time starts: earliest (every event still in the journal) or latest (only new events)")
     private String startFrom = "earliest";
+    @UriParam(defaultValue = "map", enums = "map,json", description = "The body's type: map (the payload as a Map, for "
+            + "simple expressions such as ${body[email]}) or json (a Jackson JsonNode, for Java beans that read JSON)")
+    private String bodyAs = "map";
 
     private final AtomicLong polls = new AtomicLong();
     private final AtomicLong delivered = new AtomicLong();
@@ -96,6 +99,10 @@ public class JournalEndpoint extends DefaultEndpoint implements MultipleConsumer
         JournalSubscription sub = JournalSubscription.of(consumer, sources, eventTypes, partitions);
         JournalSources.requireKnownTypes(sub.sources(), sub.eventTypes());
         StartFrom.parse(startFrom);
+        if (!"map".equals(bodyAs) && !"json".equals(bodyAs)) {
+            throw new IllegalArgumentException("bodyAs of journal consumer '" + consumer + "' must be map or json, got '"
+                    + bodyAs + "'");
+        }
         if (pollIntervalMs < 1) {
             throw new IllegalArgumentException("pollIntervalMs of journal consumer '" + consumer
                     + "' must be at least 1, got " + pollIntervalMs);
@@ -214,5 +221,18 @@ public class JournalEndpoint extends DefaultEndpoint implements MultipleConsumer
 
     public void setStartFrom(String startFrom) {
         this.startFrom = startFrom;
+    }
+
+    public String getBodyAs() {
+        return bodyAs;
+    }
+
+    public void setBodyAs(String bodyAs) {
+        this.bodyAs = bodyAs;
+    }
+
+    /** Whether the body is a JsonNode rather than a Map. */
+    boolean bodyAsJson() {
+        return "json".equals(bodyAs);
     }
 }

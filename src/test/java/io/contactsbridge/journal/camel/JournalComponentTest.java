@@ -96,6 +96,23 @@ class JournalComponentTest {
     }
 
     @Test
+    void bodyAsJsonDeliversThePayloadAsAJsonNode() throws Exception {
+        append("wh-j", "c2", "ContactUpdate");
+        camel.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("journal:jsoner?sources=" + HL + "&pollIntervalMs=10&bodyAs=json").routeId("jsoner").to("mock:jsoner");
+            }
+        });
+        MockEndpoint mock = camel.getEndpoint("mock:jsoner", MockEndpoint.class);
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.registered("jsoner") && store.pending("jsoner") == 0);
+
+        Object body = mock.getReceivedExchanges().get(0).getMessage().getBody();
+        assertThat(body).isInstanceOf(com.fasterxml.jackson.databind.JsonNode.class);
+        assertThat(((com.fasterxml.jackson.databind.JsonNode) body).path("id").asText()).isEqualTo("c2");
+    }
+
+    @Test
     void aFailedRouteLeavesItsEventUncommittedWithABackOff() throws Exception {
         append("bad", "c1", "ContactUpdate");
         AtomicInteger attempts = new AtomicInteger();
@@ -128,6 +145,8 @@ class JournalComponentTest {
                 .rootCause().hasMessageContaining("reads no source");
         assertThatThrownBy(() -> camel.getEndpoint("journal:start?sources=" + HL + "&startFrom=yesterday"))
                 .rootCause().hasMessageContaining("startFrom must be 'earliest' or 'latest'");
+        assertThatThrownBy(() -> camel.getEndpoint("journal:b?sources=" + HL + "&bodyAs=xml"))
+                .rootCause().hasMessageContaining("bodyAs of journal consumer 'b' must be map or json, got 'xml'");
         assertThatThrownBy(() -> camel.getEndpoint("journal:p?sources=" + HL).createProducer())
                 .isInstanceOf(UnsupportedOperationException.class);
     }
