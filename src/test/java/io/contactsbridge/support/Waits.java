@@ -6,6 +6,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * The tests' waits, on Awaitility: until something happens, for a value to appear, and that something stays so for a
@@ -29,6 +30,19 @@ public final class Waits {
     public static void until(String what, Duration timeout, BooleanSupplier condition, Duration every) {
         Awaitility.await(what).atMost(timeout).pollDelay(Duration.ZERO).pollInterval(every)
                 .until(condition::getAsBoolean);
+    }
+
+    /**
+     * Waits until {@code condition} holds, at most {@code timeout}, checking every {@code every}; answers whether it
+     * did. For benchmarks, which report what did not arrive rather than fail on it.
+     */
+    public static boolean within(String what, Duration timeout, BooleanSupplier condition, Duration every) {
+        try {
+            until(what, timeout, condition, every);
+            return true;
+        } catch (ConditionTimeoutException e) {
+            return false;
+        }
     }
 
     /** Waits until {@code probe} has a value, at most {@code timeout}, and returns it. */

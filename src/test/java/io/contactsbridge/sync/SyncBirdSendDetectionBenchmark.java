@@ -302,15 +302,10 @@ abstract class SyncBirdSendDetectionBenchmark {
 
         // Every change is seen within two passes, whatever happens; then give the sync some time to write.
         double passBound = Math.ceil(contacts() / (double) PER_PAGE) / (SHARE * BIRDSEND_LIMIT_PER_S);
-        long giveUp = System.nanoTime() + (long) ((2 * passBound + 120) * 1e9 / SCALE);
-        while (System.nanoTime() < giveUp && !allJournaled(changes, journalFrom)) {
-            Thread.sleep(100);
-        }
-        long hlDeadline = System.nanoTime() + 60_000_000_000L / SCALE;
-        while (System.nanoTime() < hlDeadline
-                && changes.stream().anyMatch(c -> c.kind != Kind.DELETE && c.inHighLevelAt == null)) {
-            Thread.sleep(100);
-        }
+        Waits.within("every change journaled", Duration.ofNanos((long) ((2 * passBound + 120) * 1e9 / SCALE)),
+                () -> allJournaled(changes, journalFrom), Duration.ofMillis(100));
+        Waits.within("every change in HighLevel", Duration.ofNanos(60_000_000_000L / SCALE),
+                () -> changes.stream().noneMatch(c -> c.kind != Kind.DELETE && c.inHighLevelAt == null), Duration.ofMillis(100));
         jitter.close();
         allJournaled(changes, journalFrom);
         // Passes that ended in the window or the wait after it (at 100,000 contacts a pass is about as long as a window).

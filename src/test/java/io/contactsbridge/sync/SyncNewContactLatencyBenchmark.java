@@ -185,10 +185,8 @@ class SyncNewContactLatencyBenchmark {
             long listInWindow = listRequests.stream().filter(t -> t >= windowStart && t <= windowEnd).count();
             double peak = peakPerSecond(listRequests, windowStart, windowEnd);
 
-            long deadline = System.nanoTime() + GIVE_UP.toNanos() / SCALE;
-            while (created.stream().anyMatch(c -> c.inHighLevelAt == null) && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
+            Waits.within("every new contact in HighLevel", GIVE_UP.dividedBy(SCALE),
+                    () -> created.stream().noneMatch(c -> c.inHighLevelAt == null), Duration.ofMillis(50));
             jitter.close();
 
             Map<Long, Instant> journaledAt = journaledContactCreations();

@@ -177,10 +177,8 @@ class SyncWebhookLatencyBenchmark {
             }
         }
         double seconds = (System.nanoTime() - measuredFrom) / 1e9;
-        long deadline = System.nanoTime() + GIVE_UP.toNanos();
-        while (measured.stream().anyMatch(e -> e.writtenAt == 0) && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
+        Waits.within("every measured change written", GIVE_UP, () -> measured.stream().noneMatch(e -> e.writtenAt == 0),
+                Duration.ofMillis(50));
         jitter.close();
         Map<String, Long> bs = SyncBenchmark.diff(bsBefore, SyncBenchmark.snapshot(sims.birdSend().server().calls()));
         Map<String, Long> hl = SyncBenchmark.diff(hlBefore, SyncBenchmark.snapshot(sims.highLevel().server().calls()));
