@@ -32,6 +32,9 @@ import io.contactsbridge.outbound.DeadLetter;
 import io.contactsbridge.outbound.DeadLetterStore;
 import io.contactsbridge.outbound.UpstreamApiException;
 import io.contactsbridge.outbound.UpstreamRejectedException;
+import io.contactsbridge.outbound.contacts.HighLevelContactApi;
+import io.contactsbridge.outbound.contacts.BirdSendContactApi;
+import io.contactsbridge.outbound.contacts.ContactSetupException;
 import io.contactsbridge.sync.BackfillListingStore.Item;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -286,7 +289,7 @@ public class Backfill {
                 state = "failed";
                 error = e.getMessage();
                 // Expected trouble (a service down, the mapping) reads as one line; anything else keeps its trace.
-                if (e instanceof UpstreamApiException || e instanceof SyncSetupException) {
+                if (e instanceof UpstreamApiException || e instanceof ContactSetupException) {
                     LOG.error("Backfill {} failed: {}", p.runId, e.getMessage());
                 } else {
                     LOG.error("Backfill {} failed: {}", p.runId, e.getMessage(), e);

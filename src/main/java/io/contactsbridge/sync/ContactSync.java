@@ -32,6 +32,9 @@ import io.contactsbridge.mapping.HighLevelWrite;
 import io.contactsbridge.mapping.Side;
 import io.contactsbridge.outbound.UpstreamError;
 import io.contactsbridge.outbound.UpstreamRejectedException;
+import io.contactsbridge.outbound.contacts.HighLevelContactApi;
+import io.contactsbridge.outbound.contacts.BirdSendContactApi;
+import io.contactsbridge.outbound.contacts.ContactRefusedException;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.support.SynchronizationAdapter;
@@ -897,7 +900,7 @@ public class ContactSync {
     // ---- refusals: one dead letter per problem -----------------------------------------------------------------
 
     /**
-     * Makes a write; should the service refuse it (a 4xx other than not-found, or a {@link SyncRefusedException}), the
+     * Makes a write; should the service refuse it (a 4xx other than not-found, or a {@link ContactRefusedException}), the
      * refusal is remembered for the person before it goes on to be stored as a dead letter (by the route or the
      * backfill). While the person's data would make the same write again, their later events are skipped without a call
      * ({@link #stillRefused}), so the problem has one dead letter, not one per event.
@@ -910,7 +913,7 @@ public class ContactSync {
                 rememberRefusal(pair, subject, side, planned, e.operation(), e.meta(), e.getMessage());
             }
             throw e;
-        } catch (SyncRefusedException e) {
+        } catch (ContactRefusedException e) {
             rememberRefusal(pair, subject, side, planned, null, null, e.getMessage());
             throw e;
         }

@@ -12,6 +12,8 @@ import java.util.function.Consumer;
 
 import io.contactsbridge.mapping.ContactMapping;
 import io.contactsbridge.mapping.HighLevelFieldKeys;
+import io.contactsbridge.outbound.contacts.HighLevelContactApi;
+import io.contactsbridge.outbound.contacts.BirdSendContactApi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;

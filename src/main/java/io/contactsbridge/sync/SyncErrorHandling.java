@@ -1,13 +1,14 @@
 package io.contactsbridge.sync;
 
 import io.contactsbridge.outbound.UpstreamRejectedException;
+import io.contactsbridge.outbound.contacts.ContactRefusedException;
 import org.apache.camel.builder.RouteConfigurationBuilder;
 import org.apache.camel.model.RouteConfigurationDefinition;
 import org.springframework.stereotype.Component;
 
 /**
  * The {@value #SYNC_ERRORS} route configuration of the sync routes. A write the service refused (a 4xx other
- * than 401/429: an invalid phone, a field HighLevel rejects), or a {@link SyncRefusedException}, fails the same way every time: the original event
+ * than 401/429: an invalid phone, a field HighLevel rejects), or a {@link ContactRefusedException}, fails the same way every time: the original event
  * is stored as a dead letter and the journal moves on. Every other failure is left unhandled, so the journal
  * keeps the event and retries it with back-off, before any later event of its partition: a service outage
  * delays the sync but loses nothing. A {@link MappingMisfitException} is left unhandled the same way, only quietly.
@@ -26,7 +27,7 @@ public class SyncErrorHandling extends RouteConfigurationBuilder {
     public void configuration() {
         RouteConfigurationDefinition config = routeConfiguration(SYNC_ERRORS);
         config.errorHandler(defaultErrorHandler().logExhausted(false).logStackTrace(false));
-        config.onException(UpstreamRejectedException.class, SyncRefusedException.class)
+        config.onException(UpstreamRejectedException.class, ContactRefusedException.class)
                 .handled(true)
                 .useOriginalMessage()
                 .to("bean:deadLetterRecorder?method=record");

@@ -23,6 +23,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.contactsbridge.journal.JournalStore;
 import io.contactsbridge.mapping.Side;
 import io.contactsbridge.outbound.UpstreamApiException;
+import io.contactsbridge.outbound.contacts.HighLevelContactApi;
 import io.contactsbridge.sandbox.SandboxSimulators;
 import io.contactsbridge.simulator.birdsend.BirdSendContactEdit;
 import io.contactsbridge.simulator.birdsend.BirdSendContactView;

@@ -14,6 +14,7 @@ import io.contactsbridge.journal.JournalStore;
 import io.contactsbridge.outbound.DeadLetter;
 import io.contactsbridge.outbound.DeadLetterStore;
 import io.contactsbridge.outbound.UpstreamRejectedException;
+import io.contactsbridge.outbound.contacts.BirdSendContactApi;
 import io.contactsbridge.sandbox.SandboxSimulators;
 import io.contactsbridge.simulator.birdsend.BirdSendContactEdit;
 import io.contactsbridge.simulator.birdsend.BirdSendNewContact;

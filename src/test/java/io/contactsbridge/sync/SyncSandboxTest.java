@@ -12,6 +12,8 @@ import io.contactsbridge.journal.JournalSources;
 import io.contactsbridge.journal.JournalStore;
 import io.contactsbridge.mapping.ContactMapping;
 import io.contactsbridge.mapping.Side;
+import io.contactsbridge.outbound.contacts.HighLevelContactApi;
+import io.contactsbridge.outbound.contacts.BirdSendContactApi;
 import io.contactsbridge.sandbox.SandboxSimulators;
 import io.contactsbridge.simulator.birdsend.BirdSendContactEdit;
 import io.contactsbridge.simulator.birdsend.BirdSendContactView;

@@ -1,4 +1,4 @@
-package io.contactsbridge.sync;
+package io.contactsbridge.outbound.contacts;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -57,7 +57,7 @@ public class HighLevelContactApi {
     /** The location the connection was authorised for: every contact call names it. */
     public String locationId(String connectionId) {
         return connections.find(connectionId).map(Connection::locationId).filter(StringUtils::hasText)
-                .orElseThrow(() -> new SyncSetupException("HighLevel connection '" + connectionId
+                .orElseThrow(() -> new ContactSetupException("HighLevel connection '" + connectionId
                         + "' has no location id; set bridge.connections." + connectionId + ".location-id"));
     }
 
@@ -148,7 +148,7 @@ public class HighLevelContactApi {
         JsonNode upserted = answer == null ? null : answer.get("contact");
         if (upserted != null && !contactId.equals(upserted.path("id").asText())) {
             // Only when the location allows duplicates and two contacts share the email: retrying cannot help.
-            throw new SyncRefusedException("HighLevel's upsert by email " + email + " matched contact "
+            throw new ContactRefusedException("HighLevel's upsert by email " + email + " matched contact "
                     + upserted.path("id").asText() + ", not the linked " + contactId + ": two HighLevel contacts share the email");
         }
         return upserted != null ? upserted : contact;
@@ -242,12 +242,12 @@ public class HighLevelContactApi {
         return directory;
     }
 
-    static boolean notFound(UpstreamRejectedException e) {
+    public static boolean notFound(UpstreamRejectedException e) {
         String message = e.upstreamMessage() == null ? "" : e.upstreamMessage().toLowerCase(Locale.ROOT);
         return e.status() == 404 || (e.status() == 400 && message.contains("not found"));
     }
 
-    static Instant updatedAt(JsonNode contact) {
+    public static Instant updatedAt(JsonNode contact) {
         for (String field : new String[] {"dateUpdated", "dateAdded"}) {
             JsonNode v = contact == null ? null : contact.get(field);
             if (v != null && v.isTextual()) {

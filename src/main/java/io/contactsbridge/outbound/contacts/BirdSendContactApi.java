@@ -1,4 +1,4 @@
-package io.contactsbridge.sync;
+package io.contactsbridge.outbound.contacts;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -197,7 +197,7 @@ public class BirdSendContactApi {
     }
 
     /** BirdSend's {@code updated_at} ("YYYY-MM-DD HH:MM:SS", UTC; assumed, so optional). */
-    static Instant updatedAt(JsonNode contact) {
+    public static Instant updatedAt(JsonNode contact) {
         JsonNode v = contact == null ? null : contact.get("updated_at");
         if (v == null || !v.isTextual()) {
             return null;
