@@ -39,7 +39,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Keeps one contact the same on both sides. Called by the route {@code contact-sync} for every journal event
- * (HighLevel webhooks and polls, BirdSend polls and notifications) and by the backfill for every pair.
+ * (HighLevel webhooks and polls, BirdSend polls and notifications, backfill items handed over) and by the backfill
+ * for every pair.
  *
  * <p>An event is only a hint that a contact may have changed. If the event's own copy of the contact matches
  * what both sides last agreed on (the link's shadow), it is the echo of the bridge's own write, or old news,
@@ -164,6 +165,16 @@ public class ContactSync {
                             .orElseGet(() -> SyncOutcome.skipped("BirdSend has no contact " + id));
                 }
                 return fromBirdSend(id, null);
+            }
+            case JournalSources.BACKFILL -> {
+                // A backfill item that failed for a reason not its own: synced as a change of its contact.
+                if (id != null && key.startsWith("birdsend:")) {
+                    return fromBirdSend(id, null);
+                }
+                if (id != null && key.startsWith("highlevel:")) {
+                    return fromHighLevel(id, null);
+                }
+                return SyncOutcome.skipped("not about a BirdSend or HighLevel contact");
             }
             default -> {
                 return SyncOutcome.skipped("unknown source " + source);
