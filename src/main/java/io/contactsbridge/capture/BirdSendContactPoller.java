@@ -23,16 +23,14 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.contactsbridge.auth.ServiceType;
 import io.contactsbridge.journal.ContactKeys;
 import io.contactsbridge.journal.JournalSources;
 import io.contactsbridge.journal.JournalStore;
 import io.contactsbridge.ops.BridgeProperties;
+import io.contactsbridge.outbound.CallerShare;
 import io.contactsbridge.outbound.OutboundClient;
 import io.contactsbridge.outbound.OutboundProperties;
 import io.contactsbridge.outbound.OutboundResponse;
-import io.contactsbridge.outbound.RateBudget;
-import io.contactsbridge.outbound.RateBudgets;
 import io.contactsbridge.outbound.UpstreamApiException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,10 +78,10 @@ import org.springframework.util.StringUtils;
  *       contacts too, usually in one request. Deletions, tag changes that do not move {@code updated_at}, and
  *       more changes than its pages hold are left to the rolling scan.</li>
  * </ul>
- * Both take the same pacer ({@link RequestPacer}: evenly spaced requests, never a burst that would keep the sync's
- * requests waiting, and each one gives way while the sync's requests fill the connection's budget) and exclude each
- * other: a quick scan that finds the rolling scan running waits, and the rolling
- * scan gives way after its current page. Across replicas one scan runs at a time per connection (a lease in
+ * Both make their calls with the same {@link CallerShare} ({@value #CALLER}, {@code request-share}), which the outbound
+ * layer keeps them to: evenly spaced requests, never a burst that would keep the sync's requests waiting, and each one
+ * giving way while the sync's requests fill the connection's budget. They exclude each other: a quick scan that finds
+ * the rolling scan running waits, and the rolling scan gives way after its current page. Across replicas one scan runs at a time per connection (a lease in
  * {@code capture_cursor}). {@link #fullScan} is a complete pass from page 1 at once (tests, operators).
  *
  * <p>The very first pass of a connection (the baseline) records what exists without reporting it (unless
@@ -97,6 +95,8 @@ public class BirdSendContactPoller {
     public static final String QUICK_ROUTE_ID = "birdsend-contact-poll-quick";
     public static final String ROLLING_ROUTE_ID = "birdsend-contact-poll-rolling";
     public static final String SOURCE = JournalSources.BIRDSEND_POLL;
+    /** The name the scans' calls give the outbound layer, which keeps them to their share of the budget. */
+    public static final String CALLER = "capture-birdsend";
 
     public static final String CONTACT_CREATED = "ContactCreated";
     public static final String CONTACT_CHANGED = "ContactChanged";
@@ -126,7 +126,8 @@ public class BirdSendContactPoller {
     private final CaptureMetrics metrics;
     private final ObjectMapper json;
     private final Clock clock;
-    private final RequestPacer pacer;
+    private final CallerShare share;
+    private final double requestsPerSecond;
     private final String owner;
     private final AtomicLong scans = new AtomicLong();
     private final PollRun.Reporter reporter = new PollRun.Reporter(LOG);
@@ -138,19 +139,18 @@ public class BirdSendContactPoller {
 
     @Autowired
     public BirdSendContactPoller(OutboundClient client, JournalStore journal, CaptureStore store, CaptureProperties props,
-                                 OutboundProperties outbound, RateBudgets budgets, CaptureMetrics metrics, ObjectMapper json,
+                                 OutboundProperties outbound, CaptureMetrics metrics, ObjectMapper json,
                                  Clock clock, BridgeProperties bridge) {
-        this(client, journal, store, props, outbound, budgets, metrics, json, clock,
+        this(client, journal, store, props, outbound, metrics, json, clock,
                 bridge.instance() == null ? null : bridge.instance().id());
     }
 
     /**
      * @param outbound   the services' rate limits; the poller's pace is {@code request-share} of BirdSend's
-     * @param budgets    the connections' outbound budgets, so the poller gives way to the sync's requests
      * @param instanceId this replica's id; lease owners are it plus a random suffix and the scan kind
      */
     public BirdSendContactPoller(OutboundClient client, JournalStore journal, CaptureStore store, CaptureProperties props,
-                                 OutboundProperties outbound, RateBudgets budgets, CaptureMetrics metrics, ObjectMapper json,
+                                 OutboundProperties outbound, CaptureMetrics metrics, ObjectMapper json,
                                  Clock clock, String instanceId) {
         this.client = client;
         this.journal = journal;
@@ -159,14 +159,14 @@ public class BirdSendContactPoller {
         this.metrics = metrics;
         this.json = json;
         this.clock = clock;
-        this.pacer = new RequestPacer("capture-birdsend", outbound.birdsend().rate(), props.birdsend().requestShare(),
-                budgets.forConnection(ServiceType.BIRDSEND, props.birdsend().connectionId()), RateBudget.Clock.SYSTEM);
+        this.share = new CallerShare(CALLER, props.birdsend().requestShare());
+        this.requestsPerSecond = share.requestsPerSecond(outbound.birdsend().rate());
         this.owner = (StringUtils.hasText(instanceId) ? instanceId : "bridge") + "/" + UUID.randomUUID().toString().substring(0, 8);
     }
 
     /** The most requests per second the poller makes, on average, all scans together. */
     public double requestsPerSecond() {
-        return pacer.requestsPerSecond();
+        return requestsPerSecond;
     }
 
     /**
@@ -653,17 +653,15 @@ public class BirdSendContactPoller {
         }
     }
 
-    private Page list(PollRun run, int page, String orderBy, String sort) throws InterruptedException {
+    private Page list(PollRun run, int page, String orderBy, String sort) {
         int perPage = props.birdsend().perPage();
         Map<String, Object> query = new LinkedHashMap<>();
         query.put("page", page);
         query.put("per_page", perPage);
         query.put("order_by", orderBy);
         query.put("sort", sort);
-        OutboundResponse response = pacer.call(() -> {
-            run.request();
-            return client.call(run.connectionId, "list-contacts", "GET", "/contacts", query, null);
-        });
+        run.request();
+        OutboundResponse response = client.call(run.connectionId, "list-contacts", "GET", "/contacts", query, null, share);
         run.pages++;
         JsonNode body = response.body();
         JsonNode data = body == null ? null : body.get("data");
@@ -680,12 +678,11 @@ public class BirdSendContactPoller {
     }
 
     /** The contact, or null when BirdSend answers 404. */
-    private JsonNode get(PollRun run, String contactId) throws InterruptedException {
+    private JsonNode get(PollRun run, String contactId) {
         try {
-            OutboundResponse response = pacer.call(() -> {
-                run.request();
-                return client.call(run.connectionId, "get-contact", "GET", "/contacts/" + contactId, null, null);
-            });
+            run.request();
+            OutboundResponse response = client.call(run.connectionId, "get-contact", "GET", "/contacts/" + contactId, null, null,
+                    share);
             return response.body();
         } catch (UpstreamApiException e) {
             if (e.status() == 404) {

@@ -20,10 +20,9 @@ import io.contactsbridge.journal.JournalSources;
 import io.contactsbridge.journal.JournalStore;
 import io.contactsbridge.ops.BridgeProperties;
 import io.contactsbridge.ops.ShutdownSignal;
+import io.contactsbridge.outbound.CallerShare;
 import io.contactsbridge.outbound.OutboundClient;
-import io.contactsbridge.outbound.OutboundProperties;
 import io.contactsbridge.outbound.OutboundResponse;
-import io.contactsbridge.outbound.RateBudget;
 import io.contactsbridge.outbound.UpstreamRejectedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,6 +64,8 @@ public class HighLevelContactPoller {
     public static final String EVENT_TYPE = "ContactChanged";
     static final String KIND = "poll";
     static final String OPERATION = "search-contacts";
+    /** The name the poll's calls give the outbound layer, which keeps them to {@code request-share} of the budget. */
+    public static final String CALLER = "capture-highlevel";
 
     private static final Logger LOG = LoggerFactory.getLogger(HighLevelContactPoller.class);
 
@@ -76,7 +77,7 @@ public class HighLevelContactPoller {
     private final CaptureMetrics metrics;
     private final ObjectMapper json;
     private final Clock clock;
-    private final RequestPacer pacer;
+    private final CallerShare share;
     private final ShutdownSignal shutdown;
     private final String owner;
     private final AtomicLong polls = new AtomicLong();
@@ -84,22 +85,22 @@ public class HighLevelContactPoller {
 
     @Autowired
     public HighLevelContactPoller(OutboundClient client, ConnectionRegistry connections, JournalStore journal,
-                                  CaptureStore store, CaptureProperties props, OutboundProperties outbound,
+                                  CaptureStore store, CaptureProperties props,
                                   CaptureMetrics metrics, ObjectMapper json, Clock clock, BridgeProperties bridge,
                                   ShutdownSignal shutdown) {
-        this(client, connections, journal, store, props, outbound, metrics, json, clock,
+        this(client, connections, journal, store, props, metrics, json, clock,
                 bridge.instance() == null ? null : bridge.instance().id(), shutdown);
     }
 
     /** @param instanceId this replica's id; the lease owner is it plus a random suffix */
     public HighLevelContactPoller(OutboundClient client, ConnectionRegistry connections, JournalStore journal,
-                                  CaptureStore store, CaptureProperties props, OutboundProperties outbound,
+                                  CaptureStore store, CaptureProperties props,
                                   CaptureMetrics metrics, ObjectMapper json, Clock clock, String instanceId) {
-        this(client, connections, journal, store, props, outbound, metrics, json, clock, instanceId, ShutdownSignal.none());
+        this(client, connections, journal, store, props, metrics, json, clock, instanceId, ShutdownSignal.none());
     }
 
     private HighLevelContactPoller(OutboundClient client, ConnectionRegistry connections, JournalStore journal,
-                                   CaptureStore store, CaptureProperties props, OutboundProperties outbound,
+                                   CaptureStore store, CaptureProperties props,
                                    CaptureMetrics metrics, ObjectMapper json, Clock clock, String instanceId,
                                    ShutdownSignal shutdown) {
         this.shutdown = shutdown;
@@ -111,8 +112,7 @@ public class HighLevelContactPoller {
         this.metrics = metrics;
         this.json = json;
         this.clock = clock;
-        this.pacer = new RequestPacer("capture-highlevel", outbound.highlevel().rate(), props.highlevel().requestShare(),
-                null, RateBudget.Clock.stoppable(shutdown));
+        this.share = new CallerShare(CALLER, props.highlevel().requestShare());
         this.owner = (StringUtils.hasText(instanceId) ? instanceId : "bridge") + "/" + UUID.randomUUID().toString().substring(0, 8);
     }
 
@@ -176,7 +176,7 @@ public class HighLevelContactPoller {
             OutboundResponse response;
             run.request();
             try {
-                response = pacer.call(() -> client.call(connectionId, OPERATION, "POST", "/contacts/search", null, body));
+                response = client.call(connectionId, OPERATION, "POST", "/contacts/search", null, body, share);
             } catch (UpstreamRejectedException e) {
                 if (searchAfter != null && run.pages == 0 && (e.status() == 400 || e.status() == 422)) {
                     // The stored searchAfter no longer fits the search (e.g. the service changed its form): fall

@@ -17,6 +17,11 @@ public final class JournalSources {
     public static final String HIGHLEVEL_POLL = "highlevel-poll";
     /** Changes found by polling BirdSend's contacts API. */
     public static final String BIRDSEND_POLL = "birdsend-poll";
+    /**
+     * Backfill items that failed for a reason not their own (a service down), handed to the live sync: type
+     * {@code ContactChanged}, keyed by the item's BirdSend contact, else its HighLevel contact.
+     */
+    public static final String BACKFILL = "backfill";
 
     /** A marketplace app was installed on, or uninstalled from, a location (or company). */
     public static final Set<String> HIGHLEVEL_LIFECYCLE_TYPES = Set.of("INSTALL", "UNINSTALL");

@@ -11,8 +11,8 @@ import org.apache.camel.Message;
 import org.springframework.stereotype.Component;
 
 /**
- * The steps of one HTTP attempt ({@code highlevel-send}, {@code birdsend-send}): token, rate-budget
- * slot, the HTTP request, and the reading of the answer. Inside the circuit breaker only 429, 5xx and
+ * The steps of one HTTP attempt ({@code highlevel-send}, {@code birdsend-send}): the caller's share (when it
+ * names one), token, rate-budget slot, the HTTP request, and the reading of the answer. Inside the circuit breaker only 429, 5xx and
  * I/O failures are thrown, because whatever is thrown there counts as a breaker failure; a 4xx comes
  * back as an answer and is judged by the call route.
  */
@@ -44,6 +44,19 @@ public class OutboundAttemptSteps {
         this.metrics = metrics;
         this.json = json;
         this.clock = clock;
+    }
+
+    /**
+     * When the call names its caller's {@link CallerShare}: waits for the caller's next slot at that share (and gives
+     * way to the connection's other callers, see {@link CallerPace}). Before the circuit breaker and the connection's
+     * budget, so a caller waiting for its share holds nothing of the connection's and counts as no failure.
+     */
+    public void awaitCallerShare(Exchange exchange) throws InterruptedException {
+        OutboundRequest request = OutboundCallSteps.request(exchange);
+        if (request.share() != null) {
+            UpstreamCall call = request.call();
+            budgets.pace(call.service(), call.connectionId(), request.share()).await();
+        }
     }
 
     /**

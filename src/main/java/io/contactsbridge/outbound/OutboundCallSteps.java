@@ -86,7 +86,25 @@ public class OutboundCallSteps {
         }
         byte[] body = METHODS_WITH_BODY.contains(method) ? jsonBytes(call, in.getBody()) : null;
         return new OutboundRequest(call, target.baseUrl(), method, path, query(call, in.getHeader(OutboundHeaders.QUERY)),
-                extraHeaders(call, in.getHeader(OutboundHeaders.EXTRA_HEADERS)), body);
+                extraHeaders(call, in.getHeader(OutboundHeaders.EXTRA_HEADERS)), body, callerShare(call, in));
+    }
+
+    private static CallerShare callerShare(UpstreamCall call, Message in) {
+        String caller = text(in, OutboundHeaders.CALLER, false);
+        Object share = in.getHeader(OutboundHeaders.CALLER_SHARE);
+        if (share == null) {
+            return null;
+        }
+        if (caller == null) {
+            throw new OutboundRequestException(call.describe() + ": " + OutboundHeaders.CALLER_SHARE + " needs "
+                    + OutboundHeaders.CALLER + ", the caller's name");
+        }
+        try {
+            return new CallerShare(caller, share instanceof Number n ? n.doubleValue() : Double.parseDouble(share.toString().trim()));
+        } catch (IllegalArgumentException e) {
+            throw new OutboundRequestException(call.describe() + ": " + OutboundHeaders.CALLER_SHARE + " must be a number above 0"
+                    + " and at most 1 and " + OutboundHeaders.CALLER + " a name; " + e.getMessage());
+        }
     }
 
     /** True on the call's first 401: the token gets refreshed and the request sent once more. */

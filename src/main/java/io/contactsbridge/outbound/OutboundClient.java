@@ -36,6 +36,15 @@ public class OutboundClient {
      */
     public OutboundResponse call(String connectionId, String operation, String method, String path,
                                  Map<String, ?> query, Object body) {
+        return call(connectionId, operation, method, path, query, body, null);
+    }
+
+    /**
+     * As {@link #call(String, String, String, String, Map, Object)}, kept to the caller's {@code share} of the
+     * connection's rate budget (null: none): every attempt waits for the caller's next slot at that share first.
+     */
+    public OutboundResponse call(String connectionId, String operation, String method, String path,
+                                 Map<String, ?> query, Object body, CallerShare share) {
         ServiceType service = targets.resolve(connectionId).service();
         Exchange result = producer.send(OutboundRoutes.callEndpoint(service), exchange -> {
             var in = exchange.getMessage();
@@ -45,6 +54,10 @@ public class OutboundClient {
             in.setHeader(OutboundHeaders.PATH, path);
             if (query != null) {
                 in.setHeader(OutboundHeaders.QUERY, query);
+            }
+            if (share != null) {
+                in.setHeader(OutboundHeaders.CALLER, share.caller());
+                in.setHeader(OutboundHeaders.CALLER_SHARE, share.share());
             }
             in.setBody(body);
         });

@@ -17,6 +17,10 @@ package io.contactsbridge.outbound;
  *       {@code Map<String, ?>} whose values (scalars or collections, for repeated names) are encoded here.</li>
  *   <li>{@link #EXTRA_HEADERS} (optional {@code Map<String, ?>}): more HTTP headers; may not set
  *       Authorization, which the outbound layer owns.</li>
+ *   <li>{@link #CALLER} and {@link #CALLER_SHARE} (optional, together): the caller's name and its share (above 0, at
+ *       most 1) of the connection's rate budget. Every attempt of the caller's calls then waits for the caller's
+ *       next slot at that share, evenly spaced, before it takes anything of the connection's (see
+ *       {@link CallerShare}). Without them a call takes the connection's budget like any other.</li>
  * </ul>
  * Body: the JSON request body: a String holding JSON, a {@code JsonNode}, a Map, a record/POJO
  * (written with Jackson) or byte[]; null for none. Sent only with POST, PUT, PATCH and DELETE.
@@ -36,6 +40,10 @@ public final class OutboundHeaders {
     public static final String PATH = "BridgeHttpPath";
     public static final String QUERY = "BridgeHttpQuery";
     public static final String EXTRA_HEADERS = "BridgeHttpHeaders";
+    /** The caller's name, for its share of the connection's rate budget ({@link #CALLER_SHARE}). */
+    public static final String CALLER = "BridgeCaller";
+    /** The caller's share of the connection's rate budget: a number above 0 and at most 1 (Double or text). */
+    public static final String CALLER_SHARE = "BridgeCallerShare";
 
     /** Response: the HTTP status the service answered with. */
     public static final String STATUS = "BridgeHttpStatus";

@@ -11,9 +11,10 @@ import java.util.Map;
  * @param query   encoded query string, or null
  * @param headers extra HTTP headers from the caller
  * @param body    the JSON body as UTF-8 bytes, or null
+ * @param share   the caller's share of the connection's rate budget, or null
  */
 record OutboundRequest(UpstreamCall call, String baseUrl, String method, String path, String query,
-                       Map<String, String> headers, byte[] body) {
+                       Map<String, String> headers, byte[] body, CallerShare share) {
 
     @Override
     public String toString() {

@@ -18,7 +18,8 @@ import org.springframework.stereotype.Component;
  *   <li>{@code direct:<service>-retry} (route {@code <service>-retry}, route configuration
  *       {@code outbound-errors}): sends; after a 401 refreshes the token once and sends again.
  *       Redelivers a failed send (429, 5xx, I/O, open circuit) with backoff.</li>
- *   <li>{@code direct:<service>-send} (route {@code <service>-send}): one attempt. Token, then inside
+ *   <li>{@code direct:<service>-send} (route {@code <service>-send}): one attempt. The caller's share of the
+ *       rate budget when it names one ({@link CallerShare}), token, then inside
  *       the service's resilience4j circuit breaker (named configuration
  *       {@code camel.resilience4j.configurations.<service>.*}) a rate-budget slot and the HTTP request
  *       (camel-http, timeouts and pool from {@code bridge.outbound.<service>.*}).</li>
@@ -77,6 +78,7 @@ public class OutboundRoutes extends RouteBuilder {
                     .routeId(id + "-send")
                     .routeConfigurationId(OutboundErrorHandling.OUTBOUND_PASSTHROUGH)
                     .description("One " + service.displayName() + " HTTP attempt")
+                    .bean(attemptSteps, "awaitCallerShare")
                     .bean(attemptSteps, "authorize")
                     .circuitBreaker().id(id + "-breaker").configuration(id)
                         .bean(attemptSteps, "acquireBudget")

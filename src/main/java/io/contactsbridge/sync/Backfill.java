@@ -21,6 +21,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.contactsbridge.journal.ContactKeys;
+import io.contactsbridge.journal.JournalSources;
+import io.contactsbridge.journal.JournalStore;
 import io.contactsbridge.mapping.CanonicalContact;
 import io.contactsbridge.mapping.ContactMapping;
 import io.contactsbridge.mapping.HighLevelFieldKeys;
@@ -63,6 +68,21 @@ import org.springframework.stereotype.Component;
  * A dry run lists and pairs the same way and counts what it would create, link and update without writing
  * anything but its listing rows (not even its progress; the rows go when it ends).
  *
+ * <p>The backfill does not retry. Each call has had the outbound layer's retries; an item that still fails for a
+ * reason that is not its own (a service down, its circuit breaker open, a rate limit that would not pass) is handed to
+ * the live sync: one journal event (source {@value JournalSources#BACKFILL}, type {@value #HANDED_OVER}, keyed by
+ * the item's BirdSend contact, else its HighLevel contact), which the route {@code contact-sync} handles like any
+ * change of that contact, in the contact's order, retried with the journal's back-off ({@code bridge.journal.retry-*})
+ * until it goes through. The item counts as {@code deferred} and the run goes on with the next one, so a service
+ * outage during a run loses nothing and does not stop the run: every remaining item then fails after the outbound
+ * retries (or at once, while the breaker is open) and is handed over, a few per second; the run ends as done and
+ * the journal syncs them when the service is back (on a large account they can be more than
+ * {@code bridge.inbound.max-pending}: webhooks are then answered 429 until the sync has caught up, and HighLevel sends
+ * them again). A write the service refused (a 4xx) is the item's own problem:
+ * it is a dead letter, as in the live sync. An item cut short by the shutdown stays ahead of the checkpoint and is
+ * done after the restart. A {@link LinkChangedException} (the live sync linked the person meanwhile) is an expected
+ * race: the item is done again at once, up to {@value #LINK_RACE_ATTEMPTS} times, then handed over too.
+ *
  * <p>Progress (percent, contacts per second, ETA) is logged every {@code progress-interval}, kept for
  * {@code /api/status} and {@code GET /api/backfill}, and published as gauges {@value #PROGRESS_METRIC} (0-1),
  * {@code bridge.backfill.processed}, {@code bridge.backfill.total}, {@code bridge.backfill.rate} and
@@ -74,10 +94,15 @@ public class Backfill {
     private static final Logger LOG = LoggerFactory.getLogger(Backfill.class);
     public static final String PROGRESS_METRIC = "bridge.backfill.progress";
     private static final Duration LEASE = Duration.ofMinutes(2);
-    private static final int ATTEMPTS = 5;
+    /** How often an item is done again at once after a {@link LinkChangedException} before it is handed over. */
+    static final int LINK_RACE_ATTEMPTS = 5;
+    /** The event type of an item handed to the live sync. */
+    public static final String HANDED_OVER = "ContactChanged";
     private static final int EXPLAINED = 20;
     /** Items in hand per worker (queued or in flight): enough that no worker waits for the next page from the store. */
     static final int ITEMS_PER_WORKER = 4;
+    /** The progress count of items handed to the live sync. */
+    static final String DEFERRED = "deferred";
 
     private final SyncProperties props;
     private final ContactSync sync;
@@ -90,20 +115,21 @@ public class Backfill {
     private final DeadLetterStore deadLetters;
     private final MappingCheck mappingCheck;
     private final ContactTurns turns;
+    private final JournalStore journal;
+    private final ObjectMapper json;
     private final Clock clock;
     private final String owner;
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean stopping = new AtomicBoolean();
-    private final ShutdownSignal shutdown;
     private volatile Progress current;
     private volatile Thread coordinator;
 
     public Backfill(SyncProperties props, ContactSync sync, LinkStore links, BackfillStore store, BackfillListingStore listings,
                     HighLevelContactApi highlevel,
                     BirdSendContactApi birdsend, DeadLetterStore deadLetters, MappingCheck mappingCheck, ContactTurns turns,
-                    Clock clock, BridgeProperties bridge, MeterRegistry registry, ShutdownSignal shutdown) {
+                    JournalStore journal, ObjectMapper json, Clock clock, BridgeProperties bridge, MeterRegistry registry,
+                    ShutdownSignal shutdown) {
         this.props = props;
-        this.shutdown = shutdown;
         // The application is stopping: the run ends after the contacts in flight, resumable from its checkpoint.
         shutdown.onStopping(() -> stopping.set(true));
         this.sync = sync;
@@ -116,6 +142,8 @@ public class Backfill {
         this.deadLetters = deadLetters;
         this.mappingCheck = mappingCheck;
         this.turns = turns;
+        this.journal = journal;
+        this.json = json;
         this.clock = clock;
         String instance = bridge.instance() == null || bridge.instance().id() == null ? "bridge" : bridge.instance().id();
         this.owner = instance + "/" + UUID.randomUUID().toString().substring(0, 8);
@@ -319,6 +347,12 @@ public class Backfill {
                 p.error = error;
                 p.state = state;
                 LOG.info("Backfill {} {}: {}", p.runId, state, p.describe());
+                long deferred = p.countsMap().getOrDefault(DEFERRED, 0L);
+                if (deferred > 0) {
+                    LOG.warn("Backfill {}: {} contact(s) failed for a reason not their own (a service down, its circuit open)"
+                            + " and were handed to the live sync, which retries them with back-off (bridge.journal.retry-*);"
+                            + " journal.pending in /api/status shows them until they are done", p.runId, deferred);
+                }
                 running.set(false);
             }
         }
@@ -411,8 +445,11 @@ public class Backfill {
         }
     }
 
-    /** Reconciles one item; false when it could not be done (the run then stops, resumable before this item). */
-    private boolean process(Item item, Progress p) throws InterruptedException {
+    /**
+     * Reconciles one item; false when it could not be done (the shutdown or a cancel cut it short: it stays ahead of
+     * the checkpoint and the resumed run does it).
+     */
+    private boolean process(Item item, Progress p) {
         if (item.skip() != null) {
             p.count("skipped");
             p.explain(item.key(), "SKIPPED", item.skip());
@@ -440,12 +477,12 @@ public class Backfill {
                 return true;
             } catch (LinkChangedException e) {
                 // An expected race with the live sync (it linked the person meanwhile), not a failure: the item is
-                // done again at once, in a new turn, and finds the link. Only a conflict on every attempt stops the run.
-                if (attempt >= ATTEMPTS || p.cancelled || stopping.get()) {
-                    if (p.abort == null && !stopping.get()) {
-                        p.abort = item.key() + ": " + e.getMessage();
-                    }
+                // done again at once, in a new turn, and finds the link. A race on every attempt hands it over.
+                if (stopping.get() || p.cancelled) {
                     return false;
+                }
+                if (attempt >= LINK_RACE_ATTEMPTS) {
+                    return handOver(item, p, e);
                 }
                 LOG.info("Backfill: {}: {}; syncing it again", item.key(), e.getMessage());
             } catch (RuntimeException e) {
@@ -453,23 +490,45 @@ public class Backfill {
                     // Not this item's fault: it stays ahead of the checkpoint and is done after the restart.
                     return false;
                 }
-                if (attempt >= ATTEMPTS || p.cancelled) {
-                    // Not a refusal: the service is failing. Stop here; the checkpoint lets the next run resume.
-                    if (p.abort == null) {
-                        p.abort = item.key() + ": " + e.getMessage();
-                    }
-                    return false;
-                }
-                // The outbound layer has retried already; give an open circuit or a rate limit time to pass.
-                // Pauses double (2, 4, 8, 16 s by default): together longer than a circuit breaker stays open.
-                Duration pause = props.backfill().retryPause().multipliedBy(1L << (attempt - 1));
-                LOG.warn("Backfill: {} failed (attempt {} of {}), trying again in {} ms: {}", item.key(), attempt, ATTEMPTS,
-                        pause.toMillis(), e.getMessage());
-                if (!shutdown.sleep(pause)) {
-                    return false;
-                }
+                // Not a refusal: the service is failing, after the outbound layer's retries. The journal retries it.
+                return handOver(item, p, e);
             }
         }
+    }
+
+    /**
+     * Hands an item that failed for a reason not its own to the live sync: one journal event about its BirdSend
+     * contact (else its HighLevel contact), which the route {@code contact-sync} handles as a change of that contact
+     * and the journal retries with back-off until it goes through (see the class comment). The event id is the run's
+     * and the item's, so an item handed over again after a restart is one event.
+     */
+    private boolean handOver(Item item, Progress p, RuntimeException failure) {
+        if (p.dryRun) {
+            throw failure; // a dry run makes no call, so this is not a service's failure
+        }
+        String contactKey = item.birdsend() != null ? ContactKeys.birdSend(item.birdsend().id())
+                : ContactKeys.highLevel(item.highlevel().id());
+        ObjectNode payload = json.createObjectNode();
+        payload.put("birdsendId", item.birdsend() != null ? item.birdsend().id() : item.linkBirdsendId());
+        payload.put("highlevelId", item.highlevel() != null ? item.highlevel().id() : item.linkHighlevelId());
+        payload.put("backfillRun", p.runId);
+        String error = String.valueOf(failure.getMessage());
+        payload.put("error", error.length() > 300 ? error.substring(0, 300) + "..." : error);
+        try {
+            journal.append(JournalSources.BACKFILL, HANDED_OVER, p.runId + ":" + item.key(), contactKey, payload.toString());
+        } catch (RuntimeException e) {
+            // The store is failing too: nothing can take the item over. It stays ahead of the checkpoint; the run stops.
+            synchronized (p) {
+                if (p.abort == null) {
+                    p.abort = item.key() + ": " + error + "; could not hand it to the live sync either: " + e.getMessage();
+                    LOG.warn("Backfill {}: {}; the run stops, resumable from its checkpoint", p.runId, p.abort);
+                }
+            }
+            return false;
+        }
+        p.count(DEFERRED);
+        p.handedOver(item.key(), error);
+        return true;
     }
 
     /** A listed page, or {@link ShuttingDownException} when the application is stopping (listing ends there). */
@@ -619,6 +678,7 @@ public class Backfill {
         final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
         final LongAdder listRequests = new LongAdder();
         final AtomicInteger explained = new AtomicInteger();
+        final AtomicInteger handedOver = new AtomicInteger();
         volatile int total;
         volatile String phase = "starting";
         volatile String state = "running";
@@ -647,6 +707,17 @@ public class Backfill {
                 LOG.info("Backfill: {} {}: {}{}", key, action, why, n == EXPLAINED ? " (further ones at DEBUG)" : "");
             } else {
                 LOG.debug("Backfill: {} {}: {}", key, action, why);
+            }
+        }
+
+        /** Says which item was handed to the live sync and why: the first {@value #EXPLAINED} at WARN, the rest at DEBUG. */
+        void handedOver(String key, String why) {
+            int n = handedOver.incrementAndGet();
+            if (n <= EXPLAINED) {
+                LOG.warn("Backfill: {} failed ({}); handed to the live sync, which retries it{}", key, why,
+                        n == EXPLAINED ? " (further ones at DEBUG; the count is in the progress)" : "");
+            } else {
+                LOG.debug("Backfill: {} failed ({}); handed to the live sync", key, why);
             }
         }
 

@@ -11,7 +11,8 @@ import java.util.Map;
  * @param rate         contacts per second since the syncing phase began
  * @param etaSeconds   seconds left at that rate; null when unknown
  * @param counts       per outcome: linked, created_highlevel, created_birdsend, updated, unchanged, unlinked,
- *                     skipped, failed, conflicts (in a dry run: what would happen)
+ *                     skipped, failed (refused by a service: a dead letter), deferred (failed while a service was
+ *                     down: handed to the live sync, which retries it), conflicts (in a dry run: what would happen)
  * @param listRequests requests made to read both sides' contact lists
  */
 public record BackfillProgress(String runId, String state, String phase, boolean dryRun, int total, int processed,

@@ -46,7 +46,7 @@ import org.springframework.stereotype.Component;
 /**
  * Keeps one contact the same on both sides, in steps ({@link #STEPS}: read, unlink, merge, create, write each side,
  * record the link) over a {@link SyncCase}. Route {@code contact-sync} turns every journal event (HighLevel webhooks
- * and polls, BirdSend polls and notifications) into a case ({@link #begin}) and route {@code contact-reconcile} runs
+ * and polls, BirdSend polls and notifications, backfill items handed over) into a case ({@link #begin}) and route {@code contact-reconcile} runs
  * the steps; the backfill runs the same steps for every pair ({@link #run}).
  *
  * <p>An event is only a hint that a contact may have changed. If the event's own copy of the contact matches
@@ -348,6 +348,16 @@ public class ContactSync {
                             .orElseGet(() -> decided(SyncOutcome.skipped("BirdSend has no contact " + id)));
                 }
                 return resolveBirdSend(id, null);
+            }
+            case JournalSources.BACKFILL -> {
+                // A backfill item that failed for a reason not its own: synced as a change of its contact.
+                if (id != null && key.startsWith("birdsend:")) {
+                    return resolveBirdSend(id, null);
+                }
+                if (id != null && key.startsWith("highlevel:")) {
+                    return resolveHighLevel(id, null);
+                }
+                return decided(SyncOutcome.skipped("not about a BirdSend or HighLevel contact"));
             }
             default -> {
                 return decided(SyncOutcome.skipped("unknown source " + source));

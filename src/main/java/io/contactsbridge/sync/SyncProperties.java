@@ -72,19 +72,19 @@ public record SyncProperties(Boolean enabled, String highlevelConnection, String
     }
 
     /**
+     * The backfill has no retry setting: an item that fails while a service is down is handed to the live sync, which
+     * the journal retries ({@code bridge.journal.retry-*}).
+     *
      * @param onStartup        run the backfill when the application starts (resuming an interrupted one)
      * @param dryRunOnStartup  the start-up backfill only reports what it would do
      * @param workers          contacts reconciled in parallel; enough to keep both services' rate budgets busy
      * @param progressInterval how often progress is logged
      * @param highlevelPageSize contacts per HighLevel search page (1-500)
      * @param birdsendPageSize  contacts per BirdSend list page
-     * @param retryPause        first pause before a contact that failed (service down, circuit open) is tried again;
-     *                          it doubles per attempt, and after five attempts the run stops, resumable
      * @param workPageSize     work items read from the store at a time (the listings and pairs live there, not in memory)
      */
     public record Backfill(Boolean onStartup, Boolean dryRunOnStartup, Integer workers, Duration progressInterval,
-                           Integer highlevelPageSize, Integer birdsendPageSize, Duration retryPause,
-                           Integer workPageSize) {
+                           Integer highlevelPageSize, Integer birdsendPageSize, Integer workPageSize) {
         public Backfill {
             onStartup = onStartup != null && onStartup;
             dryRunOnStartup = dryRunOnStartup != null && dryRunOnStartup;
@@ -92,13 +92,9 @@ public record SyncProperties(Boolean enabled, String highlevelConnection, String
             progressInterval = progressInterval == null ? Duration.ofSeconds(10) : progressInterval;
             highlevelPageSize = highlevelPageSize == null ? 500 : highlevelPageSize;
             birdsendPageSize = birdsendPageSize == null ? 100 : birdsendPageSize;
-            retryPause = retryPause == null ? Duration.ofSeconds(2) : retryPause;
             workPageSize = workPageSize == null ? 500 : workPageSize;
             if (workPageSize < 1 || workPageSize > 10_000) {
                 throw new IllegalArgumentException("bridge.sync.backfill.work-page-size must be 1-10000, got " + workPageSize);
-            }
-            if (retryPause.isNegative()) {
-                throw new IllegalArgumentException("bridge.sync.backfill.retry-pause must not be negative");
             }
             if (workers < 1 || workers > 64) {
                 throw new IllegalArgumentException("bridge.sync.backfill.workers must be 1-64, got " + workers);
@@ -116,7 +112,7 @@ public record SyncProperties(Boolean enabled, String highlevelConnection, String
         }
 
         public static Backfill defaults() {
-            return new Backfill(null, null, null, null, null, null, null, null);
+            return new Backfill(null, null, null, null, null, null, null);
         }
     }
 

@@ -15,7 +15,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.contactsbridge.journal.ContactKeys;
 import io.contactsbridge.journal.JournalEvent;
 import io.contactsbridge.journal.JournalSources;
-import io.contactsbridge.outbound.OutboundProperties;
 import io.contactsbridge.simulator.birdsend.BirdSendContactEdit;
 import io.contactsbridge.simulator.birdsend.BirdSendContactStatus;
 import io.contactsbridge.simulator.birdsend.BirdSendContactView;
@@ -453,15 +452,11 @@ class BirdSendContactPollerTest extends CaptureTestSupport {
     void allThePollersRequestsTogetherStayWithinItsShareOfTheRateBudgetEvenlySpaced() throws Exception {
         BirdSendAccount account = birdSendAccount();
         sims.birdSend().seed(account.accountId(), 400, 14);
-        // BirdSend's real budget, 5 requests per second, sped up four times: 5 per 250 ms. The poller's half of it
-        // is one request every 100 ms, so at most 10 in any second; unpaced, it would make about 40 a second here.
-        OutboundProperties.Service bs = outbound.birdsend();
-        OutboundProperties budget = new OutboundProperties(outbound.highlevel(), new OutboundProperties.Service(bs.baseUrl(),
-                bs.apiVersion(), bs.connectTimeout(), bs.responseTimeout(), bs.connectionRequestTimeout(), bs.maxConnections(),
-                new OutboundProperties.Rate(Map.of("second", new OutboundProperties.Window(5, Duration.ofMillis(250), null, null,
-                        null)), bs.rate().maxWait(), bs.rate().safetyMargin())), outbound.retry());
-        BirdSendContactPoller poller = birdSendPoller(birdSendSettings(account, 25, "contact_id", false, Duration.ofSeconds(30)),
-                Duration.ofSeconds(5), budget);
+        // The test profile's BirdSend budget is 10 per 250 ms. A quarter of it, the share the poller names on its calls
+        // and the outbound layer keeps it to, is one request every 100 ms, so at most 10 in any second; unpaced, it
+        // would make about 40 a second here.
+        BirdSendContactPoller poller = birdSendPoller(withShare(birdSendSettings(account, 25, "contact_id", false,
+                Duration.ofSeconds(30)), 0.25), Duration.ofSeconds(5));
         assertThat(poller.requestsPerSecond()).isEqualTo(10.0);
         CallRecorder calls = sims.birdSend().server().calls();
         int capacity = calls.capacity();

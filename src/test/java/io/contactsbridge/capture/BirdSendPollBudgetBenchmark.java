@@ -1,7 +1,6 @@
 package io.contactsbridge.capture;
 
 import java.time.Duration;
-import java.util.Map;
 
 import io.contactsbridge.outbound.OutboundProperties;
 import io.contactsbridge.simulator.birdsend.BirdSendNewContact;
@@ -19,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * <pre>./mvnw -B test -Dbuild.dir=/tmp/bench-target -Dtest=BirdSendPollBudgetBenchmark -Dbenchmark=true</pre>
  *
  * Time is scaled by {@value #SCALE}: the simulator's 5 per second becomes 5 per 200 ms, and the poller is given
- * that budget (safety margin scaled too), so a pass's wall-clock duration times the scale is what it takes
+ * the default share of that budget (as a share of the test profile's BirdSend budget), so a pass's wall-clock duration times the scale is what it takes
  * against the real service. Request counts do not depend on the scale.
  */
 @Tag("benchmark")
@@ -36,17 +35,17 @@ class BirdSendPollBudgetBenchmark extends CaptureTestSupport {
         BirdSendAccount account = birdSendAccount();
         sims.birdSend().seed(account.accountId(), CONTACTS, 21);
         CaptureProperties.BirdSend defaults = CaptureProperties.BirdSend.defaults();
+        // The outbound layer paces the poller at its share of the connection's configured rate (the test profile's 10 per
+        // 250 ms): the share that makes the default share of the scaled real budget (5 per 1000/SCALE ms).
+        OutboundProperties.Window configured = outbound.birdsend().rate().windows().get("second");
+        double scaledPerSecond = 5.0 * SCALE;
+        double configuredPerSecond = configured.limit() * 1000.0 / configured.period().toMillis();
+        double share = defaults.requestShare() * scaledPerSecond / configuredPerSecond;
         CaptureProperties props = new CaptureProperties(null, new CaptureProperties.BirdSend(true, defaults.quickIntervalMs(),
                 defaults.rollingIntervalMs(), defaults.rollingSlice(), defaults.minPassInterval(), account.connectionId(),
-                defaults.perPage(), defaults.quickOrderBy(), defaults.orderProbeInterval(), defaults.quickMaxPages(),
-                defaults.requestShare(), false, defaults.maxDeletionChecks()), Duration.ofMinutes(5), Duration.ofSeconds(60));
-        OutboundProperties.Service bs = outbound.birdsend();
-        OutboundProperties scaledBudget = new OutboundProperties(outbound.highlevel(), new OutboundProperties.Service(
-                bs.baseUrl(), bs.apiVersion(), bs.connectTimeout(), bs.responseTimeout(), bs.connectionRequestTimeout(),
-                bs.maxConnections(), new OutboundProperties.Rate(Map.of("second", new OutboundProperties.Window(5,
-                Duration.ofMillis(1000 / SCALE), null, null, null)), bs.rate().maxWait(), Duration.ofMillis(30 / SCALE))),
-                outbound.retry());
-        BirdSendContactPoller poller = new BirdSendContactPoller(client, journal, store, props, scaledBudget, budgets, metrics,
+                defaults.perPage(), defaults.quickOrderBy(), defaults.orderProbeInterval(), defaults.quickMaxPages(), share,
+                false, defaults.maxDeletionChecks()), Duration.ofMinutes(5), Duration.ofSeconds(60));
+        BirdSendContactPoller poller = new BirdSendContactPoller(client, journal, store, props, outbound, metrics,
                 json, clock, "benchmark");
 
         long t0 = System.nanoTime();

@@ -14,7 +14,6 @@ import io.contactsbridge.journal.JournalEvent;
 import io.contactsbridge.journal.JournalStore;
 import io.contactsbridge.outbound.OutboundClient;
 import io.contactsbridge.outbound.OutboundProperties;
-import io.contactsbridge.outbound.RateBudgets;
 import io.contactsbridge.sandbox.SandboxSimulators;
 import io.contactsbridge.simulator.highlevel.HighLevelState;
 import org.junit.jupiter.api.AfterEach;
@@ -44,8 +43,6 @@ abstract class CaptureTestSupport {
     OutboundClient client;
     @Autowired
     OutboundProperties outbound;
-    @Autowired
-    RateBudgets budgets;
     @Autowired
     JournalStore journal;
     @Autowired
@@ -111,12 +108,15 @@ abstract class CaptureTestSupport {
 
     /** A BirdSend poller of a test account (see {@link #birdSendSettings}), with the app's outbound budget. */
     BirdSendContactPoller birdSendPoller(CaptureProperties.BirdSend settings, Duration leaseWait) {
-        return birdSendPoller(settings, leaseWait, outbound);
+        CaptureProperties props = new CaptureProperties(null, settings, Duration.ofSeconds(5), leaseWait);
+        return new BirdSendContactPoller(client, journal, store, props, outbound, metrics, json, clock, "test");
     }
 
-    BirdSendContactPoller birdSendPoller(CaptureProperties.BirdSend settings, Duration leaseWait, OutboundProperties budget) {
-        CaptureProperties props = new CaptureProperties(null, settings, Duration.ofSeconds(5), leaseWait);
-        return new BirdSendContactPoller(client, journal, store, props, budget, budgets, metrics, json, clock, "test");
+    /** {@code settings} with another {@code request-share}. */
+    static CaptureProperties.BirdSend withShare(CaptureProperties.BirdSend s, double share) {
+        return new CaptureProperties.BirdSend(s.enabled(), s.quickIntervalMs(), s.rollingIntervalMs(), s.rollingSlice(),
+                s.minPassInterval(), s.connectionId(), s.perPage(), s.quickOrderBy(), s.orderProbeInterval(), s.quickMaxPages(),
+                share, s.emitExistingOnFirstScan(), s.maxDeletionChecks());
     }
 
     /** The events of a source about one contact, oldest first. */

@@ -27,7 +27,7 @@ class HighLevelContactPollerTest extends CaptureTestSupport {
     HighLevelContactPoller poller(String connectionId, Duration overlap, int pageLimit, int maxPages, Duration lookback) {
         CaptureProperties props = new CaptureProperties(new CaptureProperties.HighLevel(true, 60_000L, connectionId, overlap,
                 pageLimit, maxPages, lookback, 0.5), null, Duration.ofSeconds(5), Duration.ofSeconds(5));
-        return new HighLevelContactPoller(client, registry, journal, store, props, outbound, metrics, json, clock, "test");
+        return new HighLevelContactPoller(client, registry, journal, store, props, metrics, json, clock, "test");
     }
 
     /** Adds contacts as pre-existing data (no webhooks), all with the given dateUpdated. */

@@ -54,7 +54,6 @@ import static org.awaitility.Awaitility.await;
         "bridge.outbound.retry.initial-delay=8ms",
         "bridge.outbound.retry.multiplier=2",
         "bridge.outbound.retry.maximum-delay=500ms",
-        "bridge.sync.backfill.retry-pause=33ms",
         "bridge.auth.refresh-check-interval=1s",
         // ---- the production breakers (the test profile's open sooner), waiting their minimum ----
         "camel.resilience4j.configurations.highlevel.sliding-window-size=20",

@@ -2,6 +2,7 @@ package io.contactsbridge.outbound;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -435,6 +436,77 @@ class OutboundRoutesTest {
         synchronized (tokens.refreshes) {
             return tokens.refreshes.stream().filter(r -> r.startsWith(connection + ":")).toList();
         }
+    }
+
+    // --- a caller's share of the budget ---------------------------------------------------------------
+
+    @Test
+    void aCallerNamingItsShareIsKeptToItEvenlySpaced() {
+        // The test profile's BirdSend budget is 10 per 250 ms; a quarter of it is one request every 100 ms.
+        OutboundProperties.Window second = props.birdsend().rate().windows().get("second");
+        CallerShare share = new CallerShare("poller", 0.25);
+        long interval = Math.round(second.period().toMillis() / (second.limit() * share.share()));
+        for (int i = 0; i < 6; i++) {
+            assertThat(client.call(bs, "get-contact", "GET", "/contacts/" + i, null, null, share).status()).isEqualTo(200);
+        }
+
+        List<Long> at = birdsend.arrivals().stream().map(a -> TimeUnit.NANOSECONDS.toMillis(a.nanos())).sorted().toList();
+        assertThat(at).hasSize(6);
+        // Let go an interval apart (unpaced they would all come within a few ms). Arrivals also differ by the
+        // in-process server's dispatch, which on a busy machine brings two of them closer, but never three into one
+        // interval.
+        assertThat(at.get(5) - at.get(0)).as("arrivals (ms) %s", at).isGreaterThanOrEqualTo(5 * interval - 30);
+        for (int i = 2; i < at.size(); i++) {
+            assertThat(at.get(i) - at.get(i - 2)).as("three arrivals in one interval: %s", at).isGreaterThanOrEqualTo(interval);
+        }
+        assertThat(birdsend.arrivals().get(0).request().headers().keySet()).noneMatch(h -> h.startsWith("Bridge"));
+    }
+
+    /**
+     * The wait for a caller's share comes before the connection's budget: while a paced caller waits for its next
+     * slot, the other callers have the whole budget. The caller's first slot is used up; its call then waits for the
+     * next (25 s away at this share), and meanwhile a whole HighLevel window (20 here) is free for others. Had the
+     * waiting call taken its slot of the connection first, the 20th would be refused.
+     */
+    @Test
+    void aCallerWaitingForItsShareHoldsNothingOfTheConnectionsBudget() throws Exception {
+        OutboundProperties.Window burst = props.highlevel().rate().windows().get("burst");
+        CallerShare share = new CallerShare("slow-poller", 0.001);
+        budgets.pace(ServiceType.HIGHLEVEL, hl, share).await();
+        Thread[] caller = new Thread[1];
+        ExecutorService paced = Executors.newSingleThreadExecutor(r -> caller[0] = new Thread(r, "paced-caller"));
+        try {
+            paced.submit(() -> client.call(hl, "get-contact", "GET", "/contacts/paced", null, null, share));
+            Waits.until("the paced call waits for its share", Duration.ofSeconds(5), () -> caller[0] != null
+                    && caller[0].getState() == Thread.State.TIMED_WAITING && Arrays.stream(caller[0].getStackTrace())
+                    .anyMatch(f -> f.getClassName().equals(CallerPace.class.getName()) && f.getMethodName().equals("await")));
+
+            RateBudget connection = budgets.forConnection(ServiceType.HIGHLEVEL, hl);
+            int granted = 0;
+            // A free slot is granted at once; with the window full the next is a window away, beyond this wait.
+            while (granted < burst.limit() && connection.acquire(burst.period().dividedBy(5)).granted()) {
+                granted++;
+            }
+            assertThat(granted).as("slots of the connection's window free while the paced call waits").isEqualTo(burst.limit());
+            assertThat(highlevel.arrivals()).isEmpty();
+        } finally {
+            paced.shutdownNow();
+        }
+    }
+
+    @Test
+    void aShareWithoutACallerOrOutOfRangeIsRefusedWithoutSendingAnything() {
+        Exchange noCaller = send(ServiceType.BIRDSEND, bs, "get-contact", "GET", "/contacts/1", null, null,
+                Map.of(OutboundHeaders.CALLER_SHARE, 0.5));
+        assertThat(noCaller.getException()).isInstanceOf(OutboundRequestException.class)
+                .hasMessageContaining(OutboundHeaders.CALLER);
+        Exchange tooMuch = send(ServiceType.BIRDSEND, bs, "get-contact", "GET", "/contacts/1", null, null,
+                Map.of(OutboundHeaders.CALLER, "poller", OutboundHeaders.CALLER_SHARE, "1.5"));
+        assertThat(tooMuch.getException()).isInstanceOf(OutboundRequestException.class)
+                .hasMessageContaining("above 0 and at most 1");
+        assertThatThrownBy(() -> new CallerShare("poller", 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new CallerShare("two words", 0.5)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(birdsend.arrivals()).isEmpty();
     }
 
     private Exchange send(ServiceType service, String connection, String operation, String method, String path,

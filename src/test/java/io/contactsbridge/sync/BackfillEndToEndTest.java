@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.contactsbridge.journal.JournalSources;
 import io.contactsbridge.journal.JournalStore;
 import io.contactsbridge.mapping.Side;
 import io.contactsbridge.outbound.UpstreamApiException;
@@ -54,8 +55,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * backfill's own writes come back as echoes); pollers are off, so only the backfill finds unsynced people.
  *
  * <p>The tests run in order on one context: a dry run, the real run (progress, 409, figures), the converged result,
- * a second run that writes nothing, a run stopped by a failing service and resumed from its checkpoint, and bad
- * parameters.
+ * a second run that writes nothing, a run during which HighLevel fails (its contacts handed to the live sync), a run
+ * stopped part-way and resumed from its checkpoint, and bad parameters.
  */
 @CamelSpringBootTest
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS) // its pollers and sync stop with it
@@ -86,6 +87,8 @@ import static org.assertj.core.api.Assertions.assertThat;
         "camel.resilience4j.configurations.highlevel.minimum-number-of-calls=10",
         "camel.resilience4j.configurations.birdsend.sliding-window-size=20",
         "camel.resilience4j.configurations.birdsend.minimum-number-of-calls=10",
+        // What a backfill hands to the live sync while HighLevel fails is retried at most 2 s apart, not 5 minutes.
+        "bridge.journal.retry-max-delay=2s",
 })
 @ActiveProfiles({"test", "sandbox"})
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -97,8 +100,8 @@ class BackfillEndToEndTest {
     // Carried from one ordered test to the next (JUnit makes an instance per test).
     private static Map<String, Long> dryRunCounts;
     private static Map<String, Long> realRunCounts;
-    private static String failedRunId;
-    private static String failedCheckpoint;
+    private static String interruptedRunId;
+    private static String interruptedCheckpoint;
     private static final List<Long> newBirdSendIds = new ArrayList<>();
     private static final List<String> newHighLevelEmails = new ArrayList<>();
 
@@ -114,8 +117,6 @@ class BackfillEndToEndTest {
     BackfillStore backfillStore;
     @Autowired
     JournalStore journal;
-    @Autowired
-    HighLevelContactApi highLevelApi;
     @LocalServerPort
     int port;
     @Value("${bridge.admin.username}")
@@ -255,7 +256,9 @@ class BackfillEndToEndTest {
         // backfill's own write can reach the sync before the backfill records the link, and the sync then links the
         // pair itself; the backfill's retry finds the link and counts the pair unchanged (or updated).
         assertThat(dryRunCounts).as("set by the dry run").isNotNull();
-        long caughtByLiveSync = realRunCounts.getOrDefault("unchanged", 0L) + realRunCounts.getOrDefault("updated", 0L);
+        // Items handed to the live sync (a call that failed after the outbound retries) are the live sync's to do too.
+        long caughtByLiveSync = realRunCounts.getOrDefault("unchanged", 0L) + realRunCounts.getOrDefault("updated", 0L)
+                + realRunCounts.getOrDefault(Backfill.DEFERRED, 0L);
         long shortfall = 0;
         for (String outcome : List.of("linked", "created_highlevel", "created_birdsend")) {
             long predicted = dryRunCounts.getOrDefault(outcome, 0L);
@@ -339,16 +342,79 @@ class BackfillEndToEndTest {
         assertThat(sides.highLevelCalls() + sides.birdSendCalls() - calls).isEqualTo(end.path("listRequests").asLong());
     }
 
-    // ---- 5-7. interrupted, resumed, restarted ---------------------------------------------------------
+    // ---- 5. a service failing during a run -------------------------------------------------------------
 
     /**
-     * People the bridge never heard about (as if their webhooks were lost) are added on both sides; HighLevel then
-     * refuses every create with 500, so the run stops at the first new BirdSend person. Whatever the checkpoint
-     * covers must be finished, since a resumed run skips it.
+     * People the bridge never heard about are added on both sides; HighLevel then answers every create with 500. The
+     * backfill does not stop and does not retry: each BirdSend-only person (whose HighLevel create fails after the
+     * outbound retries) is handed to the live sync through the journal and counted as deferred, and the run ends as
+     * done. Once HighLevel works again the journal's retries sync every one of them, once.
      */
     @Test
     @Order(5)
-    void aRunStoppedByAFailingServiceCheckpointsOnlyWhatItFinished() throws Exception {
+    void aRunDuringWhichHighLevelFailsHandsItsContactsToTheLiveSyncWhichSyncsThemOnceHighLevelIsBack() throws Exception {
+        awaitQuiet();
+        List<Long> birdSendOnly = new ArrayList<>();
+        for (int i = 1; i <= 8; i++) {
+            birdSendOnly.add(sims.birdSend().seedContact(BirdSendNewContact.of(
+                    "outage.birdsend." + i + "@example.com", "Olga", "Outage" + (char) ('a' + i))).contactId());
+        }
+        List<ObjectNode> entries = new ArrayList<>();
+        for (int i = 1; i <= 4; i++) {
+            entries.add(SimJson.object().put("firstName", "Otto").put("lastName", "Outage" + (char) ('a' + i))
+                    .put("email", "outage.highlevel." + i + "@example.com"));
+        }
+        sims.highLevel().state().seedContacts(sims.highLevelLocationId(), entries);
+        long handedOverBefore = journal.events(List.of(JournalSources.BACKFILL), 0, 100_000).size();
+
+        FaultInjector faults = sims.highLevel().server().faults();
+        faults.configure(FaultConfig.builder().operations("create-contact").errorRate(500, 1.0).build());
+        JsonNode end;
+        try {
+            Response started = call("POST", "/api/backfill?restart=true", true);
+            assertThat(started.status()).as(started.text()).isEqualTo(202);
+            end = awaitBackfillEnd();
+            // Still failing: what was handed over waits in the journal, nothing is created in HighLevel.
+            for (long id : birdSendOnly) {
+                assertThat(sides().highLevelByEmail(sims.birdSend().contact(id).orElseThrow().email())).isEmpty();
+            }
+        } finally {
+            faults.clear();
+        }
+        Map<String, Long> counts = counts(end);
+        System.out.printf("[backfill e2e] run while HighLevel refused creates with 500: %s%n", counts);
+        assertThat(end.path("state").asText()).as("not stopped by the failing service: %s", end).isEqualTo("done");
+        assertThat(end.path("processed").asInt()).isEqualTo(end.path("total").asInt());
+        // Every BirdSend-only person needed a HighLevel create; others may have met the open circuit breaker.
+        assertThat(counts.getOrDefault(Backfill.DEFERRED, 0L)).as(counts.toString()).isGreaterThanOrEqualTo(birdSendOnly.size());
+        assertThat(counts).as("a 500 is no refusal: no dead letter").doesNotContainKey("failed");
+        assertThat(journal.events(List.of(JournalSources.BACKFILL), 0, 100_000).size() - handedOverBefore)
+                .as("one journal event per deferred item").isEqualTo(counts.get(Backfill.DEFERRED));
+
+        // HighLevel works again: the journal's retries let the live sync create and link every one of them.
+        Waits.until("the live sync has synced every BirdSend-only person handed over", RUN_TIMEOUT, () -> birdSendOnly.stream()
+                .allMatch(id -> links.byBirdSend(props.pair(), Long.toString(id)).isPresent()));
+        awaitQuiet();
+        BackfillTestSides sides = sides();
+        for (long id : birdSendOnly) {
+            assertThat(sides.highLevelByEmail(sims.birdSend().contact(id).orElseThrow().email())).isPresent();
+        }
+        for (int i = 1; i <= 4; i++) {
+            assertThat(sides.birdSendByEmail("outage.highlevel." + i + "@example.com")).isPresent();
+        }
+        assertConverged();
+    }
+
+    // ---- 6-8. interrupted, resumed, restarted ---------------------------------------------------------
+
+    /**
+     * People the bridge never heard about (as if their webhooks were lost) are added on both sides; HighLevel answers
+     * creates slowly, and the run is stopped once it is under way. Whatever the checkpoint covers must be finished,
+     * since a resumed run skips it.
+     */
+    @Test
+    @Order(6)
+    void aRunStoppedPartWayCheckpointsOnlyWhatItFinished() throws Exception {
         awaitQuiet();
         for (int i = 1; i <= 12; i++) {
             newBirdSendIds.add(sims.birdSend().seedContact(BirdSendNewContact.of(
@@ -362,67 +428,73 @@ class BackfillEndToEndTest {
         }
         sims.highLevel().state().seedContacts(sims.highLevelLocationId(), entries);
 
+        // Each HighLevel create takes a second (under the 2 s response timeout): the 12 BirdSend-only people keep the
+        // 8 workers busy for at least two seconds, so the stop comes before the last of them is started.
         FaultInjector faults = sims.highLevel().server().faults();
-        faults.configure(FaultConfig.builder().operations("create-contact").errorRate(500, 1.0).build());
+        faults.configure(FaultConfig.builder().operations("create-contact").latency(1_000, 0).build());
         JsonNode end;
         try {
-            Response started = call("POST", "/api/backfill", true);
+            Response started = call("POST", "/api/backfill?restart=true", true);
             assertThat(started.status()).as(started.text()).isEqualTo(202);
+            Waits.until("the run has done some items", RUN_TIMEOUT, () -> {
+                JsonNode progress = callQuietly("GET", "/api/backfill", true).body();
+                return progress.path("processed").asInt() >= 50 || !"running".equals(progress.path("state").asText());
+            }, Duration.ofMillis(10));
+            Response stopped = call("DELETE", "/api/backfill", true);
+            assertThat(stopped.status()).as(stopped.text()).isEqualTo(202);
             end = awaitBackfillEnd();
         } finally {
             faults.clear();
         }
-        assertThat(end.path("state").asText()).as(end.toString()).isEqualTo("failed");
-        assertThat(end.path("error").asText()).isNotBlank();
+        assertThat(end.path("state").asText()).as(end.toString()).isEqualTo("interrupted");
         BackfillStore.Row row = backfillStore.find(props.pair()).orElseThrow();
-        assertThat(row.state()).isEqualTo("failed");
+        assertThat(row.state()).isEqualTo("interrupted");
         assertThat(row.checkpoint()).isNotNull();
-        failedRunId = row.runId();
-        failedCheckpoint = row.checkpoint();
-        System.out.printf("[backfill e2e] failed run: checkpoint %s, processed %d of %d, error %s%n", row.checkpoint(),
-                row.processed(), row.total(), row.error());
+        interruptedRunId = row.runId();
+        interruptedCheckpoint = row.checkpoint();
+        System.out.printf("[backfill e2e] stopped run: checkpoint %s, processed %d of %d%n", row.checkpoint(),
+                row.processed(), row.total());
 
         BackfillTestSides sides = sides();
-        // Everything up to the checkpoint is done: no new person at or before it lacks a partner. The BirdSend-only
-        // ones are what failed, so at least one of them is after it.
+        // Everything up to the checkpoint is done: no new person at or before it lacks a partner. Not every
+        // BirdSend-only one was started, so at least one of them is after it.
         List<String> checkpointedButNotSynced = new ArrayList<>();
         int afterCheckpoint = 0;
         for (long id : newBirdSendIds) {
             String email = sims.birdSend().contact(id).orElseThrow().email();
-            boolean covered = birdSendOrder(id).compareTo(failedCheckpoint) <= 0;
+            boolean covered = birdSendOrder(id).compareTo(interruptedCheckpoint) <= 0;
             afterCheckpoint += covered ? 0 : 1;
             if (covered && sides.highLevelByEmail(email).isEmpty()) {
                 checkpointedButNotSynced.add(birdSendOrder(id) + " " + email);
             }
         }
-        assertThat(afterCheckpoint).as("new BirdSend people after checkpoint %s", failedCheckpoint).isPositive();
+        assertThat(afterCheckpoint).as("new BirdSend people after checkpoint %s", interruptedCheckpoint).isPositive();
         for (String email : newHighLevelEmails) {
             String key = "h:" + sides.highLevelByEmail(email).orElseThrow().path("id").asText();
-            if (Backfill.orderKey(key).compareTo(failedCheckpoint) <= 0 && sides.birdSendByEmail(email).isEmpty()) {
+            if (Backfill.orderKey(key).compareTo(interruptedCheckpoint) <= 0 && sides.birdSendByEmail(email).isEmpty()) {
                 checkpointedButNotSynced.add(key + " " + email);
             }
         }
         assertThat(checkpointedButNotSynced)
-                .as("work items at or before checkpoint %s that were never synced: a resumed run would skip them", failedCheckpoint)
+                .as("work items at or before checkpoint %s that were never synced: a resumed run would skip them", interruptedCheckpoint)
                 .isEmpty();
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void resumingSkipsWhatTheCheckpointCoversAndDoesTheRest() throws Exception {
-        assertThat(failedCheckpoint).as("set by the interrupted run").isNotNull();
-        awaitHighLevelReachable();
+        assertThat(interruptedCheckpoint).as("set by the interrupted run").isNotNull();
         // An item the checkpoint covers, changed since: if the resumed run redid it, HighLevel would get the change.
         ContactLink covered = links.all(props.pair()).values().stream()
                 .min(Comparator.comparing(l -> birdSendOrder(Long.parseLong(l.birdsendId())))).orElseThrow();
-        assertThat(birdSendOrder(Long.parseLong(covered.birdsendId()))).isLessThanOrEqualTo(failedCheckpoint);
+        assertThat(birdSendOrder(Long.parseLong(covered.birdsendId()))).isLessThanOrEqualTo(interruptedCheckpoint);
         String lastNameBefore = sims.highLevel().state().contact(covered.highlevelId()).orElseThrow().path("lastName").asText(null);
         sims.birdSend().editContact(Long.parseLong(covered.birdsendId()),
                 BirdSendContactEdit.change().field("last_name", UNSYNCED_LAST_NAME));
 
         Response started = call("POST", "/api/backfill", true);
         assertThat(started.status()).as(started.text()).isEqualTo(202);
-        assertThat(started.body().path("runId").asText()).as("resumes the failed run").isEqualTo(failedRunId);
+        assertThat(started.body().path("runId").asText()).as("resumes the interrupted run").isEqualTo(interruptedRunId);
         JsonNode end = awaitBackfillEnd();
         assertThat(end.path("state").asText()).as(end.toString()).isEqualTo("done");
         assertThat(end.path("processed").asInt()).isEqualTo(end.path("total").asInt());
@@ -438,7 +510,7 @@ class BackfillEndToEndTest {
         }
         for (long id : newBirdSendIds) {
             String email = sims.birdSend().contact(id).orElseThrow().email();
-            if (birdSendOrder(id).compareTo(failedCheckpoint) > 0) {
+            if (birdSendOrder(id).compareTo(interruptedCheckpoint) > 0) {
                 assertThat(sides.highLevelByEmail(email)).as("%s (after the checkpoint) created in HighLevel", email).isPresent();
                 assertThat(links.byBirdSend(props.pair(), Long.toString(id))).isPresent();
             }
@@ -446,12 +518,12 @@ class BackfillEndToEndTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aRestartedRunCatchesUpAndEverythingConverges() throws Exception {
         awaitQuiet();
         Response started = call("POST", "/api/backfill?restart=true", true);
         assertThat(started.status()).as(started.text()).isEqualTo(202);
-        assertThat(started.body().path("runId").asText()).isNotEqualTo(failedRunId);
+        assertThat(started.body().path("runId").asText()).isNotEqualTo(interruptedRunId);
         JsonNode end = awaitBackfillEnd();
         assertThat(end.path("state").asText()).as(end.toString()).isEqualTo("done");
         awaitQuiet();
@@ -466,10 +538,10 @@ class BackfillEndToEndTest {
         assertConverged();
     }
 
-    // ---- 8. bad requests -----------------------------------------------------------------------------
+    // ---- 9. bad requests -----------------------------------------------------------------------------
 
     @Test
-    @Order(8)
+    @Order(9)
     void badParametersAndMissingLoginAreRefused() throws Exception {
         Response maybe = call("POST", "/api/backfill?dryRun=maybe", true);
         assertThat(maybe.status()).as(maybe.text()).isEqualTo(400);
@@ -482,10 +554,10 @@ class BackfillEndToEndTest {
         assertThat(call("GET", "/api/backfill", true).body().path("state").asText()).isNotEqualTo("running");
     }
 
-    // ---- 9. stopping a run ----------------------------------------------------------------------------
+    // ---- 10. stopping a run ----------------------------------------------------------------------------
 
     @Test
-    @Order(9)
+    @Order(10)
     void aRunningBackfillCanBeStoppedAndThenResumes() throws Exception {
         Response nothing = call("DELETE", "/api/backfill", true);
         assertThat(nothing.status()).as(nothing.text()).isEqualTo(409);
@@ -504,7 +576,7 @@ class BackfillEndToEndTest {
         assertThat(awaitBackfillEnd().path("state").asText()).isEqualTo("done");
     }
 
-    // ---- 10. people edit while a run works --------------------------------------------------------------
+    // ---- 11. people edit while a run works --------------------------------------------------------------
 
     /**
      * Issue 10's lost updates. Links of the 300 pairs that come last in the run's order are dropped, so the run has to
@@ -515,7 +587,7 @@ class BackfillEndToEndTest {
      * from fresh reads, it keeps every edit and every link.
      */
     @Test
-    @Order(10)
+    @Order(11)
     void editsMadeWhileARunWorksAreKept() throws Exception {
         awaitQuiet();
         List<ContactLink> lastInOrder = links.all(props.pair()).values().stream()
@@ -630,19 +702,6 @@ class BackfillEndToEndTest {
             return quietChecks[0] >= 3;
         });
     }
-
-    /** After injected 500s the bridge's HighLevel circuit breaker is open for a second; wait until calls pass again. */
-    private void awaitHighLevelReachable() throws InterruptedException {
-        String anyId = sides().highLevelContacts().get(0).path("id").asText();
-        Waits.until("HighLevel calls pass the circuit breaker again", Duration.ofSeconds(10), () -> {
-            try {
-                return highLevelApi.get(props.highlevelConnection(), anyId).isPresent();
-            } catch (UpstreamApiException e) {
-                return false;
-            }
-        });
-    }
-
 
     private record Response(int status, String text, JsonNode body) {
     }

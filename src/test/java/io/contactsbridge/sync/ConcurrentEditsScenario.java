@@ -495,7 +495,6 @@ final class ConcurrentEditsScenario implements AutoCloseable {
         s.put("bridge.sync.enabled", "true");
         s.put("bridge.sync.backfill.on-startup", "true");
         s.put("bridge.sync.backfill.progress-interval", "1s");
-        s.put("bridge.sync.backfill.retry-pause", "500ms");
         s.put("bridge.sync.poll-interval-ms", "200");
         s.put("bridge.capture.highlevel.enabled", "true");
         s.put("bridge.capture.highlevel.interval-ms", Long.toString(HIGHLEVEL_POLL_MS));

@@ -1,53 +1,48 @@
-package io.contactsbridge.capture;
+package io.contactsbridge.outbound;
 
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Supplier;
-
-import io.contactsbridge.outbound.OutboundProperties;
-import io.contactsbridge.outbound.RateBudget;
 
 /**
- * Caps a poller's own request rate at a share of the connection's rate budget, with its requests evenly spaced. The
- * outbound layer already keeps every caller together within the service's limit; this keeps the poller from taking
- * more than its share, so the sync's requests find the rest of the budget free whenever they come.
+ * Keeps one caller's requests on a connection to its {@link CallerShare} of the connection's rate budget, evenly
+ * spaced. The connection's budget keeps every caller together within the service's limit; this keeps one caller (a
+ * poller) from taking more than its share, so the other callers' requests (the sync's) find the rest of the budget
+ * free whenever they come. Used by the outbound routes ({@link OutboundAttemptSteps#awaitCallerShare}) before every
+ * attempt of a call that names a share, before the circuit breaker and before the connection's budget: a caller
+ * waiting for its share holds nothing of the connection's.
  *
  * <p>The service's shortest window ("{@code limit} per {@code period}") becomes one request per
  * {@code period / (limit x share)}: BirdSend's 5 per second at a share of 0.5 is one request every 400 ms, exactly
  * 2.5 per second on average and never a burst, so a scan can never fill the service's window ahead of a sync write
  * (at most 3 of BirdSend's 5 in any second are the poller's). Longer windows (a daily cap) keep
  * {@code limit x share} (at least 1) per period. Requests are counted when they are let go: the pace is of requests
- * started, whatever their answers take. The pacer only decides when the poller asks the outbound layer; it holds
- * none of the outbound budget while it waits.
+ * started, whatever their answers take.
  *
- * <p>Given the connection's outbound budget, the poller also gives way: when its slot comes while the connection's
- * budget has no slot free at once (the sync's requests fill it, or wait for it), it waits for a free one, up to one
- * of its own intervals, before it queues like any caller. So a burst of the sync's requests is served first, and the
- * poller loses at most a little of its share while the sync is busy.
+ * <p>The caller also gives way: when its slot comes while the connection's budget has no slot free at once (the
+ * other callers' requests fill it, or wait for it), it waits for a free one, up to one of its own intervals, before
+ * it queues like any caller. So a burst of the sync's requests is served first, and the poller loses at most a
+ * little of its share while the sync is busy.
  */
-final class RequestPacer {
+final class CallerPace {
 
-    /** A poller thread may wait this long for its own slot; it has nothing better to do. */
+    /** A caller may wait this long for its own slot: a poller thread has nothing better to do. */
     private static final Duration MAX_WAIT = Duration.ofMinutes(10);
 
+    private final double share;
     private final RateBudget budget;
     private final double requestsPerSecond;
     private final RateBudget connection;
     private final RateBudget.Clock clock;
     private final long maxGiveWayNanos;
 
-    RequestPacer(String name, OutboundProperties.Rate serviceRate, double share) {
-        this(name, serviceRate, share, null, RateBudget.Clock.SYSTEM);
-    }
-
-    /** @param connection the connection's outbound budget, to give way to its other callers; null: do not */
-    RequestPacer(String name, OutboundProperties.Rate serviceRate, double share, RateBudget connection, RateBudget.Clock clock) {
+    /** @param connection the connection's budget, to give way to its other callers; null: do not */
+    CallerPace(String name, OutboundProperties.Rate serviceRate, double share, RateBudget connection, RateBudget.Clock clock) {
         OutboundProperties.Rate rate = shareOf(serviceRate, share);
+        this.share = share;
         this.budget = new RateBudget(name, rate, clock);
-        this.requestsPerSecond = rate.windows().values().stream()
-                .mapToDouble(w -> w.limit() * 1e9 / w.period().toNanos()).min().orElseThrow();
+        this.requestsPerSecond = requestsPerSecond(rate);
         this.connection = connection;
         this.clock = clock;
         this.maxGiveWayNanos = Math.round(1e9 / requestsPerSecond);
@@ -62,17 +57,25 @@ final class RequestPacer {
                 ? new OutboundProperties.Window(1, Duration.ofNanos(Math.max(1, Math.round(w.period().toNanos() / (w.limit() * share)))),
                         null, null, null)
                 : new OutboundProperties.Window(Math.max(1, (int) Math.floor(w.limit() * share)), w.period(), null, null, null)));
-        // No safety margin: the pacer counts its own requests, not the service's arrivals (the outbound budget does).
+        // No safety margin: the pace counts the caller's own requests, not the service's arrivals (the connection's budget does).
         return new OutboundProperties.Rate(windows, MAX_WAIT, Duration.ZERO);
     }
 
-    /** The most requests per second this pacer lets go, on average. */
+    static double requestsPerSecond(OutboundProperties.Rate paced) {
+        return paced.windows().values().stream().mapToDouble(w -> w.limit() * 1e9 / w.period().toNanos()).min().orElseThrow();
+    }
+
+    double share() {
+        return share;
+    }
+
+    /** The most requests per second this pace lets go, on average. */
     double requestsPerSecond() {
         return requestsPerSecond;
     }
 
-    /** Waits for a slot (and gives way, see above), then makes the call. */
-    <T> T call(Supplier<T> request) throws InterruptedException {
+    /** Waits for the caller's next slot, then gives way (see above); the request may go after it. */
+    void await() throws InterruptedException {
         RateBudget.Permit permit;
         do {
             permit = budget.acquire(MAX_WAIT);
@@ -84,6 +87,5 @@ final class RequestPacer {
                 clock.sleepNanos(Math.min(busy, deadline - clock.nanoTime()));
             }
         }
-        return request.get();
     }
 }
