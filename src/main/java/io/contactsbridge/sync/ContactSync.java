@@ -103,6 +103,9 @@ public class ContactSync {
 
     // ---- the steps ----------------------------------------------------------------------------------
 
+    /** Passes of the steps one case may take before it fails (and the journal retries it later). */
+    static final int MAX_PASSES = 20;
+
     /** One step of the sync: a method of this bean taking the {@link SyncCase}, and its node id in the route. */
     public record Step(String id, String method, BiConsumer<ContactSync, SyncCase> action) {
     }
@@ -284,6 +287,10 @@ public class ContactSync {
     /** Finds the person's contacts on both sides as they are now, and their link; or that nothing needs writing. */
     public void read(SyncCase c) {
         c.again = false;
+        if (++c.passes > MAX_PASSES) {
+            // Each start-over has a cause that passes (a key freed, a duplicate linked); this many means something does not.
+            throw new IllegalStateException(c.origin() + " started over " + MAX_PASSES + " times without an outcome");
+        }
         step(c, k -> {
             SyncCase.Found found = k.next != null ? k.next : resolve(k.origin());
             k.next = null;

@@ -67,6 +67,8 @@ public final class SyncCase {
     boolean again = true;
     /** Times the case started over because its link changed meanwhile (an expected race). */
     int linkChanges;
+    /** Passes of the steps so far: bounded, so a case that keeps starting over fails (and is retried later). */
+    int passes;
 
     /** Read step: contacts to reconcile on the next pass without reading (a duplicate found by a create). */
     Contacts next;
