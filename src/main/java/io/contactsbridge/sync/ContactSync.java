@@ -277,7 +277,7 @@ public class ContactSync {
                 throw e;
             }
             c.linkChanges++;
-            LOG.info("{}: {}; syncing it again", c.origin(), e.getMessage());
+            LOG.info("{}: {}; syncing it again", c, e.getMessage());
             c.startOver();
         }
     }
@@ -289,7 +289,7 @@ public class ContactSync {
         c.again = false;
         if (++c.passes > MAX_PASSES) {
             // Each start-over has a cause that passes (a key freed, a duplicate linked); this many means something does not.
-            throw new IllegalStateException(c.origin() + " started over " + MAX_PASSES + " times without an outcome");
+            throw new IllegalStateException(c + " started over " + MAX_PASSES + " times without an outcome");
         }
         step(c, k -> {
             SyncCase.Found found = k.next != null ? k.next : resolve(k.origin());

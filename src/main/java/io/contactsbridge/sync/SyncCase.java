@@ -129,8 +129,25 @@ public final class SyncCase {
         outcome = null;
     }
 
+    /** What the case is about, for logs and errors: ids only, never the contact's data. */
     @Override
     public String toString() {
-        return "SyncCase[" + origin.getClass().getSimpleName() + (outcome == null ? "" : ", " + outcome.action()) + "]";
+        String about;
+        if (origin instanceof Event e) {
+            about = e.source() + " " + e.type() + " for " + e.key();
+        } else if (origin instanceof HighLevelContact h) {
+            about = "HighLevel contact " + h.id();
+        } else if (origin instanceof BirdSendContact b) {
+            about = "BirdSend contact " + b.id();
+        } else if (origin instanceof Deleted d) {
+            about = "deleted " + d.side().key() + " contact " + d.id();
+        } else if (origin instanceof Gone g) {
+            about = "gone " + g.side().key() + " contact " + g.id();
+        } else {
+            Contacts k = (Contacts) origin;
+            about = "BirdSend contact " + (k.birdsend() == null ? null : k.birdsend().path("contact_id").asText())
+                    + " and HighLevel contact " + (k.highlevel() == null ? null : k.highlevel().path("id").asText());
+        }
+        return about;
     }
 }
