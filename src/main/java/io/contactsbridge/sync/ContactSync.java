@@ -170,17 +170,42 @@ public class ContactSync {
     public SyncOutcome run(SyncCase c) {
         c.turn = turns.open(props.pair(), initialKeys(c.origin()));
         try {
-            while (c.again) {
-                for (Step step : STEPS) {
-                    step.action().accept(this, c);
-                }
-            }
+            steps(c);
             return c.outcome();
         } finally {
             turns.close(c.turn);
             c.turn = null;
         }
     }
+
+    private void steps(SyncCase c) {
+        while (c.again) {
+            for (Step step : STEPS) {
+                step.action().accept(this, c);
+            }
+        }
+    }
+
+    /**
+     * The whole sync as one bean call, as routes written for earlier versions call it ({@code method: apply}); the
+     * same steps as {@code begin}, {@code direct:contact-reconcile} and {@code finish}, without Hawtio seeing them.
+     *
+     * @deprecated call {@code begin}, send to {@code direct:contact-reconcile}, then {@code finish} (see
+     *     routes/contact-sync.yaml); this goes in the next release
+     */
+    @Deprecated(forRemoval = true)
+    public SyncOutcome apply(Exchange exchange) {
+        if (!applyWarned) {
+            applyWarned = true;
+            LOG.warn("A route calls contactSync's method apply, which is deprecated and goes in the next release: call begin,"
+                    + " send to direct:contact-reconcile, then finish (as routes/contact-sync.yaml does)");
+        }
+        SyncCase c = begin(exchange);
+        steps(c);
+        return finish(c);
+    }
+
+    private volatile boolean applyWarned;
 
     /** A HighLevel contact may have changed; {@code hint} is the event's copy of it (may be partial or null). */
     public SyncOutcome fromHighLevel(String hlId, JsonNode hint) {

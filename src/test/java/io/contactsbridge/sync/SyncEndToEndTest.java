@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.contactsbridge.journal.ContactKeys;
+import io.contactsbridge.journal.JournalHeaders;
 import io.contactsbridge.journal.JournalSources;
 import io.contactsbridge.journal.JournalStore;
 import io.contactsbridge.mapping.Side;
@@ -155,6 +156,28 @@ class SyncEndToEndTest {
             assertThat(managed.getManagedProcessor(step.id()).getExchangesCompleted()).as(step.id())
                     .isGreaterThan(before.get(step.id()));
         }
+    }
+
+    /** A route written for the earlier one-call sync ({@code method: apply}) still syncs, through the same steps. */
+    @Test
+    @SuppressWarnings("removal")
+    void theDeprecatedOneCallSyncStillWorks() throws InterruptedException {
+        Pair p = newPair("Oskar");
+        sims.birdSend().editContact(p.bsId(), BirdSendContactEdit.change().field("first_name", "Oskarina"));
+        JsonNode contact = JSON.createObjectNode().put("contact_id", p.bsId());
+        Waits.until("HighLevel has BirdSend's first name", ARRIVAL, () -> "Oskarina".equals(hlContact(p).path("firstName").asText()));
+
+        // The same event once more, by the old route step: both sides agree, so nothing is written, and the turn ends.
+        Object outcome = camel.createProducerTemplate().send("bean:contactSync?method=apply", e -> {
+            e.getMessage().setHeader(JournalHeaders.EVENT_SOURCE, JournalSources.BIRDSEND_POLL);
+            e.getMessage().setHeader(JournalHeaders.EVENT_TYPE, "ContactChanged");
+            e.getMessage().setHeader(JournalHeaders.CONTACT_KEY, "birdsend:" + p.bsId());
+            e.getMessage().setBody(contact);
+        }).getMessage().getBody();
+        assertThat(outcome).isInstanceOf(SyncOutcome.class);
+        assertThat(((SyncOutcome) outcome).action()).isEqualTo(SyncOutcome.Action.UNCHANGED);
+        assertThat(contactSync.fromBirdSend(Long.toString(p.bsId()), null).action()).as("its turn was released")
+                .isEqualTo(SyncOutcome.Action.UNCHANGED);
     }
 
     @Test
