@@ -156,7 +156,7 @@ class FoundationTest {
                 .filter(n -> n.getKeyProperty("name").contains("journal://contact-sync")).findFirst().orElseThrow();
         assertThat(jmx.getAttribute(sync, "Consumer")).isEqualTo("contact-sync");
         assertThat(jmx.getAttribute(sync, "Sources"))
-                .isEqualTo("highlevel-webhook,highlevel-poll,birdsend-poll,birdsend-notification");
+                .isEqualTo("highlevel-webhook,highlevel-poll,birdsend-poll,birdsend-notification,backfill");
         assertThat(jmx.getAttribute(sync, "EventsCommitted")).isInstanceOf(Long.class);
         assertThat(jmx.getAttribute(sync, "EventsFailed")).isInstanceOf(Long.class);
     }
