@@ -235,13 +235,24 @@ public class JournalStore {
         if (head <= position) {
             return new JournalBatch(List.of(), position, position);
         }
-        List<Object> args = new ArrayList<>(List.of(position, head));
-        String sql = "SELECT " + EVENT_COLUMNS + " FROM inbound_event WHERE seq > ? AND seq <= ?"
-                + filter(sub, partition, args) + " ORDER BY seq LIMIT ?";
-        args.add(max);
+        List<Object> args = new ArrayList<>();
+        String sql = readQuery(sub, partition, position, head, max, args);
         List<JournalEvent> events = jdbc.query(sql, JournalStore::event, args.toArray());
         long scannedThrough = events.size() == max ? events.get(events.size() - 1).seq() : head;
         return new JournalBatch(events, position, scannedThrough);
+    }
+
+    /**
+     * The query {@link #read} runs, its arguments added to {@code args}. It must read by the primary key's range
+     * (seq), whatever the filter: see V13__journal_read_by_seq.sql and the test that checks the plan.
+     */
+    static String readQuery(JournalSubscription sub, int partition, long position, long head, int max, List<Object> args) {
+        args.add(position);
+        args.add(head);
+        String sql = "SELECT " + EVENT_COLUMNS + " FROM inbound_event WHERE seq > ? AND seq <= ?"
+                + filter(sub, partition, args) + " ORDER BY seq LIMIT ?";
+        args.add(max);
+        return sql;
     }
 
     /**

@@ -162,9 +162,16 @@ final class LargeBackfillRun {
         // -Dbench.bridge.<setting>=<value> passes a setting to the bridge (e.g. bridge.sync.backfill.workers).
         System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.bridge."))
                 .forEach(k -> s.put(k.substring("bench.bridge.".length()), System.getProperty(k)));
+        List<String> jvmArgs = new ArrayList<>(List.of("-Xmx" + config.xmx(), "-XX:+UseSerialGC",
+                "-XX:+ExitOnOutOfMemoryError", "-Xlog:gc:file=" + runDir.resolve("gc.log")));
+        // -Dbench.bridgeJvmArgs="..." adds options to the bridge's JVM, for looking into a run (a flight recording:
+        // -XX:StartFlightRecording=delay=330s,duration=240s,settings=profile,filename=/tmp/bridge.jfr).
+        String extraJvmArgs = System.getProperty("bench.bridgeJvmArgs", "").trim();
+        if (!extraJvmArgs.isEmpty()) {
+            jvmArgs.addAll(List.of(extraJvmArgs.split("\\s+")));
+        }
         bridge = CrashTestBridge.launchedBy(io.contactsbridge.ContactsBridgeApplication.class.getName(), List.of(),
-                List.of("-Xmx" + config.xmx(), "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError",
-                        "-Xlog:gc:file=" + runDir.resolve("gc.log")), runDir, port, adminPassword, s);
+                jvmArgs, runDir, port, adminPassword, s);
         highLevel.webhooks().setTargetUrl(bridge.baseUrl() + "/webhooks/highlevel");
         bridge.start();
         bridge.awaitHealthy(Duration.ofMinutes(3));
