@@ -73,7 +73,7 @@ final class CatalogGenerator {
         y.append(annotations("Stable", serviceTitle(a)));
         y.append("  labels:\n    camel.apache.org/kamelet.type: \"action\"\n");
         y.append("spec:\n  definition:\n");
-        y.append("    title: ").append(q(a.title())).append('\n');
+        y.append("    title: ").append(q(kameletTitle(a))).append('\n');
         y.append("    description: ").append(q(description(a))).append('\n');
         y.append("    type: object\n");
         y.append(properties(a));
@@ -109,7 +109,7 @@ final class CatalogGenerator {
         y.append("    ").append(RENAMED_TO).append(": ").append(q(a.name())).append('\n');
         y.append("  labels:\n    camel.apache.org/kamelet.type: \"action\"\n");
         y.append("spec:\n  definition:\n");
-        y.append("    title: ").append(q(a.title() + " (deprecated name)")).append('\n');
+        y.append("    title: ").append(q("Deprecated " + kameletTitle(a))).append('\n');
         y.append("    description: ").append(q("Deprecated: renamed " + a.name() + ", which this calls with the same properties; the old name is "
                 + "accepted until the next release, which removes it.")).append('\n');
         y.append("    type: object\n");
@@ -373,9 +373,38 @@ final class CatalogGenerator {
         return a.service().equals("highlevel") ? "HighLevel" : "BirdSend";
     }
 
+    /** A property's title from its name: contactId is "Contact ID", per_page "Per Page". */
     static String title(String camel) {
-        String spaced = camel.replaceAll("([a-z])([A-Z])", "$1 $2").replace('_', ' ');
-        return Character.toUpperCase(spaced.charAt(0)) + spaced.substring(1);
+        return titleCase(camel.replaceAll("([a-z])([A-Z])", "$1 $2").replace('_', ' '));
+    }
+
+    /**
+     * An action Kamelet's title as Camel's catalog writes them: service, operation in title case, then the type
+     * ("HighLevel Get Contact Action"), so an editor's list reads the same for every Kamelet.
+     */
+    static String kameletTitle(ActionDefinition a) {
+        String operation = a.title().substring(a.title().indexOf(": ") + 2);
+        return serviceTitle(a) + " " + titleCase(operation) + " Action";
+    }
+
+    /** Words left lower-case inside a title (Camel's catalog checks every other word starts upper-case). */
+    static final java.util.Set<String> TITLE_STOPWORDS =
+            java.util.Set.of("a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "per", "the", "to", "with");
+
+    /** Capitalises each word but inner stopwords; "id" becomes "ID"; words with capitals of their own are kept. */
+    static String titleCase(String text) {
+        String[] words = text.trim().split(" +");
+        for (int i = 0; i < words.length; i++) {
+            String w = words[i];
+            if (w.equalsIgnoreCase("id")) {
+                words[i] = "ID";
+            } else if (i == 0 || !TITLE_STOPWORDS.contains(w.toLowerCase(java.util.Locale.ROOT))) {
+                words[i] = Character.toUpperCase(w.charAt(0)) + w.substring(1);
+            } else {
+                words[i] = w.toLowerCase(java.util.Locale.ROOT);
+            }
+        }
+        return String.join(" ", words);
     }
 
     /** Writes every generated file (used by CatalogIsCurrentTest with -Dcatalog.write=true). */

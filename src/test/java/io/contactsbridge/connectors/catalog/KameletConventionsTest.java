@@ -31,8 +31,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Every Kamelet follows the conventions of Apache Camel's Kamelet catalog (its script/validator), so visual editors
  * such as Kaoto and Karavan list it with a title, an icon and a form for its properties: file and name, type label,
- * annotations (support level, catalog version, icon, provider, group), a JSON schema of typed, described properties
- * with an example or default, placeholders that match the properties, and dependencies.
+ * annotations (support level, catalog version, icon, provider, group), a title ending in the type, a JSON schema of
+ * typed, described, title-cased properties with an example or default, placeholders that match the properties, and
+ * dependencies.
  * <p>
  * The two deprecated aliases of the old mixed-case action names are exempt from the lower-case name rule only (they
  * follow every other convention): CHANGELOG.md accepts them until the next release, which removes them; they carry
@@ -128,7 +129,7 @@ class KameletConventionsTest {
                         title: "Token"
                         type: text
                       count:
-                        title: "Count"
+                        title: "The count"
                         description: "How many"
                         type: integer
                         default: "many"
@@ -154,6 +155,9 @@ class KameletConventionsTest {
                 "apiToken: neither example nor default",
                 "apiToken: holds a secret",
                 "count: default many is not integer",
+                "title Wrong does not end with Action",
+                "count: title The count has the word count in lower case",
+                "count: title The count starts with an article",
                 "{{undeclared}}",
                 "apiToken is never used",
                 "no dependencies",
@@ -223,6 +227,8 @@ class KameletConventionsTest {
         Map<String, Object> def = map(spec.get("definition"));
         if (blank(def.get("title"))) {
             p.add(at + "no title");
+        } else if (TYPES.contains(type) && !String.valueOf(def.get("title")).endsWith(" " + capitalized(type))) {
+            p.add(at + "title " + def.get("title") + " does not end with " + capitalized(type));
         }
         if (blank(def.get("description"))) {
             p.add(at + "no description");
@@ -280,6 +286,17 @@ class KameletConventionsTest {
         List<String> p = new ArrayList<>();
         if (blank(prop.get("title"))) {
             p.add(at + ": no title");
+        } else {
+            String title = (String) prop.get("title");
+            for (String word : title.split(" +")) {
+                if (!CatalogGenerator.TITLE_STOPWORDS.contains(word.toLowerCase(java.util.Locale.ROOT))
+                        && Character.isLowerCase(word.charAt(0))) {
+                    p.add(at + ": title " + title + " has the word " + word + " in lower case");
+                }
+            }
+            if (title.matches("(The|A|An) .*")) {
+                p.add(at + ": title " + title + " starts with an article");
+            }
         }
         if (blank(prop.get("description"))) {
             p.add(at + ": no description");
@@ -359,6 +376,10 @@ class KameletConventionsTest {
         } catch (Exception e) {
             return "is not well-formed XML: " + e.getMessage();
         }
+    }
+
+    private static String capitalized(String word) {
+        return Character.toUpperCase(word.charAt(0)) + word.substring(1);
     }
 
     private static boolean blank(Object value) {
