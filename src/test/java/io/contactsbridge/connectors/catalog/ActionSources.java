@@ -89,9 +89,12 @@ final class ActionSources {
                 default -> "string";
             };
             JsonNode example = schema.has("example") ? schema.path("example") : p.path("example");
-            params.add(new Parameter(p.path("name").asText(), in, in.equals("path") || p.path("required").asBoolean(),
-                    type, clean(p.path("description").asText(p.path("name").asText())),
-                    example.isMissingNode() || example.isNull() ? null : example.isTextual() ? example.asText() : example.toString()));
+            String name = p.path("name").asText();
+            params.add(new Parameter(name, in, in.equals("path") || p.path("required").asBoolean(),
+                    type, clean(p.path("description").asText(name)),
+                    example.isMissingNode() || example.isNull()
+                            ? MISSING_EXAMPLES.get(op.path("operationId").asText() + "/" + name)
+                            : example.isTextual() ? example.asText() : example.toString()));
         }
         // The specs name some path variables without declaring them (create-association's {type}):
         // without a parameter the action could never fill that part of the path.
@@ -106,6 +109,16 @@ final class ActionSources {
         }
         return params;
     }
+
+    /**
+     * Examples for the few parameters the spec gives none (operation/parameter), so every Kamelet property shows
+     * one in a visual editor. Each is the example the same spec gives the same id elsewhere.
+     */
+    static final Map<String, String> MISSING_EXAMPLES = Map.of(
+            // businesses.json's example businessId (get-business, update-business, delete-Business)
+            "get-contacts-by-businessId/businessId", "5DP4iH6HLkQsiKESj6rh",
+            // locations.json's example custom field id (update-custom-field, delete-custom-field)
+            "get-custom-field/id", "00NhGCcN1tlO8ZHcu7Wb");
 
     /** For path variables the spec leaves undeclared: what the operation's description says they are. */
     private static String undeclaredDescription(String name) {
@@ -182,7 +195,8 @@ final class ActionSources {
             }
             for (Map<String, Object> q : (List<Map<String, Object>>) row.getOrDefault("query", List.of())) {
                 String type = "integer".equals(q.get("type")) ? "number" : "string";
-                params.add(new Parameter((String) q.get("name"), "query", false, type, (String) q.get("description"), null));
+                params.add(new Parameter((String) q.get("name"), "query", false, type, (String) q.get("description"),
+                        q.get("example") == null ? null : String.valueOf(q.get("example"))));
             }
             Map<String, Object> body = (Map<String, Object>) row.get("body");
             actions.add(new ActionDefinition(KameletNames.canonical("birdsend-" + operation + "-action"), "birdsend", operation,

@@ -29,6 +29,11 @@ final class CatalogGenerator {
     static final Path ACTIONS_JSON = Path.of("src/main/resources/catalog/actions.json");
     static final Path KAMELETS = Path.of("src/main/resources/kamelets");
     static final Path CATALOG_MD = Path.of("docs/catalog.md");
+    /** The Kamelet icons (SVG), one per group; see {@link #iconFile}. */
+    static final Path ICONS = Path.of("src/main/catalog/icons");
+    static final Path POM = Path.of("pom.xml");
+    /** Value of camel.apache.org/provider on every Kamelet of this project. */
+    static final String PROVIDER = "contacts-bridge";
 
     /** Header prefix for parameters fixed as Kamelet properties; per-message headers use the bare name. */
     static final String PARAM_HEADER_PREFIX = io.contactsbridge.connectors.ConnectorActions.PARAM_HEADER_PREFIX;
@@ -65,29 +70,13 @@ final class CatalogGenerator {
         y.append("# Generated from ").append(source(a)).append(" by CatalogGenerator: do not edit.\n");
         y.append("apiVersion: camel.apache.org/v1\nkind: Kamelet\nmetadata:\n");
         y.append("  name: ").append(a.name()).append('\n');
-        y.append("  annotations:\n");
-        y.append("    camel.apache.org/kamelet.support.level: \"Stable\"\n");
-        y.append("    camel.apache.org/provider: \"contacts-bridge\"\n");
-        y.append("    camel.apache.org/kamelet.group: ").append(q(a.service().equals("highlevel") ? "HighLevel" : "BirdSend")).append('\n');
+        y.append(annotations("Stable", serviceTitle(a)));
         y.append("  labels:\n    camel.apache.org/kamelet.type: \"action\"\n");
         y.append("spec:\n  definition:\n");
-        y.append("    title: ").append(q(a.title())).append('\n');
+        y.append("    title: ").append(q(kameletTitle(a))).append('\n');
         y.append("    description: ").append(q(description(a))).append('\n');
         y.append("    type: object\n");
-        y.append("    properties:\n");
-        y.append("      connection:\n        title: \"Connection\"\n");
-        y.append("        description: ").append(q("Id of the " + serviceTitle(a) + " connection to call with")).append('\n');
-        y.append("        type: string\n        default: ").append(q(a.service())).append('\n');
-        for (Parameter p : a.parameters()) {
-            y.append("      ").append(p.name()).append(":\n");
-            y.append("        title: ").append(q(title(p.name()))).append('\n');
-            y.append("        description: ").append(q(p.description() + (p.required() ? " (required" : " (optional")
-                    + "; or a header named " + p.name() + " on each message)")).append('\n');
-            y.append("        type: ").append(p.type()).append('\n');
-            if (p.example() != null) {
-                y.append("        example: ").append(q(p.example())).append('\n');
-            }
-        }
+        y.append(properties(a));
         y.append("  dependencies:\n    - \"camel:kamelet\"\n    - \"camel:bean\"\n    - \"camel:direct\"\n");
         y.append("  template:\n    from:\n      uri: \"kamelet:source\"\n      steps:\n");
         y.append(setHeader("connection", "{{connection}}"));
@@ -116,23 +105,15 @@ final class CatalogGenerator {
                 .append(", accepted until the next release.\n");
         y.append("apiVersion: camel.apache.org/v1\nkind: Kamelet\nmetadata:\n");
         y.append("  name: ").append(oldName).append('\n');
-        y.append("  annotations:\n");
-        y.append("    camel.apache.org/kamelet.support.level: \"Deprecated\"\n");
-        y.append("    camel.apache.org/provider: \"contacts-bridge\"\n");
-        y.append("    camel.apache.org/kamelet.group: ").append(q(serviceTitle(a))).append('\n');
+        y.append(annotations("Deprecated", serviceTitle(a)));
         y.append("    ").append(RENAMED_TO).append(": ").append(q(a.name())).append('\n');
         y.append("  labels:\n    camel.apache.org/kamelet.type: \"action\"\n");
         y.append("spec:\n  definition:\n");
-        y.append("    title: ").append(q(a.title() + " (deprecated name)")).append('\n');
-        y.append("    description: ").append(q("Deprecated: renamed " + a.name() + ", which this calls; the old name is "
-                + "accepted until the next release.")).append('\n');
-        y.append("    type: object\n    properties:\n");
-        y.append("      connection:\n        title: \"Connection\"\n        type: string\n        default: ")
-                .append(q(a.service())).append('\n');
-        for (Parameter p : a.parameters()) {
-            y.append("      ").append(p.name()).append(":\n        title: ").append(q(title(p.name())))
-                    .append("\n        type: ").append(p.type()).append('\n');
-        }
+        y.append("    title: ").append(q("Deprecated " + kameletTitle(a))).append('\n');
+        y.append("    description: ").append(q("Deprecated: renamed " + a.name() + ", which this calls with the same properties; the old name is "
+                + "accepted until the next release, which removes it.")).append('\n');
+        y.append("    type: object\n");
+        y.append(properties(a));
         y.append("  dependencies:\n    - \"camel:kamelet\"\n");
         y.append("  template:\n    from:\n      uri: \"kamelet:source\"\n      steps:\n");
         y.append("        - to:\n            uri: ").append(q("kamelet:" + a.name())).append('\n');
@@ -141,6 +122,86 @@ final class CatalogGenerator {
             y.append("              ").append(p.name()).append(": ").append(q("{{?" + p.name() + "}}")).append('\n');
         }
         return y.toString();
+    }
+
+    /**
+     * The annotations visual editors (Kaoto, Karavan) and the Kamelet catalog read: support level, catalog version,
+     * icon, provider and group; KameletConventionsTest checks them on every Kamelet.
+     */
+    static String annotations(String supportLevel, String group) {
+        return "  annotations:\n"
+                + "    camel.apache.org/kamelet.support.level: " + q(supportLevel) + "\n"
+                + "    camel.apache.org/catalog.version: " + q(catalogVersion()) + "\n"
+                + "    camel.apache.org/kamelet.icon: " + q(icon(group)) + "\n"
+                + "    camel.apache.org/provider: " + q(PROVIDER) + "\n"
+                + "    camel.apache.org/kamelet.group: " + q(group) + "\n";
+    }
+
+    /** The connection and the operation's parameters, each with title, description, type and an example or default. */
+    private static String properties(ActionDefinition a) {
+        StringBuilder y = new StringBuilder("    properties:\n");
+        y.append("      connection:\n        title: \"Connection\"\n");
+        y.append("        description: ").append(q("Id of the " + serviceTitle(a) + " connection to call with")).append('\n');
+        y.append("        type: string\n        default: ").append(q(a.service())).append('\n');
+        for (Parameter p : a.parameters()) {
+            if (p.example() == null) {
+                throw new IllegalStateException("No example for parameter " + p.name() + " of " + a.service() + " operation "
+                        + a.operation() + ": give one in " + (a.service().equals("highlevel")
+                        ? "ActionSources.MISSING_EXAMPLES" : ActionSources.BIRDSEND_TABLE));
+            }
+            y.append("      ").append(p.name()).append(":\n");
+            y.append("        title: ").append(q(title(p.name()))).append('\n');
+            y.append("        description: ").append(q(p.description() + (p.required() ? " (required" : " (optional")
+                    + "; or a header named " + p.name() + " on each message)")).append('\n');
+            y.append("        type: ").append(p.type()).append('\n');
+            y.append("        example: ").append(typed(p.type(), p.example())).append('\n');
+        }
+        return y.toString();
+    }
+
+    /** An example as a YAML value of the property's JSON schema type, so an editor's form takes it as is. */
+    static String typed(String type, String example) {
+        boolean plain = switch (type) {
+            case "number", "integer" -> example.matches("-?\\d+(\\.\\d+)?");
+            case "boolean" -> example.equals("true") || example.equals("false");
+            default -> false;
+        };
+        return plain ? example : q(example);
+    }
+
+    /** The project's version in pom.xml: every Kamelet's camel.apache.org/catalog.version, as in Camel's own catalog. */
+    static String catalogVersion() {
+        try {
+            var factory = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            org.w3c.dom.Element project = factory.newDocumentBuilder().parse(POM.toFile()).getDocumentElement();
+            for (org.w3c.dom.Node n = project.getFirstChild(); n != null; n = n.getNextSibling()) {
+                if (n instanceof org.w3c.dom.Element e && e.getTagName().equals("version")) {
+                    return e.getTextContent().trim();
+                }
+            }
+            throw new IllegalStateException(POM + " has no project version");
+        } catch (javax.xml.parsers.ParserConfigurationException | org.xml.sax.SAXException | IOException e) {
+            throw new IllegalStateException("Cannot read the project version from " + POM, e);
+        }
+    }
+
+    /** The icon file of a Kamelet group: HighLevel, BirdSend, or the bridge's own for every other group. */
+    static Path iconFile(String group) {
+        return ICONS.resolve(switch (group) {
+            case "HighLevel" -> "highlevel.svg";
+            case "BirdSend" -> "birdsend.svg";
+            default -> "contacts-bridge.svg";
+        });
+    }
+
+    /** A group's icon as the data URI the camel.apache.org/kamelet.icon annotation holds. */
+    static String icon(String group) {
+        try {
+            return "data:image/svg+xml;base64," + java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(iconFile(group)));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("Cannot read the icon " + iconFile(group), e);
+        }
     }
 
     private static String setHeader(String param, String placeholder) {
@@ -312,9 +373,38 @@ final class CatalogGenerator {
         return a.service().equals("highlevel") ? "HighLevel" : "BirdSend";
     }
 
+    /** A property's title from its name: contactId is "Contact ID", per_page "Per Page". */
     static String title(String camel) {
-        String spaced = camel.replaceAll("([a-z])([A-Z])", "$1 $2").replace('_', ' ');
-        return Character.toUpperCase(spaced.charAt(0)) + spaced.substring(1);
+        return titleCase(camel.replaceAll("([a-z])([A-Z])", "$1 $2").replace('_', ' '));
+    }
+
+    /**
+     * An action Kamelet's title as Camel's catalog writes them: service, operation in title case, then the type
+     * ("HighLevel Get Contact Action"), so an editor's list reads the same for every Kamelet.
+     */
+    static String kameletTitle(ActionDefinition a) {
+        String operation = a.title().substring(a.title().indexOf(": ") + 2);
+        return serviceTitle(a) + " " + titleCase(operation) + " Action";
+    }
+
+    /** Words left lower-case inside a title (Camel's catalog checks every other word starts upper-case). */
+    static final java.util.Set<String> TITLE_STOPWORDS =
+            java.util.Set.of("a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "per", "the", "to", "with");
+
+    /** Capitalises each word but inner stopwords; "id" becomes "ID"; words with capitals of their own are kept. */
+    static String titleCase(String text) {
+        String[] words = text.trim().split(" +");
+        for (int i = 0; i < words.length; i++) {
+            String w = words[i];
+            if (w.equalsIgnoreCase("id")) {
+                words[i] = "ID";
+            } else if (i == 0 || !TITLE_STOPWORDS.contains(w.toLowerCase(java.util.Locale.ROOT))) {
+                words[i] = Character.toUpperCase(w.charAt(0)) + w.substring(1);
+            } else {
+                words[i] = w.toLowerCase(java.util.Locale.ROOT);
+            }
+        }
+        return String.join(" ", words);
     }
 
     /** Writes every generated file (used by CatalogIsCurrentTest with -Dcatalog.write=true). */
