@@ -41,10 +41,12 @@ import org.springframework.stereotype.Component;
  *       refused by a service) <b>or of the backfill</b> (route {@code backfill}, body the item key {@code b:<id>} /
  *       {@code h:<id>}): handed to the live sync as one journal event, as the backfill hands over an item
  *       ({@code Backfill.handOver}): source {@value JournalSources#BACKFILL}, type {@code ContactChanged}, keyed by the
- *       contact, which the sync then syncs with both sides' CURRENT data (the stored payload may be stale). The event
- *       id is {@code dead-letter-<id>}, so a second hand-over of one letter is the journal's duplicate, not a second
- *       event. The outcome is {@code queued}; should the sync fail on it again as it did (a refusal), the recorder
- *       opens this letter again with the new error instead of storing a second one. A sync letter about a contact
+ *       contact, which the sync then syncs with both sides' CURRENT data (the stored payload may be stale), trying
+ *       again a write it remembers as refused ({@code RefusalStore}): the replay is a person's request to try again
+ *       after fixing the cause. The event id is {@code dead-letter-<id>-r<replay number>}, so a hand-over repeated
+ *       for the same replay (a replica died before recording it) is the journal's duplicate, not a second event. The
+ *       outcome is {@code queued}; should the sync fail on it again (a refusal), the recorder opens this letter again
+ *       with the new error instead of storing a second one, and the next replay is a new event. A sync letter about a contact
  *       known only by email (a BirdSend notification) goes back as its original event (source, type, payload) under
  *       the same event id.</li>
  *   <li><b>A route's message</b> (routes with the {@code bridge-dead-letter} configuration): re-sent with its stored
@@ -62,11 +64,13 @@ public class DeadLetterReplay {
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterReplay.class);
     /** The event id of a replay handed to the live sync. */
     static final String EVENT_ID_PREFIX = "dead-letter-";
-    private static final Pattern EVENT_ID = Pattern.compile(Pattern.quote(EVENT_ID_PREFIX) + "(\\d{1,18})");
+    private static final Pattern EVENT_ID = Pattern.compile(Pattern.quote(EVENT_ID_PREFIX) + "(\\d{1,18})-r\\d{1,9}");
     /** The backfill's item keys ({@code BackfillListingStore.key}): BirdSend ids zero-padded. */
     private static final Pattern BACKFILL_ITEM = Pattern.compile("([bh]):(.+)");
     public static final String REPLAYS_METER = "bridge.deadletters.replays";
     static final String CONTACT_CHANGED = "ContactChanged";
+    /** The payload field of a hand-over that names the letter it replays. */
+    public static final String REPLAY_MARK = "deadLetter";
 
     /** What a replay request came to. */
     public enum Outcome {
@@ -144,7 +148,7 @@ public class DeadLetterReplay {
         }
         Plan plan;
         try {
-            plan = plan(entry.letter());
+            plan = plan(entry);
         } catch (NotReplayable e) {
             return new Result(id, Outcome.NOT_REPLAYABLE, entry.state(), entry.lastReplayOutcome(), e.getMessage());
         }
@@ -201,17 +205,18 @@ public class DeadLetterReplay {
     }
 
     /** How this letter is replayed, or {@link NotReplayable} saying why it cannot be. */
-    private Plan plan(DeadLetter letter) {
+    private Plan plan(DeadLetterEntry entry) {
+        DeadLetter letter = entry.letter();
         Map<String, String> headers = letter.headers();
         String contactKey = headers.get(JournalHeaders.CONTACT_KEY);
         if (headers.containsKey(JournalHeaders.EVENT_SOURCE) && contactKey != null) {
             if (contactKey.startsWith("birdsend:") || contactKey.startsWith("highlevel:")) {
-                return handOver(letter, contactKey);
+                return handOver(entry, contactKey);
             }
             String source = headers.get(JournalHeaders.EVENT_SOURCE);
             String type = headers.getOrDefault(JournalHeaders.EVENT_TYPE, CONTACT_CHANGED);
             String payload = letter.body() == null || letter.body().isBlank() ? "{}" : letter.body();
-            return new Plan(true, () -> append(source, type, letter.id(), contactKey, payload));
+            return new Plan(true, () -> append(source, type, eventId(entry), contactKey, payload));
         }
         if ("backfill".equals(letter.routeId())) {
             Matcher item = BACKFILL_ITEM.matcher(letter.body() == null ? "" : letter.body());
@@ -219,7 +224,7 @@ public class DeadLetterReplay {
                 throw new NotReplayable("This backfill letter does not name a contact (its body should be the item key, "
                         + "b:<BirdSend id> or h:<HighLevel id>).");
             }
-            return handOver(letter, item.group(1).equals("b") ? ContactKeys.birdSend(unpad(item.group(2)))
+            return handOver(entry, item.group(1).equals("b") ? ContactKeys.birdSend(unpad(item.group(2)))
                     : ContactKeys.highLevel(item.group(2)));
         }
         Route route = camel.getRoute(letter.routeId());
@@ -236,19 +241,25 @@ public class DeadLetterReplay {
         return new Plan(false, () -> send(letter, input));
     }
 
-    private Plan handOver(DeadLetter letter, String contactKey) {
+    private Plan handOver(DeadLetterEntry entry, String contactKey) {
         ObjectNode payload = json.createObjectNode();
         String id = contactKey.substring(contactKey.indexOf(':') + 1);
         payload.put(contactKey.startsWith("birdsend:") ? "birdsendId" : "highlevelId", id);
-        payload.put("deadLetter", letter.id());
-        return new Plan(true, () -> append(JournalSources.BACKFILL, CONTACT_CHANGED, letter.id(), contactKey,
+        // Read by the sync: a replay tries again a write it remembers as refused.
+        payload.put(REPLAY_MARK, entry.id());
+        return new Plan(true, () -> append(JournalSources.BACKFILL, CONTACT_CHANGED, eventId(entry), contactKey,
                 payload.toString()));
     }
 
-    private String append(String source, String type, long letterId, String contactKey, String payload) {
-        AppendResult appended = journal.append(source, type, EVENT_ID_PREFIX + letterId, contactKey, payload);
-        return "handed to the live sync as journal event " + source + "/" + EVENT_ID_PREFIX + letterId + " about "
-                + contactKey + (appended == AppendResult.DUPLICATE ? " (already in the journal)" : "");
+    /** The journal event id of this letter's next replay. */
+    static String eventId(DeadLetterEntry entry) {
+        return EVENT_ID_PREFIX + entry.id() + "-r" + (entry.replayAttempts() + 1);
+    }
+
+    private String append(String source, String type, String eventId, String contactKey, String payload) {
+        AppendResult appended = journal.append(source, type, eventId, contactKey, payload);
+        return "handed to the live sync as journal event " + source + "/" + eventId + " about " + contactKey
+                + (appended == AppendResult.DUPLICATE ? " (already in the journal)" : "");
     }
 
     private String send(DeadLetter letter, Endpoint input) {

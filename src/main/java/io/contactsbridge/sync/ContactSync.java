@@ -788,7 +788,7 @@ public class ContactSync {
             for (RefusalStore.Refusal refusal : refusals.find(pair, subject)) {
                 refusedBefore = true;
                 JsonNode planned = refusal.side() == Side.HIGHLEVEL ? hlPlanned : bsPlanned;
-                if (planned != null && stillRefused(pair, refusal, planned)) {
+                if (planned != null && !replayRequested(c) && stillRefused(pair, refusal, planned)) {
                     c.outcome = SyncOutcome.skipped(refusedAgain(refusal));
                     return null;
                 }
@@ -1013,6 +1013,15 @@ public class ContactSync {
         Optional<JsonNode> holder = highlevel.get(pair.highlevelConnection(), refusal.conflictingId());
         return holder.isPresent() && refusal.value().equals(
                 RefusalStore.normalise(refusal.field(), holder.get().path(refusal.field()).asText(null)));
+    }
+
+    /**
+     * Whether the case is a person's replay of a dead letter ({@code POST /api/dead-letters/{id}/replay}: a hand-over
+     * naming the letter): a write refused before is sent again, as they fixed the cause, say a rule of the service.
+     */
+    private static boolean replayRequested(SyncCase c) {
+        return c.origin() instanceof SyncCase.Event e && JournalSources.BACKFILL.equals(e.source()) && e.payload() != null
+                && e.payload().hasNonNull(io.contactsbridge.outbound.DeadLetterReplay.REPLAY_MARK);
     }
 
     private static String refusedAgain(RefusalStore.Refusal refusal) {

@@ -246,7 +246,7 @@ class DeadLetterApiTest {
         HttpResponse<String> queued = post("/api/dead-letters/" + backfill + "/replay", "");
         assertThat(queued.statusCode()).as(queued.body()).isEqualTo(202);
         assertThat(JSON.readTree(queued.body()).path("outcome").asText()).isEqualTo("queued");
-        assertThat(journal.append(JournalSources.BACKFILL, "ContactChanged", "dead-letter-" + backfill, "birdsend:4242", "{}"))
+        assertThat(journal.append(JournalSources.BACKFILL, "ContactChanged", "dead-letter-" + backfill + "-r1", "birdsend:4242", "{}"))
                 .as("the hand-over is in the journal").isEqualTo(AppendResult.DUPLICATE);
         assertThat(JSON.readTree(post("/api/dead-letters/" + backfill + "/replay", "").body()).path("outcome").asText())
                 .isEqualTo("already_replayed");
