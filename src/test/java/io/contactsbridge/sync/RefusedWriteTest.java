@@ -19,6 +19,7 @@ import io.contactsbridge.journal.JournalHeaders;
 import io.contactsbridge.journal.JournalSources;
 import io.contactsbridge.journal.JournalStore;
 import io.contactsbridge.outbound.DeadLetter;
+import io.contactsbridge.outbound.DeadLetterEntry;
 import io.contactsbridge.outbound.DeadLetterStore;
 import io.contactsbridge.outbound.UpstreamRejectedException;
 import io.contactsbridge.outbound.contacts.BirdSendContactApi;
@@ -204,7 +205,8 @@ class RefusedWriteTest {
 
     /**
      * The reliability drill through the admin API: HighLevel refuses every update (a fault in its simulator), so a
-     * person's change is a dead letter about the contact, with the journal event's headers; the fault removed, a replay
+     * person's change is a dead letter about the contact, with the journal event's headers; replayed too early it is
+     * refused again and the same letter is open again; the fault removed, a replay
      * hands the contact to the live sync, which sends the write it remembered as refused, once, and a second replay
      * runs nothing.
      */
@@ -219,18 +221,29 @@ class RefusedWriteTest {
 
         sims.highLevel().server().faults().configure(FaultConfig.builder().operations("update-contact")
                 .errorRate(422, 1.0).build());
+        DeadLetter letter;
         try {
             sims.birdSend().editContact(bsId, BirdSendContactEdit.change().field("first_name", "Ivana"));
             birdSendEvent(bsId);
             awaitJournalDrained();
+            List<DeadLetter> letters = newDeadLetters(deadLettersBefore);
+            assertThat(letters).hasSize(1);
+            letter = letters.get(0);
+            assertThat(letter.headers()).containsEntry(JournalHeaders.CONTACT_KEY, "birdsend:" + bsId)
+                    .containsKey(JournalHeaders.EVENT_SOURCE);
+
+            // Replayed while the fault is still there: handed over, refused again, and the same letter is open again.
+            HttpResponse<String> tooEarly = adminPost("/api/dead-letters/" + letter.id() + "/replay");
+            assertThat(JSON.readTree(tooEarly.body()).path("outcome").asText()).as(tooEarly.body()).isEqualTo("queued");
+            await("the letter open again", () -> {
+                DeadLetterEntry e = deadLetters.entry(letter.id()).orElseThrow();
+                return e.state().equals(DeadLetterEntry.OPEN) && "failed".equals(e.lastReplayOutcome());
+            });
+            awaitJournalDrained();
+            assertThat(deadLetters.count() - deadLettersBefore).as("open dead letters").isEqualTo(1);
         } finally {
             sims.highLevel().server().faults().configure(FaultConfig.NONE);
         }
-        List<DeadLetter> letters = newDeadLetters(deadLettersBefore);
-        assertThat(letters).hasSize(1);
-        DeadLetter letter = letters.get(0);
-        assertThat(letter.headers()).containsEntry(JournalHeaders.CONTACT_KEY, "birdsend:" + bsId)
-                .containsKey(JournalHeaders.EVENT_SOURCE);
         assertThat(hl().contact(hlId).orElseThrow().path("firstName").asText()).isEqualTo("Ivy");
 
         // The fault is gone; the sync remembers the write as refused, so only a replay sends it again.
