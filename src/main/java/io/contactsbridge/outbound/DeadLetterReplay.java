@@ -45,8 +45,9 @@ import org.springframework.stereotype.Component;
  *       again a write it remembers as refused ({@code RefusalStore}): the replay is a person's request to try again
  *       after fixing the cause. The event id is {@code dead-letter-<id>-r<replay number>}, so a hand-over repeated
  *       for the same replay (a replica died before recording it) is the journal's duplicate, not a second event. The
- *       outcome is {@code queued}; should the sync fail on it again (a refusal), the recorder opens this letter again
- *       with the new error instead of storing a second one, and the next replay is a new event. A sync letter about a contact
+ *       outcome is {@code queued}; when the sync has done it, the letter's outcome becomes {@code succeeded}; should the
+ *       sync fail on it again (a refusal), the recorder opens this letter again with the new error instead of storing
+ *       a second one, and the next replay is a new event. A sync letter about a contact
  *       known only by email (a BirdSend notification) goes back as its original event (source, type, payload) under
  *       the same event id.</li>
  *   <li><b>A route's message</b> (routes with the {@code bridge-dead-letter} configuration): re-sent with its stored
@@ -278,8 +279,7 @@ public class DeadLetterReplay {
 
     /** BirdSend ids as the backfill keys them, zero-padded to 20 digits: the id without the padding. */
     private static String unpad(String padded) {
-        String id = padded.replaceFirst("^0+(?=.)", "");
-        return id;
+        return padded.replaceFirst("^0+(?=.)", "");
     }
 
     /** A replay to run: {@code run} answers what it did, or throws {@link ReplayFailed}. */

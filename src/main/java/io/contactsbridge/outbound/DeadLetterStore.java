@@ -172,6 +172,14 @@ public class DeadLetterStore {
         history(id, now, outcome, detail);
     }
 
+    /** A replay handed to the live sync ({@code queued}) that the sync then carried out: the letter says so. */
+    public void queuedReplayDone(long id, String detail, Instant now) {
+        if (jdbc.update("UPDATE dead_letter SET last_replay_outcome = 'succeeded' WHERE id = ? AND state = 'replayed' "
+                + "AND last_replay_outcome = 'queued'", id) > 0) {
+            history(id, now, "succeeded", detail);
+        }
+    }
+
     /**
      * A replay that failed again: the letter is open again with the new error as its last failure. Also for a letter
      * whose queued replay failed later ({@code stillReplayed} false then, as the replay was counted when queued).

@@ -207,8 +207,8 @@ class RefusedWriteTest {
      * The reliability drill through the admin API: HighLevel refuses every update (a fault in its simulator), so a
      * person's change is a dead letter about the contact, with the journal event's headers; replayed too early it is
      * refused again and the same letter is open again; the fault removed, a replay
-     * hands the contact to the live sync, which sends the write it remembered as refused, once, and a second replay
-     * runs nothing.
+     * hands the contact to the live sync, which sends the write it remembered as refused, once; the letter records the
+     * replay as succeeded, and a second replay runs nothing.
      */
     @Test
     void aDeadLetterReplayedThroughTheApiAfterTheFaultIsGoneSyncsTheContact() throws Exception {
@@ -255,11 +255,13 @@ class RefusedWriteTest {
         assertThat(replay.statusCode()).as(replay.body()).isEqualTo(202);
         assertThat(JSON.readTree(replay.body()).path("outcome").asText()).isEqualTo("queued");
         await("HighLevel has Ivana", () -> "Ivana".equals(hl().contact(hlId).orElseThrow().path("firstName").asText()));
+        await("the letter's replay recorded as done", () ->
+                "succeeded".equals(deadLetters.entry(letter.id()).orElseThrow().lastReplayOutcome()));
         awaitJournalDrained();
         assertThat(deadLetters.count()).as("open dead letters").isEqualTo(deadLettersBefore);
         HttpResponse<String> second = adminPost("/api/dead-letters/" + letter.id() + "/replay");
         assertThat(JSON.readTree(second.body()).path("outcome").asText()).isEqualTo("already_replayed");
-        assertThat(JSON.readTree(second.body()).path("recordedOutcome").asText()).isEqualTo("queued");
+        assertThat(JSON.readTree(second.body()).path("recordedOutcome").asText()).isEqualTo("succeeded");
     }
 
     private HttpResponse<String> adminPost(String path) throws Exception {
