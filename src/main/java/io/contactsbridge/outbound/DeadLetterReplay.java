@@ -47,9 +47,10 @@ import org.springframework.stereotype.Component;
  *       for the same replay (a replica died before recording it) is the journal's duplicate, not a second event. The
  *       outcome is {@code queued}; when the sync has done it, the letter's outcome becomes {@code succeeded}; should the
  *       sync fail on it again (a refusal), the recorder opens this letter again with the new error instead of storing
- *       a second one, and the next replay is a new event. A sync letter about a contact
- *       known only by email (a BirdSend notification) goes back as its original event (source, type, payload) under
- *       the same event id.</li>
+ *       a second one, and the next replay is a new event. A sync letter about a contact known only by email (a
+ *       BirdSend notification) goes back as its original event (source, type, payload) with an event id of the same
+ *       form; that one is an ordinary event to the sync (a write remembered as refused is not sent again unchanged)
+ *       and its letter keeps {@code queued}.</li>
  *   <li><b>A route's message</b> (routes with the {@code bridge-dead-letter} configuration): re-sent with its stored
  *       body (as text) and safe headers to the failed route's own input, when that route is in the CamelContext and
  *       starts from {@code direct:} or {@code seda:} (waited for). {@code succeeded} when the route completes;
