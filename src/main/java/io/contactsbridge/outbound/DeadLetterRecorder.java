@@ -9,6 +9,7 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.contactsbridge.journal.JournalHeaders;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePropertyKey;
 import org.apache.camel.Message;
@@ -30,6 +31,10 @@ public class DeadLetterRecorder {
     private static final Pattern SENSITIVE =
             Pattern.compile("(?i).*(authorization|cookie|token|secret|password|passwd|signature|api[-_]?key|credential).*");
     private static final int MAX_HEADER_VALUE = 1000;
+    /** The exchange property a replay ({@link DeadLetterReplay}) sets on its exchange: the letter's id. */
+    public static final String REPLAY_OF = "BridgeDeadLetterReplayOf";
+    /** Set here when a replay's exchange fails again: the error, which the replay records on its letter. */
+    public static final String REPLAY_FAILURE = "BridgeDeadLetterReplayFailure";
 
     private final DeadLetterStore store;
     private final ObjectMapper json;
@@ -44,6 +49,21 @@ public class DeadLetterRecorder {
     public DeadLetter record(Exchange exchange) {
         Throwable error = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         Message m = exchange.getMessage();
+        if (exchange.getProperty(REPLAY_OF) != null) {
+            // A replay failed again: not a second letter; the replay reports it on the one it replays.
+            exchange.setProperty(REPLAY_FAILURE, error != null ? error : new IllegalStateException("failed without an error"));
+            return null;
+        }
+        Long queuedReplay = DeadLetterReplay.replayedLetterId(m.getHeader(JournalHeaders.EVENT_ID, String.class));
+        if (queuedReplay != null) {
+            // A replay handed to the live sync as a journal event failed there: the letter it replays is open again.
+            store.failedAgain(queuedReplay, error == null ? "unknown" : error.getClass().getName(),
+                    error == null ? null : error.getMessage(), clock.instant(), false);
+            LOG.warn("Dead letter {} open again: its replay failed in route {}: {}", queuedReplay,
+                    exchange.getProperty(ExchangePropertyKey.FAILURE_ROUTE_ID, String.class),
+                    error == null ? null : error.getMessage());
+            return store.get(queuedReplay).orElse(null);
+        }
         UpstreamApiException upstream = upstreamCause(error);
         String routeId = exchange.getProperty(ExchangePropertyKey.FAILURE_ROUTE_ID, String.class);
         DeadLetter letter = store.record(new DeadLetter(null,

@@ -30,6 +30,8 @@ import io.contactsbridge.mapping.FieldRule;
 import io.contactsbridge.mapping.HighLevelFieldKeys;
 import io.contactsbridge.mapping.HighLevelWrite;
 import io.contactsbridge.mapping.Side;
+import io.contactsbridge.outbound.DeadLetterReplay;
+import io.contactsbridge.outbound.DeadLetterStore;
 import io.contactsbridge.outbound.UpstreamError;
 import io.contactsbridge.outbound.UpstreamRejectedException;
 import io.contactsbridge.outbound.contacts.HighLevelContactApi;
@@ -79,12 +81,14 @@ public class ContactSync {
     private final RefusalStore refusals;
     private final JournalStore journal;
     private final String consumerId;
+    private final DeadLetterStore deadLetters;
     private final Clock clock;
 
     public ContactSync(SyncProperties props, ContactMapping mapping, LinkStore links, HighLevelContactApi highlevel,
                        BirdSendContactApi birdsend, SyncMetrics metrics, ObjectMapper json, MappingCheck mappingCheck,
                        ContactTurns turns, RefusalStore refusals, JournalStore journal,
-                       @Value("${bridge.sync.consumer:contact-sync}") String consumerId, Clock clock) {
+                       @Value("${bridge.sync.consumer:contact-sync}") String consumerId, Clock clock,
+                       DeadLetterStore deadLetters) {
         this.props = props;
         this.mapping = mapping;
         this.merge = new ContactMerge(mapping, props.conflict());
@@ -98,6 +102,7 @@ public class ContactSync {
         this.refusals = refusals;
         this.journal = journal;
         this.consumerId = consumerId;
+        this.deadLetters = deadLetters;
         this.clock = clock;
     }
 
@@ -158,6 +163,9 @@ public class ContactSync {
     public SyncOutcome finish(SyncCase c) {
         SyncOutcome outcome = c.outcome();
         metrics.event(outcome);
+        if (replayRequested(c)) {
+            recordReplay(((SyncCase.Event) c.origin()).payload().get(DeadLetterReplay.REPLAY_MARK).asLong(), outcome);
+        }
         if (outcome.action() != SyncOutcome.Action.UNCHANGED && c.origin() instanceof SyncCase.Event e) {
             LOG.info("{} {} for {}: {}{}{}", e.source(), e.type(), e.key(), outcome.action(),
                     outcome.conflicts().isEmpty() ? "" : " (conflicts: " + String.join(", ", outcome.conflicts()) + ")",
@@ -788,7 +796,7 @@ public class ContactSync {
             for (RefusalStore.Refusal refusal : refusals.find(pair, subject)) {
                 refusedBefore = true;
                 JsonNode planned = refusal.side() == Side.HIGHLEVEL ? hlPlanned : bsPlanned;
-                if (planned != null && stillRefused(pair, refusal, planned)) {
+                if (planned != null && !replayRequested(c) && stillRefused(pair, refusal, planned)) {
                     c.outcome = SyncOutcome.skipped(refusedAgain(refusal));
                     return null;
                 }
@@ -1013,6 +1021,26 @@ public class ContactSync {
         Optional<JsonNode> holder = highlevel.get(pair.highlevelConnection(), refusal.conflictingId());
         return holder.isPresent() && refusal.value().equals(
                 RefusalStore.normalise(refusal.field(), holder.get().path(refusal.field()).asText(null)));
+    }
+
+    /** A dead letter's replay the sync carried out: its letter says so (the replay answered {@code queued}). */
+    private void recordReplay(long letterId, SyncOutcome outcome) {
+        try {
+            deadLetters.queuedReplayDone(letterId, "synced by the live sync: " + outcome.action()
+                    + (outcome.detail() == null ? "" : " - " + outcome.detail()), clock.instant());
+        } catch (RuntimeException e) {
+            // The sync is done; only the letter's record of it is missing (it keeps "queued").
+            LOG.warn("Dead letter {}: its replay synced, but the letter could not be updated: {}", letterId, e.getMessage());
+        }
+    }
+
+    /**
+     * Whether the case is a person's replay of a dead letter ({@code POST /api/dead-letters/{id}/replay}: a hand-over
+     * naming the letter): a write refused before is sent again, as they fixed the cause, say a rule of the service.
+     */
+    private static boolean replayRequested(SyncCase c) {
+        return c.origin() instanceof SyncCase.Event e && JournalSources.BACKFILL.equals(e.source()) && e.payload() != null
+                && e.payload().hasNonNull(DeadLetterReplay.REPLAY_MARK);
     }
 
     private static String refusedAgain(RefusalStore.Refusal refusal) {

@@ -246,6 +246,32 @@ class AdminSurfaceTest {
         return JSON.readTree(r.body());
     }
 
+    @Test
+    void deadLetterReplaysAndDiscardsNeedTheAdminAndABrowserSessionsCsrfToken() throws Exception {
+        assertThat(get("/api/dead-letters", null).statusCode()).isEqualTo(401);
+        assertThat(get("/api/dead-letters", basic(ADMIN, PASSWORD)).statusCode()).isEqualTo(200);
+        CookieManager cookies = new CookieManager();
+        assertThat(formLogin(cookies, PASSWORD)).isEqualTo(302);
+        HttpClient browser = client(cookies);
+        for (HttpRequest.Builder request : List.of(
+                HttpRequest.newBuilder(URI.create(base() + "/api/dead-letters/999999999/replay"))
+                        .POST(HttpRequest.BodyPublishers.noBody()),
+                HttpRequest.newBuilder(URI.create(base() + "/api/dead-letters/replay")).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"ids\":[999999999]}")),
+                HttpRequest.newBuilder(URI.create(base() + "/api/dead-letters/999999999")).DELETE())) {
+            HttpRequest noToken = request.build();
+            assertThat(browser.send(noToken, HttpResponse.BodyHandlers.ofString()).statusCode())
+                    .as("%s %s without the CSRF token", noToken.method(), noToken.uri()).isEqualTo(403);
+        }
+        // With the token (what the dashboard will send): reaches the API, which knows no such letter.
+        String token = cookies.getCookieStore().getCookies().stream().filter(c -> c.getName().equals("XSRF-TOKEN"))
+                .findFirst().orElseThrow().getValue();
+        HttpResponse<String> own = browser.send(HttpRequest.newBuilder(URI.create(base() + "/api/dead-letters/999999999/replay"))
+                .header("Origin", base()).header("X-XSRF-TOKEN", token).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(own.statusCode()).as(own.body()).isEqualTo(404);
+    }
+
     /** The login form as a browser fills it in: fetch the page for its CSRF token, then post. Returns the status. */
     private int formLogin(CookieManager cookies, String password) throws Exception {
         HttpClient browser = client(cookies);

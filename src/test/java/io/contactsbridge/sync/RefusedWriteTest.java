@@ -1,7 +1,13 @@
 package io.contactsbridge.sync;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
@@ -9,9 +15,11 @@ import java.util.function.BooleanSupplier;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contactsbridge.journal.ContactKeys;
+import io.contactsbridge.journal.JournalHeaders;
 import io.contactsbridge.journal.JournalSources;
 import io.contactsbridge.journal.JournalStore;
 import io.contactsbridge.outbound.DeadLetter;
+import io.contactsbridge.outbound.DeadLetterEntry;
 import io.contactsbridge.outbound.DeadLetterStore;
 import io.contactsbridge.outbound.UpstreamRejectedException;
 import io.contactsbridge.outbound.contacts.BirdSendContactApi;
@@ -19,12 +27,15 @@ import io.contactsbridge.sandbox.SandboxSimulators;
 import io.contactsbridge.simulator.birdsend.BirdSendContactEdit;
 import io.contactsbridge.simulator.birdsend.BirdSendNewContact;
 import io.contactsbridge.simulator.highlevel.HighLevelState;
+import io.contactsbridge.simulator.sim.FaultConfig;
 import io.contactsbridge.simulator.sim.SimJson;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.TestPropertySource;
@@ -75,6 +86,10 @@ class RefusedWriteTest {
     BirdSendContactApi birdSendApi;
     @Autowired
     Backfill backfill;
+    @LocalServerPort
+    int port;
+    @Value("${bridge.admin.password}")
+    String adminPassword;
 
     @BeforeEach
     void backfillDone() throws InterruptedException {
@@ -186,6 +201,74 @@ class RefusedWriteTest {
         SyncOutcome created = contactSync.reconcile(null, birdSendContact(hanBs), null, false);
         assertThat(created.action()).as(created.toString()).isEqualTo(SyncOutcome.Action.CREATED_HIGHLEVEL);
         assertThat(refusals.find(props.pair(), "birdsend:" + hanBs)).isEmpty();
+    }
+
+    /**
+     * The reliability drill through the admin API: HighLevel refuses every update (a fault in its simulator), so a
+     * person's change is a dead letter about the contact, with the journal event's headers; replayed too early it is
+     * refused again and the same letter is open again; the fault removed, a replay
+     * hands the contact to the live sync, which sends the write it remembered as refused, once; the letter records the
+     * replay as succeeded, and a second replay runs nothing.
+     */
+    @Test
+    void aDeadLetterReplayedThroughTheApiAfterTheFaultIsGoneSyncsTheContact() throws Exception {
+        String run = run();
+        String hlId = highLevelContact("Ivy", run + "-ivy@example.com", "+13035550141");
+        long bsId = sims.birdSend().seedContact(BirdSendNewContact.of(run + "-ivy@example.com", "Ivy", "Refused")
+                .withField("phone", "+13035550141")).contactId();
+        assertThat(contactSync.fromBirdSend(Long.toString(bsId), null).action()).isEqualTo(SyncOutcome.Action.LINKED);
+        long deadLettersBefore = deadLetters.count();
+
+        sims.highLevel().server().faults().configure(FaultConfig.builder().operations("update-contact")
+                .errorRate(422, 1.0).build());
+        DeadLetter letter;
+        try {
+            sims.birdSend().editContact(bsId, BirdSendContactEdit.change().field("first_name", "Ivana"));
+            birdSendEvent(bsId);
+            awaitJournalDrained();
+            List<DeadLetter> letters = newDeadLetters(deadLettersBefore);
+            assertThat(letters).hasSize(1);
+            letter = letters.get(0);
+            assertThat(letter.headers()).containsEntry(JournalHeaders.CONTACT_KEY, "birdsend:" + bsId)
+                    .containsKey(JournalHeaders.EVENT_SOURCE);
+
+            // Replayed while the fault is still there: handed over, refused again, and the same letter is open again.
+            HttpResponse<String> tooEarly = adminPost("/api/dead-letters/" + letter.id() + "/replay");
+            assertThat(JSON.readTree(tooEarly.body()).path("outcome").asText()).as(tooEarly.body()).isEqualTo("queued");
+            await("the letter open again", () -> {
+                DeadLetterEntry e = deadLetters.entry(letter.id()).orElseThrow();
+                return e.state().equals(DeadLetterEntry.OPEN) && "failed".equals(e.lastReplayOutcome());
+            });
+            awaitJournalDrained();
+            assertThat(deadLetters.count() - deadLettersBefore).as("open dead letters").isEqualTo(1);
+        } finally {
+            sims.highLevel().server().faults().configure(FaultConfig.NONE);
+        }
+        assertThat(hl().contact(hlId).orElseThrow().path("firstName").asText()).isEqualTo("Ivy");
+
+        // The fault is gone; the sync remembers the write as refused, so only a replay sends it again.
+        birdSendEvent(bsId);
+        awaitJournalDrained();
+        assertThat(hl().contact(hlId).orElseThrow().path("firstName").asText()).isEqualTo("Ivy");
+
+        HttpResponse<String> replay = adminPost("/api/dead-letters/" + letter.id() + "/replay");
+        assertThat(replay.statusCode()).as(replay.body()).isEqualTo(202);
+        assertThat(JSON.readTree(replay.body()).path("outcome").asText()).isEqualTo("queued");
+        await("HighLevel has Ivana", () -> "Ivana".equals(hl().contact(hlId).orElseThrow().path("firstName").asText()));
+        await("the letter's replay recorded as done", () ->
+                "succeeded".equals(deadLetters.entry(letter.id()).orElseThrow().lastReplayOutcome()));
+        awaitJournalDrained();
+        assertThat(deadLetters.count()).as("open dead letters").isEqualTo(deadLettersBefore);
+        HttpResponse<String> second = adminPost("/api/dead-letters/" + letter.id() + "/replay");
+        assertThat(JSON.readTree(second.body()).path("outcome").asText()).isEqualTo("already_replayed");
+        assertThat(JSON.readTree(second.body()).path("recordedOutcome").asText()).isEqualTo("succeeded");
+    }
+
+    private HttpResponse<String> adminPost(String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
+                        ("admin:" + adminPassword).getBytes(StandardCharsets.UTF_8)))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     // --- helpers -----------------------------------------------------------------------------------
