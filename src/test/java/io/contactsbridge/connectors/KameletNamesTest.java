@@ -1,13 +1,11 @@
 package io.contactsbridge.connectors;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
@@ -41,36 +39,32 @@ class KameletNamesTest {
         List<String> wrong = new ArrayList<>();
         List<String> aliases = new ArrayList<>();
         int checked = 0;
-        try (Stream<Path> files = Files.list(KAMELETS)) {
-            for (Path file : files.filter(p -> p.toString().endsWith(".kamelet.yaml")).sorted().toList()) {
-                Map<String, Object> doc;
-                try (Reader r = Files.newBufferedReader(file)) {
-                    doc = new Yaml().load(r);
+        for (KameletFiles.KameletFile kamelet : KameletFiles.all()) {
+            Path file = kamelet.file();
+            Map<String, Object> doc = kamelet.doc();
+            Map<String, Object> metadata = (Map<String, Object>) doc.get("metadata");
+            String name = (String) metadata.get("name");
+            String type = (String) ((Map<String, Object>) metadata.get("labels")).get("camel.apache.org/kamelet.type");
+            Map<String, Object> annotations = (Map<String, Object>) metadata.getOrDefault("annotations", Map.of());
+            String fileName = file.getFileName().toString();
+            checked++;
+            if (!fileName.equals(name + ".kamelet.yaml")) {
+                wrong.add(fileName + ": metadata.name is " + name);
+            }
+            if (!name.endsWith("-" + type)) {
+                wrong.add(name + ": its label camel.apache.org/kamelet.type is " + type);
+            }
+            Object renamedTo = annotations.get(RENAMED_TO);
+            if (renamedTo != null) {
+                aliases.add(name);
+                if (!renamedTo.equals(KameletNames.canonical(name)) || !Files.exists(KAMELETS.resolve(renamedTo + ".kamelet.yaml"))) {
+                    wrong.add(name + ": an alias of " + renamedTo + ", which is not its lower-case name or does not exist");
                 }
-                Map<String, Object> metadata = (Map<String, Object>) doc.get("metadata");
-                String name = (String) metadata.get("name");
-                String type = (String) ((Map<String, Object>) metadata.get("labels")).get("camel.apache.org/kamelet.type");
-                Map<String, Object> annotations = (Map<String, Object>) metadata.getOrDefault("annotations", Map.of());
-                String fileName = file.getFileName().toString();
-                checked++;
-                if (!fileName.equals(name + ".kamelet.yaml")) {
-                    wrong.add(fileName + ": metadata.name is " + name);
+                if (!Files.readString(file).contains("uri: \"kamelet:" + renamedTo + "\"")) {
+                    wrong.add(name + ": an alias that does not call " + renamedTo);
                 }
-                if (!name.endsWith("-" + type)) {
-                    wrong.add(name + ": its label camel.apache.org/kamelet.type is " + type);
-                }
-                Object renamedTo = annotations.get(RENAMED_TO);
-                if (renamedTo != null) {
-                    aliases.add(name);
-                    if (!renamedTo.equals(KameletNames.canonical(name)) || !Files.exists(KAMELETS.resolve(renamedTo + ".kamelet.yaml"))) {
-                        wrong.add(name + ": an alias of " + renamedTo + ", which is not its lower-case name or does not exist");
-                    }
-                    if (!Files.readString(file).contains("uri: \"kamelet:" + renamedTo + "\"")) {
-                        wrong.add(name + ": an alias that does not call " + renamedTo);
-                    }
-                } else if (!KameletNames.VALID.matcher(name).matches()) {
-                    wrong.add(name + ": not lower-case kebab-case ending in -source, -sink or -action");
-                }
+            } else if (!KameletNames.VALID.matcher(name).matches()) {
+                wrong.add(name + ": not lower-case kebab-case ending in -source, -sink or -action");
             }
         }
         assertThat(checked).isGreaterThan(60);

@@ -2,7 +2,6 @@ package io.contactsbridge.connectors.catalog;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +15,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import javax.xml.parsers.DocumentBuilderFactory;
 
@@ -64,28 +62,24 @@ class KameletConventionsTest {
         Map<String, String> descriptions = new HashMap<>();
         Set<String> exempted = new LinkedHashSet<>();
         int checked = 0;
-        try (Stream<Path> files = Files.list(KAMELETS)) {
-            for (Path file : files.filter(p -> p.toString().endsWith(".kamelet.yaml")).sorted().toList()) {
-                Map<String, Object> doc;
-                try (Reader r = Files.newBufferedReader(file)) {
-                    doc = new Yaml().load(r);
-                }
-                String name = String.valueOf(map(doc.get("metadata")).get("name"));
-                if (DEPRECATED_ALIASES.contains(name)) {
-                    exempted.add(name);
-                }
-                problems.addAll(problems(file.getFileName().toString(), doc, CatalogGenerator.catalogVersion()));
-                Map<String, Object> def = map(map(doc.get("spec")).get("definition"));
-                String other = titles.putIfAbsent(String.valueOf(def.get("title")), name);
-                if (other != null) {
-                    problems.add(name + ": same title as " + other);
-                }
-                other = descriptions.putIfAbsent(String.valueOf(def.get("description")), name);
-                if (other != null) {
-                    problems.add(name + ": same description as " + other);
-                }
-                checked++;
+        for (io.contactsbridge.connectors.KameletFiles.KameletFile kamelet : io.contactsbridge.connectors.KameletFiles.all()) {
+            Path file = kamelet.file();
+            Map<String, Object> doc = kamelet.doc();
+            String name = String.valueOf(map(doc.get("metadata")).get("name"));
+            if (DEPRECATED_ALIASES.contains(name)) {
+                exempted.add(name);
             }
+            problems.addAll(problems(file.getFileName().toString(), doc, CatalogGenerator.catalogVersion()));
+            Map<String, Object> def = map(map(doc.get("spec")).get("definition"));
+            String other = titles.putIfAbsent(String.valueOf(def.get("title")), name);
+            if (other != null) {
+                problems.add(name + ": same title as " + other);
+            }
+            other = descriptions.putIfAbsent(String.valueOf(def.get("description")), name);
+            if (other != null) {
+                problems.add(name + ": same description as " + other);
+            }
+            checked++;
         }
         assertThat(checked).isGreaterThan(60);
         assertThat(problems).as("Kamelets breaking the conventions").isEmpty();
