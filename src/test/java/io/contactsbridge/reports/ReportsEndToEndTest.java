@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -166,6 +167,35 @@ class ReportsEndToEndTest {
         assertThat(get("/api/reports?format=csv&" + range, AUTH).body()).isEqualTo(csv.body());
     }
 
+    /**
+     * Dana's new phone in BirdSend is Eli's in HighLevel: HighLevel refuses the write by its duplicate rule, once
+     * (later events are not sent again). Eli unsubscribes in BirdSend: DND is set in HighLevel.
+     */
+    @Test
+    void aRefusedWriteCountsAsFailedAndAnUnsubscribeInTheirDirection() throws Exception {
+        long n = System.currentTimeMillis() % 5000;
+        String danaPhone = String.format("+1303556%04d", n);
+        String eliPhone = String.format("+1303556%04d", n + 5000);
+        ContactLink dana = highLevelPerson("Dana", danaPhone);
+        ContactLink eli = highLevelPerson("Eli", eliPhone);
+        Map<String, Long> before = settled();
+
+        sims.birdSend().editContact(Long.parseLong(dana.birdsendId()), BirdSendContactEdit.change().field("phone", eliPhone));
+        sims.birdSend().unsubscribeContact(Long.parseLong(eli.birdsendId()));
+        Waits.until("HighLevel has DND on for Eli", ARRIVAL, () -> sims.highLevel().state().contact(eli.highlevelId())
+                .orElseThrow().path("dnd").asBoolean(false));
+
+        Map<String, Long> expected = new TreeMap<>(Map.of(
+                "sync.failed " + TO_HIGHLEVEL, 1L, "sync.failed " + TO_BIRDSEND, 0L,
+                "unsubscribes " + TO_HIGHLEVEL, 1L, "unsubscribes " + TO_BIRDSEND, 0L,
+                "sync.updated " + TO_HIGHLEVEL, 1L, "sync.updated " + TO_BIRDSEND, 0L));
+        Waits.holds("the report shows the refusal and the unsubscribe once", SETTLE, ARRIVAL,
+                () -> deltas(before, totals(report("")), expected).equals(expected));
+        assertThat(deltas(before, totals(report("")), expected)).isEqualTo(expected);
+        assertThat(sims.highLevel().state().contact(dana.highlevelId()).orElseThrow().path("phone").asText())
+                .as("Dana's HighLevel phone, the refused write not made").isEqualTo(danaPhone);
+    }
+
     @Test
     void badParametersAre400AndNoLoginIs401() throws Exception {
         for (String query : List.of("?granularity=week", "?from=yesterday", "?from=2026-01-01&to=2025-01-01",
@@ -187,6 +217,25 @@ class ReportsEndToEndTest {
     }
 
     // ---- helpers ---------------------------------------------------------------------------------------------
+
+    /** A person created in HighLevel, once the bridge has created and linked their BirdSend twin. */
+    private ContactLink highLevelPerson(String name, String phone) {
+        String email = ("reports." + name + "." + RUN + "@example.org").toLowerCase(Locale.ROOT);
+        String hlId = sims.highLevel().state().createContactAsUser(sims.highLevelLocationId(), SimJson.object()
+                .put("email", email).put("firstName", name).put("lastName", "Report").put("phone", phone)
+                .put("source", "reports test")).get("id").asText();
+        return Waits.value("a link for " + email, ARRIVAL, () -> links.byHighLevel(props.pair(), hlId));
+    }
+
+    /** The pair's totals once they have stopped changing. */
+    private Map<String, Long> settled() {
+        AtomicReference<Map<String, Long>> last = new AtomicReference<>(totals(report("")));
+        Waits.holds("the report settled", SETTLE, ARRIVAL, () -> {
+            Map<String, Long> now = totals(report(""));
+            return now.equals(last.getAndSet(now));
+        });
+        return last.get();
+    }
 
     private JsonNode report(String query) {
         try {
