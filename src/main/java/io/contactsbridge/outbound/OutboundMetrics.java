@@ -3,6 +3,7 @@ package io.contactsbridge.outbound;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
+import io.contactsbridge.reports.ReportCounters;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.springframework.stereotype.Component;
@@ -15,6 +16,7 @@ import org.springframework.stereotype.Component;
  *       budget-exhausted, invalid-request, error.</li>
  *   <li>{@code bridge.outbound.requests} (timer, tag {@code outcome}): single attempts. Outcomes:
  *       2xx, 4xx, 401, 429, 5xx, io-error, circuit-open.</li>
+ *   <li>Each request sent is also counted for the reports ({@link ReportCounters#API_CALLS}).</li>
  *   <li>{@code bridge.outbound.budget.wait} (timer, tag {@code granted}): time spent waiting for a slot.</li>
  * </ul>
  */
@@ -26,9 +28,11 @@ public class OutboundMetrics {
     public static final String BUDGET_WAIT = "bridge.outbound.budget.wait";
 
     private final MeterRegistry registry;
+    private final ReportCounters reports;
 
-    public OutboundMetrics(MeterRegistry registry) {
+    public OutboundMetrics(MeterRegistry registry, ReportCounters reports) {
         this.registry = registry;
+        this.reports = reports;
     }
 
     void call(UpstreamCall call, String outcome, long startedNanos) {
@@ -38,6 +42,10 @@ public class OutboundMetrics {
     void attempt(UpstreamCall call, String outcome, long startedNanos) {
         long elapsed = startedNanos == 0 ? 0 : System.nanoTime() - startedNanos;
         timer(REQUESTS, call, "outcome", outcome).record(elapsed, TimeUnit.NANOSECONDS);
+        if (startedNanos != 0) {
+            // A request that went out spent a slot of the connection's budget (an open circuit sent nothing).
+            reports.add(ReportCounters.budgetScope(call.serviceId(), call.connectionId()), ReportCounters.API_CALLS, outcome, 1);
+        }
     }
 
     void budgetWait(UpstreamCall call, Duration waited, boolean granted) {

@@ -37,6 +37,7 @@ import io.contactsbridge.outbound.UpstreamRejectedException;
 import io.contactsbridge.outbound.contacts.HighLevelContactApi;
 import io.contactsbridge.outbound.contacts.BirdSendContactApi;
 import io.contactsbridge.outbound.contacts.ContactRefusedException;
+import io.contactsbridge.reports.ReportCounters;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.support.SynchronizationAdapter;
@@ -83,12 +84,13 @@ public class ContactSync {
     private final String consumerId;
     private final DeadLetterStore deadLetters;
     private final Clock clock;
+    private final ReportCounters reports;
 
     public ContactSync(SyncProperties props, ContactMapping mapping, LinkStore links, HighLevelContactApi highlevel,
                        BirdSendContactApi birdsend, SyncMetrics metrics, ObjectMapper json, MappingCheck mappingCheck,
                        ContactTurns turns, RefusalStore refusals, JournalStore journal,
                        @Value("${bridge.sync.consumer:contact-sync}") String consumerId, Clock clock,
-                       DeadLetterStore deadLetters) {
+                       DeadLetterStore deadLetters, ReportCounters reports) {
         this.props = props;
         this.mapping = mapping;
         this.merge = new ContactMerge(mapping, props.conflict());
@@ -104,6 +106,7 @@ public class ContactSync {
         this.consumerId = consumerId;
         this.deadLetters = deadLetters;
         this.clock = clock;
+        this.reports = reports;
     }
 
     // ---- the steps ----------------------------------------------------------------------------------
@@ -163,6 +166,7 @@ public class ContactSync {
     public SyncOutcome finish(SyncCase c) {
         SyncOutcome outcome = c.outcome();
         metrics.event(outcome);
+        reportOutcome(outcome);
         if (replayRequested(c)) {
             recordReplay(((SyncCase.Event) c.origin()).payload().get(DeadLetterReplay.REPLAY_MARK).asLong(), outcome);
         }
@@ -179,7 +183,9 @@ public class ContactSync {
         c.turn = turns.open(props.pair(), initialKeys(c.origin()));
         try {
             steps(c);
-            return c.outcome();
+            SyncOutcome outcome = c.outcome();
+            reportOutcome(outcome);
+            return outcome;
         } finally {
             turns.close(c.turn);
             c.turn = null;
@@ -599,6 +605,7 @@ public class ContactSync {
                 highlevel.delete(pair.highlevelConnection(), link.get().highlevelId());
             }
             metrics.write(side.other());
+            reports.add(reportScope(), ReportCounters.DELETED, towards(side.other()), 1);
             links.delete(link.get());
             return SyncOutcome.unlinked(1);
         }
@@ -657,6 +664,7 @@ public class ContactSync {
             highlevel.apply(pair.highlevelConnection(), link.highlevelId(), write,
                     (String) result.shadow().get(mapping.emailField()));
             metrics.write(Side.HIGHLEVEL);
+            reportWrite(ReportCounters.UPDATED, write);
         } else {
             Optional<JsonNode> bsNow = birdsend.get(pair.birdsendConnection(), link.birdsendId());
             if (bsNow.isEmpty()) {
@@ -671,6 +679,7 @@ public class ContactSync {
             }
             birdsend.apply(pair.birdsendConnection(), link.birdsendId(), bsNow.get(), write);
             metrics.write(Side.BIRDSEND);
+            reportWrite(ReportCounters.UPDATED, write);
         }
         LOG.info("{} contact {} was deleted after a change the sync had not applied yet (journal event {}): applied to its partner"
                 + " first", side.key(), goneId, copy.get().seq());
@@ -850,6 +859,7 @@ public class ContactSync {
         c.birdsendId = created.id();
         c.writes++;
         c.action = SyncOutcome.Action.CREATED_BIRDSEND;
+        reportWrite(ReportCounters.CREATED, new BirdSendWrite(bsCreate.email(), false, Map.of(), bsCreate.addTags(), List.of(), null));
         c.link = linkCreated(pair, c.highlevelId, c.birdsendId, plan.email(), plan.merged().shadow(),
                 mapping.readBirdSend(created.contact()));
         if (Boolean.TRUE.equals(bsCreate.unsubscribed())) {
@@ -857,6 +867,7 @@ public class ContactSync {
             BirdSendWrite unsubscribe = new BirdSendWrite(bsCreate.email(), false, Map.of(), List.of(), List.of(), Boolean.TRUE);
             refusable(pair, plan.subject(), Side.BIRDSEND, plan.birdsendPlanned(),
                     () -> birdsend.apply(pair.birdsendConnection(), bsTarget, created.contact(), unsubscribe));
+            reports.add(reportScope(), ReportCounters.UNSUBSCRIBES, ReportCounters.HIGHLEVEL_TO_BIRDSEND, 1);
         }
     }
 
@@ -884,6 +895,7 @@ public class ContactSync {
         c.highlevelId = created.id();
         c.writes++;
         c.action = SyncOutcome.Action.CREATED_HIGHLEVEL;
+        reportWrite(ReportCounters.CREATED, hlCreate);
         HighLevelFieldKeys keys = highlevel.fieldKeys(pair.highlevelConnection());
         c.link = linkCreated(pair, c.highlevelId, c.birdsendId, plan.email(), plan.merged().shadow(),
                 created.contact() == null ? CanonicalContact.EMPTY : mapping.readHighLevel(created.contact(), keys));
@@ -904,6 +916,7 @@ public class ContactSync {
             refusable(pair, plan.subject(), Side.BIRDSEND, plan.birdsendPlanned(),
                     () -> birdsend.apply(pair.birdsendConnection(), bsTarget, bsNow, plan.birdsendWrite()));
             metrics.write(Side.BIRDSEND);
+            reportWrite(ReportCounters.UPDATED, plan.birdsendWrite());
             k.writes++;
         });
     }
@@ -920,6 +933,7 @@ public class ContactSync {
             refusable(pair, plan.subject(), Side.HIGHLEVEL, plan.highlevelPlanned(),
                     () -> highlevel.apply(pair.highlevelConnection(), hlTarget, plan.highlevelWrite(), plan.email()));
             metrics.write(Side.HIGHLEVEL);
+            reportWrite(ReportCounters.UPDATED, plan.highlevelWrite());
             k.writes++;
         });
     }
@@ -947,6 +961,44 @@ public class ContactSync {
         });
     }
 
+    // ---- reports ----------------------------------------------------------------------------------------------
+
+    private String reportScope() {
+        SyncPair pair = props.pair();
+        return ReportCounters.pairScope(pair.highlevelConnection(), pair.birdsendConnection());
+    }
+
+    /** The direction of a write to {@code written}: from the other side to it. */
+    private static String towards(Side written) {
+        return written == Side.BIRDSEND ? ReportCounters.HIGHLEVEL_TO_BIRDSEND : ReportCounters.BIRDSEND_TO_HIGHLEVEL;
+    }
+
+    private void reportOutcome(SyncOutcome outcome) {
+        reports.add(reportScope(), ReportCounters.OUTCOMES, outcome.action().name().toLowerCase(java.util.Locale.ROOT), 1);
+    }
+
+    /** A write BirdSend took: created or updated, with its tag changes and an unsubscribe it carried. */
+    private void reportWrite(String metric, BirdSendWrite write) {
+        String scope = reportScope();
+        reports.add(scope, metric, ReportCounters.HIGHLEVEL_TO_BIRDSEND, 1);
+        reports.add(scope, ReportCounters.TAGS_ADDED, Side.BIRDSEND.key(), write.addTags().size());
+        reports.add(scope, ReportCounters.TAGS_REMOVED, Side.BIRDSEND.key(), write.removeTags().size());
+        if (Boolean.TRUE.equals(write.unsubscribed())) {
+            reports.add(scope, ReportCounters.UNSUBSCRIBES, ReportCounters.HIGHLEVEL_TO_BIRDSEND, 1);
+        }
+    }
+
+    /** A write HighLevel took; an unsubscribe there is DND set. */
+    private void reportWrite(String metric, HighLevelWrite write) {
+        String scope = reportScope();
+        reports.add(scope, metric, ReportCounters.BIRDSEND_TO_HIGHLEVEL, 1);
+        reports.add(scope, ReportCounters.TAGS_ADDED, Side.HIGHLEVEL.key(), write.addTags().size());
+        reports.add(scope, ReportCounters.TAGS_REMOVED, Side.HIGHLEVEL.key(), write.removeTags().size());
+        if (write.body().path("dnd").asBoolean(false)) {
+            reports.add(scope, ReportCounters.UNSUBSCRIBES, ReportCounters.BIRDSEND_TO_HIGHLEVEL, 1);
+        }
+    }
+
     // ---- refusals: one dead letter per problem -----------------------------------------------------------------
 
     /**
@@ -956,6 +1008,15 @@ public class ContactSync {
      * ({@link #stillRefused}), so the problem has one dead letter, not one per event.
      */
     private <T> T refusable(SyncPair pair, String subject, Side side, JsonNode planned, Supplier<T> write) {
+        try {
+            return refusableOnce(pair, subject, side, planned, write);
+        } catch (RuntimeException e) {
+            reports.add(reportScope(), ReportCounters.FAILED, towards(side), 1);
+            throw e;
+        }
+    }
+
+    private <T> T refusableOnce(SyncPair pair, String subject, Side side, JsonNode planned, Supplier<T> write) {
         try {
             return write.get();
         } catch (UpstreamRejectedException e) {
@@ -989,6 +1050,7 @@ public class ContactSync {
                         + field + " is HighLevel contact " + created.id() + "'s, who is linked to BirdSend contact "
                         + taken.birdsendId() + ": two people, or one person twice in BirdSend", answer.meta()));
         rememberRefusal(pair, subject, Side.HIGHLEVEL, planned, answer.operation(), answer.meta(), conflict.getMessage());
+        reports.add(reportScope(), ReportCounters.FAILED, towards(Side.HIGHLEVEL), 1);
         return conflict;
     }
 
