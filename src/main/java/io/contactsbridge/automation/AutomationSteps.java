@@ -1,0 +1,262 @@
+package io.contactsbridge.automation;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.contactsbridge.journal.JournalHeaders;
+import io.contactsbridge.ops.BridgeProperties;
+import io.contactsbridge.outbound.contacts.BirdSendContactApi;
+import io.contactsbridge.sync.ContactLink;
+import io.contactsbridge.sync.LinkStore;
+import io.contactsbridge.sync.SyncProperties;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Component;
+
+/**
+ * The steps automations are made of (routes/automations/*.yaml), between a trigger Kamelet and action Kamelets:
+ * <ul>
+ *   <li>{@link #linkedContact}: the same person's id on the other side, from the link table, as header
+ *       {@code contactId} (what the action Kamelets read); no link ends the route for this event;</li>
+ *   <li>{@link #once} / {@link #done}: around each effect, so it happens once per source event (dedupe key: the
+ *       automation, the journal event and the effect's name, in table automation_effect);</li>
+ *   <li>{@link #text}, {@link #note}, {@link #task}, {@link #tags}, {@link #sequence}: the actions' request bodies,
+ *       with text templates that read the event ({@code $[appointment.title]}, {@code $[event.type]}).</li>
+ * </ul>
+ * The event as the trigger delivered it is kept in exchange property {@value #EVENT}, so later steps still read it
+ * after an action replaced the body with the service's answer.
+ */
+@Component("automation")
+public class AutomationSteps {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AutomationSteps.class);
+
+    /** Exchange property: the trigger's event (payload Map). */
+    public static final String EVENT = "BridgeAutomationEvent";
+    /** Exchange property: the effect claimed by {@link #once}, recorded by {@link #done}. */
+    public static final String EFFECT = "BridgeAutomationEffect";
+    /** The header the action Kamelets read the contact id from. */
+    public static final String CONTACT_ID = "contactId";
+
+    private final LinkStore links;
+    private final SyncProperties sync;
+    private final AutomationEffectStore effects;
+    private final BirdSendContactApi birdSend;
+    private final ObjectMapper json;
+    private final Clock clock;
+    private final String owner;
+    private final Duration claimTimeout;
+
+    public AutomationSteps(LinkStore links, SyncProperties sync, AutomationEffectStore effects, BirdSendContactApi birdSend,
+                           ObjectMapper json, Clock clock, BridgeProperties bridge,
+                           @Value("${bridge.automations.claim-timeout:PT5M}") Duration claimTimeout) {
+        this.links = links;
+        this.sync = sync;
+        this.effects = effects;
+        this.birdSend = birdSend;
+        this.json = json;
+        this.clock = clock;
+        this.owner = bridge.instance() == null ? "local" : bridge.instance().id();
+        this.claimTimeout = claimTimeout;
+    }
+
+    // --- linked-contact ------------------------------------------------------------------------------
+
+    /**
+     * Sets header {@code contactId} to the linked contact's id on {@code side} ({@code birdsend} or {@code highlevel})
+     * for the contact the event names (header BridgeContactKey), and keeps the event in property {@value #EVENT}.
+     * A contact not linked (yet) ends the route for this event: there is nobody to act on.
+     */
+    public void linkedContact(Exchange exchange, String side) {
+        keepEvent(exchange);
+        String key = exchange.getMessage().getHeader(JournalHeaders.CONTACT_KEY, String.class);
+        Optional<String> other = otherId(key, side);
+        if (other.isEmpty()) {
+            LOG.debug("Automation {}: {} has no linked {} contact; nothing to do", exchange.getFromRouteId(), key, side);
+            exchange.setRouteStop(true);
+            return;
+        }
+        exchange.getMessage().setHeader(CONTACT_ID, other.get());
+    }
+
+    Optional<String> otherId(String contactKey, String side) {
+        String want = side == null ? "" : side.trim().toLowerCase(Locale.ROOT);
+        if (!want.equals("birdsend") && !want.equals("highlevel")) {
+            throw new IllegalArgumentException("linked-contact: side must be birdsend or highlevel, not '" + side + "'");
+        }
+        if (contactKey == null || contactKey.indexOf(':') < 0) {
+            return Optional.empty();
+        }
+        String from = contactKey.substring(0, contactKey.indexOf(':'));
+        String id = contactKey.substring(contactKey.indexOf(':') + 1);
+        if (from.equals(want)) {
+            return Optional.of(id); // already that side's contact
+        }
+        Optional<ContactLink> link = switch (from) {
+            case "highlevel" -> links.byHighLevel(sync.pair(), id);
+            case "birdsend" -> links.byBirdSend(sync.pair(), id);
+            default -> Optional.empty(); // email: keys (a contact not yet known on either side) have no link
+        };
+        return link.filter(l -> l.unlinkedSide() == null)
+                .map(l -> want.equals("birdsend") ? l.birdsendId() : l.highlevelId());
+    }
+
+    private void keepEvent(Exchange exchange) {
+        if (exchange.getProperty(EVENT) == null) {
+            Object body = exchange.getMessage().getBody();
+            exchange.setProperty(EVENT, body instanceof JsonNode node ? json.convertValue(node, Map.class) : body);
+        }
+    }
+
+    // --- exactly once --------------------------------------------------------------------------------
+
+    /**
+     * Claims {@code effect} for this automation (the route's id) and journal event; true when it is to be done now,
+     * false when it was done for this event already (a replay, a redelivery). Use as a filter around the action,
+     * ending the filter with {@link #done}.
+     *
+     * @throws EffectBusyException when another delivery holds a fresh claim: retried later, never done twice
+     */
+    public boolean once(Exchange exchange, String effect) {
+        keepEvent(exchange);
+        AutomationEffectStore.Key key = key(exchange, effect);
+        AutomationEffectStore.Claim claim = effects.claim(key, owner, claimTimeout);
+        switch (claim) {
+            case CLAIMED -> {
+                exchange.setProperty(EFFECT, key);
+                return true;
+            }
+            case DONE -> {
+                LOG.debug("Automation effect {} was done already; skipped", key);
+                return false;
+            }
+            default -> throw new EffectBusyException("Automation effect " + key + " is being done by another delivery");
+        }
+    }
+
+    /** Records the effect {@link #once} claimed as done, with the action's answer (the body). */
+    public void done(Exchange exchange) {
+        AutomationEffectStore.Key key = exchange.getProperty(EFFECT, AutomationEffectStore.Key.class);
+        if (key == null) {
+            throw new IllegalStateException("automation.done without automation.once before it in route "
+                    + exchange.getFromRouteId());
+        }
+        effects.done(key, asText(exchange.getMessage().getBody()));
+        exchange.removeProperty(EFFECT);
+    }
+
+    AutomationEffectStore.Key key(Exchange exchange, String effect) {
+        String automation = exchange.getFromRouteId();
+        String source = exchange.getMessage().getHeader(JournalHeaders.EVENT_SOURCE, String.class);
+        String eventId = exchange.getMessage().getHeader(JournalHeaders.EVENT_ID, String.class);
+        if (source == null || eventId == null) {
+            throw new IllegalStateException("Automation " + automation + ": the event has no " + JournalHeaders.EVENT_SOURCE
+                    + "/" + JournalHeaders.EVENT_ID + " headers; automations start from a trigger Kamelet over the journal");
+        }
+        return new AutomationEffectStore.Key(automation, source, eventId, effect);
+    }
+
+    // --- request bodies and templates ----------------------------------------------------------------
+
+    /**
+     * The template with each {@code $[path]} replaced from the event: a dotted path into the payload
+     * ({@code $[appointment.title]}, {@code $[title]}), or {@code $[event.type]}, {@code $[event.id]},
+     * {@code $[event.source]}. A path the event lacks becomes empty.
+     */
+    public String text(Exchange exchange, String template) {
+        keepEvent(exchange);
+        return Templates.render(template, path -> lookup(exchange, path));
+    }
+
+    /** Body of highlevel-create-note-action: {@code {"body": <template rendered>}}. */
+    public Map<String, Object> note(Exchange exchange, String template) {
+        return new LinkedHashMap<>(Map.of("body", text(exchange, template)));
+    }
+
+    /**
+     * Body of highlevel-create-task-action: title and body from templates, due {@code dueIn} (ISO-8601 duration such
+     * as P2D or PT4H) from now, assigned to {@code assignee} (a HighLevel user id; blank: nobody).
+     */
+    public Map<String, Object> task(Exchange exchange, String title, String body, String dueIn, String assignee) {
+        Map<String, Object> task = new LinkedHashMap<>();
+        task.put("title", text(exchange, title));
+        task.put("body", text(exchange, body));
+        task.put("dueDate", clock.instant().plus(Duration.parse(dueIn)).truncatedTo(ChronoUnit.SECONDS).toString());
+        task.put("completed", false);
+        if (assignee != null && !assignee.isBlank()) {
+            task.put("assignedTo", assignee.trim());
+        }
+        return task;
+    }
+
+    /** Body of birdsend-add-contact-tags-action: {@code {"tags": [...]}} from a comma-separated list. */
+    public Map<String, Object> tags(String names) {
+        List<String> list = List.of(names.split(",")).stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
+        if (list.isEmpty()) {
+            throw new IllegalArgumentException("automation.tags needs at least one tag name");
+        }
+        return Map.of("tags", list);
+    }
+
+    /** Body of birdsend-subscribe-contact-action: {@code {"sequence_id": id}}. */
+    public Map<String, Object> sequence(String sequenceId) {
+        return Map.of("sequence_id", Long.parseLong(sequenceId.trim()));
+    }
+
+    /**
+     * Sets header {@code tagId} to the id of the BirdSend contact's tag named {@code name} (any case); true when the
+     * contact has it, false when not (nothing to remove). Reads the contact in header {@code contactId}.
+     */
+    public boolean birdSendTag(Exchange exchange, String name) {
+        String contactId = exchange.getMessage().getHeader(CONTACT_ID, String.class);
+        Optional<JsonNode> contact = birdSend.get(sync.birdsendConnection(), contactId);
+        for (JsonNode tag : contact.map(c -> c.path("tags")).orElse(json.createArrayNode())) {
+            if (tag.path("name").asText().equalsIgnoreCase(name.trim())) {
+                exchange.getMessage().setHeader("tagId", tag.path("tag_id").asText());
+                return true;
+            }
+        }
+        exchange.getMessage().removeHeader("tagId");
+        return false;
+    }
+
+    @SuppressWarnings("unchecked")
+    private String lookup(Exchange exchange, String path) {
+        switch (path) {
+            case "event.type" -> { return exchange.getMessage().getHeader(JournalHeaders.EVENT_TYPE, String.class); }
+            case "event.id" -> { return exchange.getMessage().getHeader(JournalHeaders.EVENT_ID, String.class); }
+            case "event.source" -> { return exchange.getMessage().getHeader(JournalHeaders.EVENT_SOURCE, String.class); }
+            default -> { }
+        }
+        Object node = exchange.getProperty(EVENT);
+        for (String part : path.split("\\.")) {
+            if (!(node instanceof Map<?, ?> map)) {
+                return null;
+            }
+            node = ((Map<String, Object>) map).get(part);
+        }
+        return node == null || node instanceof Map || node instanceof List ? null : node.toString();
+    }
+
+    private String asText(Object body) {
+        if (body == null || body instanceof String) {
+            return (String) body;
+        }
+        try {
+            return json.writeValueAsString(body);
+        } catch (JsonProcessingException e) {
+            return body.toString();
+        }
+    }
+}
