@@ -7,7 +7,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
-import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -74,7 +74,7 @@ public class AutomationEffectStore {
                     + " claimed_at) VALUES (?, ?, ?, ?, 'claimed', ?, ?)",
                     key.automationId(), key.eventSource(), key.eventId(), key.effect(), owner, now);
             return Claim.CLAIMED;
-        } catch (DataIntegrityViolationException exists) {
+        } catch (DuplicateKeyException exists) {
             // Someone claimed it before: done, in flight, or left behind by a stopped bridge.
         }
         Optional<Row> row = find(key);
