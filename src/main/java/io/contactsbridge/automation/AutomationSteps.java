@@ -231,6 +231,20 @@ public class AutomationSteps {
         return false;
     }
 
+    // --- contact-filter -------------------------------------------------------------------------------
+
+    /**
+     * True when the event (a HighLevel contact webhook, ContactDndUpdate among them) says Do Not Disturb is on for
+     * {@code channel} (Email, SMS, Call, WhatsApp, GMB, FB, as in HighLevel's {@code dndSettings}): its
+     * {@code dndSettings.<channel>.status} is {@code active}, or the contact-wide {@code dnd} is on. Use as a filter
+     * after a trigger for ContactDndUpdate, which HighLevel sends when a DND setting changed.
+     */
+    public boolean dndOn(Exchange exchange, String channel) {
+        keepEvent(exchange);
+        String status = lookup(exchange, "dndSettings." + channel.trim() + ".status");
+        return "active".equalsIgnoreCase(status) || "true".equals(lookup(exchange, "dnd"));
+    }
+
     @SuppressWarnings("unchecked")
     private String lookup(Exchange exchange, String path) {
         switch (path) {

@@ -117,6 +117,31 @@ class AutomationEndToEndTest {
         assertThat(bsRequests("add-contact-tags", link, "task-done")).as("tag calls after the replay").isEqualTo(1);
     }
 
+    @Test
+    void aBirdSendUnsubscribeAddsOneHighLevelNoteAndOneFollowUpTask() throws Exception {
+        ContactLink link = aLinkedPerson();
+        sims.birdSend().unsubscribeContact(Long.parseLong(link.birdsendId()));
+
+        Waits.until("one note added", ARRIVAL, () -> count(link, "notes", "body", "Unsubscribed from BirdSend emails") == 1);
+        Waits.until("one task added", ARRIVAL, () -> count(link, "tasks", "title", "unsubscribed from emails") == 1);
+        Waits.until("both effects recorded", ARRIVAL, () -> effects.doneCount("automation-unsubscribe-follow-up") >= 2);
+
+        redeliverEverything("automation-unsubscribe-follow-up");
+        assertThat(count(link, "notes", "body", "Unsubscribed from BirdSend emails")).as("notes after the replay").isEqualTo(1);
+        assertThat(count(link, "tasks", "title", "unsubscribed from emails")).as("tasks after the replay").isEqualTo(1);
+    }
+
+    @Test
+    void emailDndSwitchedOnInHighLevelCreatesOneFollowUpTask() throws Exception {
+        ContactLink link = aLinkedPerson();
+        hlAdmin("POST", "/__admin/contacts/" + link.highlevelId() + "/edit",
+                "{\"dndSettings\":{\"Email\":{\"status\":\"active\",\"message\":\"\",\"code\":\"\"}}}");
+
+        Waits.until("one task added", ARRIVAL, () -> count(link, "tasks", "title", "turned off emails (DND)") == 1);
+        redeliverEverything("automation-dnd-email-follow-up");
+        assertThat(count(link, "tasks", "title", "turned off emails (DND)")).as("tasks after the replay").isEqualTo(1);
+    }
+
     // --- helpers ---------------------------------------------------------------------------------------
 
     /**
@@ -159,6 +184,21 @@ class AutomationEndToEndTest {
             }
         }
         return hits.size();
+    }
+
+    /** The HighLevel contact's notes or tasks whose field contains the text. */
+    private long count(ContactLink link, String what, String field, String text) {
+        try {
+            long n = 0;
+            for (JsonNode item : hlApi("GET", "/contacts/" + link.highlevelId() + "/" + what, null).path(what)) {
+                if (item.path(field).asText().contains(text)) {
+                    n++;
+                }
+            }
+            return n;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private long notes(ContactLink link, String text) {
