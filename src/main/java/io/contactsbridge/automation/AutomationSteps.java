@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contactsbridge.journal.JournalHeaders;
 import io.contactsbridge.ops.BridgeProperties;
+import io.contactsbridge.outbound.OutboundClient;
 import io.contactsbridge.outbound.contacts.BirdSendContactApi;
 import io.contactsbridge.sync.ContactLink;
 import io.contactsbridge.sync.LinkStore;
@@ -53,18 +54,20 @@ public class AutomationSteps {
     private final SyncProperties sync;
     private final AutomationEffectStore effects;
     private final BirdSendContactApi birdSend;
+    private final OutboundClient outbound;
     private final ObjectMapper json;
     private final Clock clock;
     private final String owner;
     private final Duration claimTimeout;
 
     public AutomationSteps(LinkStore links, SyncProperties sync, AutomationEffectStore effects, BirdSendContactApi birdSend,
-                           ObjectMapper json, Clock clock, BridgeProperties bridge,
+                           OutboundClient outbound, ObjectMapper json, Clock clock, BridgeProperties bridge,
                            @Value("${bridge.automations.claim-timeout:PT5M}") Duration claimTimeout) {
         this.links = links;
         this.sync = sync;
         this.effects = effects;
         this.birdSend = birdSend;
+        this.outbound = outbound;
         this.json = json;
         this.clock = clock;
         this.owner = bridge.instance() == null ? "local" : bridge.instance().id();
@@ -129,8 +132,11 @@ public class AutomationSteps {
      * @throws EffectBusyException when another delivery holds a fresh claim: retried later, never done twice
      */
     public boolean once(Exchange exchange, String effect) {
+        return claim(exchange, key(exchange, effect));
+    }
+
+    private boolean claim(Exchange exchange, AutomationEffectStore.Key key) {
         keepEvent(exchange);
-        AutomationEffectStore.Key key = key(exchange, effect);
         AutomationEffectStore.Claim claim = effects.claim(key, owner, claimTimeout);
         switch (claim) {
             case CLAIMED -> {
@@ -143,6 +149,19 @@ public class AutomationSteps {
             }
             default -> throw new EffectBusyException("Automation effect " + key + " is being done by another delivery");
         }
+    }
+
+    /**
+     * Like {@link #once}, but once per contact (the event's BridgeContactKey) instead of once per event: for effects
+     * such as a sequence subscription when a tag is first seen, which a later event that still shows the tag must
+     * not repeat.
+     */
+    public boolean oncePerContact(Exchange exchange, String effect) {
+        String contactKey = exchange.getMessage().getHeader(JournalHeaders.CONTACT_KEY, String.class);
+        if (contactKey == null) {
+            throw new IllegalStateException("Automation " + exchange.getFromRouteId() + ": the event names no contact");
+        }
+        return claim(exchange, new AutomationEffectStore.Key(exchange.getFromRouteId(), "contact", contactKey, effect));
     }
 
     /** Records the effect {@link #once} claimed as done, with the action's answer (the body). */
@@ -209,9 +228,59 @@ public class AutomationSteps {
         return Map.of("tags", list);
     }
 
-    /** Body of birdsend-subscribe-contact-action: {@code {"sequence_id": id}}. */
-    public Map<String, Object> sequence(String sequenceId) {
-        return Map.of("sequence_id", Long.parseLong(sequenceId.trim()));
+    /**
+     * Body of birdsend-subscribe-contact-action: {@code {"sequence_id": id}}, for a sequence given by its
+     * {@code sequence_id} or by its name (looked up in BirdSend's first 100 sequences, any case).
+     */
+    public Map<String, Object> sequence(String sequence) {
+        String wanted = sequence == null ? "" : sequence.trim();
+        if (wanted.isEmpty()) {
+            throw new IllegalArgumentException("automation.sequence: no BirdSend sequence configured (its sequence_id"
+                    + " or name; list them with birdsend-list-sequences-action or BirdSend's GET /sequences)");
+        }
+        if (wanted.matches("[0-9]+")) {
+            return Map.of("sequence_id", Long.parseLong(wanted));
+        }
+        JsonNode page = outbound.call(sync.birdsendConnection(), "list-sequences", "GET", "/sequences",
+                Map.of("per_page", 100), null).body();
+        for (JsonNode s : page == null ? json.createArrayNode() : page.path("data")) {
+            if (s.path("name").asText().equalsIgnoreCase(wanted)) {
+                return Map.of("sequence_id", s.path("sequence_id").asLong());
+            }
+        }
+        throw new IllegalArgumentException("automation.sequence: BirdSend has no sequence named '" + wanted + "'");
+    }
+
+    /**
+     * True when the event's contact has at least one of the comma-separated tags (any case): HighLevel's
+     * {@code tags} list in a contact webhook, BirdSend's tag names in a BirdSend event.
+     */
+    public boolean hasAnyTag(Exchange exchange, String names) {
+        keepEvent(exchange);
+        Object event = exchange.getProperty(EVENT);
+        Object tags = event instanceof Map<?, ?> map ? map.get("tags") : null;
+        if (!(tags instanceof List<?> list)) {
+            return false;
+        }
+        List<String> wanted = List.of(names.split(",")).stream().map(t -> t.trim().toLowerCase(Locale.ROOT))
+                .filter(t -> !t.isEmpty()).toList();
+        for (Object tag : list) {
+            Object name = tag instanceof Map<?, ?> m ? m.get("name") : tag;
+            if (name != null && wanted.contains(name.toString().trim().toLowerCase(Locale.ROOT))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * True when the BirdSend contact in header {@code contactId} is subscribed (status active): a subscribe call
+     * would otherwise re-subscribe a person who unsubscribed.
+     */
+    public boolean birdSendSubscribed(Exchange exchange) {
+        String contactId = exchange.getMessage().getHeader(CONTACT_ID, String.class);
+        return birdSend.get(sync.birdsendConnection(), contactId)
+                .map(c -> "active".equalsIgnoreCase(c.path("status").asText())).orElse(false);
     }
 
     /**

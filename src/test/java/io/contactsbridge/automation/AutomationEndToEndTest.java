@@ -15,6 +15,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contactsbridge.journal.JournalStore;
 import io.contactsbridge.sandbox.SandboxSimulators;
+import io.contactsbridge.simulator.birdsend.BirdSendContactStatus;
+import io.contactsbridge.simulator.birdsend.BirdSendContactView;
 import io.contactsbridge.sync.Backfill;
 import io.contactsbridge.sync.ContactLink;
 import io.contactsbridge.sync.LinkStore;
@@ -142,6 +144,24 @@ class AutomationEndToEndTest {
         assertThat(count(link, "tasks", "title", "turned off emails (DND)")).as("tasks after the replay").isEqualTo(1);
     }
 
+    @Test
+    void aCustomerTagSubscribesTheBirdSendContactToTheSequenceOncePerContact() throws Exception {
+        long welcome = sims.birdSend().sequences(sims.birdSend().defaultAccountId()).stream()
+                .filter(s -> s.name().equals("Welcome Series")).findFirst().orElseThrow().sequenceId();
+        ContactLink link = aLinkedPerson(c -> c.status() == BirdSendContactStatus.ACTIVE && !c.sequenceIds().contains(welcome));
+        hlAdmin("POST", "/__admin/contacts/" + link.highlevelId() + "/edit", "{\"addTags\":[\"Customer\"]}");
+        Waits.until("subscribed to the Welcome Series", ARRIVAL, () -> bs(link).sequenceIds().contains(welcome));
+        assertThat(bsRequests("subscribe-contact", link, null)).as("subscribe calls").isEqualTo(1);
+
+        // A later tag change that still shows the tag is no new reason to subscribe.
+        long journalHead = journal.head();
+        hlAdmin("POST", "/__admin/contacts/" + link.highlevelId() + "/edit", "{\"addTags\":[\"e2e later\"]}");
+        Waits.until("the later webhook journaled", ARRIVAL, () -> journal.head() > journalHead);
+        redeliverEverything("automation-customer-sequence");
+        assertThat(bsRequests("subscribe-contact", link, null)).as("subscribe calls after a later event and a replay")
+                .isEqualTo(1);
+    }
+
     // --- helpers ---------------------------------------------------------------------------------------
 
     /**
@@ -159,12 +179,21 @@ class AutomationEndToEndTest {
         Waits.until(routeId + " caught up again", ARRIVAL, () -> !journal.behind(routeId));
     }
 
-    /** A person the backfill linked, not used by another test of this class. */
-    private synchronized ContactLink aLinkedPerson() {
+    private ContactLink aLinkedPerson() {
+        return aLinkedPerson(c -> true);
+    }
+
+    /** A person the backfill linked, not used by another test of this class, whose BirdSend contact is so. */
+    private synchronized ContactLink aLinkedPerson(java.util.function.Predicate<BirdSendContactView> birdSendContact) {
         ContactLink link = links.all(syncProps.pair()).values().stream()
-                .filter(ContactLink::isLive).filter(l -> !USED.contains(l.highlevelId())).findFirst().orElseThrow();
+                .filter(ContactLink::isLive).filter(l -> !USED.contains(l.highlevelId()))
+                .filter(l -> birdSendContact.test(bs(l))).findFirst().orElseThrow();
         USED.add(link.highlevelId());
         return link;
+    }
+
+    private BirdSendContactView bs(ContactLink link) {
+        return sims.birdSend().contact(Long.parseLong(link.birdsendId())).orElseThrow();
     }
 
     private Set<String> bsTags(ContactLink link) {
