@@ -17,11 +17,13 @@ import io.contactsbridge.ops.BridgeProperties;
 import io.contactsbridge.outbound.OutboundClient;
 import io.contactsbridge.outbound.contacts.BirdSendContactApi;
 import io.contactsbridge.sync.ContactLink;
+import io.contactsbridge.sync.ContactSync;
 import io.contactsbridge.sync.LinkStore;
 import io.contactsbridge.sync.SyncProperties;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
@@ -29,7 +31,8 @@ import org.springframework.stereotype.Component;
  * The steps automations are made of (routes/automations/*.yaml), between a trigger Kamelet and action Kamelets:
  * <ul>
  *   <li>{@link #linkedContact}: the same person's id on the other side, from the link table, as header
- *       {@code contactId} (what the action Kamelets read); no link ends the route for this event;</li>
+ *       {@code contactId} (what the action Kamelets read); no link ends the route for this event, unless asked to
+ *       create the partner first;</li>
  *   <li>{@link #once} / {@link #done}: around each effect, so it happens once per source event (dedupe key: the
  *       automation, the journal event and the effect's name, in table automation_effect);</li>
  *   <li>{@link #text}, {@link #note}, {@link #task}, {@link #tags}, {@link #sequence}: the actions' request bodies,
@@ -55,19 +58,21 @@ public class AutomationSteps {
     private final AutomationEffectStore effects;
     private final BirdSendContactApi birdSend;
     private final OutboundClient outbound;
+    private final ObjectProvider<ContactSync> contactSync;
     private final ObjectMapper json;
     private final Clock clock;
     private final String owner;
     private final Duration claimTimeout;
 
     public AutomationSteps(LinkStore links, SyncProperties sync, AutomationEffectStore effects, BirdSendContactApi birdSend,
-                           OutboundClient outbound, ObjectMapper json, Clock clock, BridgeProperties bridge,
+                           OutboundClient outbound, ObjectProvider<ContactSync> contactSync, ObjectMapper json, Clock clock, BridgeProperties bridge,
                            @Value("${bridge.automations.claim-timeout:PT5M}") Duration claimTimeout) {
         this.links = links;
         this.sync = sync;
         this.effects = effects;
         this.birdSend = birdSend;
         this.outbound = outbound;
+        this.contactSync = contactSync;
         this.json = json;
         this.clock = clock;
         this.owner = bridge.instance() == null ? "local" : bridge.instance().id();
@@ -82,9 +87,28 @@ public class AutomationSteps {
      * A contact not linked (yet) ends the route for this event: there is nobody to act on.
      */
     public void linkedContact(Exchange exchange, String side) {
+        linkedContact(exchange, side, false);
+    }
+
+    /**
+     * As {@link #linkedContact(Exchange, String)}; with {@code create} true, a contact not linked yet is first synced
+     * (by the two-way sync's own steps, as if it had changed): that creates its partner on the other side and the
+     * link when the mapping lets it, so the automation can act on a person the other side did not know yet.
+     */
+    public void linkedContact(Exchange exchange, String side, boolean create) {
         keepEvent(exchange);
         String key = exchange.getMessage().getHeader(JournalHeaders.CONTACT_KEY, String.class);
         Optional<String> other = otherId(key, side);
+        if (other.isEmpty() && create && key != null && key.indexOf(':') > 0) {
+            String id = key.substring(key.indexOf(':') + 1);
+            ContactSync contactSync = this.contactSync.getObject();
+            if (key.startsWith("highlevel:")) {
+                contactSync.fromHighLevel(id, null);
+            } else if (key.startsWith("birdsend:")) {
+                contactSync.fromBirdSend(id, null);
+            }
+            other = otherId(key, side);
+        }
         if (other.isEmpty()) {
             LOG.debug("Automation {}: {} has no linked {} contact; nothing to do", exchange.getFromRouteId(), key, side);
             exchange.setRouteStop(true);

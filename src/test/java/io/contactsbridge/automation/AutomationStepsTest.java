@@ -14,6 +14,7 @@ import io.contactsbridge.mapping.Side;
 import io.contactsbridge.ops.BridgeProperties;
 import io.contactsbridge.outbound.contacts.BirdSendContactApi;
 import io.contactsbridge.sync.ContactLink;
+import io.contactsbridge.sync.ContactSync;
 import io.contactsbridge.sync.LinkStore;
 import io.contactsbridge.sync.SyncPair;
 import io.contactsbridge.sync.SyncProperties;
@@ -21,11 +22,13 @@ import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.ObjectProvider;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
 /** The automation steps on their own: the link look-up, the contact filters and the request bodies. */
@@ -35,14 +38,34 @@ class AutomationStepsTest {
     private final SyncProperties sync = mock(SyncProperties.class);
     private final SyncPair pair = new SyncPair("highlevel", "birdsend");
     private final Clock clock = Clock.fixed(Instant.parse("2026-12-03T10:00:00Z"), ZoneOffset.UTC);
+    private final ContactSync contactSync = mock(ContactSync.class);
     private final AutomationSteps steps;
 
     AutomationStepsTest() {
         when(sync.pair()).thenReturn(pair);
         BridgeProperties bridge = new BridgeProperties("sandbox", null, new BridgeProperties.Instance("test"));
         steps = new AutomationSteps(links, sync, mock(AutomationEffectStore.class), mock(BirdSendContactApi.class),
-                mock(io.contactsbridge.outbound.OutboundClient.class),
+                mock(io.contactsbridge.outbound.OutboundClient.class), provider(contactSync),
                 new ObjectMapper(), clock, bridge, Duration.ofMinutes(5));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static ObjectProvider<ContactSync> provider(ContactSync sync) {
+        ObjectProvider<ContactSync> provider = mock(ObjectProvider.class);
+        when(provider.getObject()).thenReturn(sync);
+        return provider;
+    }
+
+    /** create: the contact is synced first (which creates its partner and the link), then looked up again. */
+    @Test
+    void linkedContactCanCreateThePartnerFirst() {
+        when(links.byHighLevel(eq(pair), eq("hl-9"))).thenReturn(Optional.empty(),
+                Optional.of(new ContactLink(9, "hl-9", "99", "n@example.com", null, 0, null)));
+        Exchange exchange = event("highlevel:hl-9", Map.of());
+        steps.linkedContact(exchange, "birdsend", true);
+        verify(contactSync).fromHighLevel("hl-9", null);
+        assertThat(exchange.getMessage().getHeader("contactId")).isEqualTo("99");
+        assertThat(exchange.isRouteStop()).isFalse();
     }
 
     private Exchange event(String contactKey, Object body) {
