@@ -103,6 +103,30 @@ class AutomationEndToEndTest {
     }
 
     @Test
+    void anAppointmentCancelledRemovesTheTagAndOtherUpdatesDoNothing() throws Exception {
+        ContactLink link = aLinkedPerson();
+        JsonNode appointment = hlAdmin("POST", "/__admin/contacts/" + link.highlevelId() + "/appointments",
+                "{\"title\":\"Demo\",\"appointmentStatus\":\"confirmed\",\"startTime\":\"2026-12-11T10:00:00Z\","
+                        + "\"endTime\":\"2026-12-11T10:30:00Z\"}");
+        String path = "/__admin/contacts/" + link.highlevelId() + "/appointments/"
+                + appointment.path("id").asText(appointment.path("appointment").path("id").asText());
+        Waits.until("BirdSend contact tagged booked-call", ARRIVAL, () -> bsTags(link).contains("booked-call"));
+
+        long journalHead = journal.head();
+        hlAdmin("PUT", path, "{\"title\":\"Demo (moved)\"}");
+        Waits.until("the update journaled", ARRIVAL, () -> journal.head() > journalHead);
+        Waits.until("automation-booked-call caught up", ARRIVAL, () -> !journal.behind("automation-booked-call"));
+        assertThat(bsTags(link)).as("a moved appointment keeps the tag").contains("booked-call");
+
+        hlAdmin("PUT", path, "{\"appointmentStatus\":\"cancelled\"}");
+        Waits.until("booked-call removed", ARRIVAL, () -> !bsTags(link).contains("booked-call"));
+        redeliverEverything("automation-booked-call");
+        assertThat(bsTags(link)).as("after the replay").doesNotContain("booked-call");
+        assertThat(bsRequests("add-contact-tags", link, "booked-call")).as("tag calls").isEqualTo(1);
+        assertThat(bsRequests("remove-contact-tag", link, null)).as("untag calls").isEqualTo(1);
+    }
+
+    @Test
     void aTaskCompletedTagsTheBirdSendContactAndAddsOneHighLevelNote() throws Exception {
         ContactLink link = aLinkedPerson();
         JsonNode created = hlApi("POST", "/contacts/" + link.highlevelId() + "/tasks",
