@@ -16,15 +16,15 @@ import org.springframework.util.StringUtils;
  *   <li>{@code bridge.routes-pattern} set (e.g. {@code BRIDGE_ROUTES_PATTERN=file:/etc/contacts-bridge/routes/*.yaml}
  *       for a mounted ConfigMap): used as given; a {@code file:} folder that does not exist stops start-up
  *       with a message naming it, instead of Camel's bare NoSuchFileException.</li>
- *   <li>not set: {@code ./routes} when the app runs from a checkout, otherwise the copy of {@code routes/}
+ *   <li>not set: {@code ./routes} (and its {@code automations/} folder) when the app runs from a checkout, otherwise the copy of {@code routes/}
  *       packaged in the jar, so {@code java -jar} works from any folder.</li>
  * </ul>
  */
 public class RoutesLocation implements EnvironmentPostProcessor {
 
     static final String PROPERTY = "bridge.routes-pattern";
-    static final String LOCAL = "file:routes/*.yaml";
-    static final String PACKAGED = "classpath:routes/*.yaml";
+    static final String LOCAL = "file:routes/*.yaml,file:routes/automations/*.yaml";
+    static final String PACKAGED = "classpath:routes/*.yaml,classpath:routes/automations/*.yaml";
 
     @Override
     public void postProcessEnvironment(ConfigurableEnvironment env, SpringApplication application) {

@@ -1,0 +1,369 @@
+package io.contactsbridge.automation;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.contactsbridge.journal.JournalHeaders;
+import io.contactsbridge.ops.BridgeProperties;
+import io.contactsbridge.outbound.OutboundClient;
+import io.contactsbridge.outbound.contacts.BirdSendContactApi;
+import io.contactsbridge.sync.ContactLink;
+import io.contactsbridge.sync.ContactSync;
+import io.contactsbridge.sync.LinkStore;
+import io.contactsbridge.sync.SyncProperties;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Component;
+
+/**
+ * The steps automations are made of (routes/automations/*.yaml), between a trigger Kamelet and action Kamelets:
+ * <ul>
+ *   <li>{@link #linkedContact}: the same person's id on the other side, from the link table, as header
+ *       {@code contactId} (what the action Kamelets read); no link ends the route for this event, unless asked to
+ *       create the partner first;</li>
+ *   <li>{@link #once} / {@link #done}: around each effect, so it happens once per source event (dedupe key: the
+ *       automation, the journal event and the effect's name, in table automation_effect);</li>
+ *   <li>{@link #text}, {@link #note}, {@link #task}, {@link #tags}, {@link #sequence}: the actions' request bodies,
+ *       with text templates that read the event ({@code $[appointment.title]}, {@code $[event.type]}).</li>
+ * </ul>
+ * The event as the trigger delivered it is kept in exchange property {@value #EVENT}, so later steps still read it
+ * after an action replaced the body with the service's answer.
+ */
+@Component("automation")
+public class AutomationSteps {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AutomationSteps.class);
+
+    /** Exchange property: the trigger's event (payload Map). */
+    public static final String EVENT = "BridgeAutomationEvent";
+    /** Exchange property: the effect claimed by {@link #once}, recorded by {@link #done}. */
+    public static final String EFFECT = "BridgeAutomationEffect";
+    /** The header the action Kamelets read the contact id from. */
+    public static final String CONTACT_ID = "contactId";
+
+    private final LinkStore links;
+    private final SyncProperties sync;
+    private final AutomationEffectStore effects;
+    private final BirdSendContactApi birdSend;
+    private final OutboundClient outbound;
+    private final ObjectProvider<ContactSync> contactSync;
+    private final ObjectMapper json;
+    private final Clock clock;
+    private final String owner;
+    private final Duration claimTimeout;
+
+    public AutomationSteps(LinkStore links, SyncProperties sync, AutomationEffectStore effects, BirdSendContactApi birdSend,
+                           OutboundClient outbound, ObjectProvider<ContactSync> contactSync, ObjectMapper json, Clock clock, BridgeProperties bridge,
+                           @Value("${bridge.automations.claim-timeout:PT5M}") Duration claimTimeout) {
+        this.links = links;
+        this.sync = sync;
+        this.effects = effects;
+        this.birdSend = birdSend;
+        this.outbound = outbound;
+        this.contactSync = contactSync;
+        this.json = json;
+        this.clock = clock;
+        this.owner = bridge.instance() == null ? "local" : bridge.instance().id();
+        this.claimTimeout = claimTimeout;
+    }
+
+    // --- linked-contact ------------------------------------------------------------------------------
+
+    /**
+     * Sets header {@code contactId} to the linked contact's id on {@code side} ({@code birdsend} or {@code highlevel})
+     * for the contact the event names (header BridgeContactKey), and keeps the event in property {@value #EVENT}.
+     * A contact not linked (yet) ends the route for this event: there is nobody to act on.
+     */
+    public void linkedContact(Exchange exchange, String side) {
+        linkedContact(exchange, side, false);
+    }
+
+    /**
+     * As {@link #linkedContact(Exchange, String)}; with {@code create} true, a contact not linked yet is first synced
+     * (by the two-way sync's own steps, as if it had changed): that creates its partner on the other side and the
+     * link when the mapping lets it, so the automation can act on a person the other side did not know yet.
+     */
+    public void linkedContact(Exchange exchange, String side, boolean create) {
+        keepEvent(exchange);
+        String key = exchange.getMessage().getHeader(JournalHeaders.CONTACT_KEY, String.class);
+        Optional<String> other = otherId(key, side);
+        if (other.isEmpty() && create && key != null && key.indexOf(':') > 0) {
+            String id = key.substring(key.indexOf(':') + 1);
+            ContactSync contactSync = this.contactSync.getObject();
+            if (key.startsWith("highlevel:")) {
+                contactSync.fromHighLevel(id, null);
+            } else if (key.startsWith("birdsend:")) {
+                contactSync.fromBirdSend(id, null);
+            }
+            other = otherId(key, side);
+        }
+        if (other.isEmpty()) {
+            LOG.debug("Automation {}: {} has no linked {} contact; nothing to do", exchange.getFromRouteId(), key, side);
+            exchange.setRouteStop(true);
+            return;
+        }
+        exchange.getMessage().setHeader(CONTACT_ID, other.get());
+    }
+
+    Optional<String> otherId(String contactKey, String side) {
+        String want = side == null ? "" : side.trim().toLowerCase(Locale.ROOT);
+        if (!want.equals("birdsend") && !want.equals("highlevel")) {
+            throw new IllegalArgumentException("linked-contact: side must be birdsend or highlevel, not '" + side + "'");
+        }
+        if (contactKey == null || contactKey.indexOf(':') < 0) {
+            return Optional.empty();
+        }
+        String from = contactKey.substring(0, contactKey.indexOf(':'));
+        String id = contactKey.substring(contactKey.indexOf(':') + 1);
+        if (from.equals(want)) {
+            return Optional.of(id); // already that side's contact
+        }
+        Optional<ContactLink> link = switch (from) {
+            case "highlevel" -> links.byHighLevel(sync.pair(), id);
+            case "birdsend" -> links.byBirdSend(sync.pair(), id);
+            default -> Optional.empty(); // email: keys (a contact not yet known on either side) have no link
+        };
+        return link.filter(l -> l.unlinkedSide() == null)
+                .map(l -> want.equals("birdsend") ? l.birdsendId() : l.highlevelId());
+    }
+
+    private void keepEvent(Exchange exchange) {
+        if (exchange.getProperty(EVENT) == null) {
+            Object body = exchange.getMessage().getBody();
+            exchange.setProperty(EVENT, body instanceof JsonNode node ? json.convertValue(node, Map.class) : body);
+        }
+    }
+
+    // --- exactly once --------------------------------------------------------------------------------
+
+    /**
+     * Claims {@code effect} for this automation (the route's id) and journal event; true when it is to be done now,
+     * false when it was done for this event already (a replay, a redelivery). Use as a filter around the action,
+     * ending the filter with {@link #done}.
+     *
+     * @throws EffectBusyException when another delivery holds a fresh claim: retried later, never done twice
+     */
+    public boolean once(Exchange exchange, String effect) {
+        return claim(exchange, key(exchange, effect));
+    }
+
+    private boolean claim(Exchange exchange, AutomationEffectStore.Key key) {
+        keepEvent(exchange);
+        AutomationEffectStore.Claim claim = effects.claim(key, owner, claimTimeout);
+        switch (claim) {
+            case CLAIMED -> {
+                exchange.setProperty(EFFECT, key);
+                return true;
+            }
+            case DONE -> {
+                LOG.debug("Automation effect {} was done already; skipped", key);
+                return false;
+            }
+            default -> throw new EffectBusyException("Automation effect " + key + " is being done by another delivery");
+        }
+    }
+
+    /**
+     * Like {@link #once}, but once per contact (the event's BridgeContactKey) instead of once per event: for effects
+     * such as a sequence subscription when a tag is first seen, which a later event that still shows the tag must
+     * not repeat.
+     */
+    public boolean oncePerContact(Exchange exchange, String effect) {
+        String contactKey = exchange.getMessage().getHeader(JournalHeaders.CONTACT_KEY, String.class);
+        if (contactKey == null) {
+            throw new IllegalStateException("Automation " + exchange.getFromRouteId() + ": the event names no contact");
+        }
+        return claim(exchange, new AutomationEffectStore.Key(exchange.getFromRouteId(), "contact", contactKey, effect));
+    }
+
+    /** Records the effect {@link #once} claimed as done, with the action's answer (the body). */
+    public void done(Exchange exchange) {
+        AutomationEffectStore.Key key = exchange.getProperty(EFFECT, AutomationEffectStore.Key.class);
+        if (key == null) {
+            throw new IllegalStateException("automation.done without automation.once before it in route "
+                    + exchange.getFromRouteId());
+        }
+        effects.done(key, asText(exchange.getMessage().getBody()));
+        exchange.removeProperty(EFFECT);
+    }
+
+    AutomationEffectStore.Key key(Exchange exchange, String effect) {
+        String automation = exchange.getFromRouteId();
+        String source = exchange.getMessage().getHeader(JournalHeaders.EVENT_SOURCE, String.class);
+        String eventId = exchange.getMessage().getHeader(JournalHeaders.EVENT_ID, String.class);
+        if (source == null || eventId == null) {
+            throw new IllegalStateException("Automation " + automation + ": the event has no " + JournalHeaders.EVENT_SOURCE
+                    + "/" + JournalHeaders.EVENT_ID + " headers; automations start from a trigger Kamelet over the journal");
+        }
+        return new AutomationEffectStore.Key(automation, source, eventId, effect);
+    }
+
+    // --- request bodies and templates ----------------------------------------------------------------
+
+    /**
+     * The template with each {@code $[path]} replaced from the event: a dotted path into the payload
+     * ({@code $[appointment.title]}, {@code $[title]}), or {@code $[event.type]}, {@code $[event.id]},
+     * {@code $[event.source]}. A path the event lacks becomes empty.
+     */
+    public String text(Exchange exchange, String template) {
+        keepEvent(exchange);
+        return Templates.render(template, path -> lookup(exchange, path));
+    }
+
+    /** Body of highlevel-create-note-action: {@code {"body": <template rendered>}}. */
+    public Map<String, Object> note(Exchange exchange, String template) {
+        return new LinkedHashMap<>(Map.of("body", text(exchange, template)));
+    }
+
+    /**
+     * Body of highlevel-create-task-action: title and body from templates, due {@code dueIn} (ISO-8601 duration such
+     * as P2D or PT4H) from now, assigned to {@code assignee} (a HighLevel user id; blank: nobody).
+     */
+    public Map<String, Object> task(Exchange exchange, String title, String body, String dueIn, String assignee) {
+        Map<String, Object> task = new LinkedHashMap<>();
+        task.put("title", text(exchange, title));
+        task.put("body", text(exchange, body));
+        task.put("dueDate", clock.instant().plus(Duration.parse(dueIn)).truncatedTo(ChronoUnit.SECONDS).toString());
+        task.put("completed", false);
+        if (assignee != null && !assignee.isBlank()) {
+            task.put("assignedTo", assignee.trim());
+        }
+        return task;
+    }
+
+    /** Body of birdsend-add-contact-tags-action: {@code {"tags": [...]}} from a comma-separated list. */
+    public Map<String, Object> tags(String names) {
+        List<String> list = List.of(names.split(",")).stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
+        if (list.isEmpty()) {
+            throw new IllegalArgumentException("automation.tags needs at least one tag name");
+        }
+        return Map.of("tags", list);
+    }
+
+    /**
+     * Body of birdsend-subscribe-contact-action: {@code {"sequence_id": id}}, for a sequence given by its
+     * {@code sequence_id} or by its name (looked up in BirdSend's first 100 sequences, any case).
+     */
+    public Map<String, Object> sequence(String sequence) {
+        String wanted = sequence == null ? "" : sequence.trim();
+        if (wanted.isEmpty()) {
+            throw new IllegalArgumentException("automation.sequence: no BirdSend sequence configured (its sequence_id"
+                    + " or name; list them with birdsend-list-sequences-action or BirdSend's GET /sequences)");
+        }
+        if (wanted.matches("[0-9]+")) {
+            return Map.of("sequence_id", Long.parseLong(wanted));
+        }
+        JsonNode page = outbound.call(sync.birdsendConnection(), "list-sequences", "GET", "/sequences",
+                Map.of("per_page", 100), null).body();
+        for (JsonNode s : page == null ? json.createArrayNode() : page.path("data")) {
+            if (s.path("name").asText().equalsIgnoreCase(wanted)) {
+                return Map.of("sequence_id", s.path("sequence_id").asLong());
+            }
+        }
+        throw new IllegalArgumentException("automation.sequence: BirdSend has no sequence named '" + wanted + "'");
+    }
+
+    /**
+     * True when the event's contact has at least one of the comma-separated tags (any case): HighLevel's
+     * {@code tags} list in a contact webhook, BirdSend's tag names in a BirdSend event.
+     */
+    public boolean hasAnyTag(Exchange exchange, String names) {
+        keepEvent(exchange);
+        Object event = exchange.getProperty(EVENT);
+        Object tags = event instanceof Map<?, ?> map ? map.get("tags") : null;
+        if (!(tags instanceof List<?> list)) {
+            return false;
+        }
+        List<String> wanted = List.of(names.split(",")).stream().map(t -> t.trim().toLowerCase(Locale.ROOT))
+                .filter(t -> !t.isEmpty()).toList();
+        for (Object tag : list) {
+            Object name = tag instanceof Map<?, ?> m ? m.get("name") : tag;
+            if (name != null && wanted.contains(name.toString().trim().toLowerCase(Locale.ROOT))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * True when the BirdSend contact in header {@code contactId} is subscribed (status active): a subscribe call
+     * would otherwise re-subscribe a person who unsubscribed.
+     */
+    public boolean birdSendSubscribed(Exchange exchange) {
+        String contactId = exchange.getMessage().getHeader(CONTACT_ID, String.class);
+        return birdSend.get(sync.birdsendConnection(), contactId)
+                .map(c -> "active".equalsIgnoreCase(c.path("status").asText())).orElse(false);
+    }
+
+    /**
+     * Sets header {@code tagId} to the id of the BirdSend contact's tag named {@code name} (any case); true when the
+     * contact has it, false when not (nothing to remove). Reads the contact in header {@code contactId}.
+     */
+    public boolean birdSendTag(Exchange exchange, String name) {
+        String contactId = exchange.getMessage().getHeader(CONTACT_ID, String.class);
+        Optional<JsonNode> contact = birdSend.get(sync.birdsendConnection(), contactId);
+        for (JsonNode tag : contact.map(c -> c.path("tags")).orElse(json.createArrayNode())) {
+            if (tag.path("name").asText().equalsIgnoreCase(name.trim())) {
+                exchange.getMessage().setHeader("tagId", tag.path("tag_id").asText());
+                return true;
+            }
+        }
+        exchange.getMessage().removeHeader("tagId");
+        return false;
+    }
+
+    // --- contact-filter -------------------------------------------------------------------------------
+
+    /**
+     * True when the event (a HighLevel contact webhook, ContactDndUpdate among them) says Do Not Disturb is on for
+     * {@code channel} (Email, SMS, Call, WhatsApp, GMB, FB, as in HighLevel's {@code dndSettings}): its
+     * {@code dndSettings.<channel>.status} is {@code active}, or the contact-wide {@code dnd} is on. Use as a filter
+     * after a trigger for ContactDndUpdate, which HighLevel sends when a DND setting changed.
+     */
+    public boolean dndOn(Exchange exchange, String channel) {
+        keepEvent(exchange);
+        String status = lookup(exchange, "dndSettings." + channel.trim() + ".status");
+        return "active".equalsIgnoreCase(status) || "true".equals(lookup(exchange, "dnd"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private String lookup(Exchange exchange, String path) {
+        switch (path) {
+            case "event.type" -> { return exchange.getMessage().getHeader(JournalHeaders.EVENT_TYPE, String.class); }
+            case "event.id" -> { return exchange.getMessage().getHeader(JournalHeaders.EVENT_ID, String.class); }
+            case "event.source" -> { return exchange.getMessage().getHeader(JournalHeaders.EVENT_SOURCE, String.class); }
+            default -> { }
+        }
+        Object node = exchange.getProperty(EVENT);
+        for (String part : path.split("\\.")) {
+            if (!(node instanceof Map<?, ?> map)) {
+                return null;
+            }
+            node = ((Map<String, Object>) map).get(part);
+        }
+        return node == null || node instanceof Map || node instanceof List ? null : node.toString();
+    }
+
+    private String asText(Object body) {
+        if (body == null || body instanceof String) {
+            return (String) body;
+        }
+        try {
+            return json.writeValueAsString(body);
+        } catch (JsonProcessingException e) {
+            return body.toString();
+        }
+    }
+}

@@ -1,0 +1,295 @@
+package io.contactsbridge.automation;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.contactsbridge.journal.JournalStore;
+import io.contactsbridge.sandbox.SandboxSimulators;
+import io.contactsbridge.simulator.birdsend.BirdSendContactStatus;
+import io.contactsbridge.simulator.birdsend.BirdSendContactView;
+import io.contactsbridge.sync.Backfill;
+import io.contactsbridge.sync.ContactLink;
+import io.contactsbridge.sync.LinkStore;
+import io.contactsbridge.sync.SyncProperties;
+import io.contactsbridge.support.Waits;
+import org.apache.camel.CamelContext;
+import org.apache.camel.builder.NotifyBuilder;
+import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.ActiveProfiles;
+import org.springframework.test.context.TestPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The shipped automations end to end, over real HTTP: a person books an appointment or completes a task in the
+ * simulated HighLevel, the simulator posts the signed webhook, and the automation's effect shows in the simulators
+ * exactly once, also after every event is delivered to the automation again (its journal position dropped, as a
+ * replay or a restart before the commit would) and after the route is stopped and started.
+ */
+@CamelSpringBootTest
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        // A store of its own: the links and journal consumers of other test contexts live in the shared test database.
+        "spring.datasource.url=jdbc:h2:mem:automation-e2e;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;"
+                + "DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_DELAY=-1;DB_CLOSE_ON_EXIT=FALSE",
+})
+@ActiveProfiles({"test", "sandbox"})
+@TestPropertySource(locations = "classpath:live-sync-test.properties")
+class AutomationEndToEndTest {
+
+    private static final Duration ARRIVAL = Duration.ofSeconds(20);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @Autowired
+    SandboxSimulators sims;
+    @Autowired
+    Backfill backfill;
+    @Autowired
+    LinkStore links;
+    @Autowired
+    SyncProperties syncProps;
+    @Autowired
+    JournalStore journal;
+    @Autowired
+    CamelContext camel;
+    @Autowired
+    AutomationEffectStore effects;
+
+    private static final Set<String> USED = new TreeSet<>();
+
+    @BeforeEach
+    void backfillDone() {
+        Waits.until("backfill done", Duration.ofSeconds(60), () -> "done".equals(backfill.snapshot().state()));
+    }
+
+    @Test
+    void anAppointmentBookedTagsTheBirdSendContactOnceAndItsDeletionRemovesTheTag() throws Exception {
+        ContactLink link = aLinkedPerson();
+        JsonNode appointment = hlAdmin("POST", "/__admin/contacts/" + link.highlevelId() + "/appointments",
+                "{\"title\":\"Intro call\",\"calendarId\":\"cal-e2e\",\"startTime\":\"2026-12-10T10:00:00Z\","
+                        + "\"endTime\":\"2026-12-10T10:30:00Z\"}");
+        Waits.until("BirdSend contact tagged booked-call", ARRIVAL, () -> bsTags(link).contains("booked-call"));
+        Waits.until("the effect recorded", ARRIVAL, () -> effects.doneCount("automation-booked-call") >= 1);
+        assertThat(bsRequests("add-contact-tags", link, "booked-call")).as("tag calls").isEqualTo(1);
+
+        redeliverEverything("automation-booked-call");
+        assertThat(bsRequests("add-contact-tags", link, "booked-call")).as("tag calls after the replay").isEqualTo(1);
+
+        String appointmentId = appointment.path("id").asText(appointment.path("appointment").path("id").asText());
+        hlAdmin("DELETE", "/__admin/contacts/" + link.highlevelId() + "/appointments/" + appointmentId, null);
+        Waits.until("booked-call removed", ARRIVAL, () -> !bsTags(link).contains("booked-call"));
+        assertThat(bsRequests("remove-contact-tag", link, null)).as("untag calls").isEqualTo(1);
+
+        redeliverEverything("automation-booked-call");
+        assertThat(bsTags(link)).as("the replayed AppointmentCreate does not tag again").doesNotContain("booked-call");
+        assertThat(bsRequests("add-contact-tags", link, "booked-call")).as("tag calls after both replays").isEqualTo(1);
+        assertThat(bsRequests("remove-contact-tag", link, null)).as("untag calls after the replay").isEqualTo(1);
+    }
+
+    @Test
+    void anAppointmentCancelledRemovesTheTagAndOtherUpdatesDoNothing() throws Exception {
+        ContactLink link = aLinkedPerson();
+        JsonNode appointment = hlAdmin("POST", "/__admin/contacts/" + link.highlevelId() + "/appointments",
+                "{\"title\":\"Demo\",\"appointmentStatus\":\"confirmed\",\"startTime\":\"2026-12-11T10:00:00Z\","
+                        + "\"endTime\":\"2026-12-11T10:30:00Z\"}");
+        String path = "/__admin/contacts/" + link.highlevelId() + "/appointments/"
+                + appointment.path("id").asText(appointment.path("appointment").path("id").asText());
+        Waits.until("BirdSend contact tagged booked-call", ARRIVAL, () -> bsTags(link).contains("booked-call"));
+
+        long journalHead = journal.head();
+        hlAdmin("PUT", path, "{\"title\":\"Demo (moved)\"}");
+        Waits.until("the update journaled", ARRIVAL, () -> journal.head() > journalHead);
+        Waits.until("automation-booked-call caught up", ARRIVAL, () -> !journal.behind("automation-booked-call"));
+        assertThat(bsTags(link)).as("a moved appointment keeps the tag").contains("booked-call");
+
+        hlAdmin("PUT", path, "{\"appointmentStatus\":\"cancelled\"}");
+        Waits.until("booked-call removed", ARRIVAL, () -> !bsTags(link).contains("booked-call"));
+        redeliverEverything("automation-booked-call");
+        assertThat(bsTags(link)).as("after the replay").doesNotContain("booked-call");
+        assertThat(bsRequests("add-contact-tags", link, "booked-call")).as("tag calls").isEqualTo(1);
+        assertThat(bsRequests("remove-contact-tag", link, null)).as("untag calls").isEqualTo(1);
+    }
+
+    @Test
+    void aTaskCompletedTagsTheBirdSendContactAndAddsOneHighLevelNote() throws Exception {
+        ContactLink link = aLinkedPerson();
+        JsonNode created = hlApi("POST", "/contacts/" + link.highlevelId() + "/tasks",
+                "{\"title\":\"Send the quote\",\"body\":\"by Friday\",\"dueDate\":\"2026-12-11T10:00:00Z\",\"completed\":false}");
+        String taskId = created.path("task").path("id").asText(created.path("id").asText());
+        hlAdmin("POST", "/__admin/contacts/" + link.highlevelId() + "/tasks/" + taskId + "/complete", null);
+
+        Waits.until("BirdSend contact tagged task-done", ARRIVAL, () -> bsTags(link).contains("task-done"));
+        Waits.until("one note added", ARRIVAL, () -> notes(link, "Task completed: Send the quote") == 1);
+        Waits.until("both effects recorded", ARRIVAL, () -> effects.doneCount("automation-task-done") >= 2);
+
+        redeliverEverything("automation-task-done");
+        assertThat(notes(link, "Task completed: Send the quote")).as("notes after the replay").isEqualTo(1);
+        assertThat(bsRequests("add-contact-tags", link, "task-done")).as("tag calls after the replay").isEqualTo(1);
+    }
+
+    @Test
+    void aBirdSendUnsubscribeAddsOneHighLevelNoteAndOneFollowUpTask() throws Exception {
+        ContactLink link = aLinkedPerson();
+        sims.birdSend().unsubscribeContact(Long.parseLong(link.birdsendId()));
+
+        Waits.until("one note added", ARRIVAL, () -> count(link, "notes", "body", "Unsubscribed from BirdSend emails") == 1);
+        Waits.until("one task added", ARRIVAL, () -> count(link, "tasks", "title", "unsubscribed from emails") == 1);
+        Waits.until("both effects recorded", ARRIVAL, () -> effects.doneCount("automation-unsubscribe-follow-up") >= 2);
+
+        redeliverEverything("automation-unsubscribe-follow-up");
+        assertThat(count(link, "notes", "body", "Unsubscribed from BirdSend emails")).as("notes after the replay").isEqualTo(1);
+        assertThat(count(link, "tasks", "title", "unsubscribed from emails")).as("tasks after the replay").isEqualTo(1);
+    }
+
+    @Test
+    void emailDndSwitchedOnInHighLevelCreatesOneFollowUpTask() throws Exception {
+        ContactLink link = aLinkedPerson();
+        hlAdmin("POST", "/__admin/contacts/" + link.highlevelId() + "/edit",
+                "{\"dndSettings\":{\"Email\":{\"status\":\"active\",\"message\":\"\",\"code\":\"\"}}}");
+
+        Waits.until("one task added", ARRIVAL, () -> count(link, "tasks", "title", "turned off emails (DND)") == 1);
+        redeliverEverything("automation-dnd-email-follow-up");
+        assertThat(count(link, "tasks", "title", "turned off emails (DND)")).as("tasks after the replay").isEqualTo(1);
+    }
+
+    @Test
+    void aCustomerTagSubscribesTheBirdSendContactToTheSequenceOncePerContact() throws Exception {
+        long welcome = sims.birdSend().sequences(sims.birdSend().defaultAccountId()).stream()
+                .filter(s -> s.name().equals("Welcome Series")).findFirst().orElseThrow().sequenceId();
+        ContactLink link = aLinkedPerson(c -> c.status() == BirdSendContactStatus.ACTIVE && !c.sequenceIds().contains(welcome));
+        hlAdmin("POST", "/__admin/contacts/" + link.highlevelId() + "/edit", "{\"addTags\":[\"Customer\"]}");
+        Waits.until("subscribed to the Welcome Series", ARRIVAL, () -> bs(link).sequenceIds().contains(welcome));
+        assertThat(bsRequests("subscribe-contact", link, null)).as("subscribe calls").isEqualTo(1);
+
+        // A later tag change that still shows the tag is no new reason to subscribe.
+        long journalHead = journal.head();
+        hlAdmin("POST", "/__admin/contacts/" + link.highlevelId() + "/edit", "{\"addTags\":[\"e2e later\"]}");
+        Waits.until("the later webhook journaled", ARRIVAL, () -> journal.head() > journalHead);
+        redeliverEverything("automation-customer-sequence");
+        assertThat(bsRequests("subscribe-contact", link, null)).as("subscribe calls after a later event and a replay")
+                .isEqualTo(1);
+    }
+
+    // --- helpers ---------------------------------------------------------------------------------------
+
+    /**
+     * Drops the automation's journal position and restarts its route: every event still in the journal is delivered
+     * again, as after a crash before the commit, a replay or a new replica's start. Waits until it has caught up.
+     */
+    private void redeliverEverything(String routeId) throws Exception {
+        Waits.until(routeId + " caught up", ARRIVAL, () -> !journal.behind(routeId));
+        camel.getRouteController().stopRoute(routeId);
+        assertThat(journal.deleteConsumer(routeId)).as("the consumer's position dropped").isTrue();
+        // The events before the drop are delivered again: without the dedupe their effects would repeat.
+        NotifyBuilder redelivered = new NotifyBuilder(camel).fromRoute(routeId).whenDone(1).create();
+        camel.getRouteController().startRoute(routeId);
+        assertThat(redelivered.matches(ARRIVAL.toMillis(), TimeUnit.MILLISECONDS)).as("events delivered again").isTrue();
+        Waits.until(routeId + " caught up again", ARRIVAL, () -> !journal.behind(routeId));
+    }
+
+    private ContactLink aLinkedPerson() {
+        return aLinkedPerson(c -> true);
+    }
+
+    /** A person the backfill linked, not used by another test of this class, whose BirdSend contact is so. */
+    private synchronized ContactLink aLinkedPerson(java.util.function.Predicate<BirdSendContactView> birdSendContact) {
+        ContactLink link = links.all(syncProps.pair()).values().stream()
+                .filter(ContactLink::isLive).filter(l -> !USED.contains(l.highlevelId()))
+                .filter(l -> birdSendContact.test(bs(l))).findFirst().orElseThrow();
+        USED.add(link.highlevelId());
+        return link;
+    }
+
+    private BirdSendContactView bs(ContactLink link) {
+        return sims.birdSend().contact(Long.parseLong(link.birdsendId())).orElseThrow();
+    }
+
+    private Set<String> bsTags(ContactLink link) {
+        Set<String> tags = new TreeSet<>();
+        sims.birdSend().contact(Long.parseLong(link.birdsendId())).orElseThrow().tagNames().forEach(t -> tags.add(t.toLowerCase()));
+        return tags;
+    }
+
+    /** BirdSend requests of an operation on the contact (whose body names {@code bodyHas}, when given). */
+    private long bsRequests(String operation, ContactLink link, String bodyHas) throws Exception {
+        JsonNode requests = get(sims.birdSend().baseUrl() + "/__admin/requests?operation=" + operation, null).path("requests");
+        List<JsonNode> hits = new ArrayList<>();
+        for (JsonNode r : requests) {
+            if (r.path("path").asText().contains("/contacts/" + link.birdsendId() + "/")
+                    && (bodyHas == null || r.toString().contains(bodyHas))) {
+                hits.add(r);
+            }
+        }
+        return hits.size();
+    }
+
+    /** The HighLevel contact's notes or tasks whose field contains the text. */
+    private long count(ContactLink link, String what, String field, String text) {
+        try {
+            long n = 0;
+            for (JsonNode item : hlApi("GET", "/contacts/" + link.highlevelId() + "/" + what, null).path(what)) {
+                if (item.path(field).asText().contains(text)) {
+                    n++;
+                }
+            }
+            return n;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private long notes(ContactLink link, String text) {
+        try {
+            JsonNode notes = hlApi("GET", "/contacts/" + link.highlevelId() + "/notes", null).path("notes");
+            long n = 0;
+            for (JsonNode note : notes) {
+                if (text.equals(note.path("body").asText())) {
+                    n++;
+                }
+            }
+            return n;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private JsonNode hlApi(String method, String path, String body) throws Exception {
+        return send(method, sims.highLevel().baseUrl() + path, body, "Bearer " + sims.highLevelToken());
+    }
+
+    private JsonNode hlAdmin(String method, String path, String body) throws Exception {
+        return send(method, sims.highLevel().baseUrl() + path, body, null);
+    }
+
+    private JsonNode get(String url, String auth) throws Exception {
+        return send("GET", url, null, auth);
+    }
+
+    private JsonNode send(String method, String url, String body, String auth) throws Exception {
+        HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(url)).header("Version", "2021-07-28")
+                .header("Content-Type", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (auth != null) {
+            req.header("Authorization", auth);
+        }
+        HttpResponse<String> res = HTTP.send(req.build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(res.statusCode()).as(method + " " + url + ": " + res.body()).isLessThan(300);
+        return res.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(res.body());
+    }
+}
