@@ -16,6 +16,7 @@ import io.contactsbridge.journal.JournalHeaders;
 import io.contactsbridge.ops.BridgeProperties;
 import io.contactsbridge.outbound.OutboundClient;
 import io.contactsbridge.outbound.contacts.BirdSendContactApi;
+import io.contactsbridge.reports.ReportCounters;
 import io.contactsbridge.sync.ContactLink;
 import io.contactsbridge.sync.ContactSync;
 import io.contactsbridge.sync.LinkStore;
@@ -63,10 +64,11 @@ public class AutomationSteps {
     private final Clock clock;
     private final String owner;
     private final Duration claimTimeout;
+    private final ReportCounters reports;
 
     public AutomationSteps(LinkStore links, SyncProperties sync, AutomationEffectStore effects, BirdSendContactApi birdSend,
                            OutboundClient outbound, ObjectProvider<ContactSync> contactSync, ObjectMapper json, Clock clock, BridgeProperties bridge,
-                           @Value("${bridge.automations.claim-timeout:PT5M}") Duration claimTimeout) {
+                           @Value("${bridge.automations.claim-timeout:PT5M}") Duration claimTimeout, ReportCounters reports) {
         this.links = links;
         this.sync = sync;
         this.effects = effects;
@@ -77,6 +79,7 @@ public class AutomationSteps {
         this.clock = clock;
         this.owner = bridge.instance() == null ? "local" : bridge.instance().id();
         this.claimTimeout = claimTimeout;
+        this.reports = reports;
     }
 
     // --- linked-contact ------------------------------------------------------------------------------
@@ -197,6 +200,8 @@ public class AutomationSteps {
         }
         effects.done(key, asText(exchange.getMessage().getBody()));
         exchange.removeProperty(EFFECT);
+        // Counted once per effect done (never for a replay that finds it done): the reports' automation firings.
+        reports.automationFired(sync.pair().highlevelConnection(), sync.pair().birdsendConnection(), key.automationId());
     }
 
     AutomationEffectStore.Key key(Exchange exchange, String effect) {

@@ -70,6 +70,10 @@ class AutomationEndToEndTest {
     CamelContext camel;
     @Autowired
     AutomationEffectStore effects;
+    @Autowired
+    io.contactsbridge.reports.ReportCounters reports;
+    @Autowired
+    org.springframework.jdbc.core.JdbcTemplate jdbc;
 
     private static final Set<String> USED = new TreeSet<>();
 
@@ -141,6 +145,11 @@ class AutomationEndToEndTest {
         redeliverEverything("automation-task-done");
         assertThat(notes(link, "Task completed: Send the quote")).as("notes after the replay").isEqualTo(1);
         assertThat(bsRequests("add-contact-tags", link, "task-done")).as("tag calls after the replay").isEqualTo(1);
+        // The reports count a firing per effect done, the replay's skipped effects not again.
+        reports.flush();
+        Long fired = jdbc.queryForObject("SELECT COALESCE(SUM(n), 0) FROM report_bucket WHERE metric = ? AND dimension = ?",
+                Long.class, io.contactsbridge.reports.ReportCounters.AUTOMATION_FIRED, "automation-task-done");
+        assertThat(fired).as("automation-task-done firings in the reports").isEqualTo(effects.doneCount("automation-task-done"));
     }
 
     @Test

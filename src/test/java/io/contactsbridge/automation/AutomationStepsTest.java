@@ -46,7 +46,7 @@ class AutomationStepsTest {
         BridgeProperties bridge = new BridgeProperties("sandbox", null, new BridgeProperties.Instance("test"));
         steps = new AutomationSteps(links, sync, mock(AutomationEffectStore.class), mock(BirdSendContactApi.class),
                 mock(io.contactsbridge.outbound.OutboundClient.class), provider(contactSync),
-                new ObjectMapper(), clock, bridge, Duration.ofMinutes(5));
+                new ObjectMapper(), clock, bridge, Duration.ofMinutes(5), mock(io.contactsbridge.reports.ReportCounters.class));
     }
 
     @SuppressWarnings("unchecked")

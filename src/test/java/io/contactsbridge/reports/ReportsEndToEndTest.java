@@ -164,7 +164,12 @@ class ReportsEndToEndTest {
                 .filter(c -> c[2].equals(scope) && c[3].equals("sync.created") && c[4].equals(TO_BIRDSEND))
                 .mapToLong(c -> Long.parseLong(c[5])).sum();
         assertThat(createdTowardsBirdSend).isEqualTo(hours.get("sync.created " + TO_BIRDSEND));
-        assertThat(get("/api/reports?format=csv&" + range, AUTH).body()).isEqualTo(csv.body());
+        // The same export by parameter. Its figures are read a moment later, and the sandbox's pollers and automations
+        // go on calling meanwhile, so only the header and the created counts (this test's own, finished) must match.
+        List<String> byParameter = get("/api/reports?format=csv&" + range, AUTH).body().lines().toList();
+        assertThat(byParameter.get(0)).isEqualTo(lines.get(0));
+        assertThat(byParameter.stream().filter(l -> l.contains(",sync.created,")).toList())
+                .isEqualTo(lines.stream().filter(l -> l.contains(",sync.created,")).toList());
     }
 
     /**
