@@ -191,6 +191,22 @@ public class AutomationSteps {
         return claim(exchange, new AutomationEffectStore.Key(exchange.getFromRouteId(), "contact", contactKey, effect));
     }
 
+    /**
+     * Like {@link #once}, but shared by every automation that names the same {@code group}, once per HighLevel contact
+     * (header {@code contactId}, set by {@link #linkedContact} with side highlevel) and UTC day. For a follow-up that
+     * two automations can ask for about one change: a BirdSend unsubscribe that the sync turns into Do Not Disturb in
+     * HighLevel reaches both the unsubscribe and the DND automation, and the person gets one follow-up task, not two.
+     */
+    public boolean oncePerPersonPerDay(Exchange exchange, String group, String effect) {
+        String contactId = exchange.getMessage().getHeader(CONTACT_ID, String.class);
+        if (contactId == null) {
+            throw new IllegalStateException("Automation " + exchange.getFromRouteId()
+                    + ": oncePerPersonPerDay needs linkedContact(*, 'highlevel') before it");
+        }
+        String day = clock.instant().truncatedTo(ChronoUnit.DAYS).toString().substring(0, 10);
+        return claim(exchange, new AutomationEffectStore.Key(group, "highlevel-contact", contactId, effect + "@" + day));
+    }
+
     /** Records the effect {@link #once} claimed as done, with the action's answer (the body). */
     public void done(Exchange exchange) {
         AutomationEffectStore.Key key = exchange.getProperty(EFFECT, AutomationEffectStore.Key.class);
@@ -201,7 +217,7 @@ public class AutomationSteps {
         effects.done(key, asText(exchange.getMessage().getBody()));
         exchange.removeProperty(EFFECT);
         // Counted once per effect done (never for a replay that finds it done): the reports' automation firings.
-        reports.automationFired(sync.pair().highlevelConnection(), sync.pair().birdsendConnection(), key.automationId());
+        reports.automationFired(sync.pair().highlevelConnection(), sync.pair().birdsendConnection(), exchange.getFromRouteId());
     }
 
     AutomationEffectStore.Key key(Exchange exchange, String effect) {
