@@ -326,15 +326,6 @@ public class Backfill {
         } finally {
             workers.shutdownNow();
             p.finishedAt = clock.instant();
-            if (listed) {
-                try {
-                    // A resumed run lists again: the rows of this one are of no further use.
-                    listings.delete(p.runId);
-                } catch (RuntimeException e) {
-                    LOG.warn("Backfill {}: could not delete its listing rows ({}); the next run of the pair does", p.runId,
-                            e.getMessage());
-                }
-            }
             try {
                 if (!p.dryRun) {
                     store.finish(pair, owner, state, p.total, p.processed.get(), p.checkpoint, p.countsMap(), error);
@@ -354,6 +345,17 @@ public class Backfill {
                             + " journal.pending in /api/status shows them until they are done", p.runId, deferred);
                 }
                 running.set(false);
+            }
+            if (listed) {
+                // After the end is stored and shown: deleting 100,000s of rows takes a while, and the run's end (and
+                // a rate measured up to it) should not wait for it. A resumed run lists again, so the rows are of no
+                // further use; a run started meanwhile clears them too.
+                try {
+                    listings.delete(p.runId);
+                } catch (RuntimeException e) {
+                    LOG.warn("Backfill {}: could not delete its listing rows ({}); the next run of the pair does", p.runId,
+                            e.getMessage());
+                }
             }
         }
     }
