@@ -1,7 +1,5 @@
 package io.contactsbridge.outbound;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -14,6 +12,8 @@ import java.util.TreeMap;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.contactsbridge.ops.AdminQuery;
+import io.contactsbridge.ops.AdminQuery.BadRequest;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.builder.RouteBuilder;
@@ -37,8 +37,7 @@ import org.springframework.stereotype.Component;
  *   <li>{@code DELETE /api/dead-letters/{id}}: discards it: kept as {@code discarded} (for the record), hidden from
  *       the list unless asked for, never replayed.</li>
  * </ul>
- * Query parameters are read from the raw query string: platform-http also hands HTTP headers over as Camel headers,
- * and a client's {@code Connection} header must not pass for the {@code connection} filter.
+ * Query parameters are read as {@link AdminQuery} reads them.
  */
 @Component
 public class DeadLetterRoutes extends RouteBuilder {
@@ -84,7 +83,7 @@ public class DeadLetterRoutes extends RouteBuilder {
     private void list(Exchange exchange) {
         Message in = exchange.getMessage();
         try {
-            Map<String, String> q = query(in.getHeader(Exchange.HTTP_QUERY, String.class));
+            Map<String, String> q = AdminQuery.of(in);
             DeadLetterFilter filter = filter(q, LIST_PARAMETERS, "query parameter");
             int limit = limit(q.get("limit"));
             List<DeadLetterEntry> page = store.find(filter, limit + 1);
@@ -193,19 +192,14 @@ public class DeadLetterRoutes extends RouteBuilder {
     }
 
     private DeadLetterFilter filter(Map<String, String> q, Set<String> known, String what) {
-        for (String name : q.keySet()) {
-            if (!known.contains(name)) {
-                throw new BadRequest("Unknown " + what + " '" + name + "'; the " + what + "s are "
-                        + String.join(", ", new java.util.TreeSet<>(known)) + ".");
-            }
-        }
+        AdminQuery.requireKnown(q, known, what);
         Instant since = instant("since", q.get("since"));
         Instant until = instant("until", q.get("until"));
         if (since != null && until != null && !since.isBefore(until)) {
             throw new BadRequest("since (" + since + ") must be before until (" + until + ").");
         }
         List<String> states;
-        String state = blankToNull(q.get("state"));
+        String state = AdminQuery.blankToNull(q.get("state"));
         if (state == null) {
             states = List.of(DeadLetterEntry.OPEN);
         } else if (state.equals("all")) {
@@ -221,7 +215,7 @@ public class DeadLetterRoutes extends RouteBuilder {
             }
         }
         Long before = null;
-        if (blankToNull(q.get("before")) != null) {
+        if (AdminQuery.blankToNull(q.get("before")) != null) {
             try {
                 before = Long.parseLong(q.get("before").trim());
             } catch (NumberFormatException e) {
@@ -229,12 +223,12 @@ public class DeadLetterRoutes extends RouteBuilder {
                         + q.get("before") + "'.");
             }
         }
-        return new DeadLetterFilter(blankToNull(q.get("connection")), blankToNull(q.get("route")),
-                blankToNull(q.get("errorClass")), since, until, states, before);
+        return new DeadLetterFilter(AdminQuery.blankToNull(q.get("connection")), AdminQuery.blankToNull(q.get("route")),
+                AdminQuery.blankToNull(q.get("errorClass")), since, until, states, before);
     }
 
     private static int limit(String value) {
-        if (blankToNull(value) == null) {
+        if (AdminQuery.blankToNull(value) == null) {
             return DEFAULT_LIMIT;
         }
         try {
@@ -249,7 +243,7 @@ public class DeadLetterRoutes extends RouteBuilder {
     }
 
     private static Instant instant(String name, String value) {
-        if (blankToNull(value) == null) {
+        if (AdminQuery.blankToNull(value) == null) {
             return null;
         }
         try {
@@ -270,24 +264,6 @@ public class DeadLetterRoutes extends RouteBuilder {
         }
     }
 
-    private static Map<String, String> query(String raw) {
-        Map<String, String> q = new LinkedHashMap<>();
-        if (raw == null || raw.isEmpty()) {
-            return q;
-        }
-        for (String pair : raw.split("&")) {
-            if (pair.isEmpty()) {
-                continue;
-            }
-            int eq = pair.indexOf('=');
-            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            if (q.put(name, value) != null) {
-                throw new BadRequest("Query parameter '" + name + "' is given twice.");
-            }
-        }
-        return q;
-    }
 
     private static Map<String, Object> summary(DeadLetterEntry e) {
         DeadLetter l = e.letter();
@@ -334,23 +310,13 @@ public class DeadLetterRoutes extends RouteBuilder {
     }
 
     private static void badRequest(Message in, String message) {
-        in.setHeader(Exchange.HTTP_RESPONSE_CODE, 400);
-        in.setBody(Map.of("error", "bad_request", "message", message));
+        in.setBody(AdminQuery.badRequest(in, message));
     }
 
-    private static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s;
-    }
 
     /** Spring's ObjectMapper (Java time as ISO-8601 text), not the data format's own. */
     private void asJson(Exchange e) throws JsonProcessingException {
         e.getMessage().setBody(json.writeValueAsString(e.getMessage().getBody()));
         e.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
-    }
-
-    private static final class BadRequest extends RuntimeException {
-        BadRequest(String message) {
-            super(message, null, false, false);
-        }
     }
 }

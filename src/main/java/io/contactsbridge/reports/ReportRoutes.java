@@ -1,7 +1,5 @@
 package io.contactsbridge.reports;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -12,10 +10,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.contactsbridge.ops.AdminQuery;
+import io.contactsbridge.ops.AdminQuery.BadRequest;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.builder.RouteBuilder;
@@ -64,14 +63,9 @@ public class ReportRoutes extends RouteBuilder {
         ReportService.Report report;
         String format;
         try {
-            Map<String, String> q = query(in.getHeader(Exchange.HTTP_QUERY, String.class));
-            for (String name : q.keySet()) {
-                if (!PARAMETERS.contains(name)) {
-                    throw new BadRequest("Unknown query parameter '" + name + "'; the parameters are "
-                            + String.join(", ", new TreeSet<>(PARAMETERS)) + ".");
-                }
-            }
-            format = fixedFormat != null ? fixedFormat : blankToNull(q.get("format")) == null ? "json" : q.get("format").trim();
+            Map<String, String> q = AdminQuery.of(in);
+            AdminQuery.requireKnown(q, PARAMETERS, "query parameter");
+            format = fixedFormat != null ? fixedFormat : AdminQuery.blankToNull(q.get("format")) == null ? "json" : q.get("format").trim();
             if (!format.equals("json") && !format.equals("csv")) {
                 throw new BadRequest("format must be json or csv; got '" + q.get("format") + "'.");
             }
@@ -95,9 +89,8 @@ public class ReportRoutes extends RouteBuilder {
             }
             report = reports.report(from, to, granularity);
         } catch (BadRequest e) {
-            in.setHeader(Exchange.HTTP_RESPONSE_CODE, 400);
+            in.setBody(json.writeValueAsString(AdminQuery.badRequest(in, e.getMessage())));
             in.setHeader(Exchange.CONTENT_TYPE, "application/json");
-            in.setBody(json.writeValueAsString(Map.of("error", "bad_request", "message", e.getMessage())));
             return;
         }
         if (format.equals("csv")) {
@@ -175,7 +168,7 @@ public class ReportRoutes extends RouteBuilder {
     }
 
     private static ReportService.Granularity granularity(String value) {
-        if (blankToNull(value) == null) {
+        if (AdminQuery.blankToNull(value) == null) {
             return ReportService.Granularity.HOUR;
         }
         return switch (value.trim()) {
@@ -186,7 +179,7 @@ public class ReportRoutes extends RouteBuilder {
     }
 
     private static Instant instant(String name, String value) {
-        if (blankToNull(value) == null) {
+        if (AdminQuery.blankToNull(value) == null) {
             throw new BadRequest(name + " is empty; give an ISO-8601 instant such as 2026-01-31T09:00:00Z or a date such as"
                     + " 2026-01-31, or leave it out.");
         }
@@ -199,32 +192,5 @@ public class ReportRoutes extends RouteBuilder {
         }
     }
 
-    private static Map<String, String> query(String raw) {
-        Map<String, String> q = new LinkedHashMap<>();
-        if (raw == null || raw.isEmpty()) {
-            return q;
-        }
-        for (String pair : raw.split("&")) {
-            if (pair.isEmpty()) {
-                continue;
-            }
-            int eq = pair.indexOf('=');
-            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            if (q.put(name, value) != null) {
-                throw new BadRequest("Query parameter '" + name + "' is given twice.");
-            }
-        }
-        return q;
-    }
 
-    private static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s;
-    }
-
-    private static final class BadRequest extends RuntimeException {
-        BadRequest(String message) {
-            super(message, null, false, false);
-        }
-    }
 }
