@@ -47,9 +47,15 @@ public class AutomationRoutesCheck {
 
     private final PathMatchingResourcePatternResolver resources = new PathMatchingResourcePatternResolver();
     private final Map<String, Optional<Set<String>>> kamelets = new HashMap<>();
-    private final Set<String> steps = Arrays.stream(AutomationSteps.class.getMethods())
-            .filter(m -> m.getDeclaringClass() == AutomationSteps.class && Modifier.isPublic(m.getModifiers()))
-            .map(Method::getName).collect(Collectors.toCollection(java.util.TreeSet::new));
+    /** The step beans by their name in the routes, each with its steps (public methods). */
+    private final Map<String, Set<String>> steps = Map.of("automation", methods(AutomationSteps.class),
+            "contactFilter", methods(ContactFilter.class));
+
+    private static Set<String> methods(Class<?> bean) {
+        return Arrays.stream(bean.getMethods())
+                .filter(m -> m.getDeclaringClass() == bean && Modifier.isPublic(m.getModifiers()))
+                .map(Method::getName).collect(Collectors.toCollection(java.util.TreeSet::new));
+    }
 
     public AutomationRoutesCheck(@Value("${" + PROPERTY + ":file:routes/*.yaml}") String patterns) throws IOException {
         List<String> problems = new ArrayList<>();
@@ -103,13 +109,14 @@ public class AutomationRoutesCheck {
                 checkKamelet(uri, entries.get("parameters"), file, problems);
             }
         }
-        if (entries.get("ref") instanceof ScalarNode ref && "automation".equals(ref.getValue())
+        if (entries.get("ref") instanceof ScalarNode ref && steps.containsKey(ref.getValue())
                 && entries.get("method") instanceof ScalarNode method) {
             String step = method.getValue().contains("(")
                     ? method.getValue().substring(0, method.getValue().indexOf('(')).trim() : method.getValue().trim();
-            if (!steps.contains(step)) {
-                problems.add(file + ":" + line(method) + ": unknown automation step '" + step + "' (steps: "
-                        + String.join(", ", steps) + ")");
+            Set<String> known = steps.get(ref.getValue());
+            if (!known.contains(step)) {
+                problems.add(file + ":" + line(method) + ": unknown " + ref.getValue() + " step '" + step + "' (steps: "
+                        + String.join(", ", known) + ")");
             }
         }
         for (NodeTuple t : map.getValue()) {

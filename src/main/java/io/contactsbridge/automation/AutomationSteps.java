@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contactsbridge.journal.JournalHeaders;
 import io.contactsbridge.ops.BridgeProperties;
+import io.contactsbridge.outbound.DeadLetterRecorder;
 import io.contactsbridge.outbound.OutboundClient;
 import io.contactsbridge.outbound.contacts.BirdSendContactApi;
 import io.contactsbridge.reports.ReportCounters;
@@ -143,6 +144,12 @@ public class AutomationSteps {
     }
 
     private void keepEvent(Exchange exchange) {
+        // A dead letter of this automation is replayed by delivering its event to the automation again (its effects
+        // done already are skipped by once), not to the action Kamelet's route that failed.
+        if (exchange.getProperty(DeadLetterRecorder.REPLAY_INTO) == null) {
+            exchange.setProperty(DeadLetterRecorder.REPLAY_INTO, exchange.getFromRouteId());
+            exchange.setProperty(DeadLetterRecorder.REPLAY_MESSAGE, exchange.getMessage().copy());
+        }
         if (exchange.getProperty(EVENT) == null) {
             Object body = exchange.getMessage().getBody();
             exchange.setProperty(EVENT, body instanceof JsonNode node ? json.convertValue(node, Map.class) : body);

@@ -129,6 +129,16 @@ public class JournalStore {
         return count == null ? 0 : count;
     }
 
+    /**
+     * The latest events before {@code beforeSeq} about the same contact from the same source, newest first, at most
+     * {@code max}: what the contact looked like before an event (events still in the journal; retention may have
+     * removed older ones).
+     */
+    public List<JournalEvent> previous(String contactKey, String source, long beforeSeq, int max) {
+        return jdbc.query("SELECT " + EVENT_COLUMNS + " FROM inbound_event WHERE contact_key = ? AND source = ? AND seq < ?"
+                + " ORDER BY seq DESC LIMIT ?", JournalStore::event, contactKey, source, beforeSeq, max);
+    }
+
     public Optional<JournalEvent> find(String source, String eventId) {
         return jdbc.query("SELECT " + EVENT_COLUMNS + " FROM inbound_event WHERE source = ? AND event_id = ?",
                 JournalStore::event, source, eventId).stream().findFirst();

@@ -35,6 +35,21 @@ public class DeadLetterRecorder {
     public static final String REPLAY_OF = "BridgeDeadLetterReplayOf";
     /** Set here when a replay's exchange fails again: the error, which the replay records on its letter. */
     public static final String REPLAY_FAILURE = "BridgeDeadLetterReplayFailure";
+    /**
+     * Exchange property a route sets to have its letters replayed by delivering the stored message to its own start
+     * again (whatever its source, a trigger Kamelet over the journal among them), with this route id: an automation
+     * ({@code AutomationSteps}). The letter is stored under that route, not under the action Kamelet's route that
+     * failed inside it, and keeps the route in header {@value #REPLAY_INTO_HEADER}.
+     */
+    public static final String REPLAY_INTO = "BridgeDeadLetterReplayInto";
+    /**
+     * With {@link #REPLAY_INTO}: the message (a {@link Message} copy) as the route started with it, stored instead of
+     * the failed step's. A Kamelet action runs in a unit of work of its own, so the "original message" of the dead
+     * letter channel is the action's request, not the route's event.
+     */
+    public static final String REPLAY_MESSAGE = "BridgeDeadLetterReplayMessage";
+    /** The letter header naming the route a replay delivers the message to (see {@link #REPLAY_INTO}). */
+    public static final String REPLAY_INTO_HEADER = "BridgeReplayInto";
 
     private final DeadLetterStore store;
     private final ObjectMapper json;
@@ -65,14 +80,27 @@ public class DeadLetterRecorder {
             return store.get(queuedReplay).orElse(null);
         }
         UpstreamApiException upstream = upstreamCause(error);
-        String routeId = exchange.getProperty(ExchangePropertyKey.FAILURE_ROUTE_ID, String.class);
+        String replayInto = exchange.getProperty(REPLAY_INTO, String.class);
+        Message started = exchange.getProperty(REPLAY_MESSAGE, Message.class);
+        String routeId = replayInto != null ? replayInto : exchange.getProperty(ExchangePropertyKey.FAILURE_ROUTE_ID, String.class);
+        // The failed call's own operation and connection first: headers can be a previous call's.
+        String operation = firstNonNull(upstream == null ? null : upstream.operation(),
+                m.getHeader(OutboundHeaders.OPERATION, String.class));
+        String connection = firstNonNull(upstream == null ? null : upstream.connectionId(),
+                m.getHeader(OutboundHeaders.CONNECTION_ID, String.class));
+        if (replayInto != null && started != null) {
+            m = started;
+        }
+        Map<String, String> headers = safeHeaders(m.getHeaders());
+        if (replayInto != null) {
+            headers.put(REPLAY_INTO_HEADER, replayInto);
+        }
         DeadLetter letter = store.record(new DeadLetter(null,
                 routeId != null ? routeId : String.valueOf(exchange.getFromRouteId()),
-                firstNonNull(m.getHeader(OutboundHeaders.OPERATION, String.class), upstream == null ? null : upstream.operation()),
-                firstNonNull(m.getHeader(OutboundHeaders.CONNECTION_ID, String.class),
-                        upstream == null ? null : upstream.connectionId()),
+                operation,
+                connection,
                 bodyText(m),
-                safeHeaders(m.getHeaders()),
+                headers,
                 error == null ? "unknown" : error.getClass().getName(),
                 error == null ? null : error.getMessage(),
                 clock.instant(),

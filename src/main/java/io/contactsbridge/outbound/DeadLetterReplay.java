@@ -56,6 +56,10 @@ import org.springframework.stereotype.Component;
  *       starts from {@code direct:} or {@code seda:} (waited for). {@code succeeded} when the route completes;
  *       {@code failed} with the error when it fails again (the recorder then reports to the replay rather than
  *       storing a second letter).</li>
+ *   <li><b>An automation's event</b> (letters with header {@value DeadLetterRecorder#REPLAY_INTO_HEADER}): delivered
+ *       to the automation route's start again with its stored headers (the journal event's) and body; the effects it
+ *       did before failing are skipped ({@code automation.once}), the rest done. {@code succeeded} or
+ *       {@code failed} as for a route's message.</li>
  *   <li>Anything else (a route gone, or one that starts from a timer, a poll or HTTP) cannot be replayed: answered so,
  *       and the letter is left as it is.</li>
  * </ul>
@@ -210,6 +214,10 @@ public class DeadLetterReplay {
     private Plan plan(DeadLetterEntry entry) {
         DeadLetter letter = entry.letter();
         Map<String, String> headers = letter.headers();
+        String into = headers.get(DeadLetterRecorder.REPLAY_INTO_HEADER);
+        if (into != null) {
+            return redeliverPlan(letter, into);
+        }
         String contactKey = headers.get(JournalHeaders.CONTACT_KEY);
         if (headers.containsKey(JournalHeaders.EVENT_SOURCE) && contactKey != null) {
             if (contactKey.startsWith("birdsend:") || contactKey.startsWith("highlevel:")) {
@@ -241,6 +249,58 @@ public class DeadLetterReplay {
                     + ", which cannot be handed a message; only routes starting from direct: or seda: can be replayed.");
         }
         return new Plan(false, () -> send(letter, input));
+    }
+
+    /**
+     * A letter of a route that asked to be replayed into itself ({@link DeadLetterRecorder#REPLAY_INTO}, an
+     * automation): its stored event goes to the route's start again, through the route's consumer, so it runs as
+     * when the trigger delivered it (a JSON object body as the Map the trigger gives).
+     */
+    private Plan redeliverPlan(DeadLetter letter, String routeId) {
+        Route route = camel.getRoute(routeId);
+        if (route == null) {
+            throw new NotReplayable("Route " + routeId + " is not in this bridge (removed or renamed), so there "
+                    + "is nothing to replay it to; discard it if it is no longer needed.");
+        }
+        if (route.getConsumer() == null || !camel.getRouteController().getRouteStatus(routeId).isStarted()) {
+            throw new NotReplayable("Route " + routeId + " is not running (an automation switched off?); start it, "
+                    + "then replay.");
+        }
+        return new Plan(false, () -> redeliver(letter, route));
+    }
+
+    private String redeliver(DeadLetter letter, Route route) {
+        // Made by the route's consumer, as the trigger's own are: from route and endpoint set (automation.once keys by
+        // the from route).
+        Exchange exchange = route.getConsumer().createExchange(false);
+        Map<String, Object> headers = new java.util.HashMap<>(letter.headers());
+        headers.remove(DeadLetterRecorder.REPLAY_INTO_HEADER);
+        exchange.getMessage().setHeaders(headers);
+        exchange.getMessage().setBody(eventBody(letter.body()));
+        exchange.setProperty(DeadLetterRecorder.REPLAY_OF, letter.id());
+        try {
+            route.getConsumer().getProcessor().process(exchange);
+        } catch (Exception e) {
+            exchange.setException(e);
+        }
+        Throwable failure = exchange.getException() != null ? exchange.getException()
+                : exchange.getProperty(DeadLetterRecorder.REPLAY_FAILURE, Throwable.class);
+        if (failure != null) {
+            throw new ReplayFailed(failure);
+        }
+        return "delivered again to route " + route.getRouteId();
+    }
+
+    /** The stored body as the trigger delivered it: a JSON object as a Map, anything else as the text. */
+    private Object eventBody(String body) {
+        if (body != null && body.stripLeading().startsWith("{")) {
+            try {
+                return json.readValue(body, java.util.LinkedHashMap.class);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                // not JSON after all: as stored
+            }
+        }
+        return body;
     }
 
     private Plan handOver(DeadLetterEntry entry, String contactKey) {

@@ -49,13 +49,15 @@ import static org.assertj.core.api.Assertions.assertThat;
                 + "DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_DELAY=-1;DB_CLOSE_ON_EXIT=FALSE",
 })
 @ActiveProfiles({"test", "sandbox"})
-@TestPropertySource(locations = "classpath:live-sync-test.properties")
+@TestPropertySource(locations = "classpath:live-sync-test.properties", properties = "bridge.admin.password=test-admin-password")
 class AutomationEndToEndTest {
 
     private static final Duration ARRIVAL = Duration.ofSeconds(20);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
+    @org.springframework.boot.test.web.server.LocalServerPort
+    int port;
     @Autowired
     SandboxSimulators sims;
     @Autowired
@@ -205,6 +207,54 @@ class AutomationEndToEndTest {
                 .isEqualTo(1);
     }
 
+    /**
+     * A permanent fault (HighLevel refuses every note) leaves the task-done automation's note as a dead letter under
+     * the automation's route; the tag, done before the note failed, is not repeated by the replay. Replayed while the
+     * fault is there it fails again and stays open; after the fault is removed it adds the one note, and a second
+     * replay runs nothing.
+     */
+    @Test
+    void anAutomationThatFailsForGoodLeavesADeadLetterThatAReplayFinishesOnce() throws Exception {
+        ContactLink link = aLinkedPerson();
+        hlAdmin("PUT", "/__admin/faults", "{\"operations\":[\"create-note\"],\"errorRates\":{\"422\":1.0}}");
+        long letter;
+        try {
+            JsonNode created = hlApi("POST", "/contacts/" + link.highlevelId() + "/tasks",
+                    "{\"title\":\"Call back\",\"body\":\"about the invoice\",\"dueDate\":\"2026-12-11T10:00:00Z\",\"completed\":false}");
+            String taskId = created.path("task").path("id").asText(created.path("id").asText());
+            hlAdmin("POST", "/__admin/contacts/" + link.highlevelId() + "/tasks/" + taskId + "/complete", null);
+            Waits.until("a dead letter of automation-task-done", ARRIVAL,
+                    () -> admin("GET", "/api/dead-letters?route=automation-task-done", null).path("deadLetters").size() == 1);
+            JsonNode listed = admin("GET", "/api/dead-letters?route=automation-task-done", null).path("deadLetters").get(0);
+            letter = listed.path("id").asLong();
+            assertThat(listed.path("errorMessage").asText()).contains("422");
+            assertThat(listed.path("operation").asText()).isEqualTo("create-note");
+            JsonNode shown = admin("GET", "/api/dead-letters/" + letter, null);
+            assertThat(shown.path("payload").asText()).as("the event, not the note's request").contains("\"title\":\"Call back\"");
+            assertThat(shown.path("headers").path("BridgeEventType").asText()).isEqualTo("TaskComplete");
+            assertThat(bsTags(link)).as("the tag, done before the note failed").contains("task-done");
+            assertThat(notes(link, "Task completed: Call back")).isZero();
+
+            JsonNode again = admin("POST", "/api/dead-letters/" + letter + "/replay", "");
+            assertThat(again.path("outcome").asText()).as(again.toString()).isEqualTo("failed");
+            assertThat(admin("GET", "/api/dead-letters/" + letter, null).path("state").asText()).isEqualTo("open");
+            assertThat(admin("GET", "/api/dead-letters?route=automation-task-done", null).path("deadLetters"))
+                    .as("no second letter for the failed replay").hasSize(1);
+        } finally {
+            hlAdmin("DELETE", "/__admin/faults", null);
+        }
+        JsonNode replayed = admin("POST", "/api/dead-letters/" + letter + "/replay", "");
+        assertThat(replayed.path("outcome").asText()).as(replayed.toString()).isEqualTo("succeeded");
+        assertThat(notes(link, "Task completed: Call back")).as("the note, once, among %s",
+                hlApi("GET", "/contacts/" + link.highlevelId() + "/notes", null)).isEqualTo(1);
+        assertThat(bsRequests("add-contact-tags", link, "task-done")).as("tag calls: the replay did not tag again").isEqualTo(1);
+
+        JsonNode second = admin("POST", "/api/dead-letters/" + letter + "/replay", "");
+        assertThat(second.path("outcome").asText()).isEqualTo("already_replayed");
+        redeliverEverything("automation-task-done");
+        assertThat(notes(link, "Task completed: Call back")).as("notes after a replay and a redelivery").isEqualTo(1);
+    }
+
     // --- helpers ---------------------------------------------------------------------------------------
 
     /**
@@ -283,6 +333,16 @@ class AutomationEndToEndTest {
                 }
             }
             return n;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The bridge's admin API with the test admin's Basic credentials. */
+    private JsonNode admin(String method, String path, String body) {
+        try {
+            return send(method, "http://localhost:" + port + path, body, "Basic " + java.util.Base64.getEncoder()
+                    .encodeToString("admin:test-admin-password".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

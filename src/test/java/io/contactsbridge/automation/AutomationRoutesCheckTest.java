@@ -36,13 +36,23 @@ class AutomationRoutesCheckTest {
                             method: "linkedContakt(*, 'birdsend')"
                         - to: "kamelet:birdsend-add-contact-tag-action"
                         - to: "kamelet:highlevel-create-note-action?contactId=1&colour=red"
+                        - filter:
+                            method:
+                              ref: contactFilter
+                              method: "tagAdded(*, 'customer')"
+                        - filter:
+                            method:
+                              ref: contactFilter
+                              method: "tagAddedd(*, 'customer')"
                 """);
         assertThatThrownBy(() -> new AutomationRoutesCheck("file:" + folder + "/*.yaml"))
                 .isInstanceOf(InvalidSettingException.class)
                 .hasMessageContaining("bad.yaml:7: Kamelet 'highlevel-webhook-source' has no property 'eventTypez'")
                 .hasMessageContaining("bad.yaml:11: unknown automation step 'linkedContakt'")
                 .hasMessageContaining("bad.yaml:12: unknown Kamelet 'birdsend-add-contact-tag-action'")
-                .hasMessageContaining("bad.yaml:13: Kamelet 'highlevel-create-note-action' has no property 'colour'");
+                .hasMessageContaining("bad.yaml:13: Kamelet 'highlevel-create-note-action' has no property 'colour'")
+                .hasMessageContaining("bad.yaml:21: unknown contactFilter step 'tagAddedd'")
+                .message().doesNotContain("step 'tagAdded'");
     }
 
     @Test
