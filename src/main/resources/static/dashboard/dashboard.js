@@ -55,6 +55,13 @@
     return Math.floor(s / 86400) + ' d ' + Math.floor((s % 86400) / 3600) + ' h';
   }
 
+  function period(s) {
+    if (s < 1) { return Math.round(s * 1000) + ' ms'; }
+    if (s < 60 || s % 60) { return s + ' s'; }
+    if (s < 3600 || s % 3600) { return s / 60 + ' min'; }
+    return s % 86400 ? s / 3600 + ' h' : s / 86400 + ' d';
+  }
+
   function utc(iso, day) {
     if (!iso) { return '-'; }
     var d = new Date(iso);
@@ -123,9 +130,8 @@
 
   function limitsText(budget) {
     var conf = config.budgets[budget.split(':')[0]];
-    return conf ? conf.windows.map(function (w) {
-      return num(w.limit) + ' / ' + duration(w.periodSeconds).replace(' 0 min', '').replace(' 0 s', '');
-    }).join(', ') : '-';
+    return conf ? conf.windows.map(function (w) { return num(w.limit) + ' per ' + period(w.periodSeconds); })
+      .join(', ') : '-';
   }
 
   function bucketSeconds() { return range === 'day' ? 86400 : 3600; }
@@ -134,6 +140,12 @@
 
   function draw(id, xs, series, yLabel) {
     var box = $(id);
+    var labels = series.map(function (s) { return s.label; }).join('\n') + '\n' + range;
+    var data = [xs].concat(series.map(function (s) { return s.data; }));
+    if (charts[id] && charts[id].labels === labels) {
+      charts[id].setData(data); // same series: redrawn in place
+      return;
+    }
     if (charts[id]) { charts[id].destroy(); }
     var opts = {
       width: Math.max(240, box.clientWidth),
@@ -147,7 +159,8 @@
       })),
       hooks: { draw: [function () { box.setAttribute('data-drawn', 'true'); }] }
     };
-    charts[id] = new uPlot(opts, [xs].concat(series.map(function (s) { return s.data; })), box);
+    charts[id] = new uPlot(opts, data, box);
+    charts[id].labels = labels;
   }
 
   function renderSync(report, status) {
@@ -257,7 +270,7 @@
     fill($('connection-table').tBodies[0], Object.keys(conns).sort().map(function (id) {
       var c = conns[id];
       return row([id, c.service, el('td', c.status + (c.message ? ': ' + c.message : ''),
-        c.status === 'CONNECTED' ? 'ok' : 'bad')]);
+        c.status === 'OK' ? 'ok' : 'bad')]);
     }), 'No connections.', 3);
   }
 

@@ -101,7 +101,9 @@ public class DashboardController {
         }
         config.put("budgets", budgets);
         List<Map<String, Object>> automations = new ArrayList<>();
-        camel.getRoutes().stream().map(Route::getRouteId).filter(id -> id.startsWith(AUTOMATION_PREFIX)).sorted()
+        // The automation's own route, not the routes its trigger Kamelet creates (automation-<name>-source).
+        camel.getRoutes().stream().filter(r -> !r.isCreatedByKamelet() && !r.isCreatedByRouteTemplate())
+                .map(Route::getRouteId).filter(id -> id.startsWith(AUTOMATION_PREFIX)).sorted()
                 .forEach(id -> {
                     ServiceStatus status = camel.getRouteController().getRouteStatus(id);
                     automations.add(Map.of("id", id, "running", status != null && status.isStarted()));
