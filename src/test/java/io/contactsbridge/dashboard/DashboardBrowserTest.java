@@ -29,9 +29,11 @@ import io.contactsbridge.sync.LinkStore;
 import io.contactsbridge.sync.SyncProperties;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
@@ -60,6 +62,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * sideways. Without chromium or chromedriver the test is skipped and says so (.ci/run installs them).
  * {@code -Ddashboard.screenshot=docs/dashboard.png} also saves a screenshot of the page (the README's).
  */
+@ExtendWith(DashboardBrowserTest.NeedsBrowser.class)
 @CamelSpringBootTest
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS) // its pollers and sync stop with it
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
@@ -94,15 +97,25 @@ class DashboardBrowserTest {
     @LocalServerPort
     int port;
 
-    /** Before the Spring context starts: without a browser there is nothing to test, and the skip says why. */
-    @BeforeAll
-    static void findTheBrowser() {
-        chromium = executable("CHROME_BIN", "chromium", "chromium-browser", "google-chrome").orElse(null);
-        chromedriver = executable("CHROMEDRIVER", "chromedriver").orElse(null);
-        Assumptions.assumeTrue(chromium != null && chromedriver != null,
-                "DashboardBrowserTest skipped: no " + (chromium == null ? "chromium" : "chromedriver")
-                        + " found (on PATH, or CHROME_BIN / CHROMEDRIVER); install them with "
-                        + "`apt-get install chromium chromium-driver` (.ci/run does)");
+    /**
+     * Before the Spring context starts: without a browser there is nothing to test, and the skip says why. A condition
+     * rather than an assumption in {@code @BeforeAll}: Surefire counts a test skipped by a condition (with its reason)
+     * but reports a class aborted in {@code @BeforeAll} as "Tests run: 0", which reads like nothing was there.
+     */
+    static final class NeedsBrowser implements ExecutionCondition {
+        @Override
+        public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+            chromium = executable("CHROME_BIN", "chromium", "chromium-browser", "google-chrome").orElse(null);
+            chromedriver = executable("CHROMEDRIVER", "chromedriver").orElse(null);
+            if (chromium != null && chromedriver != null) {
+                return ConditionEvaluationResult.enabled("chromium " + chromium + ", chromedriver " + chromedriver);
+            }
+            String reason = "DashboardBrowserTest skipped: no " + (chromium == null ? "chromium" : "chromedriver")
+                    + " found (on PATH, or CHROME_BIN / CHROMEDRIVER naming it); install them with "
+                    + "`apt-get install chromium chromium-driver` (.ci/run does)";
+            System.err.println(reason); // in the build's output too, not only in the reports
+            return ConditionEvaluationResult.disabled(reason);
+        }
     }
 
     @AfterAll
