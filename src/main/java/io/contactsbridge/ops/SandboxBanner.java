@@ -48,12 +48,13 @@ public class SandboxBanner {
 
                 ================================================================
                  contacts-bridge is running in SANDBOX mode
-                   status  : {}/api/status
-                   health  : {}/actuator/health
-                   console : {}/actuator/hawtio
-                   login   : {}
+                   dashboard : {}/
+                   status    : {}/api/status
+                   health    : {}/actuator/health
+                   console   : {}/actuator/hawtio
+                   login     : {}
                 ================================================================""",
-                base, base, base, login);
+                base, base, base, base, login);
     }
 
     /** Writes the generated password to the file; "; also in <file>", or "" when it could not. */

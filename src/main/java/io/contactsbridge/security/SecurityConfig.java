@@ -120,8 +120,8 @@ public class SecurityConfig {
             }
             auth.anyRequest().authenticated();
         });
-        // After a browser login without a saved request, land on the console rather than "/".
-        http.formLogin(form -> form.defaultSuccessUrl("/actuator/hawtio/", false)).httpBasic(withDefaults());
+        // After a browser login without a saved request, land on the dashboard ("/"), which links the console.
+        http.formLogin(form -> form.defaultSuccessUrl("/", false)).httpBasic(withDefaults());
         // Scripts and API clients get 401 with a Basic challenge; only a browser asking for a page
         // (explicitly accepting text/html) is sent to the login form.
         MediaTypeRequestMatcher browserPage = new MediaTypeRequestMatcher(MediaType.TEXT_HTML);
