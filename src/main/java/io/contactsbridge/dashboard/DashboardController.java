@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contactsbridge.auth.ServiceType;
 import io.contactsbridge.ops.AppVersion;
 import io.contactsbridge.ops.BridgeProperties;
+import io.contactsbridge.ops.InvalidSettingException;
 import io.contactsbridge.outbound.OutboundProperties;
 import io.contactsbridge.outbound.UpstreamCall;
 import jakarta.servlet.http.HttpServletRequest;
@@ -55,10 +56,12 @@ public class DashboardController {
                                @Value("${bridge.dashboard.dead-letters:20}") int deadLetters,
                                @Value("${management.endpoints.web.base-path:/actuator}") String actuatorPath) {
         if (refresh.compareTo(Duration.ofSeconds(2)) < 0) {
-            throw new IllegalArgumentException("bridge.dashboard.refresh-interval must be at least 2s; got " + refresh);
+            throw new InvalidSettingException("bridge.dashboard.refresh-interval", refresh.toString(),
+                    "the dashboard would ask the admin API too often", "Set it to 2s or more (default 15s).");
         }
         if (deadLetters < 1 || deadLetters > 500) {
-            throw new IllegalArgumentException("bridge.dashboard.dead-letters must be from 1 to 500; got " + deadLetters);
+            throw new InvalidSettingException("bridge.dashboard.dead-letters", Integer.toString(deadLetters),
+                    "it is how many open dead letters the dashboard lists", "Set it from 1 to 500 (default 20).");
         }
         this.version = version;
         this.bridge = bridge;
