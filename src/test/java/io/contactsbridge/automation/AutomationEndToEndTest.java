@@ -205,6 +205,107 @@ class AutomationEndToEndTest {
                 .isEqualTo(1);
     }
 
+    // --- activity notes: BirdSend events as notes on the HighLevel contact --------------------------------
+
+    /** The shipped templates' time: when the bridge took the event in. */
+    private static final String TIME = "\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2} UTC";
+
+    @Test
+    void aNewBirdSendSubscriberGetsOneActivityNoteOnItsNewHighLevelContact() throws Exception {
+        JsonNode created = send("POST", sims.birdSend().baseUrl() + "/__admin/contacts",
+                "{\"email\":\"activity.e2e+new@example.com\",\"fields\":{\"first_name\":\"Zoë\",\"last_name\":\"D'Arcy\"}}", null);
+        String bsId = created.path("contact_id").asText();
+        Waits.until("the new subscriber linked", ARRIVAL, () -> links.byBirdSend(syncProps.pair(), bsId).isPresent());
+        String hlId = links.byBirdSend(syncProps.pair(), bsId).orElseThrow().highlevelId();
+        String expected = "BirdSend: Zoë D'Arcy \\(activity\\.e2e\\+new@example\\.com\\) subscribed to emails\\. " + TIME;
+        Waits.until("one subscribed note", ARRIVAL, () -> notesMatching(hlId, expected) == 1);
+
+        redeliverEverything("automation-activity-notes");
+        assertThat(notesMatching(hlId, expected)).as("subscribed notes after the replay").isEqualTo(1);
+    }
+
+    @Test
+    void birdSendTagsAddedAndRemovedGiveOneActivityNoteEach() throws Exception {
+        ContactLink link = aLinkedPerson(c -> !c.tagNames().isEmpty());
+        String removed = bs(link).tagNames().get(0);
+        send("POST", sims.birdSend().baseUrl() + "/__admin/contacts/" + link.birdsendId() + "/edit",
+                "{\"add_tags\":[\"e2e VIP, gold\",\"e2e-näher\"],\"remove_tags\":[" + JSON.writeValueAsString(removed) + "]}", null);
+
+        String added = "BirdSend tags added: (e2e VIP, gold, e2e-näher|e2e-näher, e2e VIP, gold)\\. " + TIME;
+        String gone = "BirdSend tags removed: " + java.util.regex.Pattern.quote(removed) + "\\. " + TIME;
+        Waits.until("one tags-added note", ARRIVAL, () -> notesMatching(link.highlevelId(), added) == 1);
+        Waits.until("one tags-removed note", ARRIVAL, () -> notesMatching(link.highlevelId(), gone) == 1);
+
+        redeliverEverything("automation-activity-notes");
+        assertThat(notesMatching(link.highlevelId(), added)).as("tags-added notes after the replay").isEqualTo(1);
+        assertThat(notesMatching(link.highlevelId(), gone)).as("tags-removed notes after the replay").isEqualTo(1);
+    }
+
+    @Test
+    void aBirdSendUnsubscribeGivesOneActivityNote() throws Exception {
+        ContactLink link = aLinkedPerson(c -> c.status() == BirdSendContactStatus.ACTIVE);
+        sims.birdSend().unsubscribeContact(Long.parseLong(link.birdsendId()));
+        String expected = "BirdSend: " + java.util.regex.Pattern.quote(displayName(bs(link))) + " \\("
+                + java.util.regex.Pattern.quote(bs(link).email()) + "\\) unsubscribed from emails\\. " + TIME;
+        Waits.until("one unsubscribed note", ARRIVAL, () -> notesMatching(link.highlevelId(), expected) == 1);
+
+        redeliverEverything("automation-activity-notes");
+        assertThat(notesMatching(link.highlevelId(), expected)).as("unsubscribed notes after the replay").isEqualTo(1);
+    }
+
+    @Test
+    void anUnsubscribedContactJoiningASequenceGivesOneSubscribedAndOneSequenceNote() throws Exception {
+        long onboarding = sims.birdSend().sequences(sims.birdSend().defaultAccountId()).stream()
+                .filter(s -> s.name().startsWith("Onboarding")).findFirst().orElseThrow().sequenceId();
+        ContactLink link;
+        try {
+            link = aLinkedPerson(c -> c.status() == BirdSendContactStatus.UNSUBSCRIBED && !c.sequenceIds().contains(onboarding));
+        } catch (java.util.NoSuchElementException noneSeeded) {
+            // The seeding linked nobody unsubscribed: someone unsubscribes first, and the poll sees it.
+            link = aLinkedPerson(c -> c.status() == BirdSendContactStatus.ACTIVE && !c.sequenceIds().contains(onboarding));
+            String hlId = link.highlevelId();
+            sims.birdSend().unsubscribeContact(Long.parseLong(link.birdsendId()));
+            Waits.until("the unsubscribe noted", ARRIVAL,
+                    () -> notesMatching(hlId, "BirdSend: .* unsubscribed from emails\\. " + TIME) == 1);
+        }
+        // As a BirdSend form would: subscribed again, to the sequence (one change, two events).
+        send("POST", sims.birdSend().baseUrl() + "/__admin/contacts/" + link.birdsendId() + "/subscribe",
+                "{\"sequence_id\":" + onboarding + "}", null);
+
+        String joined = "BirdSend: joined the sequence Onboarding – Trial Users\\. " + TIME;
+        String subscribed = "BirdSend: .* subscribed to emails\\. " + TIME;
+        String hlId = link.highlevelId();
+        Waits.until("one sequence note", ARRIVAL, () -> notesMatching(hlId, joined) == 1);
+        Waits.until("one subscribed note", ARRIVAL, () -> notesMatching(hlId, subscribed) == 1);
+
+        redeliverEverything("automation-activity-notes");
+        assertThat(notesMatching(hlId, joined)).as("sequence notes after the replay").isEqualTo(1);
+        assertThat(notesMatching(hlId, subscribed)).as("subscribed notes after the replay").isEqualTo(1);
+        assertThat(effects.doneCount("automation-activity-notes")).as("notes recorded").isGreaterThanOrEqualTo(2);
+    }
+
+    /** What $[name] gives for a BirdSend contact: first and last name, else the email. */
+    private static String displayName(BirdSendContactView c) {
+        String name = ((c.firstName() == null ? "" : c.firstName().trim()) + " " + (c.lastName() == null ? "" : c.lastName().trim())).trim();
+        return name.isEmpty() ? c.email() : name;
+    }
+
+    /** The HighLevel contact's notes whose whole body matches the regular expression. */
+    private long notesMatching(String highLevelId, String regex) {
+        try {
+            java.util.regex.Pattern pattern = java.util.regex.Pattern.compile(regex);
+            long n = 0;
+            for (JsonNode note : hlApi("GET", "/contacts/" + highLevelId + "/notes", null).path("notes")) {
+                if (pattern.matcher(note.path("body").asText()).matches()) {
+                    n++;
+                }
+            }
+            return n;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     // --- helpers ---------------------------------------------------------------------------------------
 
     /**
