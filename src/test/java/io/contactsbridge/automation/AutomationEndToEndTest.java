@@ -191,7 +191,9 @@ class AutomationEndToEndTest {
     void aCustomerTagSubscribesTheBirdSendContactToTheSequenceOncePerContact() throws Exception {
         long welcome = sims.birdSend().sequences(sims.birdSend().defaultAccountId()).stream()
                 .filter(s -> s.name().equals("Welcome Series")).findFirst().orElseThrow().sequenceId();
-        ContactLink link = aLinkedPerson(c -> c.status() == BirdSendContactStatus.ACTIVE && !c.sequenceIds().contains(welcome));
+        // Not tagged customer in HighLevel already (the seeding tags some so): adding the tag would change nothing.
+        ContactLink link = aLinkedPersonWhere(l -> bs(l).status() == BirdSendContactStatus.ACTIVE
+                && !bs(l).sequenceIds().contains(welcome) && !hlTags(l).contains("customer"));
         hlAdmin("POST", "/__admin/contacts/" + link.highlevelId() + "/edit", "{\"addTags\":[\"Customer\"]}");
         Waits.until("subscribed to the Welcome Series", ARRIVAL, () -> bs(link).sequenceIds().contains(welcome));
         assertThat(bsRequests("subscribe-contact", link, null)).as("subscribe calls").isEqualTo(1);
@@ -329,11 +331,28 @@ class AutomationEndToEndTest {
 
     /** A person the backfill linked, not used by another test of this class, whose BirdSend contact is so. */
     private synchronized ContactLink aLinkedPerson(java.util.function.Predicate<BirdSendContactView> birdSendContact) {
+        return aLinkedPersonWhere(l -> birdSendContact.test(bs(l)));
+    }
+
+    /** A person the backfill linked, not used by another test of this class, whose link is so. */
+    private synchronized ContactLink aLinkedPersonWhere(java.util.function.Predicate<ContactLink> wanted) {
         ContactLink link = links.all(syncProps.pair()).values().stream()
                 .filter(ContactLink::isLive).filter(l -> !USED.contains(l.highlevelId()))
-                .filter(l -> birdSendContact.test(bs(l))).findFirst().orElseThrow();
+                .filter(wanted).findFirst().orElseThrow();
         USED.add(link.highlevelId());
         return link;
+    }
+
+    /** The HighLevel contact's tags, in lower case. */
+    private Set<String> hlTags(ContactLink link) {
+        try {
+            Set<String> tags = new TreeSet<>();
+            hlApi("GET", "/contacts/" + link.highlevelId(), null).path("contact").path("tags")
+                    .forEach(t -> tags.add(t.asText().toLowerCase()));
+            return tags;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private BirdSendContactView bs(ContactLink link) {
