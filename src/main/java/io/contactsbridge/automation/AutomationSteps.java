@@ -400,6 +400,28 @@ public class AutomationSteps {
         return false;
     }
 
+    /**
+     * False for the BirdSend poll's ContactCreated of a contact the bridge had linked before the journal took the event
+     * in: the sync created that BirdSend contact itself, as the copy of a contact made in HighLevel, and the poll only
+     * found it afterwards. True for every other event, and for a contact linked later (a new BirdSend subscriber: the
+     * sync, or linkedContact with create, links it after the poll found it). A contact pulled at once by a BirdSend
+     * notification, and so linked before the poll found it, reads as the bridge's too.
+     */
+    public boolean notCreatedByBridge(Exchange exchange) {
+        keepEvent(exchange);
+        String source = exchange.getMessage().getHeader(JournalHeaders.EVENT_SOURCE, String.class);
+        String type = exchange.getMessage().getHeader(JournalHeaders.EVENT_TYPE, String.class);
+        String key = exchange.getMessage().getHeader(JournalHeaders.CONTACT_KEY, String.class);
+        String receivedAt = exchange.getMessage().getHeader(JournalHeaders.RECEIVED_AT, String.class);
+        if (!"birdsend-poll".equals(source) || !"ContactCreated".equals(type) || key == null || !key.startsWith("birdsend:")
+                || receivedAt == null) {
+            return true;
+        }
+        Optional<Instant> linkedAt = links.byBirdSend(sync.pair(), key.substring("birdsend:".length()))
+                .flatMap(links::createdAt);
+        return linkedAt.isEmpty() || !linkedAt.get().isBefore(Instant.parse(receivedAt));
+    }
+
     // --- contact-filter -------------------------------------------------------------------------------
 
     /**

@@ -7,6 +7,7 @@ import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,7 +16,7 @@ import io.contactsbridge.ops.BridgeProperties;
 import io.contactsbridge.outbound.OutboundClient;
 import io.contactsbridge.outbound.contacts.BirdSendContactApi;
 import io.contactsbridge.reports.ReportCounters;
-import io.contactsbridge.sync.ContactSync;
+import io.contactsbridge.sync.ContactLink;
 import io.contactsbridge.sync.LinkStore;
 import io.contactsbridge.sync.SyncProperties;
 import org.apache.camel.CamelContext;
@@ -27,7 +28,10 @@ import org.springframework.beans.factory.ObjectProvider;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.when;
 
 /**
  * The activity notes' templates (bridge.automations.activity-notes.*) as automation.noteFromSetting renders them from
@@ -38,12 +42,13 @@ class ActivityNoteTemplatesTest {
 
     private final Properties settings = new Properties();
     private final CamelContext camel = new DefaultCamelContext();
+    private final LinkStore links = mock(LinkStore.class);
     private final AutomationSteps steps;
 
     @SuppressWarnings("unchecked")
     ActivityNoteTemplatesTest() {
         camel.getPropertiesComponent().setInitialProperties(settings);
-        steps = new AutomationSteps(mock(LinkStore.class), mock(SyncProperties.class), mock(AutomationEffectStore.class),
+        steps = new AutomationSteps(links, mock(SyncProperties.class), mock(AutomationEffectStore.class),
                 mock(BirdSendContactApi.class), mock(OutboundClient.class), mock(ObjectProvider.class), new ObjectMapper(),
                 Clock.fixed(Instant.parse("2026-12-03T10:00:00Z"), ZoneOffset.UTC),
                 new BridgeProperties("sandbox", null, new BridgeProperties.Instance("test")), Duration.ofMinutes(5),
@@ -151,5 +156,22 @@ class ActivityNoteTemplatesTest {
             }).as(typo).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("there is no setting 'bridge.automations.activity-notes.unsubscibed'");
         }
+    }
+
+    /** The poll finding a BirdSend contact the sync had made (linked before the event) is no subscriber of BirdSend's. */
+    @Test
+    void aContactTheBridgeCreatedAndLinkedBeforeThePollFoundItIsNotANewSubscriber() {
+        ContactLink link = new ContactLink(1, "hl-7", "7", "r@example.com", null, 0, null);
+        when(links.byBirdSend(any(), eq("7")))
+                .thenReturn(Optional.of(link));
+        when(links.createdAt(link)).thenReturn(Optional.of(Instant.parse("2026-12-03T09:41:20Z")));
+        assertThat(steps.notCreatedByBridge(event("ContactCreated", renee(Map.of())))).as("linked 7 s before the poll").isFalse();
+        assertThat(steps.notCreatedByBridge(event("ContactResubscribed", renee(Map.of())))).as("not a creation").isTrue();
+
+        when(links.createdAt(link)).thenReturn(Optional.of(Instant.parse("2026-12-03T09:41:30Z")));
+        assertThat(steps.notCreatedByBridge(event("ContactCreated", renee(Map.of())))).as("linked after the poll found it").isTrue();
+        when(links.byBirdSend(any(), eq("7")))
+                .thenReturn(Optional.empty());
+        assertThat(steps.notCreatedByBridge(event("ContactCreated", renee(Map.of())))).as("not linked yet").isTrue();
     }
 }

@@ -224,6 +224,18 @@ class AutomationEndToEndTest {
 
         redeliverEverything("automation-activity-notes");
         assertThat(notesMatching(hlId, expected)).as("subscribed notes after the replay").isEqualTo(1);
+
+        // A contact made in HighLevel: the sync creates its BirdSend copy, which the poll finds as new. Nobody subscribed
+        // in BirdSend, so no note.
+        JsonNode madeInHighLevel = hlApi("POST", "/contacts/", "{\"locationId\":\"" + sims.highLevelLocationId()
+                + "\",\"email\":\"activity.e2e+fromhl@example.com\",\"firstName\":\"Hélène\"}");
+        String hlMade = madeInHighLevel.path("contact").path("id").asText();
+        Waits.until("linked to its BirdSend copy", ARRIVAL, () -> links.byHighLevel(syncProps.pair(), hlMade).isPresent());
+        String bsCopy = links.byHighLevel(syncProps.pair(), hlMade).orElseThrow().birdsendId();
+        Waits.until("the poll found the copy", ARRIVAL, () -> journal.events(List.of("birdsend-poll"), 0, 1_000_000).stream()
+                .anyMatch(e -> e.contactKey().equals("birdsend:" + bsCopy) && e.eventType().equals("ContactCreated")));
+        Waits.until("activity notes caught up", ARRIVAL, () -> !journal.behind("automation-activity-notes"));
+        assertThat(notesMatching(hlMade, "BirdSend: .*")).as("notes on a contact made in HighLevel").isZero();
     }
 
     @Test
