@@ -2,6 +2,10 @@ package io.contactsbridge.automation;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,6 +58,9 @@ public class AutomationSteps {
     public static final String EFFECT = "BridgeAutomationEffect";
     /** The header the action Kamelets read the contact id from. */
     public static final String CONTACT_ID = "contactId";
+    /** {@code $[event.time]}: minutes are enough for a note, and UTC says which clock. */
+    private static final DateTimeFormatter EVENT_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
+            .withZone(ZoneOffset.UTC);
 
     private final LinkStore links;
     private final SyncProperties sync;
@@ -243,7 +250,10 @@ public class AutomationSteps {
     /**
      * The template with each {@code $[path]} replaced from the event: a dotted path into the payload
      * ({@code $[appointment.title]}, {@code $[title]}), or {@code $[event.type]}, {@code $[event.id]},
-     * {@code $[event.source]}. A path the event lacks becomes empty.
+     * {@code $[event.source]}, {@code $[event.time]} (when the bridge took the event in, {@code 2026-12-03 14:55 UTC}).
+     * A list reads as its items' names (or values) separated by ", " ({@code $[changes.added]}: the tags added);
+     * {@code $[name]}, where the event has no name, is the first and last name (BirdSend's {@code fields}, HighLevel's
+     * {@code firstName}/{@code lastName}), else the email. A path the event lacks becomes empty.
      */
     public String text(Exchange exchange, String template) {
         keepEvent(exchange);
@@ -253,6 +263,51 @@ public class AutomationSteps {
     /** Body of highlevel-create-note-action: {@code {"body": <template rendered>}}. */
     public Map<String, Object> note(Exchange exchange, String template) {
         return new LinkedHashMap<>(Map.of("body", text(exchange, template)));
+    }
+
+    /**
+     * Body of highlevel-create-note-action from the template in setting {@code property} (for example
+     * {@code bridge.automations.activity-notes.tags-added}), read from the configuration rather than written into the
+     * route, so it may hold commas, quotes and any other character ({@code \n} in a properties file for a new line;
+     * {@code ${...}} and {@code {{...}}} are Spring's and Camel's placeholders there, as in every setting). Put
+     * {@link #configured} before it, as a filter, to let a blank setting switch the note off.
+     *
+     * @throws IllegalArgumentException when there is no such setting (a typo in the route) or it is blank
+     */
+    public Map<String, Object> noteFromSetting(Exchange exchange, String property) {
+        String template = setting(exchange, property);
+        if (template.isBlank()) {
+            throw new IllegalArgumentException("Automation " + exchange.getFromRouteId() + ": setting '" + property
+                    + "' is blank; put configured(*, '" + property + "') before the note to let a blank one switch it off");
+        }
+        return note(exchange, template);
+    }
+
+    /**
+     * True when setting {@code property} has a value that is not blank: a filter that lets a blank setting switch an
+     * effect off (an activity note's template, for example). A filter only decides: Camel evaluates it on a copy of the
+     * message, so the step that uses the setting comes after it.
+     *
+     * @throws IllegalArgumentException when there is no such setting (a typo in the route)
+     */
+    public boolean configured(Exchange exchange, String property) {
+        return !setting(exchange, property).isBlank();
+    }
+
+    private static String setting(Exchange exchange, String property) {
+        return exchange.getContext().getPropertiesComponent().resolveProperty(property)
+                .orElseThrow(() -> new IllegalArgumentException("Automation " + exchange.getFromRouteId()
+                        + ": there is no setting '" + property + "' (or it names a placeholder that is not set)"));
+    }
+
+    /**
+     * True when the event has a value at {@code path} (dotted, as in templates): a non-empty list or text, or any
+     * other value. For example {@code has(*, 'changes.added')}: a tag change that added tags.
+     */
+    public boolean has(Exchange exchange, String path) {
+        keepEvent(exchange);
+        String value = lookup(exchange, path);
+        return value != null && !value.isBlank();
     }
 
     /**
@@ -352,6 +407,28 @@ public class AutomationSteps {
         return false;
     }
 
+    /**
+     * False for the BirdSend poll's ContactCreated of a contact the bridge had linked before the journal took the event
+     * in: the sync created that BirdSend contact itself, as the copy of a contact made in HighLevel, and the poll only
+     * found it afterwards. True for every other event, and for a contact linked later (a new BirdSend subscriber: the
+     * sync, or linkedContact with create, links it after the poll found it). A contact pulled at once by a BirdSend
+     * notification, and so linked before the poll found it, reads as the bridge's too.
+     */
+    public boolean notCreatedByBridge(Exchange exchange) {
+        keepEvent(exchange);
+        String source = exchange.getMessage().getHeader(JournalHeaders.EVENT_SOURCE, String.class);
+        String type = exchange.getMessage().getHeader(JournalHeaders.EVENT_TYPE, String.class);
+        String key = exchange.getMessage().getHeader(JournalHeaders.CONTACT_KEY, String.class);
+        String receivedAt = exchange.getMessage().getHeader(JournalHeaders.RECEIVED_AT, String.class);
+        if (!"birdsend-poll".equals(source) || !"ContactCreated".equals(type) || key == null || !key.startsWith("birdsend:")
+                || receivedAt == null) {
+            return true;
+        }
+        Optional<Instant> linkedAt = links.byBirdSend(sync.pair(), key.substring("birdsend:".length()))
+                .flatMap(links::createdAt);
+        return linkedAt.isEmpty() || !linkedAt.get().isBefore(Instant.parse(receivedAt));
+    }
+
     // --- contact-filter -------------------------------------------------------------------------------
 
     /**
@@ -372,17 +449,69 @@ public class AutomationSteps {
             case "event.type" -> { return exchange.getMessage().getHeader(JournalHeaders.EVENT_TYPE, String.class); }
             case "event.id" -> { return exchange.getMessage().getHeader(JournalHeaders.EVENT_ID, String.class); }
             case "event.source" -> { return exchange.getMessage().getHeader(JournalHeaders.EVENT_SOURCE, String.class); }
+            case "event.time" -> { return eventTime(exchange.getMessage().getHeader(JournalHeaders.RECEIVED_AT, String.class)); }
             default -> { }
         }
         Object node = exchange.getProperty(EVENT);
         for (String part : path.split("\\.")) {
             if (!(node instanceof Map<?, ?> map)) {
-                return null;
+                node = null;
+                break;
             }
             node = ((Map<String, Object>) map).get(part);
         }
-        return node == null || node instanceof Map || node instanceof List ? null : node.toString();
+        if (node == null && path.equals("name")) {
+            return personName(exchange.getProperty(EVENT));
+        }
+        if (node instanceof List<?> list) {
+            List<String> items = list.stream().map(AutomationSteps::itemText).filter(t -> t != null && !t.isBlank()).toList();
+            return items.isEmpty() ? null : String.join(", ", items);
+        }
+        return node == null || node instanceof Map ? null : node.toString();
     }
+
+    /** A list item as text: a tag's or sequence's name (its id when it has none), or the value itself. */
+    private static String itemText(Object item) {
+        if (item instanceof Map<?, ?> map) {
+            for (String key : List.of("name", "sequence_id", "tag_id", "id")) {
+                if (map.get(key) != null) {
+                    return map.get(key).toString();
+                }
+            }
+            return null;
+        }
+        return item == null ? null : item.toString();
+    }
+
+    /** First and last name of a BirdSend ({@code fields.first_name}) or HighLevel ({@code firstName}) contact, else its email. */
+    private static String personName(Object event) {
+        if (!(event instanceof Map<?, ?> map)) {
+            return null;
+        }
+        Object fields = map.get("fields");
+        Map<?, ?> names = fields instanceof Map<?, ?> f ? f : map;
+        String first = text(names.get(fields instanceof Map ? "first_name" : "firstName"));
+        String last = text(names.get(fields instanceof Map ? "last_name" : "lastName"));
+        String name = (first + " " + last).trim();
+        return name.isEmpty() ? text(map.get("email")) : name;
+    }
+
+    private static String text(Object value) {
+        return value == null || value instanceof Map || value instanceof List ? "" : value.toString().trim();
+    }
+
+    /** {@code 2026-12-03 14:55 UTC}, from the journal's ISO-8601 time; empty when there is none. */
+    private static String eventTime(String receivedAt) {
+        if (receivedAt == null || receivedAt.isBlank()) {
+            return null;
+        }
+        try {
+            return EVENT_TIME.format(Instant.parse(receivedAt));
+        } catch (DateTimeParseException e) {
+            return receivedAt;
+        }
+    }
+
 
     private String asText(Object body) {
         if (body == null || body instanceof String) {

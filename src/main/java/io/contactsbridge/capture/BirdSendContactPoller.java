@@ -48,6 +48,11 @@ import org.springframework.util.StringUtils;
  *   <li>{@code ContactChanged}: email or fields changed ({@code changes.email {from,to}}, {@code changes.fields});</li>
  *   <li>{@code ContactTagsChanged}: the set of tags changed ({@code changes.added}, {@code changes.removed});</li>
  *   <li>{@code ContactUnsubscribed} / {@code ContactResubscribed}: status active → unsubscribed, and back;</li>
+ *   <li>{@code ContactSequencesChanged}: the contact joined or left sequences ({@code changes.joined},
+ *       {@code changes.left}: {@code [{sequence_id, name}]}; a left sequence's name when the page still lists it,
+ *       else null). Only where BirdSend lists a contact's {@code sequences} (assumed, see
+ *       {@link BirdSendContactState#sequenceIds}); the first time a contact's list is seen (a new contact, or the
+ *       first scan after the bridge learnt to read it) is recorded without an event;</li>
  *   <li>{@code ContactDeleted}: a known contact missing from a complete pass and answering 404.</li>
  * </ul>
  * One change of a contact can give several events (in that order). The payload is the contact as BirdSend returned
@@ -104,6 +109,7 @@ public class BirdSendContactPoller {
     public static final String CONTACT_UNSUBSCRIBED = "ContactUnsubscribed";
     public static final String CONTACT_RESUBSCRIBED = "ContactResubscribed";
     public static final String CONTACT_DELETED = "ContactDeleted";
+    public static final String CONTACT_SEQUENCES_CHANGED = "ContactSequencesChanged";
 
     /** Scan kinds, as outcomes, metrics and the status name them. */
     public static final String QUICK = "quick";
@@ -586,7 +592,8 @@ public class BirdSendContactPoller {
 
     private static boolean changed(BirdSendSnapshot before, BirdSendContactState seen) {
         return !before.contentHash().equals(seen.contentHash()) || !before.tagsHash().equals(seen.tagsHash())
-                || (seen.status() != null && !seen.status().equals(before.status()));
+                || (seen.status() != null && !seen.status().equals(before.status()))
+                || (seen.sequenceIds() != null && !seen.sequenceIds().equals(before.sequenceIds()));
     }
 
     private void appendChanges(PollRun run, BirdSendSnapshot before, BirdSendContactState seen, JsonNode contact) {
@@ -631,6 +638,34 @@ public class BirdSendContactPoller {
             changes.putObject("status").put("from", oldStatus).put("to", newStatus);
             run.append(type, eventId(id, version, type, seen.stateHash()), key, payload(contact, changes));
         }
+        // Sequences known before (not null) and now: a first sight of the list only records it.
+        if (before.sequenceIds() != null && seen.sequenceIds() != null && !before.sequenceIds().equals(seen.sequenceIds())) {
+            ObjectNode changes = json.createObjectNode();
+            changes.set("joined", sequences(contact, seen.sequenceIds(), before.sequenceIds()));
+            changes.set("left", sequences(contact, before.sequenceIds(), seen.sequenceIds()));
+            run.append(CONTACT_SEQUENCES_CHANGED, eventId(id, version, CONTACT_SEQUENCES_CHANGED, seen.stateHash()), key,
+                    payload(contact, changes));
+        }
+    }
+
+    /** {@code [{sequence_id, name}]} of the ids in {@code ids} but not in {@code except}, names from the contact. */
+    private JsonNode sequences(JsonNode contact, List<String> ids, List<String> except) {
+        var out = json.createArrayNode();
+        for (String sequenceId : ids) {
+            if (except.contains(sequenceId)) {
+                continue;
+            }
+            String name = null;
+            for (JsonNode listed : contact.path("sequences")) {
+                if (listed.isObject() && sequenceId.equals(listed.path("sequence_id").asText())) {
+                    name = listed.path("name").isTextual() ? listed.path("name").asText() : null;
+                }
+            }
+            ObjectNode entry = out.addObject();
+            entry.set("sequence_id", contactIdNode(sequenceId)); // a number, as BirdSend's ids are
+            entry.put("name", name);
+        }
+        return out;
     }
 
     /** {@code <contact_id>:<version>:<event type>:<hash of the new state>}; see the class comment. */

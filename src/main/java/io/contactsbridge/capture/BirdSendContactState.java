@@ -22,13 +22,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  *   <li>content: the email and every field with a value (a field listed as null counts as unset, so an API
  *       that starts listing unset fields does not look like a change);</li>
  *   <li>tags: the set of tag names;</li>
- *   <li>status: {@code active} / {@code unsubscribed} in lower case, or null when the API does not report it.</li>
+ *   <li>status: {@code active} / {@code unsubscribed} in lower case, or null when the API does not report it;</li>
+ *   <li>sequences: the ids of the sequences the contact is subscribed to, sorted, or null when the API does not list
+ *       a contact's {@code sequences} (an assumption, see {@link #sequenceIds(JsonNode)}).</li>
  * </ul>
  * {@code updated_at}, {@code ipaddress} and the like are left out: they change without anything the sync cares
  * about changing (and {@code updated_at} may be absent altogether).
  */
 record BirdSendContactState(String contactId, String email, String contentHash, String fieldsHash, String status,
-                            String tagsHash, List<String> tags) {
+                            String tagsHash, List<String> tags, List<String> sequenceIds) {
 
     /** Hex characters kept of each SHA-256: 128 bits, plenty to tell versions of one contact apart. */
     static final int HASH_LENGTH = 32;
@@ -59,7 +61,36 @@ record BirdSendContactState(String contactId, String email, String contentHash, 
         List<String> tags = tagNames(contact.get("tags"));
         String status = text(contact.get("status"));
         return new BirdSendContactState(id.asText(), email, contentHash, fieldsHash,
-                status == null ? null : status.trim().toLowerCase(Locale.ROOT), hash(json(tags)), tags);
+                status == null ? null : status.trim().toLowerCase(Locale.ROOT), hash(json(tags)), tags,
+                sequenceIds(contact.get("sequences")));
+    }
+
+    /**
+     * The ids of {@code sequences: [{sequence_id, name}]}, sorted; null when the contact has no such list. BirdSend's
+     * documentation and the public clients show no sequences on a contact ([assumed] in the API reference): the
+     * bridge assumes the shape of the tags, which is what BirdSend's app shows beside them, and without the key it
+     * simply cannot see sequences joined (no ContactSequencesChanged events; nothing else depends on it).
+     */
+    static List<String> sequenceIds(JsonNode sequencesNode) {
+        if (sequencesNode == null || !sequencesNode.isArray()) {
+            return null;
+        }
+        TreeMap<Long, String> ids = new TreeMap<>();
+        List<String> other = new ArrayList<>();
+        for (JsonNode sequence : sequencesNode) {
+            String id = sequence.isObject() ? text(sequence.get("sequence_id")) : text(sequence);
+            if (id == null) {
+                continue;
+            }
+            try {
+                ids.put(Long.parseLong(id.trim()), id.trim());
+            } catch (NumberFormatException e) {
+                other.add(id.trim());
+            }
+        }
+        List<String> sorted = new ArrayList<>(ids.values());
+        other.stream().sorted().distinct().forEach(sorted::add);
+        return List.copyOf(sorted);
     }
 
     /** Names of {@code [{tag_id, name}]} (or plain strings), sorted, without repeats. */
@@ -80,7 +111,8 @@ record BirdSendContactState(String contactId, String email, String contentHash, 
 
     /** The whole state in one hash: what the event ids of a version are made from. */
     String stateHash() {
-        return hash(contentHash + "|" + tagsHash + "|" + (status == null ? "" : status));
+        return hash(contentHash + "|" + tagsHash + "|" + (status == null ? "" : status)
+                + (sequenceIds == null ? "" : "|" + String.join(",", sequenceIds)));
     }
 
     static String hash(String text) {

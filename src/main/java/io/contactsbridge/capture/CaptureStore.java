@@ -48,7 +48,7 @@ public class CaptureStore {
             + "last_poll_events, last_full_scan_at, baseline_done, lease_owner, lease_until, updated_at, pass_started_at, pass_page, "
             + "pass_checks, last_pass_started_at, quick_order_by, quick_order_probed_at, pass_last_number";
     private static final String SNAPSHOT_COLUMNS = "connection_id, contact_id, email, content_hash, fields_hash, status, "
-            + "tags_hash, tags, version, first_seen_at, last_seen_at";
+            + "tags_hash, tags, version, first_seen_at, last_seen_at, sequence_ids";
 
     private final JdbcTemplate jdbc;
     private final Clock clock;
@@ -193,21 +193,21 @@ public class CaptureStore {
     /** Stores a contact's snapshot (update, else insert: identical SQL on H2 and PostgreSQL). */
     public void saveSnapshot(BirdSendSnapshot s) {
         Object[] values = {s.email(), s.contentHash(), s.fieldsHash(), s.status(), s.tagsHash(), json(s.tags()), s.version(),
-                Timestamp.from(s.lastSeenAt())};
+                Timestamp.from(s.lastSeenAt()), sequenceIds(s)};
         int updated = jdbc.update("UPDATE capture_birdsend_snapshot SET email = ?, content_hash = ?, fields_hash = ?, status = ?, "
-                        + "tags_hash = ?, tags = ?, version = ?, last_seen_at = ? WHERE connection_id = ? AND contact_id = ?",
+                        + "tags_hash = ?, tags = ?, version = ?, last_seen_at = ?, sequence_ids = ? WHERE connection_id = ? AND contact_id = ?",
                 concat(values, s.connectionId(), s.contactId()));
         if (updated == 0) {
             try {
                 jdbc.update("INSERT INTO capture_birdsend_snapshot (" + SNAPSHOT_COLUMNS + ", contact_number) "
-                                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         s.connectionId(), s.contactId(), s.email(), s.contentHash(), s.fieldsHash(), s.status(), s.tagsHash(),
                         json(s.tags()), s.version(), Timestamp.from(s.firstSeenAt()), Timestamp.from(s.lastSeenAt()),
-                        contactNumber(s.contactId()));
+                        sequenceIds(s), contactNumber(s.contactId()));
             } catch (DuplicateKeyException e) {
                 // inserted by someone else between our update and insert: ours is the newer sight
                 jdbc.update("UPDATE capture_birdsend_snapshot SET email = ?, content_hash = ?, fields_hash = ?, status = ?, "
-                                + "tags_hash = ?, tags = ?, version = ?, last_seen_at = ? WHERE connection_id = ? AND contact_id = ?",
+                                + "tags_hash = ?, tags = ?, version = ?, last_seen_at = ?, sequence_ids = ? WHERE connection_id = ? AND contact_id = ?",
                         concat(values, s.connectionId(), s.contactId()));
             }
         }
@@ -265,9 +265,9 @@ public class CaptureStore {
         }
         try {
             jdbc.batchUpdate("INSERT INTO capture_birdsend_snapshot (" + SNAPSHOT_COLUMNS + ", contact_number) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", firsts.stream().map(s -> new Object[] {s.connectionId(),
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", firsts.stream().map(s -> new Object[] {s.connectionId(),
                     s.contactId(), s.email(), s.contentHash(), s.fieldsHash(), s.status(), s.tagsHash(), json(s.tags()), s.version(),
-                    Timestamp.from(s.firstSeenAt()), Timestamp.from(s.lastSeenAt()), contactNumber(s.contactId())}).toList());
+                    Timestamp.from(s.firstSeenAt()), Timestamp.from(s.lastSeenAt()), sequenceIds(s), contactNumber(s.contactId())}).toList());
         } catch (DuplicateKeyException e) {
             firsts.forEach(this::saveSnapshot);
         }
@@ -333,14 +333,22 @@ public class CaptureStore {
 
     private static BirdSendSnapshot snapshot(ResultSet rs, int row) throws SQLException {
         List<String> tags;
+        List<String> sequenceIds;
         try {
             tags = JSON.readValue(rs.getString(8), STRINGS);
+            sequenceIds = rs.getString(12) == null ? null : JSON.readValue(rs.getString(12), STRINGS);
         } catch (JsonProcessingException e) {
-            throw new SQLException("capture_birdsend_snapshot.tags of contact " + rs.getString(2) + " is not a JSON array", e);
+            throw new SQLException("capture_birdsend_snapshot.tags or sequence_ids of contact " + rs.getString(2)
+                    + " is not a JSON array", e);
         }
         return new BirdSendSnapshot(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                 rs.getString(6), rs.getString(7), tags, rs.getInt(9), rs.getTimestamp(10).toInstant(),
-                rs.getTimestamp(11).toInstant());
+                rs.getTimestamp(11).toInstant(), sequenceIds);
+    }
+
+    /** The snapshot's sequence ids as a JSON array, or NULL when the API did not list them. */
+    private static String sequenceIds(BirdSendSnapshot s) {
+        return s.sequenceIds() == null ? null : json(s.sequenceIds());
     }
 
     private static Instant instant(Timestamp t) {

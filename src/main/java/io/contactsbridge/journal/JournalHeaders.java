@@ -11,6 +11,8 @@ public final class JournalHeaders {
     public static final String EVENT_ID = "BridgeEventId";
     /** The event's position in the journal (a long). */
     public static final String EVENT_SEQ = "BridgeEventSeq";
+    /** When the journal took the event in (ISO-8601 text, UTC): the same on every delivery of it. */
+    public static final String RECEIVED_AT = "BridgeEventReceivedAt";
     /** The contact the event is about ({@link ContactKeys}): what orders and partitions the events. */
     public static final String CONTACT_KEY = "BridgeContactKey";
 

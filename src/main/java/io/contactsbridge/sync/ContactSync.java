@@ -413,7 +413,7 @@ public class ContactSync {
 
     /** The polls' event types whose payload is the whole contact (see {@link #lastWords}). */
     private static final List<String> BIRDSEND_COPIES = List.of("ContactCreated", "ContactChanged", "ContactTagsChanged",
-            "ContactUnsubscribed", "ContactResubscribed");
+            "ContactUnsubscribed", "ContactResubscribed", "ContactSequencesChanged");
     private static final List<String> HIGHLEVEL_COPIES = List.of("ContactChanged");
 
     private static boolean isHighLevelContactEvent(String type) {

@@ -110,6 +110,12 @@ public class LinkStore {
                 Timestamp.from(clock.instant()), link.id(), link.version()) == 1;
     }
 
+    /** When the two contacts were linked; empty if the link is gone. */
+    public Optional<Instant> createdAt(ContactLink link) {
+        return jdbc.query("SELECT created_at FROM sync_link WHERE id = ?", (rs, i) -> rs.getTimestamp(1).toInstant(), link.id())
+                .stream().findFirst();
+    }
+
     /** When the link was last written (linked, synced, or marked); empty if it is gone. */
     public Optional<Instant> updatedAt(ContactLink link) {
         return jdbc.query("SELECT updated_at FROM sync_link WHERE id = ?", (rs, i) -> rs.getTimestamp(1).toInstant(), link.id())

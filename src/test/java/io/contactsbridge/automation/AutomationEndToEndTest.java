@@ -193,7 +193,9 @@ class AutomationEndToEndTest {
     void aCustomerTagSubscribesTheBirdSendContactToTheSequenceOncePerContact() throws Exception {
         long welcome = sims.birdSend().sequences(sims.birdSend().defaultAccountId()).stream()
                 .filter(s -> s.name().equals("Welcome Series")).findFirst().orElseThrow().sequenceId();
-        ContactLink link = aLinkedPerson(c -> c.status() == BirdSendContactStatus.ACTIVE && !c.sequenceIds().contains(welcome));
+        // Not tagged customer in HighLevel already (the seeding tags some so): adding the tag would change nothing.
+        ContactLink link = aLinkedPersonWhere(l -> bs(l).status() == BirdSendContactStatus.ACTIVE
+                && !bs(l).sequenceIds().contains(welcome) && !hlTags(l).contains("customer"));
         hlAdmin("POST", "/__admin/contacts/" + link.highlevelId() + "/edit", "{\"addTags\":[\"Customer\"]}");
         Waits.until("subscribed to the Welcome Series", ARRIVAL, () -> bs(link).sequenceIds().contains(welcome));
         assertThat(bsRequests("subscribe-contact", link, null)).as("subscribe calls").isEqualTo(1);
@@ -255,6 +257,119 @@ class AutomationEndToEndTest {
         assertThat(notes(link, "Task completed: Call back")).as("notes after a replay and a redelivery").isEqualTo(1);
     }
 
+    // --- activity notes: BirdSend events as notes on the HighLevel contact --------------------------------
+
+    /** The shipped templates' time: when the bridge took the event in. */
+    private static final String TIME = "\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2} UTC";
+
+    @Test
+    void aNewBirdSendSubscriberGetsOneActivityNoteOnItsNewHighLevelContact() throws Exception {
+        JsonNode created = send("POST", sims.birdSend().baseUrl() + "/__admin/contacts",
+                "{\"email\":\"activity.e2e+new@example.com\",\"fields\":{\"first_name\":\"Zoë\",\"last_name\":\"D'Arcy\"}}", null);
+        String bsId = created.path("contact_id").asText();
+        Waits.until("the new subscriber linked", ARRIVAL, () -> links.byBirdSend(syncProps.pair(), bsId).isPresent());
+        String hlId = links.byBirdSend(syncProps.pair(), bsId).orElseThrow().highlevelId();
+        String expected = "BirdSend: Zoë D'Arcy \\(activity\\.e2e\\+new@example\\.com\\) subscribed to emails\\. " + TIME;
+        Waits.until("one subscribed note", ARRIVAL, () -> notesMatching(hlId, expected) == 1);
+
+        redeliverEverything("automation-activity-notes");
+        assertThat(notesMatching(hlId, expected)).as("subscribed notes after the replay").isEqualTo(1);
+
+        // A contact made in HighLevel: the sync creates its BirdSend copy, which the poll finds as new. Nobody subscribed
+        // in BirdSend, so no note.
+        JsonNode madeInHighLevel = hlApi("POST", "/contacts/", "{\"locationId\":\"" + sims.highLevelLocationId()
+                + "\",\"email\":\"activity.e2e+fromhl@example.com\",\"firstName\":\"Hélène\"}");
+        String hlMade = madeInHighLevel.path("contact").path("id").asText();
+        Waits.until("linked to its BirdSend copy", ARRIVAL, () -> links.byHighLevel(syncProps.pair(), hlMade).isPresent());
+        String bsCopy = links.byHighLevel(syncProps.pair(), hlMade).orElseThrow().birdsendId();
+        Waits.until("the poll found the copy", ARRIVAL, () -> journal.events(List.of("birdsend-poll"), 0, 1_000_000).stream()
+                .anyMatch(e -> e.contactKey().equals("birdsend:" + bsCopy) && e.eventType().equals("ContactCreated")));
+        Waits.until("activity notes caught up", ARRIVAL, () -> !journal.behind("automation-activity-notes"));
+        assertThat(notesMatching(hlMade, "BirdSend: .*")).as("notes on a contact made in HighLevel").isZero();
+    }
+
+    @Test
+    void birdSendTagsAddedAndRemovedGiveOneActivityNoteEach() throws Exception {
+        ContactLink link = aLinkedPerson(c -> !c.tagNames().isEmpty());
+        String removed = bs(link).tagNames().get(0);
+        send("POST", sims.birdSend().baseUrl() + "/__admin/contacts/" + link.birdsendId() + "/edit",
+                "{\"add_tags\":[\"e2e VIP, gold\",\"e2e-näher\"],\"remove_tags\":[" + JSON.writeValueAsString(removed) + "]}", null);
+
+        String added = "BirdSend tags added: (e2e VIP, gold, e2e-näher|e2e-näher, e2e VIP, gold)\\. " + TIME;
+        String gone = "BirdSend tags removed: " + java.util.regex.Pattern.quote(removed) + "\\. " + TIME;
+        Waits.until("one tags-added note", ARRIVAL, () -> notesMatching(link.highlevelId(), added) == 1);
+        Waits.until("one tags-removed note", ARRIVAL, () -> notesMatching(link.highlevelId(), gone) == 1);
+
+        redeliverEverything("automation-activity-notes");
+        assertThat(notesMatching(link.highlevelId(), added)).as("tags-added notes after the replay").isEqualTo(1);
+        assertThat(notesMatching(link.highlevelId(), gone)).as("tags-removed notes after the replay").isEqualTo(1);
+    }
+
+    @Test
+    void aBirdSendUnsubscribeGivesOneActivityNote() throws Exception {
+        ContactLink link = aLinkedPerson(c -> c.status() == BirdSendContactStatus.ACTIVE);
+        sims.birdSend().unsubscribeContact(Long.parseLong(link.birdsendId()));
+        String expected = "BirdSend: " + java.util.regex.Pattern.quote(displayName(bs(link))) + " \\("
+                + java.util.regex.Pattern.quote(bs(link).email()) + "\\) unsubscribed from emails\\. " + TIME;
+        Waits.until("one unsubscribed note", ARRIVAL, () -> notesMatching(link.highlevelId(), expected) == 1);
+
+        redeliverEverything("automation-activity-notes");
+        assertThat(notesMatching(link.highlevelId(), expected)).as("unsubscribed notes after the replay").isEqualTo(1);
+    }
+
+    @Test
+    void anUnsubscribedContactJoiningASequenceGivesOneSubscribedAndOneSequenceNote() throws Exception {
+        long onboarding = sims.birdSend().sequences(sims.birdSend().defaultAccountId()).stream()
+                .filter(s -> s.name().startsWith("Onboarding")).findFirst().orElseThrow().sequenceId();
+        ContactLink link;
+        try {
+            link = aLinkedPerson(c -> c.status() == BirdSendContactStatus.UNSUBSCRIBED && !c.sequenceIds().contains(onboarding));
+        } catch (java.util.NoSuchElementException noneSeeded) {
+            // The seeding linked nobody unsubscribed: someone unsubscribes first, and the poll sees it.
+            link = aLinkedPerson(c -> c.status() == BirdSendContactStatus.ACTIVE && !c.sequenceIds().contains(onboarding));
+            String hlId = link.highlevelId();
+            sims.birdSend().unsubscribeContact(Long.parseLong(link.birdsendId()));
+            Waits.until("the unsubscribe noted", ARRIVAL,
+                    () -> notesMatching(hlId, "BirdSend: .* unsubscribed from emails\\. " + TIME) == 1);
+        }
+        // As a BirdSend form would: subscribed again, to the sequence (one change, two events).
+        send("POST", sims.birdSend().baseUrl() + "/__admin/contacts/" + link.birdsendId() + "/subscribe",
+                "{\"sequence_id\":" + onboarding + "}", null);
+
+        String joined = "BirdSend: joined the sequence Onboarding – Trial Users\\. " + TIME;
+        String subscribed = "BirdSend: .* subscribed to emails\\. " + TIME;
+        String hlId = link.highlevelId();
+        Waits.until("one sequence note", ARRIVAL, () -> notesMatching(hlId, joined) == 1);
+        Waits.until("one subscribed note", ARRIVAL, () -> notesMatching(hlId, subscribed) == 1);
+
+        redeliverEverything("automation-activity-notes");
+        assertThat(notesMatching(hlId, joined)).as("sequence notes after the replay").isEqualTo(1);
+        assertThat(notesMatching(hlId, subscribed)).as("subscribed notes after the replay").isEqualTo(1);
+        assertThat(effects.doneCount("automation-activity-notes")).as("notes recorded").isGreaterThanOrEqualTo(2);
+    }
+
+    /** What $[name] gives for a BirdSend contact: first and last name, else the email. */
+    private static String displayName(BirdSendContactView c) {
+        String name = ((c.firstName() == null ? "" : c.firstName().trim()) + " " + (c.lastName() == null ? "" : c.lastName().trim())).trim();
+        return name.isEmpty() ? c.email() : name;
+    }
+
+    /** The HighLevel contact's notes whose whole body matches the regular expression. */
+    private long notesMatching(String highLevelId, String regex) {
+        try {
+            java.util.regex.Pattern pattern = java.util.regex.Pattern.compile(regex);
+            long n = 0;
+            for (JsonNode note : hlApi("GET", "/contacts/" + highLevelId + "/notes", null).path("notes")) {
+                if (pattern.matcher(note.path("body").asText()).matches()) {
+                    n++;
+                }
+            }
+            return n;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     // --- helpers ---------------------------------------------------------------------------------------
 
     /**
@@ -278,11 +393,28 @@ class AutomationEndToEndTest {
 
     /** A person the backfill linked, not used by another test of this class, whose BirdSend contact is so. */
     private synchronized ContactLink aLinkedPerson(java.util.function.Predicate<BirdSendContactView> birdSendContact) {
+        return aLinkedPersonWhere(l -> birdSendContact.test(bs(l)));
+    }
+
+    /** A person the backfill linked, not used by another test of this class, whose link is so. */
+    private synchronized ContactLink aLinkedPersonWhere(java.util.function.Predicate<ContactLink> wanted) {
         ContactLink link = links.all(syncProps.pair()).values().stream()
                 .filter(ContactLink::isLive).filter(l -> !USED.contains(l.highlevelId()))
-                .filter(l -> birdSendContact.test(bs(l))).findFirst().orElseThrow();
+                .filter(wanted).findFirst().orElseThrow();
         USED.add(link.highlevelId());
         return link;
+    }
+
+    /** The HighLevel contact's tags, in lower case. */
+    private Set<String> hlTags(ContactLink link) {
+        try {
+            Set<String> tags = new TreeSet<>();
+            hlApi("GET", "/contacts/" + link.highlevelId(), null).path("contact").path("tags")
+                    .forEach(t -> tags.add(t.asText().toLowerCase()));
+            return tags;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private BirdSendContactView bs(ContactLink link) {

@@ -164,6 +164,39 @@ class BirdSendContactPollerTest extends CaptureTestSupport {
         assertThat(poller.fullScan().eventsAppended()).as("nothing changed since").isZero();
     }
 
+    @Test
+    void sequencesJoinedAndLeftAreReportedOnceTheContactsListIsKnown() throws Exception {
+        BirdSendAccount account = birdSendAccount();
+        long welcome = sims.birdSend().addSequence(account.accountId(), "Welcome – «Série» 1").sequenceId();
+        long trial = sims.birdSend().addSequence(account.accountId(), "Trial").sequenceId();
+        BirdSendContactView joiner = seed(account, BirdSendNewContact.of(uniqueEmail("joiner"), "Jo", "Ng").withSequence(trial));
+        BirdSendSettings settings = sims.birdSend().settings();
+        try {
+            // An API that lists no sequences: nothing to compare, nothing reported.
+            sims.birdSend().settings(settings.toBuilder().listContactSequences(false).build());
+            BirdSendContactPoller poller = poller(account, 10, false);
+            assertThat(poller.fullScan().eventsAppended()).isZero();
+            sims.birdSend().subscribeContact(joiner.contactId(), welcome);
+            assertThat(poller.fullScan().eventsAppended()).as("sequences unseen").isZero();
+
+            // The list's first sight (as after an upgrade) is recorded, not reported as joined.
+            sims.birdSend().settings(settings.toBuilder().listContactSequences(true).build());
+            assertThat(poller.fullScan().eventsAppended()).as("first sight of the list").isZero();
+            assertThat(store.snapshot(account.connectionId(), Long.toString(joiner.contactId())).orElseThrow().sequenceIds())
+                    .containsExactlyInAnyOrder(Long.toString(trial), Long.toString(welcome));
+
+            long onboarding = sims.birdSend().addSequence(account.accountId(), "Onboarding").sequenceId();
+            sims.birdSend().subscribeContact(joiner.contactId(), onboarding);
+            assertThat(poller.fullScan().appended()).isEqualTo(Map.of(BirdSendContactPoller.CONTACT_SEQUENCES_CHANGED, 1));
+            JsonNode changes = payload(single(joiner.contactId(), BirdSendContactPoller.CONTACT_SEQUENCES_CHANGED)).path("changes");
+            assertThat(changes.path("joined").toString()).isEqualTo("[{\"sequence_id\":" + onboarding + ",\"name\":\"Onboarding\"}]");
+            assertThat(changes.path("left").size()).isZero();
+            assertThat(poller.fullScan().eventsAppended()).as("nothing changed since").isZero();
+        } finally {
+            sims.birdSend().settings(settings);
+        }
+    }
+
     JournalEvent single(long contactId, String type) {
         List<JournalEvent> events = eventsOf(contactId).stream().filter(e -> e.eventType().equals(type)).toList();
         assertThat(events).as("%s events of contact %s", type, contactId).hasSize(1);

@@ -461,6 +461,10 @@ final class BirdSendAccount {
         return List.copyOf(sequences.values());
     }
 
+    synchronized Map<Long, BirdSendSequence> sequencesById() {
+        return Map.copyOf(sequences);
+    }
+
     synchronized BirdSendSequence addSequence(String name, Instant now) {
         BirdSendSequence sequence = new BirdSendSequence(ids.sequences.incrementAndGet(),
                 Objects.requireNonNull(name, "name"), "active", truncate(now));

@@ -30,7 +30,9 @@ import java.util.Set;
  *       unsubscribed, back-dated with {@code created_at})</li>
  *   <li>{@code POST /__admin/contacts/{id}/edit} {@code {"email", "fields": {k: v|null},
  *       "add_tags": [..], "remove_tags": [..], "status", "ipaddress"}}</li>
- *   <li>{@code POST /__admin/contacts/{id}/unsubscribe}, {@code DELETE /__admin/contacts/{id}}</li>
+ *   <li>{@code POST /__admin/contacts/{id}/subscribe} {@code {"sequence_id": 201}} (optional): (re)subscribes,
+ *       joining the sequence, as a form or a person in the app would;
+ *       {@code POST /__admin/contacts/{id}/unsubscribe}, {@code DELETE /__admin/contacts/{id}}</li>
  *   <li>{@code POST /__admin/tokens} {@code {"account_id": 1, "scopes": ["read"]}}: a personal
  *       access token; {@code DELETE /__admin/tokens/{token}} revokes one</li>
  *   <li>{@code GET|PUT /__admin/settings}: the assumed behaviours ({@link BirdSendSettings}); PUT
@@ -58,6 +60,13 @@ final class BirdSendAdminRoutes {
                 .adminRoute("GET", "/__admin/contacts", "admin-list-contacts", this::listContacts)
                 .adminRoute("POST", "/__admin/contacts", "admin-create-contact", this::createContact)
                 .adminRoute("POST", "/__admin/contacts/{id}/edit", "admin-edit-contact", this::editContact)
+                .adminRoute("POST", "/__admin/contacts/{id}/subscribe", "admin-subscribe-contact", req -> {
+                    ValidationErrors errors = ValidationErrors.create();
+                    Long sequenceId = !req.hasBody() ? null
+                            : BirdSendJson.optionalInteger(req.json(), "sequence_id", errors);
+                    errors.throwIfAny();
+                    return created(200, sim.subscribeContact(id(req), sequenceId));
+                })
                 .adminRoute("POST", "/__admin/contacts/{id}/unsubscribe", "admin-unsubscribe-contact",
                         req -> created(200, sim.unsubscribeContact(id(req))))
                 .adminRoute("DELETE", "/__admin/contacts/{id}", "admin-delete-contact", req -> {

@@ -89,7 +89,8 @@ final class BirdSendApiRoutes {
         BirdSendAccount.ContactPage page = account.list(c -> keyword == null || matchesContact(c, searchBy, keyword, settings),
                 descending ? order.reversed() : order, paging.offset(), paging.perPage());
         Set<String> keys = account.fieldKeys();
-        return SimResponse.ok(paging.envelope(page.total(), page.contacts(), c -> BirdSendJson.contact(c, settings, keys),
+        Map<Long, BirdSendSequence> sequences = account.sequencesById();
+        return SimResponse.ok(paging.envelope(page.total(), page.contacts(), c -> BirdSendJson.contact(c, settings, keys, sequences),
                 settings));
     }
 
@@ -212,7 +213,8 @@ final class BirdSendApiRoutes {
     }
 
     private SimResponse contactResponse(int status, BirdSendAccount account, BirdSendContactView contact) {
-        return SimResponse.json(status, BirdSendJson.contact(contact, sim.settings(), account.fieldKeys()));
+        return SimResponse.json(status, BirdSendJson.contact(contact, sim.settings(), account.fieldKeys(),
+                account.sequencesById()));
     }
 
     // --- tags, fields, sequences, forms ----------------------------------------------------------

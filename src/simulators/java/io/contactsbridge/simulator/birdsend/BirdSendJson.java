@@ -61,7 +61,8 @@ final class BirdSendJson {
      * A contact as the API shows it. {@code status}, timestamps and {@code ipaddress} are assumed
      * extras, left out when the settings say so, so the bridge is tested against their absence.
      */
-    static ObjectNode contact(BirdSendContactView c, BirdSendSettings settings, Collection<String> fieldKeys) {
+    static ObjectNode contact(BirdSendContactView c, BirdSendSettings settings, Collection<String> fieldKeys,
+                              Map<Long, BirdSendSequence> sequences) {
         ObjectNode node = SimJson.object().put("contact_id", c.contactId()).put("email", c.email());
         ObjectNode fields = node.putObject("fields");
         if (settings.includeUnsetFields()) {
@@ -71,6 +72,14 @@ final class BirdSendJson {
         }
         ArrayNode tags = node.putArray("tags");
         c.tags().forEach(t -> tags.add(tag(t)));
+        if (settings.includeAssumedFields() && settings.listContactSequences()) {
+            // [assumed] shaped like the tags: see BirdSendSettings.listContactSequences
+            ArrayNode joined = node.putArray("sequences");
+            for (Long id : c.sequenceIds()) {
+                BirdSendSequence s = sequences.get(id);
+                joined.add(SimJson.object().put("sequence_id", id).put("name", s == null ? null : s.name()));
+            }
+        }
         if (settings.includeAssumedFields()) {
             node.put("status", c.status().value())
                     .put("ipaddress", c.ipaddress())

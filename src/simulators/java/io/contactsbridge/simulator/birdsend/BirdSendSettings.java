@@ -33,6 +33,12 @@ import java.util.Set;
  *                                   might do without saying; a client must then find edits another way
  * @param includeAssumedFields       contacts carry {@code status}, {@code created_at},
  *                                   {@code updated_at} and {@code ipaddress}; false drops them all
+ * @param listContactSequences       a contact carries {@code sequences}, the sequences it is subscribed to, as
+ *                                   {@code [{sequence_id, name}]} beside its {@code tags} (same shape). Not in
+ *                                   any documentation or client we could read: assumed, because BirdSend's app shows
+ *                                   a contact's sequences and its API lists the tags of a contact the same way.
+ *                                   false drops the key (so does includeAssumedFields false): the bridge then
+ *                                   cannot see sequences joined (no ContactSequencesChanged events)
  * @param includeAssumedPagingMeta   list {@code meta} carries {@code per_page} and {@code total};
  *                                   false leaves only {@code current_page} and {@code last_page}
  * @param includeUnsetFields         a contact's {@code fields} lists every defined field, null when
@@ -79,6 +85,7 @@ public record BirdSendSettings(
         String defaultSort,
         boolean orderByUpdatedAt,
         boolean includeAssumedFields,
+        boolean listContactSequences,
         boolean includeAssumedPagingMeta,
         boolean includeUnsetFields,
         boolean rejectUnknownFieldKeys,
@@ -139,7 +146,8 @@ public record BirdSendSettings(
                 .partialEmailMatch(partialEmailMatch).caseInsensitiveEmails(caseInsensitiveEmails)
                 .maxPerPage(maxPerPage).defaultPerPage(defaultPerPage)
                 .defaultOrderBy(defaultOrderBy).defaultSort(defaultSort).orderByUpdatedAt(orderByUpdatedAt)
-                .includeAssumedFields(includeAssumedFields).includeAssumedPagingMeta(includeAssumedPagingMeta)
+                .includeAssumedFields(includeAssumedFields).listContactSequences(listContactSequences)
+                .includeAssumedPagingMeta(includeAssumedPagingMeta)
                 .includeUnsetFields(includeUnsetFields).rejectUnknownFieldKeys(rejectUnknownFieldKeys)
                 .autoCreateTags(autoCreateTags).bumpUpdatedAtOnTagChange(bumpUpdatedAtOnTagChange)
                 .createStatus(createStatus).deleteStatus(deleteStatus).malformedJsonStatus(malformedJsonStatus)
@@ -189,6 +197,7 @@ public record BirdSendSettings(
         private String defaultSort = "desc";
         private boolean orderByUpdatedAt = true;
         private boolean includeAssumedFields = true;
+        private boolean listContactSequences = true;
         private boolean includeAssumedPagingMeta = true;
         private boolean includeUnsetFields = false;
         private boolean rejectUnknownFieldKeys = false;
@@ -217,6 +226,7 @@ public record BirdSendSettings(
         public Builder defaultSort(String v) { defaultSort = v; return this; }
         public Builder orderByUpdatedAt(boolean v) { orderByUpdatedAt = v; return this; }
         public Builder includeAssumedFields(boolean v) { includeAssumedFields = v; return this; }
+        public Builder listContactSequences(boolean v) { listContactSequences = v; return this; }
         public Builder includeAssumedPagingMeta(boolean v) { includeAssumedPagingMeta = v; return this; }
         public Builder includeUnsetFields(boolean v) { includeUnsetFields = v; return this; }
         public Builder rejectUnknownFieldKeys(boolean v) { rejectUnknownFieldKeys = v; return this; }
@@ -239,7 +249,8 @@ public record BirdSendSettings(
 
         public BirdSendSettings build() {
             return new BirdSendSettings(partialEmailMatch, caseInsensitiveEmails, maxPerPage, defaultPerPage,
-                    defaultOrderBy, defaultSort, orderByUpdatedAt, includeAssumedFields, includeAssumedPagingMeta,
+                    defaultOrderBy, defaultSort, orderByUpdatedAt, includeAssumedFields, listContactSequences,
+                    includeAssumedPagingMeta,
                     includeUnsetFields, rejectUnknownFieldKeys, autoCreateTags, bumpUpdatedAtOnTagChange,
                     createStatus, deleteStatus, malformedJsonStatus, enforceScopes, rateLimitEnabled,
                     rateLimitPerSecond, rateLimitSlidingWindow, rateLimitHeaders, accessTokenLifetimeSeconds,

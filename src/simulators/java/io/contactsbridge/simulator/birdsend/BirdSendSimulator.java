@@ -311,6 +311,14 @@ public final class BirdSendSimulator implements AutoCloseable {
         return accountOfContact(contactId).update(contactId, edit, asPerson(), clock.now());
     }
 
+    /**
+     * The contact (re)subscribes, joining {@code sequenceId} when given, as through a BirdSend form or a person in
+     * the app: the same change as the API's {@code POST /contacts/{id}/subscribe}, but not made with a token.
+     */
+    public BirdSendContactView subscribeContact(long contactId, Long sequenceId) {
+        return accountOfContact(contactId).subscribe(contactId, sequenceId, clock.now());
+    }
+
     public BirdSendContactView unsubscribeContact(long contactId) {
         return accountOfContact(contactId).unsubscribe(contactId, clock.now());
     }
