@@ -46,7 +46,7 @@ final class CrashTestBridge implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final List<String> command;
+    private List<String> command;
     private final Path workDir;
     private final int port;
     private final String adminAuthorization;
@@ -156,6 +156,27 @@ final class CrashTestBridge implements AutoCloseable {
         s.put("bridge.highlevel.webhook.rsa-public-key", webhookKeys.rsaPublicKeyBase64());
         s.put("bridge.highlevel.webhook.ed25519-public-key", webhookKeys.ed25519PublicKeyBase64());
         return s;
+    }
+
+    /**
+     * Gives the next {@link #start} a different value for one of the settings it was made with, e.g. a new instance id
+     * for a restart "on another host" (the same setting twice on the command line would be joined by Spring, not
+     * replaced).
+     */
+    void changeSetting(String key, String value) {
+        String prefix = "--" + key + "=";
+        List<String> changed = new ArrayList<>(command);
+        int at = -1;
+        for (int i = 0; i < changed.size(); i++) {
+            if (changed.get(i).startsWith(prefix)) {
+                at = i;
+            }
+        }
+        if (at < 0) {
+            throw new IllegalArgumentException("the bridge was not started with setting " + key);
+        }
+        changed.set(at, prefix + value);
+        command = List.copyOf(changed);
     }
 
     /** Starts a new child process; the previous one must be gone. */

@@ -73,6 +73,30 @@ final class CrashTestStore {
         }
     }
 
+    /** A row of {@code automation_effect}: one effect of an automation for one journal event. */
+    record EffectRow(String eventSource, String eventId, String effect, String state, String claimedBy) {
+    }
+
+    /**
+     * The effect rows of automations whose id starts with {@code automationIdPrefix} (the id recorded is the route the
+     * event came from, which may be the trigger Kamelet's route, {@code <automation>-source}), read the same way as
+     * {@link #eventIds}: only while no bridge runs on the store.
+     */
+    java.util.List<EffectRow> automationEffects(String automationIdPrefix) throws SQLException {
+        try (Connection connection = DriverManager.getConnection(url, "sa", "");
+             PreparedStatement query = connection.prepareStatement("SELECT event_source, event_id, effect, state, claimed_by"
+                     + " FROM automation_effect WHERE automation_id LIKE ? ORDER BY claimed_at, effect")) {
+            query.setString(1, automationIdPrefix.replace("%", "\\%").replace("_", "\\_") + "%");
+            java.util.List<EffectRow> rows = new java.util.ArrayList<>();
+            try (ResultSet r = query.executeQuery()) {
+                while (r.next()) {
+                    rows.add(new EffectRow(r.getString(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5)));
+                }
+            }
+            return rows;
+        }
+    }
+
     private static String defaultUrl() throws IOException {
         Properties defaults = new Properties();
         try (InputStream in = CrashTestStore.class.getResourceAsStream("/application.properties")) {
