@@ -121,7 +121,7 @@ public class AutomationSteps {
             other = otherId(key, side);
         }
         if (other.isEmpty()) {
-            LOG.debug("Automation {}: {} has no linked {} contact; nothing to do", exchange.getFromRouteId(), key, side);
+            LOG.debug("Automation {}: {} has no linked {} contact; nothing to do", automationId(exchange), key, side);
             exchange.setRouteStop(true);
             return;
         }
@@ -154,7 +154,7 @@ public class AutomationSteps {
         // A dead letter of this automation is replayed by delivering its event to the automation again (its effects
         // done already are skipped by once), not to the action Kamelet's route that failed.
         if (exchange.getProperty(DeadLetterRecorder.REPLAY_INTO) == null) {
-            exchange.setProperty(DeadLetterRecorder.REPLAY_INTO, exchange.getFromRouteId());
+            exchange.setProperty(DeadLetterRecorder.REPLAY_INTO, automationId(exchange));
             exchange.setProperty(DeadLetterRecorder.REPLAY_MESSAGE, exchange.getMessage().copy());
         }
         if (exchange.getProperty(EVENT) == null) {
@@ -200,9 +200,9 @@ public class AutomationSteps {
     public boolean oncePerContact(Exchange exchange, String effect) {
         String contactKey = exchange.getMessage().getHeader(JournalHeaders.CONTACT_KEY, String.class);
         if (contactKey == null) {
-            throw new IllegalStateException("Automation " + exchange.getFromRouteId() + ": the event names no contact");
+            throw new IllegalStateException("Automation " + automationId(exchange) + ": the event names no contact");
         }
-        return claim(exchange, new AutomationEffectStore.Key(exchange.getFromRouteId(), "contact", contactKey, effect));
+        return claim(exchange, new AutomationEffectStore.Key(automationId(exchange), "contact", contactKey, effect));
     }
 
     /**
@@ -214,7 +214,7 @@ public class AutomationSteps {
     public boolean oncePerPersonPerDay(Exchange exchange, String group, String effect) {
         String contactId = exchange.getMessage().getHeader(CONTACT_ID, String.class);
         if (contactId == null) {
-            throw new IllegalStateException("Automation " + exchange.getFromRouteId()
+            throw new IllegalStateException("Automation " + automationId(exchange)
                     + ": oncePerPersonPerDay needs linkedContact(*, 'highlevel') before it");
         }
         String day = clock.instant().truncatedTo(ChronoUnit.DAYS).toString().substring(0, 10);
@@ -226,16 +226,27 @@ public class AutomationSteps {
         AutomationEffectStore.Key key = exchange.getProperty(EFFECT, AutomationEffectStore.Key.class);
         if (key == null) {
             throw new IllegalStateException("automation.done without automation.once before it in route "
-                    + exchange.getFromRouteId());
+                    + automationId(exchange));
         }
         effects.done(key, asText(exchange.getMessage().getBody()));
         exchange.removeProperty(EFFECT);
         // Counted once per effect done (never for a replay that finds it done): the reports' automation firings.
-        reports.automationFired(sync.pair().highlevelConnection(), sync.pair().birdsendConnection(), exchange.getFromRouteId());
+        reports.automationFired(sync.pair().highlevelConnection(), sync.pair().birdsendConnection(), automationId(exchange));
+    }
+
+    /**
+     * The automation: the route whose steps run now. Not the exchange's from-route, which is the trigger Kamelet's own
+     * route ({@code <id>-source}, where the journal consumer made the exchange) in one process and the automation's in
+     * another; the dedupe key, the reports and the dashboard need the same name everywhere.
+     */
+    public static String automationId(Exchange exchange) {
+        org.apache.camel.spi.UnitOfWork unitOfWork = exchange.getUnitOfWork();
+        org.apache.camel.Route route = unitOfWork == null ? null : unitOfWork.getRoute();
+        return route != null ? route.getRouteId() : exchange.getFromRouteId();
     }
 
     AutomationEffectStore.Key key(Exchange exchange, String effect) {
-        String automation = exchange.getFromRouteId();
+        String automation = automationId(exchange);
         String source = exchange.getMessage().getHeader(JournalHeaders.EVENT_SOURCE, String.class);
         String eventId = exchange.getMessage().getHeader(JournalHeaders.EVENT_ID, String.class);
         if (source == null || eventId == null) {
@@ -277,7 +288,7 @@ public class AutomationSteps {
     public Map<String, Object> noteFromSetting(Exchange exchange, String property) {
         String template = setting(exchange, property);
         if (template.isBlank()) {
-            throw new IllegalArgumentException("Automation " + exchange.getFromRouteId() + ": setting '" + property
+            throw new IllegalArgumentException("Automation " + automationId(exchange) + ": setting '" + property
                     + "' is blank; put configured(*, '" + property + "') before the note to let a blank one switch it off");
         }
         return note(exchange, template);
@@ -296,7 +307,7 @@ public class AutomationSteps {
 
     private static String setting(Exchange exchange, String property) {
         return exchange.getContext().getPropertiesComponent().resolveProperty(property)
-                .orElseThrow(() -> new IllegalArgumentException("Automation " + exchange.getFromRouteId()
+                .orElseThrow(() -> new IllegalArgumentException("Automation " + automationId(exchange)
                         + ": there is no setting '" + property + "' (or it names a placeholder that is not set)"));
     }
 

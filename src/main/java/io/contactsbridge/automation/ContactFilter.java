@@ -175,7 +175,7 @@ public class ContactFilter {
         String source = exchange.getMessage().getHeader(JournalHeaders.EVENT_SOURCE, String.class);
         Long seq = exchange.getMessage().getHeader(JournalHeaders.EVENT_SEQ, Long.class);
         if (key == null || source == null || seq == null) {
-            throw new IllegalStateException("contactFilter in route " + exchange.getFromRouteId() + ": the event has no "
+            throw new IllegalStateException("contactFilter in route " + AutomationSteps.automationId(exchange) + ": the event has no "
                     + JournalHeaders.CONTACT_KEY + "/" + JournalHeaders.EVENT_SOURCE + "/" + JournalHeaders.EVENT_SEQ
                     + " headers; automations start from a trigger Kamelet over the journal");
         }

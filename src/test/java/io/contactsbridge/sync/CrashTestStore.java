@@ -78,15 +78,14 @@ final class CrashTestStore {
     }
 
     /**
-     * The effect rows of automations whose id starts with {@code automationIdPrefix} (the id recorded is the route the
-     * event came from, which may be the trigger Kamelet's route, {@code <automation>-source}), read the same way as
-     * {@link #eventIds}: only while no bridge runs on the store.
+     * The effect rows of the automation (its route id, as {@code AutomationSteps.automationId} records it), read the
+     * same way as {@link #eventIds}: only while no bridge runs on the store.
      */
-    java.util.List<EffectRow> automationEffects(String automationIdPrefix) throws SQLException {
+    java.util.List<EffectRow> automationEffects(String automationId) throws SQLException {
         try (Connection connection = DriverManager.getConnection(url, "sa", "");
              PreparedStatement query = connection.prepareStatement("SELECT event_source, event_id, effect, state, claimed_by"
-                     + " FROM automation_effect WHERE automation_id LIKE ? ORDER BY claimed_at, effect")) {
-            query.setString(1, automationIdPrefix.replace("%", "\\%").replace("_", "\\_") + "%");
+                     + " FROM automation_effect WHERE automation_id = ? ORDER BY claimed_at, effect")) {
+            query.setString(1, automationId);
             java.util.List<EffectRow> rows = new java.util.ArrayList<>();
             try (ResultSet r = query.executeQuery()) {
                 while (r.next()) {
