@@ -108,17 +108,7 @@ class AutomationCrashRecoveryTest {
         settings.put("bridge.outbound.retry.maximum-redeliveries", "100");
         settings.put("bridge.outbound.retry.initial-delay", "200ms");
         settings.put("bridge.outbound.retry.maximum-delay", "400ms");
-        // The dead process's leases must expire before the restarted one takes over (defaults are for production).
-        settings.put("bridge.journal.lease-duration", "5s");
-        settings.put("bridge.capture.lease-duration", "5s");
-        settings.put("bridge.capture.lease-wait", "5s");
-        // Rate budgets under the simulators' scaled limits.
-        settings.put("bridge.outbound.birdsend.rate.windows.second.limit", "4");
-        settings.put("bridge.outbound.birdsend.rate.windows.second.period", "100ms");
-        settings.put("bridge.outbound.highlevel.rate.windows.burst.limit", "80");
-        settings.put("bridge.outbound.highlevel.rate.windows.burst.period", "1s");
-        settings.put("logging.level.root", "WARN");
-        settings.put("logging.level.io.contactsbridge", "INFO");
+        CrashTestBridge.putRestartSettings(settings);
         bridge = new CrashTestBridge(runDir, port, adminPassword, settings);
         store = new CrashTestStore(runDir);
         highLevel.webhooks().setTargetUrl(bridge.baseUrl() + "/webhooks/highlevel");

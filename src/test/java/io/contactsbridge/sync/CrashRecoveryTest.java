@@ -117,18 +117,7 @@ class CrashRecoveryTest {
         settings.put("bridge.capture.birdsend.enabled", "true");
         settings.put("bridge.capture.birdsend.quick-interval-ms", "1000");
         settings.put("bridge.capture.birdsend.min-pass-interval", "5s");
-        // The dead process's leases (journal partitions, pollers) must expire before the restarted one takes over;
-        // the defaults (30 s, 2 min) are for production, not for a test that waits for them.
-        settings.put("bridge.journal.lease-duration", "5s");
-        settings.put("bridge.capture.lease-duration", "5s");
-        settings.put("bridge.capture.lease-wait", "5s");
-        // Rate budgets under the simulators' scaled limits.
-        settings.put("bridge.outbound.birdsend.rate.windows.second.limit", "4");
-        settings.put("bridge.outbound.birdsend.rate.windows.second.period", "100ms");
-        settings.put("bridge.outbound.highlevel.rate.windows.burst.limit", "80");
-        settings.put("bridge.outbound.highlevel.rate.windows.burst.period", "1s");
-        settings.put("logging.level.root", "WARN");
-        settings.put("logging.level.io.contactsbridge", "INFO");
+        CrashTestBridge.putRestartSettings(settings);
         bridge = new CrashTestBridge(runDir, port, adminPassword, settings);
         store = new CrashTestStore(runDir);
         highLevel.webhooks().setTargetUrl(bridge.baseUrl() + "/webhooks/highlevel");

@@ -55,6 +55,23 @@ final class CrashTestBridge implements AutoCloseable {
     private Process process;
 
     /**
+     * Settings every kill-and-restart test gives its child: leases (journal partitions, pollers) short enough that a
+     * restarted process takes over a dead one's in seconds (the defaults, 30 s and 2 min, are for production), rate
+     * budgets under the simulators' limits scaled 10x (BirdSend 5 per 100 ms, HighLevel 100 per 1 s), quiet logs.
+     */
+    static void putRestartSettings(java.util.Map<String, String> settings) {
+        settings.put("bridge.journal.lease-duration", "5s");
+        settings.put("bridge.capture.lease-duration", "5s");
+        settings.put("bridge.capture.lease-wait", "5s");
+        settings.put("bridge.outbound.birdsend.rate.windows.second.limit", "4");
+        settings.put("bridge.outbound.birdsend.rate.windows.second.period", "100ms");
+        settings.put("bridge.outbound.highlevel.rate.windows.burst.limit", "80");
+        settings.put("bridge.outbound.highlevel.rate.windows.burst.period", "1s");
+        settings.put("logging.level.root", "WARN");
+        settings.put("logging.level.io.contactsbridge", "INFO");
+    }
+
+    /**
      * @param workDir  the child's working directory (its logs go here too); being outside the checkout, the
      *                 bridge loads the YAML routes packaged on the class path
      * @param settings Spring properties, passed as {@code --key=value} arguments
