@@ -86,9 +86,8 @@ class IngressJournal {
         try {
             var backlog = overload.overloaded(source);
             if (backlog.isPresent()) {
-                return IngressAnswer.retryLater("overloaded", "The bridge is " + backlog.get().pending() + " events "
-                        + "behind (consumer '" + backlog.get().consumerId() + "', limit " + overload.limit()
-                        + "); retry later.", 60);
+                return IngressAnswer.retryLater("overloaded", "The bridge is more than " + overload.limit() + " events "
+                        + "behind (consumer '" + backlog.get().consumerId() + "'); retry later.", 60);
             }
             result = journal.append(source, eventType, eventId, contactKey, new String(body, StandardCharsets.UTF_8));
         } catch (IllegalArgumentException e) {

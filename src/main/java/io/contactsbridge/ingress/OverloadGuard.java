@@ -56,7 +56,8 @@ class OverloadGuard {
             // A failed measurement counts as one too: the requests queued on this lock then use the last backlogs
             // instead of each waiting for the store in turn (a store outage would otherwise hold them in a line).
             measuredAt = now;
-            snapshot = measure(store.consumers(), now.minus(journal.consumerInactiveAfter()));
+            // Counted only up to just past the limit: a backlog far beyond it costs no more to measure.
+            snapshot = measure(store.consumers(inbound.maxPending() + 1), now.minus(journal.consumerInactiveAfter()));
         }
         return snapshot;
     }

@@ -229,6 +229,34 @@ class JournalStoreTest {
         assertThat(store.pendingTotal(clock.instant().minus(Duration.ofMinutes(1)))).isEqualTo(5);
     }
 
+    /**
+     * The ingress's overload check asks only whether a consumer is more than the limit behind: its count stops just
+     * past the limit, however far behind the consumer is (at 100,000 events behind the full count outlasted the
+     * ingress's one-second store timeout, and every webhook was answered 429 for 20 minutes).
+     */
+    @org.junit.jupiter.api.Test
+    void aLagCountedUpToACapGoesThroughNoMoreRowsThanTheCap() {
+        JournalStore store = store(Kind.H2);
+        JdbcTemplate jdbc = new JdbcTemplate(DATABASES.get(Kind.H2));
+        JournalSubscription sub = JournalSubscription.of("capped-lag-" + System.nanoTime(), BS, null, 1);
+        store.register(sub, StartFrom.LATEST);
+        List<Object[]> rows = new ArrayList<>();
+        for (int i = 0; i < 3_000; i++) {
+            rows.add(new Object[] {BS, "ContactChanged", "lag-" + System.nanoTime() + "-" + i, "birdsend:" + i, i,
+                    payload("ContactChanged", "b" + i)});
+        }
+        jdbc.batchUpdate("INSERT INTO inbound_event (source, event_type, event_id, contact_key, contact_hash, payload, received_at)"
+                + " VALUES (?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP)", rows);
+
+        ConsumerState exact = store.consumers().stream().filter(c -> c.consumerId().equals(sub.consumerId())).findFirst().orElseThrow();
+        assertThat(exact.lag()).isGreaterThanOrEqualTo(3_000);
+        ConsumerState capped = store.consumers(101).stream().filter(c -> c.consumerId().equals(sub.consumerId())).findFirst().orElseThrow();
+        assertThat(capped.lag()).isEqualTo(101);
+        List<Object> args = new ArrayList<>();
+        assertThat(rowsGoneThrough(jdbc, JournalStore.lagQuery(exact, 101, args), args)).as("rows gone through")
+                .isLessThanOrEqualTo(150);
+    }
+
     /** What H2's EXPLAIN ANALYZE says the query went through (its scanCount). */
     private static long rowsGoneThrough(JdbcTemplate jdbc, String sql, List<Object> args) {
         String plan = jdbc.queryForObject("EXPLAIN ANALYZE " + sql, String.class, args.toArray());
