@@ -86,8 +86,11 @@ class JournalComponentTest {
         Exchange delivered = mock.getReceivedExchanges().get(0);
         assertThat(delivered.getMessage().getBody()).isEqualTo(Map.of("type", "ContactCreate", "id", "c1"));
         assertThat(delivered.getMessage().getHeaders()).containsOnlyKeys(JournalHeaders.EVENT_SOURCE,
-                JournalHeaders.EVENT_TYPE, JournalHeaders.EVENT_ID, JournalHeaders.EVENT_SEQ, JournalHeaders.CONTACT_KEY);
+                JournalHeaders.EVENT_TYPE, JournalHeaders.EVENT_ID, JournalHeaders.EVENT_SEQ, JournalHeaders.CONTACT_KEY,
+                JournalHeaders.RECEIVED_AT);
         assertThat(delivered.getMessage().getHeader(JournalHeaders.EVENT_ID)).isEqualTo("wh-1");
+        assertThat(delivered.getMessage().getHeader(JournalHeaders.RECEIVED_AT)).as("when the journal took the event in")
+                .isNotNull();
         assertThat(delivered.getMessage().getHeader(JournalHeaders.CONTACT_KEY)).isEqualTo("highlevel:c1");
         assertThat(delivered.getMessage().getHeader(JournalHeaders.EVENT_SEQ)).isEqualTo(store.head());
         JournalEndpoint endpoint = (JournalEndpoint) camel.getRoute("mapper").getEndpoint();
