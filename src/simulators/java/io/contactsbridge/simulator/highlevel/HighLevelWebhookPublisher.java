@@ -65,7 +65,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       events {@link State#DROPPED} (recorded, never sent); {@link #setPaused(boolean)} holds
  *       deliveries back until resumed.</li>
  *   <li>To simulate an at-least-once queue, {@link #setDeliveryChaos(DeliveryChaos)} delivers a
- *       share of the webhooks late, out of order and twice. HighLevel promises neither order nor
+ *       share of the webhooks late, out of order and twice (or more). HighLevel promises neither order nor
  *       exactly-once delivery, and a receiver must not rely on either; by default there is no chaos
  *       (the friendly case above).</li>
  * </ul>
@@ -82,7 +82,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       deliveries, oldest first; {@code DELETE} forgets the finished ones</li>
  *   <li>{@code GET|PUT /__admin/webhooks/control}: {@code {"paused":false,"dropRate":0.0,"dropNext":0,
  *       "maxRetries":6,"retryIntervalSeconds":600,"lateRate":0.0,"reorderRate":0.0,"duplicateRate":0.0,
- *       "maxDelaySeconds":0.0,"chaosSeed":0}}; PUT changes only the fields it carries (the last five are
+ *       "copies":1,"maxDelaySeconds":0.0,"chaosSeed":0}}; PUT changes only the fields it carries (the last six are
  *       {@link DeliveryChaos}; a PUT of any of them restarts the chaos's random sequence from its seed)</li>
  * </ul>
  *
@@ -151,12 +151,16 @@ public final class HighLevelWebhookPublisher implements HighLevelEventListener, 
      *                      them (late, in order)
      * @param reorderRate   share of deliveries taken out of their contact's order and sent after a random time up
      *                      to {@code maxDelay}, so later events of the same contact may overtake them (out of order)
-     * @param duplicateRate share of deliveries sent a second time (same webhookId, same signed bytes) after a
-     *                      random time up to {@code maxDelay}, independently of the first copy, which it may overtake
+     * @param duplicateRate share of deliveries sent again (same webhookId, same signed bytes) after a random time
+     *                      up to {@code maxDelay}, independently of the first copy, which it may overtake
+     * @param copies        how many more copies such a delivery gets (1: sent twice in all), each held back on its
+     *                      own; draws beyond the first copy's are made only when this is above 1, so the default
+     *                      keeps the decisions of every seed as they were
      * @param maxDelay      the longest hold-back, in real-service time (scaled by the clock like the retry interval)
      * @param seed          seed of the decisions and delays
      */
-    public record DeliveryChaos(double lateRate, double reorderRate, double duplicateRate, Duration maxDelay, long seed) {
+    public record DeliveryChaos(double lateRate, double reorderRate, double duplicateRate, int copies, Duration maxDelay,
+                                long seed) {
 
         /** Every webhook once, at once, in order. */
         public static final DeliveryChaos NONE = new DeliveryChaos(0, 0, 0, Duration.ZERO, 0);
@@ -165,10 +169,18 @@ public final class HighLevelWebhookPublisher implements HighLevelEventListener, 
             requireRate("lateRate", lateRate);
             requireRate("reorderRate", reorderRate);
             requireRate("duplicateRate", duplicateRate);
+            if (copies < 1 || copies > 10) {
+                throw new IllegalArgumentException("copies must be 1 to 10, got " + copies);
+            }
             Objects.requireNonNull(maxDelay, "maxDelay");
             if (maxDelay.isNegative()) {
                 throw new IllegalArgumentException("maxDelay must not be negative");
             }
+        }
+
+        /** A duplicated delivery is sent twice in all. */
+        public DeliveryChaos(double lateRate, double reorderRate, double duplicateRate, Duration maxDelay, long seed) {
+            this(lateRate, reorderRate, duplicateRate, 1, maxDelay, seed);
         }
 
         public boolean isNone() {
@@ -411,12 +423,15 @@ public final class HighLevelWebhookPublisher implements HighLevelEventListener, 
                 enqueue(lanes.computeIfAbsent(job.orderingKey, Lane::new), job);
             }
             if (duplicate < c.duplicateRate()) {
-                Job copy = job.duplicate();
-                copy.notBeforeNanos = System.nanoTime() + copyHold;
-                history.addLast(copy);
-                trimHistory();
-                unfinished++;
-                enqueue(new Lane(job.orderingKey + " (duplicate: " + webhookId + ")"), copy);
+                for (int n = 1; n <= c.copies(); n++) {
+                    Job copy = job.duplicate();
+                    long held = n == 1 ? copyHold : chaosRandom.nextLong(holdNanos + 1);
+                    copy.notBeforeNanos = System.nanoTime() + held;
+                    history.addLast(copy);
+                    trimHistory();
+                    unfinished++;
+                    enqueue(new Lane(job.orderingKey + " (duplicate " + n + ": " + webhookId + ")"), copy);
+                }
             }
         }
     }
@@ -797,6 +812,7 @@ public final class HighLevelWebhookPublisher implements HighLevelEventListener, 
                     .put("lateRate", chaos.lateRate())
                     .put("reorderRate", chaos.reorderRate())
                     .put("duplicateRate", chaos.duplicateRate())
+                    .put("copies", chaos.copies())
                     .put("maxDelaySeconds", chaos.maxDelay().toMillis() / 1000.0)
                     .put("chaosSeed", chaos.seed());
         }
@@ -807,7 +823,7 @@ public final class HighLevelWebhookPublisher implements HighLevelEventListener, 
             throw new IllegalArgumentException("expected a JSON object");
         }
         List<String> known = List.of("paused", "dropRate", "dropNext", "maxRetries", "retryIntervalSeconds",
-                "lateRate", "reorderRate", "duplicateRate", "maxDelaySeconds", "chaosSeed");
+                "lateRate", "reorderRate", "duplicateRate", "copies", "maxDelaySeconds", "chaosSeed");
         body.fieldNames().forEachRemaining(name -> {
             if (!known.contains(name)) {
                 throw new IllegalArgumentException("unknown field " + name + "; known: " + known);
@@ -824,7 +840,7 @@ public final class HighLevelWebhookPublisher implements HighLevelEventListener, 
             throw new IllegalArgumentException("dropRate must be in [0, 1]");
         }
         DeliveryChaos newChaos = null;
-        if (body.has("lateRate") || body.has("reorderRate") || body.has("duplicateRate")
+        if (body.has("lateRate") || body.has("reorderRate") || body.has("duplicateRate") || body.has("copies")
                 || body.has("maxDelaySeconds") || body.has("chaosSeed")) {
             DeliveryChaos c = deliveryChaos();
             double maxDelaySeconds = body.has("maxDelaySeconds") ? requireNumber(body, "maxDelaySeconds").doubleValue()
@@ -837,6 +853,7 @@ public final class HighLevelWebhookPublisher implements HighLevelEventListener, 
                     body.has("lateRate") ? requireNumber(body, "lateRate").doubleValue() : c.lateRate(),
                     body.has("reorderRate") ? requireNumber(body, "reorderRate").doubleValue() : c.reorderRate(),
                     body.has("duplicateRate") ? requireNumber(body, "duplicateRate").doubleValue() : c.duplicateRate(),
+                    body.has("copies") ? requireNumber(body, "copies").intValue() : c.copies(),
                     Duration.ofMillis(Math.round(maxDelaySeconds * 1000)),
                     body.has("chaosSeed") ? requireNumber(body, "chaosSeed").longValue() : c.seed());
         }

@@ -287,6 +287,24 @@ class HighLevelWebhookPublisherTest {
     }
 
     @Test
+    void chaosCanDeliverEveryWebhookThreeTimes() throws Exception {
+        publisher.setDeliveryChaos(new HighLevelWebhookPublisher.DeliveryChaos(0, 0.5, 1, 2, Duration.ofMinutes(30), 7));
+        for (int i = 0; i < 4; i++) {
+            publisher.onEvent(contactEvent("ContactUpdate", "c" + i));
+        }
+        assertThat(publisher.awaitIdle(WAIT)).isTrue();
+
+        assertThat(receiver.received()).hasSize(12);
+        for (int i = 0; i < 4; i++) {
+            String id = "c" + i;
+            List<Received> copies = receiver.received().stream().filter(r -> r.json().path("id").asText().equals(id)).toList();
+            assertThat(copies).as("copies of %s", id).hasSize(3);
+            assertThat(copies).allSatisfy(c -> assertThat(c.body()).isEqualTo(copies.get(0).body()));
+        }
+        assertThat(publisher.deliveries()).filteredOn(HighLevelWebhookPublisher.Delivery::duplicate).hasSize(8);
+    }
+
+    @Test
     void chaosReordersOrDelaysTheEventsOfOneContact() throws Exception {
         List<String> sent = new ArrayList<>();
         // Out of order: each event in a lane of its own, held back up to 100 ms.
@@ -329,10 +347,10 @@ class HighLevelWebhookPublisherTest {
         try {
             HttpResponse<String> put = http.send(HttpRequest.newBuilder(admin.uri("/__admin/webhooks/control"))
                     .PUT(HttpRequest.BodyPublishers.ofString("{\"lateRate\":0.2,\"reorderRate\":0.1,"
-                            + "\"duplicateRate\":0.3,\"maxDelaySeconds\":1.5,\"chaosSeed\":99}")).build(),
+                            + "\"duplicateRate\":0.3,\"copies\":2,\"maxDelaySeconds\":1.5,\"chaosSeed\":99}")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
-            assertThat(publisher.deliveryChaos()).isEqualTo(new HighLevelWebhookPublisher.DeliveryChaos(0.2, 0.1, 0.3,
+            assertThat(publisher.deliveryChaos()).isEqualTo(new HighLevelWebhookPublisher.DeliveryChaos(0.2, 0.1, 0.3, 2,
                     Duration.ofMillis(1500), 99));
             JsonNode control = SimJson.parse(put.body());
             assertThat(control.path("duplicateRate").asDouble()).isEqualTo(0.3);
