@@ -93,7 +93,6 @@ public class Backfill {
 
     private static final Logger LOG = LoggerFactory.getLogger(Backfill.class);
     public static final String PROGRESS_METRIC = "bridge.backfill.progress";
-    private static final Duration LEASE = Duration.ofMinutes(2);
     /** How often an item is done again at once after a {@link LinkChangedException} before it is handed over. */
     static final int LINK_RACE_ATTEMPTS = 5;
     /** The event type of an item handed to the live sync. */
@@ -119,6 +118,9 @@ public class Backfill {
     private final ObjectMapper json;
     private final Clock clock;
     private final String owner;
+    /** The start-up backfill was started, found done or not wanted: later calls of {@link #startOnStartup} do nothing. */
+    private volatile boolean startupDecided;
+    private volatile boolean heldReported;
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean stopping = new AtomicBoolean();
     private volatile Progress current;
@@ -158,21 +160,44 @@ public class Backfill {
     }
 
     /**
-     * The start-up option, called once by the route {@code backfill-on-startup} (routes/backfill.yaml) when
-     * {@code bridge.sync.backfill.on-startup} is true: resumes an unfinished run, and does not repeat a finished one.
+     * The start-up option, called by the route {@code backfill-on-startup} (routes/backfill.yaml) when
+     * {@code bridge.sync.backfill.on-startup} is true, until it has decided: resumes an unfinished run, and does not
+     * repeat a finished one. A run whose lease another process holds is waited for: a replica running it finishes it,
+     * and the run of a process that died with it (SIGKILL, out of memory, a lost node) is resumed here once its lease
+     * runs out ({@code bridge.sync.backfill.lease-duration}), instead of staying unfinished until someone starts it.
      */
     public void startOnStartup() {
+        if (startupDecided) {
+            return;
+        }
         if (!props.enabled()) {
             LOG.info("Start-up backfill skipped: the sync is disabled (bridge.sync.enabled=false)");
+            startupDecided = true;
             return;
         }
         boolean dryRun = props.backfill().dryRunOnStartup();
         Optional<BackfillStore.Row> last = store.find(props.pair());
         if (!dryRun && last.isPresent() && "done".equals(last.get().state()) && !last.get().dryRun()) {
             LOG.info("Backfill already done ({}); not repeated at start-up. POST /api/backfill runs it again.", last.get().finishedAt());
+            startupDecided = true;
             return;
         }
-        start(dryRun, false);
+        if (running.get() || start(dryRun, false).isPresent()) {
+            startupDecided = true;
+            return;
+        }
+        Optional<BackfillStore.Row> held = store.find(props.pair());
+        if (held.isEmpty() || !"running".equals(held.get().state()) || held.get().leaseUntil() == null
+                || !held.get().leaseUntil().isAfter(clock.instant())) {
+            // Not held after all (it changed meanwhile): the next call decides again.
+            return;
+        }
+        if (!heldReported) {
+            heldReported = true;
+            LOG.info("Start-up backfill waits: run {} is held by {} until {} (a replica running it, or a process that "
+                    + "stopped without handing it back); it is resumed here if it is not done by then",
+                    held.get().runId(), held.get().leaseOwner(), held.get().leaseUntil());
+        }
     }
 
     /**
@@ -187,7 +212,7 @@ public class Backfill {
         boolean resume = !restart && last.isPresent() && !"done".equals(last.get().state()) && !last.get().dryRun();
         String runId = resume ? last.get().runId() : UUID.randomUUID().toString();
         // A replica that died while running it holds the lease until it expires (then this succeeds).
-        if (!dryRun && !store.claim(props.pair(), runId, false, resume, owner, LEASE)) {
+        if (!dryRun && !store.claim(props.pair(), runId, false, resume, owner, props.backfill().leaseDuration())) {
             running.set(false);
             return Optional.empty();
         }
@@ -442,7 +467,7 @@ public class Backfill {
     private void report(Progress p, String checkpoint) {
         p.checkpoint = checkpoint;
         LOG.info("Backfill {}{}", p.dryRun ? "(dry run) " : "", p.describe());
-        if (!p.dryRun && !store.progress(props.pair(), owner, p.total, p.processed.get(), checkpoint, p.countsMap(), LEASE)) {
+        if (!p.dryRun && !store.progress(props.pair(), owner, p.total, p.processed.get(), checkpoint, p.countsMap(), props.backfill().leaseDuration())) {
             p.abort = "another replica took over the backfill";
         }
     }

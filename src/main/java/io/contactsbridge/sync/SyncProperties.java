@@ -84,8 +84,10 @@ public record SyncProperties(Boolean enabled, String highlevelConnection, String
      * @param workPageSize     work items read from the store at a time (the listings and pairs live there, not in memory)
      */
     public record Backfill(Boolean onStartup, Boolean dryRunOnStartup, Integer workers, Duration progressInterval,
-                           Integer highlevelPageSize, Integer birdsendPageSize, Integer workPageSize) {
+                           Integer highlevelPageSize, Integer birdsendPageSize, Integer workPageSize,
+                           Duration leaseDuration) {
         public Backfill {
+            leaseDuration = leaseDuration == null ? Duration.ofMinutes(2) : leaseDuration;
             onStartup = onStartup != null && onStartup;
             dryRunOnStartup = dryRunOnStartup != null && dryRunOnStartup;
             workers = workers == null ? 16 : workers;
@@ -109,10 +111,15 @@ public record SyncProperties(Boolean enabled, String highlevelConnection, String
             if (progressInterval.isNegative() || progressInterval.isZero()) {
                 throw new IllegalArgumentException("bridge.sync.backfill.progress-interval must be positive");
             }
+            // The lease is renewed at each progress report: a shorter one would pass to a waiting process mid-run.
+            if (leaseDuration.compareTo(progressInterval.multipliedBy(2)) < 0) {
+                throw new IllegalArgumentException("bridge.sync.backfill.lease-duration (" + leaseDuration + ") must be at"
+                        + " least twice bridge.sync.backfill.progress-interval (" + progressInterval + ")");
+            }
         }
 
         public static Backfill defaults() {
-            return new Backfill(null, null, null, null, null, null, null);
+            return new Backfill(null, null, null, null, null, null, null, null);
         }
     }
 

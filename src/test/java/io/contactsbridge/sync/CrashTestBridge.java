@@ -56,13 +56,17 @@ final class CrashTestBridge implements AutoCloseable {
 
     /**
      * Settings every kill-and-restart test gives its child: leases (journal partitions, pollers) short enough that a
-     * restarted process takes over a dead one's in seconds (the defaults, 30 s and 2 min, are for production), rate
+     * restarted process takes over a dead one's in seconds (the defaults, 30 s and 2 min, are for production; the
+     * backfill's lease is renewed at each progress report, so its progress interval must stay under half of it), rate
      * budgets under the simulators' limits scaled 10x (BirdSend 5 per 100 ms, HighLevel 100 per 1 s), quiet logs.
      */
     static void putRestartSettings(java.util.Map<String, String> settings) {
         settings.put("bridge.journal.lease-duration", "5s");
         settings.put("bridge.capture.lease-duration", "5s");
         settings.put("bridge.capture.lease-wait", "5s");
+        settings.put("bridge.sync.backfill.lease-duration", "5s");
+        settings.put("bridge.sync.backfill.progress-interval", "2s");
+        settings.put("bridge.sync.backfill.startup-check-interval-ms", "1000");
         settings.put("bridge.outbound.birdsend.rate.windows.second.limit", "4");
         settings.put("bridge.outbound.birdsend.rate.windows.second.period", "100ms");
         settings.put("bridge.outbound.highlevel.rate.windows.burst.limit", "80");
