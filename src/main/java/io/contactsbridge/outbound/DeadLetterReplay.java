@@ -283,11 +283,7 @@ public class DeadLetterReplay {
         } catch (Exception e) {
             exchange.setException(e);
         }
-        Throwable failure = exchange.getException() != null ? exchange.getException()
-                : exchange.getProperty(DeadLetterRecorder.REPLAY_FAILURE, Throwable.class);
-        if (failure != null) {
-            throw new ReplayFailed(failure);
-        }
+        throwIfFailed(exchange);
         return "delivered again to route " + route.getRouteId();
     }
 
@@ -330,12 +326,17 @@ public class DeadLetterReplay {
             e.getMessage().setBody(letter.body());
             e.setProperty(DeadLetterRecorder.REPLAY_OF, letter.id());
         });
+        throwIfFailed(done);
+        return "re-sent to " + input.getEndpointUri().replaceAll("\\?.*", "") + " (route " + letter.routeId() + ")";
+    }
+
+    /** A replayed exchange failed when it ended with an exception or the error handler recorded the failure on it. */
+    private static void throwIfFailed(Exchange done) {
         Throwable failure = done.getException() != null ? done.getException()
                 : done.getProperty(DeadLetterRecorder.REPLAY_FAILURE, Throwable.class);
         if (failure != null) {
             throw new ReplayFailed(failure);
         }
-        return "re-sent to " + input.getEndpointUri().replaceAll("\\?.*", "") + " (route " + letter.routeId() + ")";
     }
 
     /** BirdSend ids as the backfill keys them, zero-padded to 20 digits: the id without the padding. */
