@@ -44,7 +44,7 @@ class ConcurrentEditsPropertyTest {
                 12, 40, 30, 4, 1, 2,
                 Duration.ofMillis(25), 4,
                 0.2, 0.2, 0.2, Duration.ofMillis(1500), 10,
-                true, "mapping/concurrent-edits.yaml", false, false);
+                true, "mapping/concurrent-edits.yaml", false, false, ConcurrentEditsScenario.Chaos.NONE);
     }
 
     @Test
@@ -70,7 +70,7 @@ class ConcurrentEditsPropertyTest {
         ConcurrentEditsScenario.Settings s = scaled(seeds());
         run(new ConcurrentEditsScenario.Settings("concurrent-edits-calm", s.seeds(), s.bothSides(), s.highLevelOnly(),
                 s.birdSendOnly(), 0, 0, s.editsAfter(), 0, 0, 0, Duration.ofMillis(150), s.timeScale(), 0, 0, 0,
-                Duration.ZERO, s.latencyMs(), false, s.mappingResource(), false, false));
+                Duration.ZERO, s.latencyMs(), false, s.mappingResource(), false, false, ConcurrentEditsScenario.Chaos.NONE));
     }
 
     /** The fixed seed and a random one, or {@code -Dproptest.seeds}. */
@@ -105,6 +105,7 @@ class ConcurrentEditsPropertyTest {
                 throw new AssertionError("the run failed (" + replay + "): " + e + "\n" + scenario.logTail(60), e);
             }
             System.out.println(result.report());
+            System.out.println(result.reliability());
             if (!result.violations().isEmpty()) {
                 throw new AssertionError(result.report() + "\nreplay with " + replay + "\n" + scenario.logTail(40));
             }

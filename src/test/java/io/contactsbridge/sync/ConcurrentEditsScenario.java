@@ -35,6 +35,7 @@ import io.contactsbridge.simulator.highlevel.HighLevelSandbox;
 import io.contactsbridge.simulator.highlevel.HighLevelState;
 import io.contactsbridge.simulator.highlevel.HighLevelWebhookPublisher;
 import io.contactsbridge.simulator.sim.FaultConfig;
+import io.contactsbridge.simulator.sim.FaultConfig.OutageMode;
 import io.contactsbridge.simulator.sim.SimClock;
 import io.contactsbridge.simulator.sim.SimJson;
 import io.contactsbridge.sync.ConcurrentEditsModel.Edit;
@@ -102,12 +103,13 @@ final class ConcurrentEditsScenario implements AutoCloseable {
      *                      and with phone first in its duplicate rules, BirdSend with only its built-in fields and
      *                      other answers to the behaviours the reference leaves open
      * @param packagedJar   run {@code java -jar} on the packaged jar instead of the class path
+     * @param chaos         the services' faults and the process's crashes on top of the webhook chaos
      */
     record Settings(String name, List<Long> seeds, int bothSides, int highLevelOnly, int birdSendOnly,
                     int editsBefore, int editsDuring, int editsAfter, int editsWhileDown, int deletesBefore,
                     int deletesAfter, Duration editPause, double timeScale, double lateRate, double reorderRate,
                     double duplicateRate, Duration maxWebhookDelay, long latencyMs, boolean restart,
-                    String mappingResource, boolean unlikeSandbox, boolean packagedJar) {
+                    String mappingResource, boolean unlikeSandbox, boolean packagedJar, Chaos chaos) {
 
         Settings {
             if (seeds.isEmpty() || Set.copyOf(seeds).size() != seeds.size()) {
@@ -118,7 +120,7 @@ final class ConcurrentEditsScenario implements AutoCloseable {
         Settings withSeeds(List<Long> newSeeds) {
             return new Settings(name, newSeeds, bothSides, highLevelOnly, birdSendOnly, editsBefore, editsDuring,
                     editsAfter, editsWhileDown, deletesBefore, deletesAfter, editPause, timeScale, lateRate, reorderRate,
-                    duplicateRate, maxWebhookDelay, latencyMs, restart, mappingResource, unlikeSandbox, packagedJar);
+                    duplicateRate, maxWebhookDelay, latencyMs, restart, mappingResource, unlikeSandbox, packagedJar, chaos);
         }
 
         /** Scales the people and edits by {@code factor} (the benchmark's long run). */
@@ -126,13 +128,44 @@ final class ConcurrentEditsScenario implements AutoCloseable {
             return new Settings(name, seeds, bothSides * factor, highLevelOnly * factor, birdSendOnly * factor,
                     editsBefore * factor, editsDuring * factor, editsAfter * factor, editsWhileDown * factor,
                     deletesBefore * factor, deletesAfter * factor, editPause, timeScale, lateRate, reorderRate,
-                    duplicateRate, maxWebhookDelay, latencyMs, restart, mappingResource, unlikeSandbox, packagedJar);
+                    duplicateRate, maxWebhookDelay, latencyMs, restart, mappingResource, unlikeSandbox, packagedJar, chaos);
         }
     }
 
-    /** What a run found: the violations, the full report, and a one-paragraph summary of what happened. */
-    record Result(List<Violation> violations, String report, String summary) {
+    /**
+     * What goes wrong besides the webhooks (issue 15's reliability suite). The rates are per API request of either
+     * service, from the bridge's start until the last edit; then the services answer well again, so that every dead
+     * letter can be replayed.
+     *
+     * @param serverErrorRate a 500 or 503 (half each)
+     * @param tooManyRate     a 429 with a Retry-After of one service second
+     * @param resetRate       the connection dropped without an answer (the write not applied)
+     * @param slowRate        an answer slower than the bridge's response timeout ({@link #SLOW_TIMEOUT_MS}): the write
+     *                        <em>is</em> applied, the bridge does not know it and tries again
+     * @param outage          each service down this long (service time), HighLevel in the middle of the edits during
+     *                        the backfill, BirdSend in the middle of the edits after it
+     * @param kills           SIGKILLs of the bridge, each at a seeded live edit (the first during the backfill),
+     *                        started again on the same store after the edits made while it is down
+     * @param webhookCopies   how many more times a duplicated webhook ({@link Settings#duplicateRate()}) is delivered
+     */
+    record Chaos(double serverErrorRate, double tooManyRate, double resetRate, double slowRate, Duration outage, int kills,
+                 int webhookCopies) {
+        static final Chaos NONE = new Chaos(0, 0, 0, 0, Duration.ZERO, 0, 1);
+
+        boolean servicesFail() {
+            return serverErrorRate + tooManyRate + resetRate + slowRate > 0 || !outage.isZero();
+        }
     }
+
+    /** The bridge's response timeout in a run whose services answer too slowly now and then, wall time. */
+    static final long SLOW_TIMEOUT_MS = 2000;
+
+    /** What a run found: the violations, the full report, and a one-paragraph summary of what happened. */
+    record Result(List<Violation> violations, String report, String summary, String reliability) {
+    }
+
+    /** Violations that mean a second contact or link where there should be one (the rest are lost or wrong data). */
+    private static final Set<String> DUPLICATIONS = Set.of("duplicate contact", "linked twice");
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration BACKFILL_TIMEOUT = Duration.ofSeconds(120);
@@ -174,6 +207,10 @@ final class ConcurrentEditsScenario implements AutoCloseable {
     private BirdSendSimulator birdSend;
     private CrashTestBridge bridge;
     private CrashTestStore store;
+    /** The simulators' faults when nothing goes wrong: the latency of a service across the internet. */
+    private FaultConfig baseFaults = FaultConfig.NONE;
+    /** When the last outage ends, on the run's clock ({@link #nowMs()}). */
+    private long outageEndsAtMs;
 
     ConcurrentEditsScenario(Settings settings) {
         this.settings = settings;
@@ -188,7 +225,21 @@ final class ConcurrentEditsScenario implements AutoCloseable {
     static long conflictWindowMs(Settings s) {
         long highLevelToBirdSend = Math.min(s.maxWebhookDelay().toMillis(), HIGHLEVEL_POLL_MS);
         long birdSendToHighLevel = BIRDSEND_FULL_SCAN_MS + BIRDSEND_QUICK_SCAN_MS;
-        return Math.max(highLevelToBirdSend, birdSendToHighLevel) + PROCESSING_MARGIN_MS + BIRDSEND_CLOCK_GRANULARITY_MS;
+        return Math.max(highLevelToBirdSend, birdSendToHighLevel) + PROCESSING_MARGIN_MS + BIRDSEND_CLOCK_GRANULARITY_MS
+                + chaosDelayMs(s);
+    }
+
+    /**
+     * How much longer an edit may take when the services fail: an outage, the circuit breaker's open state after it,
+     * the bridge's redeliveries (0.5 + 1 + 2 + 4 s, service time), one answer too slow to wait for, and the journal's
+     * longest back-off before it tries a failed event again.
+     */
+    static long chaosDelayMs(Settings s) {
+        if (!s.chaos().servicesFail()) {
+            return 0;
+        }
+        long serviceMs = s.chaos().outage().toMillis() + 30_000 + 7_500;
+        return Math.round(serviceMs / s.timeScale()) + SLOW_TIMEOUT_MS + STALL.toMillis() / 2;
     }
 
     // ---- the run ------------------------------------------------------------------------------------
@@ -214,9 +265,15 @@ final class ConcurrentEditsScenario implements AutoCloseable {
         int live = settings.editsDuring() + settings.editsAfter();
         Random restartDraw = new Random(settings.seeds().hashCode());
         int restartAt = settings.restart() ? restartDraw.nextInt(Math.max(1, live)) : -1;
+        Set<Integer> killAt = killPoints(restartDraw, restartAt);
         for (int i = 0; i < settings.editsDuring(); i++) {
             if (i == restartAt) {
-                restart();
+                restart(false);
+            } else if (killAt.contains(i)) {
+                restart(true);
+            }
+            if (settings.chaos().servicesFail() && i == settings.editsDuring() / 2) {
+                outage(Side.HIGHLEVEL);
             }
             phase = "done".equals(backfillState) ? "backfill done" : "backfill running";
             stepAll(null);
@@ -229,16 +286,41 @@ final class ConcurrentEditsScenario implements AutoCloseable {
         linked = true;
         phase = "backfill done";
         for (int i = 0; i < settings.editsAfter(); i++) {
-            if (settings.editsDuring() + i == restartAt) {
-                restart();
+            if (settings.editsDuring() + i == restartAt || killAt.contains(settings.editsDuring() + i)) {
+                restart(killAt.contains(settings.editsDuring() + i));
                 phase = "backfill done";
+            }
+            if (settings.chaos().servicesFail() && i == settings.editsAfter() / 2) {
+                outage(Side.BIRDSEND);
             }
             stepAll(Population::deletesAfter);
         }
         phase("edits after backfill");
+        if (settings.chaos().servicesFail()) {
+            // The services answer well again (once the last outage is over); what failed for good is in the dead
+            // letters, replayed below.
+            long outageLeftMs = outageEndsAtMs - nowMs();
+            if (outageLeftMs > 0) {
+                LockSupport.parkNanos(outageLeftMs * 1_000_000);
+            }
+            highLevel.simulator().server().faults().configure(baseFaults);
+            birdSend.faults().configure(baseFaults);
+        }
 
         String converged = awaitQuiescence();
         phase("settling");
+        int deadLettered = openDeadLetters().size();
+        int replayed = 0;
+        if (deadLettered > 0 && converged == null) {
+            replayed = replayDeadLetters();
+            converged = awaitQuiescence();
+            phase("replay and settling");
+            List<String> stillOpen = openDeadLetters();
+            if (!stillOpen.isEmpty()) {
+                runWide.add(new Violation("dead letter not replayed", null, stillOpen.size() + " of " + deadLettered
+                        + " dead letters still open after the replay: " + stillOpen));
+            }
+        }
         try {
             JsonNode status = bridge.getJson("/api/status");
             notes.add("at the end: sync " + status.path("sync") + ", journal " + status.path("journal") + ", dead letters "
@@ -250,13 +332,106 @@ final class ConcurrentEditsScenario implements AutoCloseable {
         phase("stop");
         List<Violation> violations = new ArrayList<>(model.check(snapshot(Side.HIGHLEVEL), snapshot(Side.BIRDSEND),
                 store.links()));
+        runWide.addAll(unjournaledWebhooks());
         if (converged != null) {
             runWide.add(new Violation("not settled", null, converged));
         }
         violations.addAll(0, runWide);
         String summary = summary(restartAt, exit);
         String report = model.report(violations, summary);
-        return new Result(violations, report, summary);
+        long duplicated = violations.stream().filter(v -> DUPLICATIONS.contains(v.kind())).count();
+        String reliability = String.format(Locale.ROOT,
+                "reliability %s: events %d (%d people, %d edits), lost %d, duplicated %d, dead-lettered %d, replayed %d",
+                settings.name(), model.people().size() + editSeq.get(), model.people().size(), editSeq.get(),
+                violations.size() - duplicated, duplicated, deadLettered, replayed);
+        return new Result(violations, report, summary, reliability);
+    }
+
+    /**
+     * Webhooks the bridge acknowledged (2xx) that its journal does not hold: events lost after the answer. Read from
+     * the store after the bridge stopped.
+     */
+    private List<Violation> unjournaledWebhooks() throws java.sql.SQLException {
+        Set<String> acknowledged = highLevel.webhooks().deliveries().stream()
+                .filter(d -> d.state() == HighLevelWebhookPublisher.State.DELIVERED)
+                .map(HighLevelWebhookPublisher.Delivery::webhookId).collect(Collectors.toCollection(TreeSet::new));
+        acknowledged.removeAll(store.eventIds("highlevel-webhook"));
+        return acknowledged.isEmpty() ? List.of() : List.of(new Violation("acknowledged webhook not journaled", null,
+                acknowledged.size() + " webhooks answered 2xx are not in the journal: " + acknowledged));
+    }
+
+    /**
+     * The live edits before which the bridge is killed: the first during the backfill, the second after it, the others
+     * anywhere; at least five edits apart (and from the restart), so each start gets some work done before the next.
+     */
+    private Set<Integer> killPoints(Random draw, int restartAt) {
+        int during = Math.max(1, settings.editsDuring());
+        int live = settings.editsDuring() + settings.editsAfter();
+        Set<Integer> points = new TreeSet<>();
+        for (int attempt = 0; points.size() < settings.chaos().kills() && attempt < 1000; attempt++) {
+            int at = points.isEmpty() ? draw.nextInt(during)
+                    : points.size() == 1 && live > during ? during + draw.nextInt(live - during)
+                    : draw.nextInt(Math.max(1, live));
+            boolean apart = Math.abs(at - restartAt) >= 5 && points.stream().allMatch(p -> Math.abs(p - at) >= 5);
+            if (apart) {
+                points.add(at);
+            }
+        }
+        return points;
+    }
+
+    /** Takes one service down for {@link Chaos#outage()} (service time); the bridge counts as down meanwhile. */
+    private void outage(Side side) {
+        var faults = side == Side.HIGHLEVEL ? highLevel.simulator().server().faults() : birdSend.faults();
+        faults.configure(faults.config().toBuilder().outageFor(settings.chaos().outage(), OutageMode.UNAVAILABLE).build());
+        long from = nowMs();
+        long wallMs = Math.round(settings.chaos().outage().toMillis() / settings.timeScale());
+        outageEndsAtMs = Math.max(outageEndsAtMs, from + wallMs);
+        notes.add(String.format(Locale.ROOT, "%s down from %.1fs for %d ms", label(side), from / 1000.0, wallMs));
+    }
+
+    private static String label(Side side) {
+        return side == Side.HIGHLEVEL ? "HighLevel" : "BirdSend";
+    }
+
+    /** The ids and errors of the bridge's open dead letters (at most 500). */
+    private List<String> openDeadLetters() {
+        try {
+            List<String> open = new ArrayList<>();
+            bridge.getJson("/api/dead-letters?limit=500").path("deadLetters").forEach(l -> open.add(l.path("id").asText()
+                    + " " + l.path("route").asText() + " " + l.path("operation").asText() + ": "
+                    + l.path("errorMessage").asText()));
+            return open;
+        } catch (IOException | InterruptedException | AssertionError e) {
+            runWide.add(new Violation("dead letters unreadable", null, e.toString()));
+            return List.of();
+        }
+    }
+
+    /**
+     * Replays every open dead letter through the admin API, as a user would after an outage, 50 at a time; how many
+     * went (handed to the sync or run through).
+     */
+    private int replayDeadLetters() throws IOException, InterruptedException {
+        List<String> ids = openDeadLetters().stream().map(l -> l.substring(0, l.indexOf(' '))).toList();
+        Map<String, Integer> counts = new TreeMap<>();
+        int went = 0;
+        for (int from = 0; from < ids.size(); from += 50) {
+            String batch = String.join(", ", ids.subList(from, Math.min(ids.size(), from + 50)));
+            JsonNode answer = bridge.postJson("/api/dead-letters/replay", "{\"ids\": [" + batch + "]}");
+            for (JsonNode r : answer.path("results")) {
+                String outcome = r.path("outcome").asText();
+                counts.merge(outcome, 1, Integer::sum);
+                if (outcome.equals("succeeded") || outcome.equals("queued")) {
+                    went++;
+                } else {
+                    runWide.add(new Violation("dead letter not replayed", null, "letter " + r.path("id").asText() + ": "
+                            + outcome + " " + r.path("detail").asText()));
+                }
+            }
+        }
+        notes.add("dead-letter replay: " + counts);
+        return went;
     }
 
     /** One edit per population, in turn, {@code rounds} times. */
@@ -279,12 +454,13 @@ final class ConcurrentEditsScenario implements AutoCloseable {
         LockSupport.parkNanos(nanos + (long) (random.nextDouble() * nanos));
     }
 
-    private void restart() throws Exception {
+    /** Stops the bridge (SIGTERM, or SIGKILL when {@code kill}), edits while it is down, and starts it again. */
+    private void restart(boolean kill) throws Exception {
         String before = phase;
         long stopAt = nowMs();
-        int exit = bridge.stop(STOP_TIMEOUT);
-        notes.add(String.format(Locale.ROOT, "restarted at %.1fs (%s; stopped in %d ms, exit status %d)", stopAt / 1000.0,
-                before, nowMs() - stopAt, exit));
+        int exit = kill ? bridge.killHard() : bridge.stop(STOP_TIMEOUT);
+        notes.add(String.format(Locale.ROOT, "%s at %.1fs (%s; stopped in %d ms, exit status %d)",
+                kill ? "killed (SIGKILL)" : "restarted", stopAt / 1000.0, before, nowMs() - stopAt, exit));
         phase = "bridge down";
         for (int i = 0; i < settings.editsWhileDown(); i++) {
             stepAll(linked ? Population::deletesAfter : null);
@@ -461,7 +637,7 @@ final class ConcurrentEditsScenario implements AutoCloseable {
         highLevel.simulator().start(0);
         birdSend.start(0);
         highLevel.webhooks().setDeliveryChaos(new HighLevelWebhookPublisher.DeliveryChaos(settings.lateRate(),
-                settings.reorderRate(), settings.duplicateRate(),
+                settings.reorderRate(), settings.duplicateRate(), settings.chaos().webhookCopies(),
                 // The chaos counts in service time, like the retry interval.
                 Duration.ofNanos((long) (settings.maxWebhookDelay().toNanos() * settings.timeScale())),
                 settings.seeds().get(0)));
@@ -469,11 +645,18 @@ final class ConcurrentEditsScenario implements AutoCloseable {
         // HighLevel retries a 429 ten minutes later; here 1.5 s of wall time, so a refusal while the bridge starts or
         // stops costs seconds, not minutes, of the run.
         highLevel.webhooks().setRetryInterval(Duration.ofMillis((long) (1500 * settings.timeScale())));
-        if (settings.latencyMs() > 0) {
-            FaultConfig latency = FaultConfig.builder().latency(settings.latencyMs(), settings.latencyMs()).build();
-            highLevel.simulator().server().faults().configure(latency);
-            birdSend.faults().configure(latency);
+        baseFaults = FaultConfig.builder().latency(settings.latencyMs(), settings.latencyMs()).build();
+        Chaos chaos = settings.chaos();
+        FaultConfig.Builder faults = baseFaults.toBuilder();
+        if (chaos.servicesFail()) {
+            faults.seed(settings.seeds().get(0)).errorRate(500, chaos.serverErrorRate() / 2)
+                    .errorRate(503, chaos.serverErrorRate() / 2).errorRate(429, chaos.tooManyRate()).retryAfterSeconds(1)
+                    .resetRate(chaos.resetRate())
+                    // One pause longer than the response timeout before the whole answer.
+                    .slowDrip(chaos.slowRate(), 1 << 20, SLOW_TIMEOUT_MS + 500);
         }
+        highLevel.simulator().server().faults().configure(faults.build());
+        birdSend.faults().configure(faults.build());
     }
 
     private void startBridgeProcessHarness() throws IOException {
@@ -504,6 +687,8 @@ final class ConcurrentEditsScenario implements AutoCloseable {
         // A stopped process's leases (journal partitions, pollers, backfill) must not hold up the restarted one long.
         s.put("bridge.journal.lease-duration", "5s");
         s.put("bridge.capture.lease-duration", "5s");
+        s.put("bridge.sync.backfill.lease-duration", "5s");
+        s.put("bridge.sync.backfill.startup-check-interval-ms", "1000");
         s.put("bridge.capture.lease-wait", "5s");
         // Budgets under the simulators' scaled limits (BirdSend 5 per second, HighLevel 100 per 10 s), retries and
         // circuit breakers scaled from the live defaults.
@@ -517,6 +702,14 @@ final class ConcurrentEditsScenario implements AutoCloseable {
         s.put("bridge.outbound.retry.maximum-delay", Math.round(30_000 / scale) + "ms");
         s.put("camel.resilience4j.configurations.highlevel.wait-duration-in-open-state", Long.toString(Math.max(1, Math.round(30 / scale))));
         s.put("camel.resilience4j.configurations.birdsend.wait-duration-in-open-state", Long.toString(Math.max(1, Math.round(30 / scale))));
+        if (settings.chaos().servicesFail()) {
+            s.put("bridge.outbound.highlevel.response-timeout", SLOW_TIMEOUT_MS + "ms");
+            s.put("bridge.outbound.birdsend.response-timeout", SLOW_TIMEOUT_MS + "ms");
+            // The journal's back-off for events that failed (1 s doubling to 5 min live), scaled; its cap also held
+            // under the settling's stall limit, so a retry waiting its turn is not taken for a held sync.
+            s.put("bridge.journal.retry-initial-delay", Math.round(1000 / scale) + "ms");
+            s.put("bridge.journal.retry-max-delay", Math.min(Math.round(300_000 / scale), STALL.toMillis() / 2) + "ms");
+        }
         // A restart should not wait the production grace periods.
         s.put("spring.lifecycle.timeout-per-shutdown-phase", "5s");
         s.put("camel.main.shutdown-timeout", "5");

@@ -32,7 +32,7 @@ class LiveJarConcurrentEditsIT {
                 10, 40, 20, 0, 1, 1,
                 Duration.ofMillis(25), 4,
                 0.1, 0.1, 0.1, Duration.ofMillis(1000), 10,
-                false, null, true, true);
+                false, null, true, true, ConcurrentEditsScenario.Chaos.NONE);
         ConcurrentEditsPropertyTest.run(settings);
     }
 }
