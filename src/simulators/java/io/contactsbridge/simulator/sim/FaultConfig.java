@@ -32,6 +32,9 @@ import java.util.TreeSet;
  * @param latencyJitterMs   extra uniformly random delay in {@code [0, latencyJitterMs]}
  * @param slowDrip          probability and shape of slow-drip answers
  * @param outage            a window during which every in-scope request fails
+ * @param operationErrorRates more error rates for single operations, on top of {@code errorRates}, e.g.
+ *                          {@code {"update-contact": {422: 0.05}}}: a service refusing some writes while it
+ *                          reads well (drawn after the other errors, before slow drips)
  */
 public record FaultConfig(
         Long seed,
@@ -42,7 +45,8 @@ public record FaultConfig(
         long latencyMs,
         long latencyJitterMs,
         SlowDrip slowDrip,
-        Outage outage) {
+        Outage outage,
+        Map<String, Map<Integer, Double>> operationErrorRates) {
 
     /** No faults at all. */
     public static final FaultConfig NONE = builder().build();
@@ -62,15 +66,32 @@ public record FaultConfig(
         if (retryAfterSeconds != null && retryAfterSeconds < 0) {
             throw new IllegalArgumentException("retryAfterSeconds must be >= 0");
         }
+        TreeMap<String, Map<Integer, Double>> byOperation = new TreeMap<>();
+        if (operationErrorRates != null) {
+            operationErrorRates.forEach((operation, rates) -> {
+                TreeMap<Integer, Double> sorted = new TreeMap<>(rates);
+                sorted.forEach((status, rate) -> {
+                    if (status < 400 || status > 599) {
+                        throw new IllegalArgumentException("operationErrorRates." + operation
+                                + ": status must be 4xx/5xx, got " + status);
+                    }
+                    checkRate("operationErrorRates." + operation + "." + status, rate);
+                });
+                byOperation.put(operation, Collections.unmodifiableSortedMap(sorted));
+            });
+        }
+        operationErrorRates = Collections.unmodifiableSortedMap(byOperation);
         checkRate("resetRate", resetRate);
         if (latencyMs < 0 || latencyJitterMs < 0) {
             throw new IllegalArgumentException("latencyMs and latencyJitterMs must be >= 0");
         }
         double total = resetRate + errorRates.values().stream().mapToDouble(Double::doubleValue).sum()
                 + (slowDrip == null ? 0 : slowDrip.rate());
-        if (total > 1.0 + 1e-9) {
-            throw new IllegalArgumentException(
-                    "resetRate + errorRates + slowDrip.rate must not exceed 1, got " + total);
+        double worstOperation = operationErrorRates.values().stream()
+                .mapToDouble(r -> r.values().stream().mapToDouble(Double::doubleValue).sum()).max().orElse(0);
+        if (total + worstOperation > 1.0 + 1e-9) {
+            throw new IllegalArgumentException("resetRate + errorRates + operationErrorRates + slowDrip.rate must not "
+                    + "exceed 1, got " + (total + worstOperation));
         }
     }
 
@@ -90,6 +111,7 @@ public record FaultConfig(
         b.latencyJitterMs = latencyJitterMs;
         b.slowDrip = slowDrip;
         b.outage = outage;
+        operationErrorRates.forEach((op, rates) -> b.operationErrorRates.put(op, new LinkedHashMap<>(rates)));
         return b;
     }
 
@@ -188,8 +210,15 @@ public record FaultConfig(
         private long latencyJitterMs;
         private SlowDrip slowDrip;
         private Outage outage;
+        private final Map<String, Map<Integer, Double>> operationErrorRates = new LinkedHashMap<>();
 
         private Builder() {
+        }
+
+        /** {@code operation} (only) answers {@code status} at this rate, on top of the general error rates. */
+        public Builder operationErrorRate(String operation, int status, double rate) {
+            operationErrorRates.computeIfAbsent(operation, o -> new LinkedHashMap<>()).put(status, rate);
+            return this;
         }
 
         public Builder seed(long seed) {
@@ -251,7 +280,7 @@ public record FaultConfig(
 
         public FaultConfig build() {
             return new FaultConfig(seed, operations, errorRates, retryAfterSeconds, resetRate, latencyMs,
-                    latencyJitterMs, slowDrip, outage);
+                    latencyJitterMs, slowDrip, outage, operationErrorRates);
         }
     }
 }

@@ -2,6 +2,7 @@ package io.contactsbridge.simulator.sim;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
@@ -17,6 +18,7 @@ import java.util.Random;
  *   "seed": 42,                                   // optional: reseed the random source on apply
  *   "operations": ["create-contact", "update-contact"],   // optional scope; absent/empty = all
  *   "errorRates": {"500": 0.2, "502": 0.1, "503": 0.1, "429": 0.05},
+ *   "operationErrorRates": {"update-contact": {"422": 0.05}},   // on top, for these operations only
  *   "retryAfterSeconds": 1,                       // Retry-After of injected 429s (real-service s)
  *   "resetRate": 0.05,                            // drop the connection, no HTTP answer
  *   "latencyMs": 200, "latencyJitterMs": 50,      // wall-clock delay, before the handler
@@ -38,7 +40,8 @@ import java.util.Random;
  *       ends, or a dropped connection, depending on the mode. No random draw is made.</li>
  *   <li>Otherwise a single {@code nextDouble()} draw {@code u} (made only if some rate is non-zero)
  *       picks at most one outcome by walking the cumulative probabilities in this order: reset,
- *       then each error status in ascending order, then slow drip; if {@code u} falls beyond them
+ *       then each error status in ascending order, then the request's operation's own error
+ *       statuses in ascending order, then slow drip; if {@code u} falls beyond them
  *       all, the request is served normally.</li>
  * </ol>
  * Resets, errors and outages answer <em>without</em> running the handler, so a faulted write
@@ -124,17 +127,21 @@ public final class FaultInjector {
         }
 
         double dripRate = cfg.slowDrip() == null ? 0 : cfg.slowDrip().rate();
-        if (cfg.resetRate() > 0 || dripRate > 0 || cfg.errorRates().values().stream().anyMatch(r -> r > 0)) {
+        Map<Integer, Double> operationRates = cfg.operationErrorRates().getOrDefault(operation, Map.of());
+        if (cfg.resetRate() > 0 || dripRate > 0 || cfg.errorRates().values().stream().anyMatch(r -> r > 0)
+                || operationRates.values().stream().anyMatch(r -> r > 0)) {
             double u = outcomes.nextDouble();
             double edge = cfg.resetRate();
             if (u < edge) {
                 return new Decision(Kind.RESET, 0, latency, null, null, false);
             }
-            for (Map.Entry<Integer, Double> e : cfg.errorRates().entrySet()) {
-                edge += e.getValue();
-                if (u < edge) {
-                    Duration retryAfter = e.getKey() == 429 ? clock.scaled(cfg.effectiveRetryAfter()) : null;
-                    return new Decision(Kind.ERROR, e.getKey(), latency, retryAfter, null, false);
+            for (Map<Integer, Double> rates : List.of(cfg.errorRates(), operationRates)) {
+                for (Map.Entry<Integer, Double> e : rates.entrySet()) {
+                    edge += e.getValue();
+                    if (u < edge) {
+                        Duration retryAfter = e.getKey() == 429 ? clock.scaled(cfg.effectiveRetryAfter()) : null;
+                        return new Decision(Kind.ERROR, e.getKey(), latency, retryAfter, null, false);
+                    }
                 }
             }
             edge += dripRate;

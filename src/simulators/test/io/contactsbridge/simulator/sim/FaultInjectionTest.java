@@ -193,6 +193,25 @@ class FaultInjectionTest {
     }
 
     @Test
+    void anOperationCanBeGivenErrorsOfItsOwn() {
+        // Writes refused while reads go through: the general rates stay for every operation.
+        server.faults().configure(FaultConfig.builder().seed(7).operationErrorRate("create-item", 422, 1.0).build());
+        assertThat(pingStatuses(20)).containsOnly(200);
+        assertThat(client.send("POST", "/items", "{\"name\":\"x\"}").statusCode()).isEqualTo(422);
+        assertThat(store).isEmpty();
+
+        server.faults().configure(FaultConfig.builder().seed(7).errorRate(500, 0.5)
+                .operationErrorRate("create-item", 422, 0.5).build());
+        List<Integer> writes = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            writes.add(client.send("POST", "/items", "{\"name\":\"y\"}").statusCode());
+        }
+        assertThat(writes).containsOnly(500, 422).contains(500, 422);
+        assertThat(pingStatuses(40)).containsOnly(200, 500).contains(200, 500);
+        assertThat(server.faults().config().operationErrorRates()).containsEntry("create-item", java.util.Map.of(422, 0.5));
+    }
+
+    @Test
     void slowDripTripsAShortReadTimeoutButCompletesForAPatientClient() throws Exception {
         // 48-byte body, 16 bytes per chunk, 120 ms before each chunk: ~360 ms in total
         server.faults().configure(FaultConfig.builder().slowDrip(1.0, 16, 120).build());
@@ -230,6 +249,10 @@ class FaultInjectionTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> FaultConfig.builder().latency(-1, 0).build())
                 .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> FaultConfig.builder().errorRate(500, 0.6).operationErrorRate("x", 422, 0.5).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("operationErrorRates");
+        assertThatThrownBy(() -> FaultConfig.builder().operationErrorRate("x", 302, 0.1).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("operationErrorRates.x");
     }
 
     private List<Integer> pingStatuses(int n) {
