@@ -117,7 +117,11 @@ class IntakeBenchmark {
             highLevel.simulator().stop();
             birdSend.stop();
         }
-        System.out.println("\n===== intake benchmark =====" + report);
+        java.nio.file.Path file = io.contactsbridge.support.BenchResults.write("ingest", getClass().getSimpleName(),
+                "webhook intake: cheap endpoint, verify-only and stored, per concurrency and store",
+                "./mvnw -B test -Dtest=IntakeBenchmark -Dbenchmark=true -Dsurefire.failIfNoSpecifiedTests=false",
+                io.contactsbridge.support.BenchResults.givenSettings(), report.toString().lines().toList());
+        System.out.println("\n===== intake benchmark =====" + report + "written: " + file.toAbsolutePath());
     }
 
     record Row(long requests, double seconds, long ok, double p50, double p99, String others) {

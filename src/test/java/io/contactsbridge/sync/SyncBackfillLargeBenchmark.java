@@ -38,7 +38,7 @@ class SyncBackfillLargeBenchmark {
 
     @Test
     void largeBackfillInASmallHeap() throws Exception {
-        int contacts = Integer.getInteger("bench.contacts");
+        int contacts = Integer.getInteger("bench.contacts", 100_000);
         String xmx = System.getProperty("bench.xmx", "256m");
         int scale = Integer.getInteger("bench.scale", SyncBackfillBenchmark.SCALE);
         boolean dryRun = Boolean.getBoolean("bench.dryRun");

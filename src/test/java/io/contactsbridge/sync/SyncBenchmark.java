@@ -13,6 +13,7 @@ import java.util.function.BooleanSupplier;
 
 import io.contactsbridge.outbound.OutboundMetrics;
 import io.contactsbridge.simulator.sim.CallRecorder;
+import io.contactsbridge.support.BenchResults;
 import io.contactsbridge.support.Waits;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -189,16 +190,36 @@ final class SyncBenchmark {
         return counts.entrySet().stream().filter(e -> e.getKey().startsWith(operation + " ")).mapToLong(Map.Entry::getValue).sum();
     }
 
-    /** Prints one summary block: a title, the command that measures it, then the lines. */
+    /**
+     * Prints one summary block: a title, the command that measures it, then the lines; and records them in
+     * {@code bench/results/<scenario>.json} ({@link BenchResults}) with the {@code -Dbench.*} settings given.
+     */
     static void report(String title, String benchmarkClass, List<String> lines) {
         List<String> out = new ArrayList<>();
         out.add("");
         out.add("==== SYNC BENCHMARK " + title + " ====");
         out.add("command: " + COMMAND + benchmarkClass);
         lines.forEach(l -> out.add("  " + l));
+        java.nio.file.Path file = BenchResults.write(scenario(benchmarkClass), benchmarkClass, title, COMMAND + benchmarkClass,
+                BenchResults.givenSettings(), lines);
+        out.add("written: " + file.toAbsolutePath());
         out.add("====");
         out.add("");
         System.out.println(String.join(System.lineSeparator(), out));
+    }
+
+    /** The bench/ scenario a benchmark class belongs to (bench/README.md). */
+    static String scenario(String benchmarkClass) {
+        if (benchmarkClass.contains("Latency")) {
+            return "latency";
+        }
+        if (benchmarkClass.contains("Detection")) {
+            return "detection";
+        }
+        if (benchmarkClass.contains("Backfill")) {
+            return "backfill";
+        }
+        return "sync";
     }
 
     static String verdict(boolean met) {
