@@ -142,18 +142,20 @@ final class ConcurrentEditsScenario implements AutoCloseable {
      * @param resetRate       the connection dropped without an answer (the write not applied)
      * @param slowRate        an answer slower than the bridge's response timeout ({@link #SLOW_TIMEOUT_MS}): the write
      *                        <em>is</em> applied, the bridge does not know it and tries again
+     * @param refusalRate     an update of a contact refused with 422 (a refusal the bridge does not retry: a dead
+     *                        letter, replayed at the end)
      * @param outage          each service down this long (service time), HighLevel in the middle of the edits during
      *                        the backfill, BirdSend in the middle of the edits after it
      * @param kills           SIGKILLs of the bridge, each at a seeded live edit (the first during the backfill),
      *                        started again on the same store after the edits made while it is down
      * @param webhookCopies   how many more times a duplicated webhook ({@link Settings#duplicateRate()}) is delivered
      */
-    record Chaos(double serverErrorRate, double tooManyRate, double resetRate, double slowRate, Duration outage, int kills,
-                 int webhookCopies) {
-        static final Chaos NONE = new Chaos(0, 0, 0, 0, Duration.ZERO, 0, 1);
+    record Chaos(double serverErrorRate, double tooManyRate, double resetRate, double slowRate, double refusalRate,
+                 Duration outage, int kills, int webhookCopies) {
+        static final Chaos NONE = new Chaos(0, 0, 0, 0, 0, Duration.ZERO, 0, 1);
 
         boolean servicesFail() {
-            return serverErrorRate + tooManyRate + resetRate + slowRate > 0 || !outage.isZero();
+            return serverErrorRate + tooManyRate + resetRate + slowRate + refusalRate > 0 || !outage.isZero();
         }
     }
 
@@ -652,6 +654,7 @@ final class ConcurrentEditsScenario implements AutoCloseable {
             faults.seed(settings.seeds().get(0)).errorRate(500, chaos.serverErrorRate() / 2)
                     .errorRate(503, chaos.serverErrorRate() / 2).errorRate(429, chaos.tooManyRate()).retryAfterSeconds(1)
                     .resetRate(chaos.resetRate())
+                    .operationErrorRate("update-contact", 422, chaos.refusalRate())
                     // One pause longer than the response timeout before the whole answer.
                     .slowDrip(chaos.slowRate(), 1 << 20, SLOW_TIMEOUT_MS + 500);
         }
