@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * did not replay, a run that did not settle.
  *
  * <p>One fixed population each, so a red run replays ({@code -Dproptest.seeds=<seed>} runs others). Run alone:
- * <pre>./mvnw -B test -Dtest=ReliabilitySuiteTest -Dsurefire.failIfNoSpecifiedTests=false</pre>
+ * <pre>./mvnw -B test -Dtest=ReliabilitySuiteTest -Dsurefire.failIfNoSpecifiedTests=false [-Dreliability.people=1000]</pre>
  */
 class ReliabilitySuiteTest {
 
@@ -24,20 +24,26 @@ class ReliabilitySuiteTest {
     static final long REDELIVERY_SEED = 20261205L;
 
     /**
-     * <b>faults</b>: 1,000 people (400 on both sides, 300 in HighLevel only, 300 in BirdSend only), synced both ways,
+     * People in the faults scenario, 1,000 unless {@code -Dreliability.people} says otherwise; 40 % on both sides, 30 %
+     * on each side only.
+     */
+    static final int FAULTS_PEOPLE = Integer.getInteger("reliability.people", 1000);
+
+    /**
+     * <b>faults</b>: {@link #FAULTS_PEOPLE} people (40 % on both sides, 30 % in HighLevel only, 30 % in BirdSend only), synced both ways,
      * while every API request of either service fails at random: 10 % 5xx, 5 % 429, 1 % dropped connections, 1 % an
      * answer slower than the bridge waits for (its write applied all the same), 8 % of contact updates refused with 422
      * (a dead letter each, not retried), and each service is down for 30
      * (service) seconds, HighLevel during the backfill and BirdSend after it. Then the services recover, the open dead
-     * letters are replayed through the admin API, and both sides must hold what the people did. Time scale 8: the
-     * outages last 3.75 s of wall time, the bridge's retries and breakers scale along.
+     * letters are replayed through the admin API, and both sides must hold what the people did. Time scale 16: the
+     * outages last 1.9 s of wall time, the bridge's retries and breakers scale along.
      */
     @Test
     void faultsOfBothServicesLoseAndDuplicateNothing() throws Exception {
         run(new ConcurrentEditsScenario.Settings("reliability-faults", seed(FAULTS_SEED),
-                400, 300, 300,
+                FAULTS_PEOPLE * 4 / 10, FAULTS_PEOPLE * 3 / 10, FAULTS_PEOPLE - FAULTS_PEOPLE * 4 / 10 - FAULTS_PEOPLE * 3 / 10,
                 20, 60, 60, 0, 2, 4,
-                Duration.ofMillis(25), 8,
+                Duration.ofMillis(25), 16,
                 0.2, 0.2, 0.2, Duration.ofMillis(1500), 10,
                 false, "mapping/concurrent-edits.yaml", false, false,
                 new ConcurrentEditsScenario.Chaos(0.10, 0.05, 0.01, 0.01, 0.08, Duration.ofSeconds(30), 0, 1)));
