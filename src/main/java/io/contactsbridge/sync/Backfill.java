@@ -631,7 +631,7 @@ public class Backfill {
             return SyncOutcome.skipped("its " + link.unlinkedSide().key() + " partner was deleted"
                     + " (bridge.sync.deletes=unlink leaves it alone)");
         }
-        if (link != null && item.birdsend() != null && item.highlevel() != null
+        if (link != null && link.settled() && item.birdsend() != null && item.highlevel() != null
                 && sync.agrees(item.birdsend().mapped(), link.shadow(), io.contactsbridge.mapping.Side.BIRDSEND)
                 && sync.agrees(item.highlevel().mapped(), link.shadow(), io.contactsbridge.mapping.Side.HIGHLEVEL)) {
             // Both listed copies hold what the two sides last agreed on: nothing to write, so nothing to read again.

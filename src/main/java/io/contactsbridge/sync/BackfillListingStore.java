@@ -310,7 +310,8 @@ public class BackfillListingStore {
                         + " p.contact_id AS p_id, p.email AS p_email, p.phone AS p_phone, p.mapped AS p_mapped,"
                         + " p.contact_updated_at AS p_updated_at,"
                         + " l.id AS l_id, l.highlevel_id AS l_highlevel_id, l.birdsend_id AS l_birdsend_id, l.email AS l_email,"
-                        + " l.shadow AS l_shadow, l.version AS l_version, l.unlinked_side AS l_unlinked_side"
+                        + " l.shadow AS l_shadow, l.version AS l_version, l.unlinked_side AS l_unlinked_side,"
+                        + " l.pending AS l_pending"
                         + " FROM " + TABLE + " s"
                         + " LEFT JOIN " + TABLE + " p ON s.side = 'b' AND s.pairing IN ('link', 'email', 'phone')"
                         + " AND p.run_id = s.run_id AND p.side = 'h' AND p.contact_id = s.partner_id"
@@ -337,7 +338,8 @@ public class BackfillListingStore {
             String unlinked = rs.getString("l_unlinked_side");
             link = new ContactLink(rs.getLong("l_id"), rs.getString("l_highlevel_id"), rs.getString("l_birdsend_id"),
                     rs.getString("l_email"), links.read(rs.getString("l_shadow")), rs.getLong("l_version"),
-                    unlinked == null ? null : Side.valueOf(unlinked.toUpperCase(java.util.Locale.ROOT)));
+                    unlinked == null ? null : Side.valueOf(unlinked.toUpperCase(java.util.Locale.ROOT)),
+                    links.readPending(rs.getString("l_pending")));
         }
         String key = key(birdsend ? Side.BIRDSEND : Side.HIGHLEVEL, self.id());
         return new Item(key, rs.getString("order_key"), birdsend ? self : null, birdsend ? partner : self, linkId,

@@ -127,6 +127,58 @@ public final class ContactMerge {
         return new Result(new CanonicalContact(toBs), new CanonicalContact(toHl), new CanonicalContact(shadow), conflicts);
     }
 
+    /**
+     * The merge after writes that were begun and not recorded ({@link PendingWrite}). For each field both sides share, a
+     * side that holds what it had, or what it was to get, counts as holding what it was to get (the writes' own effect,
+     * made or not); anything else is a person's edit since, merged three ways against what both were to hold. Tags
+     * count one by one. One-way fields merge against the shadow before the writes, as the writes were planned.
+     */
+    public Result mergePending(PendingWrite pending, CanonicalContact birdsend, CanonicalContact highlevel, Instant bsUpdated,
+                        Instant hlUpdated) {
+        Map<String, Object> base = new LinkedHashMap<>(pending.base() == null ? Map.of() : pending.base().values());
+        Map<String, Object> a = new LinkedHashMap<>(birdsend.values());
+        Map<String, Object> h = new LinkedHashMap<>(highlevel.values());
+        for (FieldRule rule : mapping.fields()) {
+            if (rule.birdsendPath() == null || rule.highlevelPaths().isEmpty() || rule.direction() != FieldDirection.BOTH) {
+                continue;
+            }
+            String f = rule.name();
+            Object target = pending.merged().get(f);
+            put(base, f, target);
+            put(a, f, settled(rule, birdsend.get(f), pending.birdsend().get(f), target));
+            put(h, f, settled(rule, highlevel.get(f), pending.highlevel().get(f), target));
+        }
+        // A one-way field of a first link keeps the first link's rule: an absent base value counts as changed at its source.
+        return merge(new CanonicalContact(base), new CanonicalContact(a), new CanonicalContact(h), bsUpdated, hlUpdated);
+    }
+
+    /** A side's value with the pending writes' effect taken as made: {@code target} unless the side was edited since. */
+    private static Object settled(FieldRule rule, Object now, Object before, Object target) {
+        if (rule.kind() == FieldKind.BOOLEAN && before == null && Boolean.FALSE.equals(now)) {
+            // A contact the writes were creating has "no" as every new contact does: not a person's edit, so it cannot
+            // take back an unsubscribe the create was to carry.
+            return target;
+        }
+        if (rule.kind() != FieldKind.TAGS) {
+            return Objects.equals(now, before) || Objects.equals(now, target) ? target : now;
+        }
+        List<String> nowTags = tags(now);
+        List<String> beforeTags = tags(before);
+        List<String> targetTags = tags(target);
+        TreeSet<String> out = new TreeSet<>();
+        TreeSet<String> every = new TreeSet<>(nowTags);
+        every.addAll(beforeTags);
+        every.addAll(targetTags);
+        for (String tag : every) {
+            // A tag the writes were to add or remove holds the writes' outcome either way; any other tag is as the side has it.
+            boolean flipped = beforeTags.contains(tag) != targetTags.contains(tag);
+            if (flipped ? targetTags.contains(tag) : nowTags.contains(tag)) {
+                out.add(tag);
+            }
+        }
+        return out.isEmpty() && now == null ? null : new ArrayList<>(out);
+    }
+
     /** The side whose value a conflict on this field keeps. */
     Side winner(FieldRule rule, Instant bsUpdated, Instant hlUpdated) {
         if (rule.owner() != null) {

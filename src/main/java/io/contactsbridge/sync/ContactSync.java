@@ -445,7 +445,8 @@ public class ContactSync {
         if (link.isPresent() && !link.get().isLive()) {
             return decided(leftAlone(link.get()));
         }
-        if (link.isPresent() && hint != null && agrees(mapping.readHighLevel(hint, keys), link.get().shadow(), Side.HIGHLEVEL)) {
+        if (link.isPresent() && link.get().settled() && hint != null
+                && agrees(mapping.readHighLevel(hint, keys), link.get().shadow(), Side.HIGHLEVEL)) {
             LOG.debug("HighLevel {}: the event's copy agrees with the link's shadow", hlId);
             return decided(SyncOutcome.unchanged());
         }
@@ -455,7 +456,7 @@ public class ContactSync {
             return new SyncCase.Gone(Side.HIGHLEVEL, hlId);
         }
         if (link.isPresent()) {
-            if (agrees(mapping.readHighLevel(hlNow.get(), keys), link.get().shadow(), Side.HIGHLEVEL)) {
+            if (link.get().settled() && agrees(mapping.readHighLevel(hlNow.get(), keys), link.get().shadow(), Side.HIGHLEVEL)) {
                 LOG.debug("HighLevel {}: agrees with the link's shadow", hlId);
                 return decided(SyncOutcome.unchanged());
             }
@@ -499,7 +500,8 @@ public class ContactSync {
         if (link.isPresent() && !link.get().isLive()) {
             return decided(leftAlone(link.get()));
         }
-        if (link.isPresent() && hint != null && agrees(mapping.readBirdSend(hint), link.get().shadow(), Side.BIRDSEND)) {
+        if (link.isPresent() && link.get().settled() && hint != null
+                && agrees(mapping.readBirdSend(hint), link.get().shadow(), Side.BIRDSEND)) {
             LOG.debug("BirdSend {}: the event's copy agrees with the link's shadow", bsId);
             return decided(SyncOutcome.unchanged());
         }
@@ -509,7 +511,7 @@ public class ContactSync {
             return new SyncCase.Gone(Side.BIRDSEND, bsId);
         }
         if (link.isPresent()) {
-            if (agrees(mapping.readBirdSend(bsNow.get()), link.get().shadow(), Side.BIRDSEND)) {
+            if (link.get().settled() && agrees(mapping.readBirdSend(bsNow.get()), link.get().shadow(), Side.BIRDSEND)) {
                 LOG.debug("BirdSend {}: agrees with the link's shadow", bsId);
                 return decided(SyncOutcome.unchanged());
             }
@@ -646,7 +648,7 @@ public class ContactSync {
             return 0;
         }
         CanonicalContact gone = side == Side.BIRDSEND ? mapping.readBirdSend(last) : mapping.readHighLevel(last, keys);
-        if (agrees(gone, link.shadow(), side)) {
+        if (link.settled() && agrees(gone, link.shadow(), side)) {
             return 0;
         }
         if (side == Side.BIRDSEND) {
@@ -655,7 +657,7 @@ public class ContactSync {
                 return 0;
             }
             CanonicalContact h = mapping.readHighLevel(hlNow.get(), keys);
-            ContactMerge.Result result = merge.merge(link.shadow(), gone, h, BirdSendContactApi.updatedAt(last),
+            ContactMerge.Result result = merge(link, gone, h, BirdSendContactApi.updatedAt(last),
                     HighLevelContactApi.updatedAt(hlNow.get()));
             HighLevelWrite write = withoutConstants(mapping.writeHighLevel(result.highlevel(), h, keys), keys);
             if (write.isEmpty()) {
@@ -671,7 +673,7 @@ public class ContactSync {
                 return 0;
             }
             CanonicalContact a = mapping.readBirdSend(bsNow.get());
-            ContactMerge.Result result = merge.merge(link.shadow(), a, gone, BirdSendContactApi.updatedAt(bsNow.get()),
+            ContactMerge.Result result = merge(link, a, gone, BirdSendContactApi.updatedAt(bsNow.get()),
                     HighLevelContactApi.updatedAt(last));
             BirdSendWrite write = withoutConstants(mapping.writeBirdSend(result.birdsend(), a));
             if (write.isEmpty()) {
@@ -716,7 +718,7 @@ public class ContactSync {
         HighLevelFieldKeys keys = highlevel.fieldKeys(props.pair().highlevelConnection());
         CanonicalContact a = bsMapped == null ? CanonicalContact.EMPTY : bsMapped;
         CanonicalContact h = hlMapped == null ? CanonicalContact.EMPTY : hlMapped;
-        ContactMerge.Result result = merge.merge(link == null ? null : link.shadow(), a, h, bsUpdated, hlUpdated);
+        ContactMerge.Result result = merge(link, a, h, bsUpdated, hlUpdated);
         if (result.shadow().get(mapping.emailField()) == null) {
             return SyncOutcome.skipped("no email on either side, which BirdSend requires");
         }
@@ -746,6 +748,15 @@ public class ContactSync {
 
     // ---- step: merge ------------------------------------------------------------------------------
 
+    /** The three-way merge against the link's shadow, or against its pending writes while it has some. */
+    private ContactMerge.Result merge(ContactLink link, CanonicalContact a, CanonicalContact h, Instant bsUpdated,
+                                      Instant hlUpdated) {
+        if (link != null && !link.settled()) {
+            return merge.mergePending(link.pending(), a, h, bsUpdated, hlUpdated);
+        }
+        return merge.merge(link == null ? null : link.shadow(), a, h, bsUpdated, hlUpdated);
+    }
+
     /**
      * Merges the two contacts three ways (with the link's shadow) and plans each side's write. A write the service
      * refused before, for a reason the person's data still has, is not planned again: the case ends skipped.
@@ -763,8 +774,13 @@ public class ContactSync {
         HighLevelFieldKeys keys = highlevel.fieldKeys(pair.highlevelConnection());
         CanonicalContact a = bsNow == null ? CanonicalContact.EMPTY : mapping.readBirdSend(bsNow);
         CanonicalContact h = hlNow == null ? CanonicalContact.EMPTY : mapping.readHighLevel(hlNow, keys);
-        ContactMerge.Result result = merge.merge(link == null ? null : link.shadow(), a, h,
-                BirdSendContactApi.updatedAt(bsNow), HighLevelContactApi.updatedAt(hlNow));
+        // Two contacts not linked, one perhaps created by an earlier attempt whose answer was lost: merged as that create.
+        Optional<PendingWrite> created = link != null || bsNow == null || hlNow == null ? Optional.empty()
+                : links.pendingCreate(pair, hlNow.path("id").asText(), bsNow.path("contact_id").asText());
+        c.createPending = created.isPresent();
+        ContactMerge.Result result = created.isPresent()
+                ? merge.mergePending(created.get(), a, h, BirdSendContactApi.updatedAt(bsNow), HighLevelContactApi.updatedAt(hlNow))
+                : merge(link, a, h, BirdSendContactApi.updatedAt(bsNow), HighLevelContactApi.updatedAt(hlNow));
         String email = (String) result.shadow().get(mapping.emailField());
         if (email == null) {
             c.outcome = SyncOutcome.skipped("no email on either side, which BirdSend requires");
@@ -835,14 +851,43 @@ public class ContactSync {
             } else if (hlNow == null) {
                 createHighLevel(k, pair, plan);
             } else {
-                k.action = k.link == null ? SyncOutcome.Action.LINKED : SyncOutcome.Action.UNCHANGED;
+                // A link still holding its first writes is being made: a retry of it links the pair as much as the first try.
+                boolean linking = k.link == null || (!k.link.settled() && k.link.pending().base() == null);
+                k.action = linking ? SyncOutcome.Action.LINKED : SyncOutcome.Action.UNCHANGED;
+                hold(k, pair, plan);
             }
         });
+    }
+
+    /**
+     * Before writing two existing contacts, the link records the writes ({@link PendingWrite}), a new link included: if
+     * the case fails after the first write, or a write is made without the bridge hearing so, the next attempt tells the
+     * bridge's writes from a person's edits made meanwhile, rather than taking the pair for new and uniting their tags.
+     */
+    private void hold(SyncCase c, SyncPair pair, SyncCase.Plan plan) {
+        if (plan.birdsendWrite().isEmpty() && plan.highlevelWrite().isEmpty()) {
+            return;
+        }
+        ContactLink link = c.link;
+        CanonicalContact base = link == null ? null : link.settled() ? link.shadow() : link.pending().base();
+        PendingWrite pending = new PendingWrite(base, plan.merged().shadow(), plan.birdsendMapped(), plan.highlevelMapped());
+        if (link == null) {
+            c.link = links.insertPending(pair, c.highlevelId, c.birdsendId, plan.email(), pending);
+            if (c.createPending) {
+                links.dropCreates(pair, c.highlevelId, c.birdsendId); // the link holds it now
+                c.createPending = false;
+            }
+        } else {
+            c.link = links.hold(link, pending).orElseThrow(() -> new LinkChangedException("the link of BirdSend contact "
+                    + link.birdsendId() + " and HighLevel contact " + link.highlevelId() + " changed while syncing it; trying again"));
+        }
     }
 
     private void createBirdSend(SyncCase c, SyncPair pair, SyncCase.Plan plan, JsonNode hlNow) {
         BirdSendWrite bsCreate = plan.birdsendWrite();
         String hlGiven = c.highlevelId;
+        links.holdCreate(pair, Side.HIGHLEVEL, hlGiven,
+                new PendingWrite(null, plan.merged().shadow(), CanonicalContact.EMPTY, plan.highlevelMapped()));
         BirdSendContactApi.Created created = refusable(pair, plan.subject(), Side.BIRDSEND, plan.birdsendPlanned(),
                 () -> birdsend.create(pair.birdsendConnection(), bsCreate));
         metrics.write(Side.BIRDSEND);
@@ -862,6 +907,7 @@ public class ContactSync {
         reportWrite(ReportCounters.CREATED, new BirdSendWrite(bsCreate.email(), false, Map.of(), bsCreate.addTags(), List.of(), null));
         c.link = linkCreated(pair, c.highlevelId, c.birdsendId, plan.email(), plan.merged().shadow(),
                 mapping.readBirdSend(created.contact()));
+        links.dropCreates(pair, c.highlevelId, c.birdsendId);
         if (Boolean.TRUE.equals(bsCreate.unsubscribed())) {
             String bsTarget = c.birdsendId;
             BirdSendWrite unsubscribe = new BirdSendWrite(bsCreate.email(), false, Map.of(), List.of(), List.of(), Boolean.TRUE);
@@ -874,6 +920,8 @@ public class ContactSync {
     private void createHighLevel(SyncCase c, SyncPair pair, SyncCase.Plan plan) {
         HighLevelWrite hlCreate = plan.highlevelWrite();
         String bsGiven = c.birdsendId;
+        links.holdCreate(pair, Side.BIRDSEND, bsGiven,
+                new PendingWrite(null, plan.merged().shadow(), plan.birdsendMapped(), CanonicalContact.EMPTY));
         HighLevelContactApi.Created created = refusable(pair, plan.subject(), Side.HIGHLEVEL, plan.highlevelPlanned(),
                 () -> highlevel.create(pair.highlevelConnection(), hlCreate.createBody()));
         metrics.write(Side.HIGHLEVEL);
@@ -899,6 +947,7 @@ public class ContactSync {
         HighLevelFieldKeys keys = highlevel.fieldKeys(pair.highlevelConnection());
         c.link = linkCreated(pair, c.highlevelId, c.birdsendId, plan.email(), plan.merged().shadow(),
                 created.contact() == null ? CanonicalContact.EMPTY : mapping.readHighLevel(created.contact(), keys));
+        links.dropCreates(pair, c.highlevelId, c.birdsendId);
     }
 
     // ---- steps: write each side -------------------------------------------------------------------
@@ -949,6 +998,9 @@ public class ContactSync {
             }
             SyncPair pair = props.pair();
             record(pair, k.link, k.highlevelId, k.birdsendId, plan.email(), plan.merged().shadow());
+            if (k.createPending) {
+                links.dropCreates(pair, k.highlevelId, k.birdsendId); // linked: the recorded create is accounted for
+            }
             if (plan.refusedBefore() && refusals.clear(pair, plan.subject()) > 0) {
                 LOG.info("{}: the write refused before went through; it is no longer refused", plan.subject());
             }
@@ -1196,7 +1248,7 @@ public class ContactSync {
     private void record(SyncPair pair, ContactLink link, String hlId, String bsId, String email, CanonicalContact shadow) {
         if (link == null) {
             links.insert(pair, hlId, bsId, email, shadow);
-        } else if (!link.shadow().equals(shadow) || !Objects.equals(link.email(), email)) {
+        } else if (!link.settled() || !link.shadow().equals(shadow) || !Objects.equals(link.email(), email)) {
             if (!links.update(link, email, shadow)) {
                 throw new LinkChangedException("the link of BirdSend contact " + bsId + " and HighLevel contact " + hlId
                         + " changed while syncing it; trying again");

@@ -14,6 +14,7 @@ import java.util.Optional;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.contactsbridge.mapping.CanonicalContact;
 import io.contactsbridge.mapping.Side;
 import org.springframework.dao.DuplicateKeyException;
@@ -30,7 +31,7 @@ import org.springframework.stereotype.Component;
 @Component
 public class LinkStore {
 
-    private static final String COLUMNS = "id, highlevel_id, birdsend_id, email, shadow, version, unlinked_side";
+    private static final String COLUMNS = "id, highlevel_id, birdsend_id, email, shadow, version, unlinked_side, pending";
 
     private final JdbcTemplate jdbc;
     private final ObjectMapper json;
@@ -66,41 +67,99 @@ public class LinkStore {
      *                              the row): the caller's view is stale and its work is to be done again
      */
     public ContactLink insert(SyncPair pair, String highlevelId, String birdsendId, String email, CanonicalContact shadow) {
+        return insert(pair, highlevelId, birdsendId, email, shadow, null);
+    }
+
+    /**
+     * Links two contacts before the writes that make them agree ({@code pending}; its {@code merged} is stored as the
+     * shadow until they are recorded).
+     *
+     * @throws LinkChangedException as {@link #insert(SyncPair, String, String, String, CanonicalContact)}
+     */
+    public ContactLink insertPending(SyncPair pair, String highlevelId, String birdsendId, String email, PendingWrite pending) {
+        return insert(pair, highlevelId, birdsendId, email, pending.merged(), pending);
+    }
+
+    private ContactLink insert(SyncPair pair, String highlevelId, String birdsendId, String email, CanonicalContact shadow,
+                               PendingWrite pending) {
         Timestamp now = Timestamp.from(clock.instant());
         GeneratedKeyHolder keys = new GeneratedKeyHolder();
         try {
-            insertRow(pair, highlevelId, birdsendId, email, shadow, now, keys);
+            insertRow(pair, highlevelId, birdsendId, email, shadow, pending, now, keys);
         } catch (DuplicateKeyException e) {
             // Not an error: someone linked one of them between our read and this insert. Said in words (the
             // constraint's name is in the message of the cause), without the database's stack trace.
             throw new LinkChangedException("HighLevel contact " + highlevelId + " or BirdSend contact " + birdsendId
                     + " was linked meanwhile (by the backfill, another event or another replica)");
         }
-        return new ContactLink(keys.getKey().longValue(), highlevelId, birdsendId, email, shadow, 0, null);
+        return new ContactLink(keys.getKey().longValue(), highlevelId, birdsendId, email, shadow, 0, null, pending);
     }
 
     private void insertRow(SyncPair pair, String highlevelId, String birdsendId, String email, CanonicalContact shadow,
-                           Timestamp now, GeneratedKeyHolder keys) {
+                           PendingWrite pending, Timestamp now, GeneratedKeyHolder keys) {
         jdbc.update(con -> {
             var ps = con.prepareStatement("INSERT INTO sync_link (highlevel_connection, birdsend_connection, highlevel_id, birdsend_id,"
-                    + " email, shadow, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)", new String[] {"id"});
+                    + " email, shadow, pending, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+                    new String[] {"id"});
             ps.setString(1, pair.highlevelConnection());
             ps.setString(2, pair.birdsendConnection());
             ps.setString(3, highlevelId);
             ps.setString(4, birdsendId);
             ps.setString(5, email);
             ps.setString(6, write(shadow));
-            ps.setTimestamp(7, now);
+            ps.setString(7, pending == null ? null : write(pending));
             ps.setTimestamp(8, now);
+            ps.setTimestamp(9, now);
             return ps;
         }, keys);
     }
 
-    /** Stores the new shadow (and email) if nobody changed the link since it was read. */
+    /** Stores the new shadow (and email), settling any pending writes, if nobody changed the link since it was read. */
     public boolean update(ContactLink link, String email, CanonicalContact shadow) {
-        return jdbc.update("UPDATE sync_link SET email = ?, shadow = ?, version = version + 1, updated_at = ?"
+        return jdbc.update("UPDATE sync_link SET email = ?, shadow = ?, pending = NULL, version = version + 1, updated_at = ?"
                         + " WHERE id = ? AND version = ?", email, write(shadow), Timestamp.from(clock.instant()),
                 link.id(), link.version()) == 1;
+    }
+
+    /**
+     * Records writes about to be made to a linked pair, if nobody changed the link since it was read; the shadow stays
+     * until {@link #update} records their outcome. Empty when the link changed.
+     */
+    public Optional<ContactLink> hold(ContactLink link, PendingWrite pending) {
+        boolean held = jdbc.update("UPDATE sync_link SET pending = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
+                write(pending), Timestamp.from(clock.instant()), link.id(), link.version()) == 1;
+        return held ? Optional.of(new ContactLink(link.id(), link.highlevelId(), link.birdsendId(), link.email(), link.shadow(),
+                link.version() + 1, link.unlinkedSide(), pending)) : Optional.empty();
+    }
+
+    /**
+     * Records a create about to be made from {@code source} (table {@code sync_pending_create}), replacing an earlier
+     * one of the same contact: should the create be made without the bridge hearing so, the next attempt finds the new
+     * contact by email and merges against this rather than as a new pair ({@link #pendingCreate}).
+     */
+    public void holdCreate(SyncPair pair, Side source, String sourceId, PendingWrite pending) {
+        String key = source.key() + ":" + sourceId;
+        Object[] values = {write(pending), Timestamp.from(clock.instant()), pair.highlevelConnection(), pair.birdsendConnection(), key};
+        if (jdbc.update("UPDATE sync_pending_create SET pending = ?, created_at = ? WHERE highlevel_connection = ?"
+                + " AND birdsend_connection = ? AND source = ?", values) == 0) {
+            jdbc.update("INSERT INTO sync_pending_create (pending, created_at, highlevel_connection, birdsend_connection, source)"
+                    + " VALUES (?, ?, ?, ?, ?)", values);
+        }
+    }
+
+    /** The create recorded from either contact and not yet linked, if any. */
+    public Optional<PendingWrite> pendingCreate(SyncPair pair, String highlevelId, String birdsendId) {
+        return jdbc.query("SELECT pending FROM sync_pending_create WHERE highlevel_connection = ? AND birdsend_connection = ?"
+                        + " AND source IN (?, ?)", (rs, n) -> readPending(rs.getString(1)), pair.highlevelConnection(),
+                pair.birdsendConnection(), Side.HIGHLEVEL.key() + ":" + highlevelId, Side.BIRDSEND.key() + ":" + birdsendId)
+                .stream().findFirst();
+    }
+
+    /** Forgets the creates recorded from either contact: the two are linked. */
+    public void dropCreates(SyncPair pair, String highlevelId, String birdsendId) {
+        jdbc.update("DELETE FROM sync_pending_create WHERE highlevel_connection = ? AND birdsend_connection = ? AND source IN (?, ?)",
+                pair.highlevelConnection(), pair.birdsendConnection(), Side.HIGHLEVEL.key() + ":" + highlevelId,
+                Side.BIRDSEND.key() + ":" + birdsendId);
     }
 
     /** Keeps the row as a record that {@code deletedSide}'s contact was deleted, so its partner is left alone. */
@@ -148,7 +207,8 @@ public class LinkStore {
         String unlinked = rs.getString("unlinked_side");
         return new ContactLink(rs.getLong("id"), rs.getString("highlevel_id"), rs.getString("birdsend_id"),
                 rs.getString("email"), read(rs.getString("shadow")), rs.getLong("version"),
-                unlinked == null ? null : Side.valueOf(unlinked.toUpperCase(java.util.Locale.ROOT)));
+                unlinked == null ? null : Side.valueOf(unlinked.toUpperCase(java.util.Locale.ROOT)),
+                readPending(rs.getString("pending")));
     }
 
     String write(CanonicalContact shadow) {
@@ -159,26 +219,56 @@ public class LinkStore {
         }
     }
 
+    String write(PendingWrite pending) {
+        ObjectNode node = json.createObjectNode();
+        node.set("base", pending.base() == null ? null : json.valueToTree(pending.base().values()));
+        node.set("merged", json.valueToTree(pending.merged().values()));
+        node.set("birdsend", json.valueToTree(pending.birdsend().values()));
+        node.set("highlevel", json.valueToTree(pending.highlevel().values()));
+        try {
+            return json.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write a link's pending writes", e);
+        }
+    }
+
+    PendingWrite readPending(String text) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            JsonNode node = json.readTree(text);
+            JsonNode base = node.path("base");
+            return new PendingWrite(base.isObject() ? read(base) : null, read(node.path("merged")), read(node.path("birdsend")),
+                    read(node.path("highlevel")));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a link's pending writes are not JSON", e);
+        }
+    }
+
     /** Canonical values are text, booleans and lists of text (tags): JSON gives them back as such. */
     CanonicalContact read(String text) {
         try {
-            JsonNode node = json.readTree(text);
-            Map<String, Object> values = new LinkedHashMap<>();
-            node.fields().forEachRemaining(e -> {
-                JsonNode v = e.getValue();
-                if (v.isBoolean()) {
-                    values.put(e.getKey(), v.booleanValue());
-                } else if (v.isArray()) {
-                    List<String> items = new ArrayList<>();
-                    v.forEach(item -> items.add(item.asText()));
-                    values.put(e.getKey(), items);
-                } else if (!v.isNull()) {
-                    values.put(e.getKey(), v.asText());
-                }
-            });
-            return new CanonicalContact(values);
+            return read(json.readTree(text));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a link's shadow is not JSON", e);
         }
+    }
+
+    private static CanonicalContact read(JsonNode node) {
+        Map<String, Object> values = new LinkedHashMap<>();
+        node.fields().forEachRemaining(e -> {
+            JsonNode v = e.getValue();
+            if (v.isBoolean()) {
+                values.put(e.getKey(), v.booleanValue());
+            } else if (v.isArray()) {
+                List<String> items = new ArrayList<>();
+                v.forEach(item -> items.add(item.asText()));
+                values.put(e.getKey(), items);
+            } else if (!v.isNull()) {
+                values.put(e.getKey(), v.asText());
+            }
+        });
+        return new CanonicalContact(values);
     }
 }

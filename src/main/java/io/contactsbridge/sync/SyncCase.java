@@ -83,6 +83,8 @@ public final class SyncCase {
     String highlevelId;
     int writes;
     SyncOutcome.Action action;
+    /** Merge step: the plan merged against a create recorded before and not linked yet ({@link LinkStore#pendingCreate}). */
+    boolean createPending;
 
     SyncOutcome outcome;
 
@@ -126,6 +128,7 @@ public final class SyncCase {
         highlevelId = null;
         writes = 0;
         action = null;
+        createPending = false;
         outcome = null;
     }
 

@@ -361,6 +361,158 @@ class ContactMergeTest {
         assertThat(r.highlevel().get("nickname")).isEqualTo("Nan");
     }
 
+    // --- writes begun and not recorded ------------------------------------------------------------
+
+    /** What the sync stores with the link before writing: the merge of {@code bs} and {@code hl} against {@code base}. */
+    private static PendingWrite pending(SyncProperties.Conflict policy, CanonicalContact base, CanonicalContact bs,
+                                        CanonicalContact hl) {
+        ContactMerge.Result planned = new ContactMerge(RULES, policy).merge(base, bs, hl, EARLIER, LATER);
+        return new PendingWrite(base, planned.shadow(), bs, hl);
+    }
+
+    private static ContactMerge.Result mergePending(SyncProperties.Conflict policy, PendingWrite pending, CanonicalContact bs,
+                                                    CanonicalContact hl) {
+        ContactMerge.Result result = new ContactMerge(RULES, policy).mergePending(pending, bs, hl, EARLIER, LATER);
+        assertFixedPoint(RULES, policy, result);
+        return result;
+    }
+
+    /** The reliability suite's find: the backfill's first link wrote BirdSend, HighLevel's write failed, then x was removed. */
+    @Test
+    void aHalfWrittenFirstLinkKeepsATagRemovedSinceInsteadOfUnitingItBack() {
+        CanonicalContact bs = contact("tags", List.of("b"));
+        CanonicalContact hl = contact("tags", List.of("a", "x"));
+        PendingWrite pending = pending(LWW, null, bs, hl);
+        assertThat(pending.merged().get("tags")).isEqualTo(List.of("a", "b", "x"));
+
+        CanonicalContact bsWritten = contact("tags", List.of("a", "b", "x"));
+        CanonicalContact hlEdited = contact("tags", List.of("a"));
+        ContactMerge.Result r = mergePending(LWW, pending, bsWritten, hlEdited);
+
+        assertThat(r.shadow().get("tags")).isEqualTo(List.of("a", "b"));
+        assertThat(RULES.writeBirdSend(r.birdsend(), bsWritten).removeTags()).containsExactly("x");
+        assertThat(RULES.writeHighLevel(r.highlevel(), hlEdited, KEYS).addTags()).containsExactly("b");
+        // Without the pending writes the pair looks new: the union brings x back on both sides.
+        assertThat(new ContactMerge(RULES, LWW).merge(null, bsWritten, hlEdited, EARLIER, LATER).shadow().get("tags"))
+                .isEqualTo(List.of("a", "b", "x"));
+    }
+
+    @Test
+    void withNothingWrittenAndNothingEditedTheRetryPlansTheSameWrites() {
+        CanonicalContact bs = contact("firstName", "Ann", "company", "Acme", "tags", List.of("customers", "newsletter"),
+                "score", "5", "unsubscribed", true);
+        CanonicalContact hl = contact("firstName", "Anne", "stage", "lead", "tags", List.of("customers", "vip"),
+                "nickname", "Nan", "unsubscribed", false);
+        for (CanonicalContact base : new CanonicalContact[] {null, contact("firstName", "Ann", "tags", List.of("customers"))}) {
+            ContactMerge.Result first = new ContactMerge(RULES, LWW).merge(base, bs, hl, EARLIER, LATER);
+            ContactMerge.Result retry = mergePending(LWW, new PendingWrite(base, first.shadow(), bs, hl), bs, hl);
+
+            assertThat(retry.birdsend()).as("BirdSend, base %s", base).isEqualTo(first.birdsend());
+            assertThat(retry.highlevel()).as("HighLevel, base %s", base).isEqualTo(first.highlevel());
+            assertThat(retry.shadow()).as("shadow, base %s", base).isEqualTo(first.shadow());
+        }
+    }
+
+    @Test
+    void withBothWritesMadeWithoutHearingSoTheRetryWritesNothing() {
+        CanonicalContact bs = contact("firstName", "Ann", "tags", List.of("b"), "unsubscribed", true);
+        CanonicalContact hl = contact("firstName", "Anne", "tags", List.of("a", "x"), "unsubscribed", false);
+        PendingWrite pending = pending(LWW, null, bs, hl);
+        ContactMerge.Result first = new ContactMerge(RULES, LWW).merge(null, bs, hl, EARLIER, LATER);
+
+        ContactMerge.Result r = mergePending(LWW, pending, first.birdsend(), first.highlevel());
+
+        assertThat(r.shadow()).isEqualTo(first.shadow());
+        assertThat(RULES.writeBirdSend(r.birdsend(), first.birdsend()).isEmpty()).isTrue();
+        assertThat(RULES.writeHighLevel(r.highlevel(), first.highlevel(), KEYS).isEmpty()).isTrue();
+    }
+
+    @Test
+    void anEditMadeBeforeTheRetryIsMergedAsAChangeOfItsSide() {
+        // First link: the names differ and HighLevel's (the later) won; BirdSend was written, then Ann renamed in HighLevel.
+        CanonicalContact bs = contact("firstName", "Ann");
+        CanonicalContact hl = contact("firstName", "Anne");
+        PendingWrite pending = pending(LWW, null, bs, hl);
+        assertThat(pending.merged().get("firstName")).isEqualTo("Anne");
+
+        ContactMerge.Result renamed = mergePending(LWW, pending, contact("firstName", "Anne"), contact("firstName", "Annabel"));
+        assertThat(renamed.shadow().get("firstName")).isEqualTo("Annabel");
+        assertThat(renamed.conflicts()).isEmpty();
+
+        // Or BirdSend's write did not land and BirdSend was edited meanwhile: that edit is a change too.
+        ContactMerge.Result edited = mergePending(LWW, pending, contact("firstName", "Annie"), hl);
+        assertThat(edited.shadow().get("firstName")).isEqualTo("Annie");
+    }
+
+    @Test
+    void aTagReaddedOnALinkWhoseRemovalWasHalfWrittenStays() {
+        // Linked with vip; HighLevel removed vip; BirdSend's removal was made, the link not recorded; then vip added again.
+        CanonicalContact base = contact("tags", List.of("customers", "vip"));
+        CanonicalContact bs = contact("tags", List.of("customers", "vip"));
+        CanonicalContact hl = contact("tags", List.of("customers"));
+        PendingWrite pending = pending(LWW, base, bs, hl);
+
+        ContactMerge.Result r = mergePending(LWW, pending, contact("tags", List.of("customers")),
+                contact("tags", List.of("customers", "vip")));
+
+        assertThat(r.shadow().get("tags")).isEqualTo(List.of("customers", "vip"));
+        // Merged against the old shadow instead, BirdSend's removal reads as a person's and takes vip away again.
+        assertThat(new ContactMerge(RULES, LWW).merge(base, contact("tags", List.of("customers")),
+                contact("tags", List.of("customers", "vip")), EARLIER, LATER).shadow().get("tags")).isEqualTo(List.of("customers"));
+    }
+
+    @Test
+    void oneWayFieldsOfAHalfWrittenFirstLinkStillFlowFromTheirSource() {
+        // score flows to HighLevel, nickname to BirdSend; neither target was written before the failure.
+        CanonicalContact bs = contact("score", "5", "nickname", "Annie");
+        CanonicalContact hl = contact("score", "99", "nickname", "Nan");
+        PendingWrite pending = pending(LWW, null, bs, hl);
+
+        ContactMerge.Result r = mergePending(LWW, pending, bs, hl);
+
+        assertThat(r.highlevel().get("score")).isEqualTo("5");
+        assertThat(r.birdsend().get("nickname")).isEqualTo("Nan");
+    }
+
+    @Test
+    void aCreateWhoseAnswerWasLostKeepsATagRemovedSinceAtItsSource() {
+        // BirdSend's contact was created from HighLevel's (a and x); the answer was lost; then x was removed in HighLevel.
+        CanonicalContact hl = contact("firstName", "Kim", "tags", List.of("a", "x"));
+        PendingWrite create = new PendingWrite(null, hl, CanonicalContact.EMPTY, hl);
+
+        CanonicalContact bsCreated = contact("firstName", "Kim", "tags", List.of("a", "x"), "unsubscribed", false);
+        ContactMerge.Result r = mergePending(LWW, create, bsCreated, contact("firstName", "Kim", "tags", List.of("a")));
+
+        assertThat(r.shadow().get("tags")).isEqualTo(List.of("a"));
+        assertThat(RULES.writeBirdSend(r.birdsend(), bsCreated).removeTags()).containsExactly("x");
+    }
+
+    @Test
+    void aCreatedContactsNoDoesNotTakeBackTheUnsubscribeItsCreateWasToCarry() {
+        CanonicalContact hl = contact("tags", List.of("a"), "unsubscribed", true);
+        PendingWrite create = new PendingWrite(null, hl, CanonicalContact.EMPTY, hl);
+
+        // Created subscribed (as every new BirdSend contact is); the unsubscribe that follows a create was never made.
+        CanonicalContact bsCreated = contact("tags", List.of("a"), "unsubscribed", false);
+        ContactMerge.Result r = mergePending(LWW, create, bsCreated, hl);
+
+        assertThat(r.shadow().get("unsubscribed")).isEqualTo(true);
+        assertThat(RULES.writeBirdSend(r.birdsend(), bsCreated).unsubscribed()).isTrue();
+        assertThat(RULES.writeHighLevel(r.highlevel(), hl, KEYS).isEmpty()).isTrue();
+    }
+
+    @Test
+    void aContactSomeoneElseCreatedMeanwhileKeepsWhatItAdds() {
+        // Not the bridge's create after all: the BirdSend contact has a tag and an opt-out of its own. Both stand.
+        CanonicalContact hl = contact("tags", List.of("a"), "unsubscribed", false);
+        PendingWrite create = new PendingWrite(null, hl, CanonicalContact.EMPTY, hl);
+
+        ContactMerge.Result r = mergePending(LWW, create, contact("tags", List.of("form"), "unsubscribed", true), hl);
+
+        assertThat(r.shadow().get("tags")).isEqualTo(List.of("a", "form"));
+        assertThat(r.shadow().get("unsubscribed")).isEqualTo(true);
+    }
+
     // --- the sandbox mapping ---------------------------------------------------------------------
 
     @Test

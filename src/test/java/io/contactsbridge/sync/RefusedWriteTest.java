@@ -264,6 +264,108 @@ class RefusedWriteTest {
         assertThat(JSON.readTree(second.body()).path("recordedOutcome").asText()).isEqualTo("succeeded");
     }
 
+    /**
+     * The reliability suite's find, made deterministic: a first link's BirdSend write is made and its HighLevel write
+     * refused, so the link holds its pending writes; a person then removes in HighLevel a tag the bridge had copied to
+     * BirdSend. Retried after the fault (the dead letter replayed), the removal stands on both sides: the pair is not
+     * taken for new, whose tags would be united and bring the tag back.
+     */
+    @Test
+    void aTagRemovedAfterAHalfWrittenFirstLinkStaysRemovedWhenTheRestIsWritten() throws Exception {
+        String run = run();
+        String email = run + "-kim@example.com";
+        String hlId = hl().seedContacts(sims.highLevelLocationId(), List.of(SimJson.object().put("firstName", "Kim")
+                .put("lastName", "Refused").put("email", email).set("tags", JSON.createArrayNode().add("alpha").add("xray"))))
+                .get(0).path("id").asText();
+        long bsId = sims.birdSend().seedContact(BirdSendNewContact.of(email, "Kim", "Refused").withTags("bravo")).contactId();
+        long deadLettersBefore = deadLetters.count();
+
+        sims.highLevel().server().faults().configure(FaultConfig.builder().operations("add-tags").errorRate(422, 1.0).build());
+        DeadLetter letter;
+        try {
+            birdSendEvent(bsId);
+            awaitJournalDrained();
+            List<DeadLetter> letters = newDeadLetters(deadLettersBefore);
+            assertThat(letters).as("dead letters").hasSize(1);
+            letter = letters.get(0);
+        } finally {
+            sims.highLevel().server().faults().configure(FaultConfig.NONE);
+        }
+        assertThat(birdSendTags(bsId)).as("BirdSend, written before HighLevel refused").containsExactly("alpha", "bravo", "xray");
+        assertThat(highLevelTags(hlId)).containsExactly("alpha", "xray");
+        assertThat(links.byBirdSend(props.pair(), Long.toString(bsId)).orElseThrow().settled()).as("link settled").isFalse();
+
+        // Kim takes xray off in HighLevel (its webhook reaches the bridge too), then the dead letter is replayed.
+        hl().editContactAsUser(hlId, SimJson.object().set("removeTags", JSON.createArrayNode().add("xray")));
+        HttpResponse<String> replay = adminPost("/api/dead-letters/" + letter.id() + "/replay");
+        assertThat(replay.statusCode()).as(replay.body()).isEqualTo(202);
+        await("the letter's replay recorded as done", () ->
+                "succeeded".equals(deadLetters.entry(letter.id()).orElseThrow().lastReplayOutcome()));
+        awaitJournalDrained();
+
+        assertThat(highLevelTags(hlId)).as("HighLevel").containsExactly("alpha", "bravo");
+        assertThat(birdSendTags(bsId)).as("BirdSend").containsExactly("alpha", "bravo");
+        ContactLink link = links.byBirdSend(props.pair(), Long.toString(bsId)).orElseThrow();
+        assertThat(link.settled()).as("link settled").isTrue();
+        assertThat(link.shadow().get("tags")).isEqualTo(List.of("alpha", "bravo"));
+    }
+
+    /**
+     * A create whose answer is lost (BirdSend makes the contact, the bridge gives up waiting) leaves no link; the next
+     * attempt finds the new contact by email. A tag removed meanwhile at the source stays removed: the attempt merges
+     * against the create recorded before it, not as a new pair whose tags are united.
+     */
+    @Test
+    void aTagRemovedAfterACreateWhoseAnswerWasLostStaysRemoved() throws Exception {
+        String run = run();
+        String email = run + "-lou@example.com";
+        String hlId = hl().seedContacts(sims.highLevelLocationId(), List.of(SimJson.object().put("firstName", "Lou")
+                .put("lastName", "Refused").put("email", email).set("tags", JSON.createArrayNode().add("alpha").add("xray"))))
+                .get(0).path("id").asText();
+
+        // Every BirdSend create is made and then answered more slowly than the bridge waits (2 s in tests).
+        sims.birdSend().server().faults().configure(FaultConfig.builder().operations("create-contact")
+                .slowDrip(1.0, 1 << 20, 3_000).build());
+        try {
+            assertThatThrownBy(() -> contactSync.fromHighLevel(hlId, null)).as("the create's answer lost");
+        } finally {
+            sims.birdSend().server().faults().configure(FaultConfig.NONE);
+            // The timeouts opened BirdSend's circuit breaker: the first call it lets through again closes it.
+            await("BirdSend's circuit closed", () -> {
+                try {
+                    return birdSendApi.findByEmail(props.birdsendConnection(), email).isPresent();
+                } catch (RuntimeException e) {
+                    return false;
+                }
+            });
+        }
+        String bsId = birdSendApi.findByEmail(props.birdsendConnection(), email).orElseThrow().path("contact_id").asText();
+        assertThat(birdSendTags(Long.parseLong(bsId))).as("BirdSend, created").containsExactly("alpha", "xray");
+        assertThat(links.byHighLevel(props.pair(), hlId)).as("link").isEmpty();
+        assertThat(links.pendingCreate(props.pair(), hlId, bsId)).as("the create recorded").isPresent();
+
+        // Lou takes xray off in HighLevel; its webhook is the next attempt.
+        hl().editContactAsUser(hlId, SimJson.object().set("removeTags", JSON.createArrayNode().add("xray")));
+        await("linked", () -> links.byHighLevel(props.pair(), hlId).map(ContactLink::settled).orElse(false));
+        awaitJournalDrained();
+
+        assertThat(highLevelTags(hlId)).as("HighLevel").containsExactly("alpha");
+        assertThat(birdSendTags(Long.parseLong(bsId))).as("BirdSend").containsExactly("alpha");
+        assertThat(links.pendingCreate(props.pair(), hlId, bsId)).as("the create accounted for").isEmpty();
+    }
+
+    private List<String> highLevelTags(String hlId) {
+        List<String> tags = new java.util.ArrayList<>();
+        hl().contact(hlId).orElseThrow().path("tags").forEach(t -> tags.add(t.asText()));
+        return tags.stream().sorted().toList();
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<String> birdSendTags(long bsId) {
+        Object tags = contactSync.mapping().readBirdSend(birdSendContact(bsId)).get("tags");
+        return tags == null ? List.of() : (List<String>) tags;
+    }
+
     private HttpResponse<String> adminPost(String path) throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
                 .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
