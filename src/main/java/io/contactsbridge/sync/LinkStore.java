@@ -126,8 +126,9 @@ public class LinkStore {
      * until {@link #update} records their outcome. Empty when the link changed.
      */
     public Optional<ContactLink> hold(ContactLink link, PendingWrite pending) {
-        boolean held = jdbc.update("UPDATE sync_link SET pending = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
-                write(pending), Timestamp.from(clock.instant()), link.id(), link.version()) == 1;
+        // updated_at stays: it says when the sides last agreed, from when ContactSync.lastWords looks for unapplied changes.
+        boolean held = jdbc.update("UPDATE sync_link SET pending = ?, version = version + 1 WHERE id = ? AND version = ?",
+                write(pending), link.id(), link.version()) == 1;
         return held ? Optional.of(new ContactLink(link.id(), link.highlevelId(), link.birdsendId(), link.email(), link.shadow(),
                 link.version() + 1, link.unlinkedSide(), pending)) : Optional.empty();
     }

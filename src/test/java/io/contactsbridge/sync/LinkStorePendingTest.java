@@ -1,0 +1,94 @@
+package io.contactsbridge.sync;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.contactsbridge.mapping.CanonicalContact;
+import io.contactsbridge.mapping.Side;
+import io.contactsbridge.support.TestDatabases;
+import io.contactsbridge.support.TestDatabases.Kind;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Pending writes kept with a link, and creates kept by their source contact, on both stores: what is stored is read
+ * back as it was, a link's pending writes go when its outcome is recorded, and a stale read cannot hold a link.
+ */
+class LinkStorePendingTest {
+
+    private static final Instant NOW = Instant.parse("2026-12-03T10:00:00Z");
+
+    private static CanonicalContact contact(Object... namesAndValues) {
+        CanonicalContact c = CanonicalContact.EMPTY.with("email", "kim@example.com");
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            c = c.with((String) namesAndValues[i], namesAndValues[i + 1]);
+        }
+        return c;
+    }
+
+    private static LinkStore store(Kind kind) {
+        DataSource ds = TestDatabases.migrated(kind);
+        return new LinkStore(new JdbcTemplate(ds), new ObjectMapper(), Clock.fixed(NOW, ZoneOffset.UTC));
+    }
+
+    /** A pair of its own per test and store, which may be shared. */
+    private static SyncPair pair() {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        return new SyncPair("highlevel-" + run, "birdsend-" + run);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void aLinksPendingWritesAreReadBackAndGoWhenTheOutcomeIsRecorded(Kind kind) {
+        LinkStore links = store(kind);
+        SyncPair pair = pair();
+        PendingWrite first = new PendingWrite(null, contact("tags", List.of("a", "b", "x"), "unsubscribed", true),
+                contact("tags", List.of("b")), contact("tags", List.of("a", "x"), "firstName", "Kim"));
+
+        ContactLink inserted = links.insertPending(pair, "hl-1", "1", "kim@example.com", first);
+        ContactLink read = links.byBirdSend(pair, "1").orElseThrow();
+        assertThat(read.settled()).isFalse();
+        assertThat(read.pending()).isEqualTo(first);
+        assertThat(read.shadow()).as("the shadow until recorded").isEqualTo(first.merged());
+        assertThat(read.version()).isEqualTo(inserted.version());
+
+        // A retry holds its own writes over them, keeping the shadow they started from (none: a first link).
+        PendingWrite retry = new PendingWrite(null, contact("tags", List.of("a", "b")), contact("tags", List.of("a", "b", "x")),
+                contact("tags", List.of("a")));
+        ContactLink held = links.hold(read, retry).orElseThrow();
+        assertThat(links.hold(read, retry)).as("held from a stale read").isEmpty();
+        assertThat(links.byHighLevel(pair, "hl-1").orElseThrow().pending()).isEqualTo(retry);
+
+        assertThat(links.update(held, "kim@example.com", retry.merged())).isTrue();
+        ContactLink settled = links.byHighLevel(pair, "hl-1").orElseThrow();
+        assertThat(settled.settled()).isTrue();
+        assertThat(settled.shadow()).isEqualTo(retry.merged());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void aCreateIsKeptByItsSourceContactUntilTheTwoAreLinked(Kind kind) {
+        LinkStore links = store(kind);
+        SyncPair pair = pair();
+        PendingWrite create = new PendingWrite(null, contact("tags", List.of("a")), CanonicalContact.EMPTY,
+                contact("tags", List.of("a")));
+
+        links.holdCreate(pair, Side.HIGHLEVEL, "hl-2", create);
+        links.holdCreate(pair, Side.HIGHLEVEL, "hl-2", create); // a second attempt replaces the first
+        assertThat(links.pendingCreate(pair, "hl-2", "77")).contains(create);
+        assertThat(links.pendingCreate(pair, "hl-3", "77")).isEmpty();
+        assertThat(links.pendingCreate(pair(), "hl-2", "77")).as("another pair").isEmpty();
+
+        links.dropCreates(pair, "hl-2", "77");
+        assertThat(links.pendingCreate(pair, "hl-2", "77")).isEmpty();
+    }
+}
