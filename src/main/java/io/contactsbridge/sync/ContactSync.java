@@ -907,7 +907,6 @@ public class ContactSync {
         reportWrite(ReportCounters.CREATED, new BirdSendWrite(bsCreate.email(), false, Map.of(), bsCreate.addTags(), List.of(), null));
         c.link = linkCreated(pair, c.highlevelId, c.birdsendId, plan.email(), plan.merged().shadow(),
                 mapping.readBirdSend(created.contact()));
-        links.dropCreates(pair, c.highlevelId, c.birdsendId);
         if (Boolean.TRUE.equals(bsCreate.unsubscribed())) {
             String bsTarget = c.birdsendId;
             BirdSendWrite unsubscribe = new BirdSendWrite(bsCreate.email(), false, Map.of(), List.of(), List.of(), Boolean.TRUE);
@@ -947,7 +946,6 @@ public class ContactSync {
         HighLevelFieldKeys keys = highlevel.fieldKeys(pair.highlevelConnection());
         c.link = linkCreated(pair, c.highlevelId, c.birdsendId, plan.email(), plan.merged().shadow(),
                 created.contact() == null ? CanonicalContact.EMPTY : mapping.readHighLevel(created.contact(), keys));
-        links.dropCreates(pair, c.highlevelId, c.birdsendId);
     }
 
     // ---- steps: write each side -------------------------------------------------------------------
@@ -1242,7 +1240,7 @@ public class ContactSync {
                 }
             }
         }
-        return links.insert(pair, hlId, bsId, email, new CanonicalContact(values));
+        return links.insertCreated(pair, hlId, bsId, email, new CanonicalContact(values)); // and forgets the recorded create
     }
 
     private void record(SyncPair pair, ContactLink link, String hlId, String bsId, String email, CanonicalContact shadow) {

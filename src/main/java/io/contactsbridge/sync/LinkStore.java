@@ -20,7 +20,11 @@ import io.contactsbridge.mapping.Side;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.support.GeneratedKeyHolder;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The identity links (table {@code sync_link}). Unique per pair on both ids, so two writers that link the
@@ -36,11 +40,19 @@ public class LinkStore {
     private final JdbcTemplate jdbc;
     private final ObjectMapper json;
     private final Clock clock;
+    private final TransactionTemplate tx;
 
-    public LinkStore(JdbcTemplate jdbc, ObjectMapper json, Clock clock) {
+    @Autowired
+    public LinkStore(JdbcTemplate jdbc, ObjectMapper json, Clock clock, PlatformTransactionManager transactions) {
         this.jdbc = jdbc;
         this.json = json;
         this.clock = clock;
+        this.tx = new TransactionTemplate(transactions);
+    }
+
+    /** On the template's data source alone (tests). */
+    public LinkStore(JdbcTemplate jdbc, ObjectMapper json, Clock clock) {
+        this(jdbc, json, clock, new DataSourceTransactionManager(jdbc.getDataSource()));
     }
 
     public Optional<ContactLink> byHighLevel(SyncPair pair, String highlevelId) {
@@ -141,11 +153,27 @@ public class LinkStore {
     public void holdCreate(SyncPair pair, Side source, String sourceId, PendingWrite pending) {
         String key = source.key() + ":" + sourceId;
         Object[] values = {write(pending), Timestamp.from(clock.instant()), pair.highlevelConnection(), pair.birdsendConnection(), key};
-        if (jdbc.update("UPDATE sync_pending_create SET pending = ?, created_at = ? WHERE highlevel_connection = ?"
-                + " AND birdsend_connection = ? AND source = ?", values) == 0) {
+        try {
+            // One statement (one commit) in the usual case, a first attempt: the store's commits are what the backfill's
+            // workers queue for.
             jdbc.update("INSERT INTO sync_pending_create (pending, created_at, highlevel_connection, birdsend_connection, source)"
                     + " VALUES (?, ?, ?, ?, ?)", values);
+        } catch (DuplicateKeyException again) {
+            jdbc.update("UPDATE sync_pending_create SET pending = ?, created_at = ? WHERE highlevel_connection = ?"
+                    + " AND birdsend_connection = ? AND source = ?", values);
         }
+    }
+
+    /**
+     * Links a contact the sync just created to its source and forgets the create recorded before it, in one commit.
+     *
+     * @throws LinkChangedException as {@link #insert(SyncPair, String, String, String, CanonicalContact)} (nothing is changed)
+     */
+    public ContactLink insertCreated(SyncPair pair, String highlevelId, String birdsendId, String email, CanonicalContact shadow) {
+        return tx.execute(status -> {
+            dropCreates(pair, highlevelId, birdsendId);
+            return insert(pair, highlevelId, birdsendId, email, shadow, null);
+        });
     }
 
     /** The create recorded from either contact and not yet linked, if any. */

@@ -18,6 +18,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Pending writes kept with a link, and creates kept by their source contact, on both stores: what is stored is read
@@ -90,5 +91,15 @@ class LinkStorePendingTest {
 
         links.dropCreates(pair, "hl-2", "77");
         assertThat(links.pendingCreate(pair, "hl-2", "77")).isEmpty();
+
+        // Linking the created contact forgets the create in the same commit; a link refused forgets nothing.
+        links.holdCreate(pair, Side.BIRDSEND, "78", create);
+        links.insertCreated(pair, "hl-9", "78", "kim@example.com", create.merged());
+        assertThat(links.pendingCreate(pair, "hl-9", "78")).isEmpty();
+        assertThat(links.byBirdSend(pair, "78").orElseThrow().settled()).isTrue();
+        links.holdCreate(pair, Side.HIGHLEVEL, "hl-9", create);
+        assertThatThrownBy(() -> links.insertCreated(pair, "hl-9", "79", "kim@example.com", create.merged()))
+                .isInstanceOf(LinkChangedException.class);
+        assertThat(links.pendingCreate(pair, "hl-9", "79")).as("kept: nothing was linked").contains(create);
     }
 }
