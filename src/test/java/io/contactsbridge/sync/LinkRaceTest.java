@@ -75,6 +75,17 @@ class LinkRaceTest {
             }
             return super.insert(pair, highlevelId, birdsendId, email, shadow);
         }
+
+        /** A contact the sync just created is linked this way: raced the same. */
+        @Override
+        public ContactLink insertCreated(SyncPair pair, String highlevelId, String birdsendId, String email,
+                                         CanonicalContact shadow) {
+            if (RACES_PENDING.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                super.insert(pair, highlevelId, birdsendId, email, shadow);
+                RACED.set(new String[] {highlevelId, birdsendId});
+            }
+            return super.insertCreated(pair, highlevelId, birdsendId, email, shadow);
+        }
     }
 
     @TestConfiguration

@@ -272,11 +272,8 @@ class RefusedWriteTest {
      */
     @Test
     void aTagRemovedAfterAHalfWrittenFirstLinkStaysRemovedWhenTheRestIsWritten() throws Exception {
-        String run = run();
-        String email = run + "-kim@example.com";
-        String hlId = hl().seedContacts(sims.highLevelLocationId(), List.of(SimJson.object().put("firstName", "Kim")
-                .put("lastName", "Refused").put("email", email).set("tags", JSON.createArrayNode().add("alpha").add("xray"))))
-                .get(0).path("id").asText();
+        String email = run() + "-kim@example.com";
+        String hlId = taggedHighLevelContact("Kim", email);
         long bsId = sims.birdSend().seedContact(BirdSendNewContact.of(email, "Kim", "Refused").withTags("bravo")).contactId();
         long deadLettersBefore = deadLetters.count();
 
@@ -317,11 +314,8 @@ class RefusedWriteTest {
      */
     @Test
     void aTagRemovedAfterACreateWhoseAnswerWasLostStaysRemoved() throws Exception {
-        String run = run();
-        String email = run + "-lou@example.com";
-        String hlId = hl().seedContacts(sims.highLevelLocationId(), List.of(SimJson.object().put("firstName", "Lou")
-                .put("lastName", "Refused").put("email", email).set("tags", JSON.createArrayNode().add("alpha").add("xray"))))
-                .get(0).path("id").asText();
+        String email = run() + "-lou@example.com";
+        String hlId = taggedHighLevelContact("Lou", email);
 
         // Every BirdSend create is made and then answered more slowly than the bridge waits (2 s in tests).
         sims.birdSend().server().faults().configure(FaultConfig.builder().operations("create-contact")
@@ -352,6 +346,13 @@ class RefusedWriteTest {
         assertThat(highLevelTags(hlId)).as("HighLevel").containsExactly("alpha");
         assertThat(birdSendTags(Long.parseLong(bsId))).as("BirdSend").containsExactly("alpha");
         assertThat(links.pendingCreate(props.pair(), hlId, bsId)).as("the create accounted for").isEmpty();
+    }
+
+    /** A HighLevel contact tagged alpha and xray, added without events. */
+    private String taggedHighLevelContact(String firstName, String email) {
+        return hl().seedContacts(sims.highLevelLocationId(), List.of(SimJson.object().put("firstName", firstName)
+                .put("lastName", "Refused").put("email", email).set("tags", JSON.createArrayNode().add("alpha").add("xray"))))
+                .get(0).path("id").asText();
     }
 
     private List<String> highLevelTags(String hlId) {
