@@ -145,15 +145,18 @@ public final class ContactMerge {
             String f = rule.name();
             Object target = pending.merged().get(f);
             put(base, f, target);
-            put(a, f, settled(rule, birdsend.get(f), pending.birdsend().get(f), target));
-            put(h, f, settled(rule, highlevel.get(f), pending.highlevel().get(f), target));
+            put(a, f, settled(rule, birdsend.get(f), pending.birdsend().get(f), target, pending.birdsend().values().isEmpty()));
+            put(h, f, settled(rule, highlevel.get(f), pending.highlevel().get(f), target, pending.highlevel().values().isEmpty()));
         }
         // A one-way field of a first link keeps the first link's rule: an absent base value counts as changed at its source.
         return merge(new CanonicalContact(base), new CanonicalContact(a), new CanonicalContact(h), bsUpdated, hlUpdated);
     }
 
-    /** A side's value with the pending writes' effect taken as made: {@code target} unless the side was edited since. */
-    private static Object settled(FieldRule rule, Object now, Object before, Object target) {
+    /**
+     * A side's value with the pending writes' effect taken as made: {@code target} unless the side was edited since.
+     * {@code created}: the side's contact was being created, so it had no "before".
+     */
+    private static Object settled(FieldRule rule, Object now, Object before, Object target, boolean created) {
         if (rule.kind() == FieldKind.BOOLEAN && before == null && Boolean.FALSE.equals(now)) {
             // A contact the writes were creating has "no" as every new contact does: not a person's edit, so it cannot
             // take back an unsubscribe the create was to carry.
@@ -163,7 +166,12 @@ public final class ContactMerge {
             return Objects.equals(now, before) || Objects.equals(now, target) ? target : now;
         }
         List<String> nowTags = tags(now);
-        List<String> beforeTags = tags(before);
+        // Both services take a new contact's tags in the create request itself: a contact the bridge created had every
+        // tag it was to get from its first moment, so a tag it lacks now was removed since, by a person. (The price: a
+        // contact someone else created with the same email in the instant before the bridge's create, whose answer was
+        // lost, has the target's tags it lacks taken as removed too. That is far rarer than an edit made while the
+        // bridge was down after its create.)
+        List<String> beforeTags = created ? tags(target) : tags(before);
         List<String> targetTags = tags(target);
         TreeSet<String> out = new TreeSet<>();
         TreeSet<String> every = new TreeSet<>(nowTags);

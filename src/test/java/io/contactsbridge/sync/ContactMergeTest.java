@@ -502,12 +502,28 @@ class ContactMergeTest {
     }
 
     @Test
+    void aTagRemovedFromTheCreatedContactAfterItsAnswerWasLostStaysRemoved() {
+        // BirdSend's contact was created from HighLevel's with a and x (one request: the create carries the tags); the
+        // answer was lost; while the bridge was down a person took x off the new BirdSend contact.
+        CanonicalContact hl = contact("firstName", "Kim", "tags", List.of("a", "x"));
+        PendingWrite create = new PendingWrite(null, hl, CanonicalContact.EMPTY, hl);
+
+        CanonicalContact bsEdited = contact("firstName", "Kim", "tags", List.of("a"), "unsubscribed", false);
+        ContactMerge.Result r = mergePending(LWW, create, bsEdited, hl);
+
+        assertThat(r.shadow().get("tags")).isEqualTo(List.of("a"));
+        assertThat(RULES.writeHighLevel(r.highlevel(), hl, KEYS).removeTags()).containsExactly("x");
+        assertThat(RULES.writeBirdSend(r.birdsend(), bsEdited).isEmpty()).isTrue();
+    }
+
+    @Test
     void aContactSomeoneElseCreatedMeanwhileKeepsWhatItAdds() {
-        // Not the bridge's create after all: the BirdSend contact has a tag and an opt-out of its own. Both stand.
+        // Not the bridge's create after all: the BirdSend contact has a tag and an opt-out of its own. Both stand (and
+        // the create's tag it lacks counts as removed, as on a contact the bridge made: the two cannot be told apart).
         CanonicalContact hl = contact("tags", List.of("a"), "unsubscribed", false);
         PendingWrite create = new PendingWrite(null, hl, CanonicalContact.EMPTY, hl);
 
-        ContactMerge.Result r = mergePending(LWW, create, contact("tags", List.of("form"), "unsubscribed", true), hl);
+        ContactMerge.Result r = mergePending(LWW, create, contact("tags", List.of("a", "form"), "unsubscribed", true), hl);
 
         assertThat(r.shadow().get("tags")).isEqualTo(List.of("a", "form"));
         assertThat(r.shadow().get("unsubscribed")).isEqualTo(true);

@@ -316,8 +316,43 @@ class RefusedWriteTest {
     void aTagRemovedAfterACreateWhoseAnswerWasLostStaysRemoved() throws Exception {
         String email = run() + "-lou@example.com";
         String hlId = taggedHighLevelContact("Lou", email);
+        String bsId = createWithItsAnswerLost(hlId, email);
 
-        // Every BirdSend create is made and then answered more slowly than the bridge waits (2 s in tests).
+        // Lou takes xray off in HighLevel; its webhook is the next attempt.
+        hl().editContactAsUser(hlId, SimJson.object().set("removeTags", JSON.createArrayNode().add("xray")));
+        await("linked", () -> links.byHighLevel(props.pair(), hlId).map(ContactLink::settled).orElse(false));
+        awaitJournalDrained();
+
+        assertThat(highLevelTags(hlId)).as("HighLevel").containsExactly("alpha");
+        assertThat(birdSendTags(Long.parseLong(bsId))).as("BirdSend").containsExactly("alpha");
+        assertThat(links.pendingCreate(props.pair(), hlId, bsId)).as("the create accounted for").isEmpty();
+    }
+
+    /**
+     * The same lost answer, and the tag taken off the contact the create made (in BirdSend, while the bridge was down,
+     * say): it stays removed on both sides. The create carried the tag, so its absence is a person's removal.
+     */
+    @Test
+    void aTagRemovedFromTheContactACreateMadeWhoseAnswerWasLostStaysRemoved() throws Exception {
+        String email = run() + "-lee@example.com";
+        String hlId = taggedHighLevelContact("Lee", email);
+        String bsId = createWithItsAnswerLost(hlId, email);
+
+        sims.birdSend().editContact(Long.parseLong(bsId), BirdSendContactEdit.change().removeTags("xray"));
+        birdSendEvent(Long.parseLong(bsId));
+        await("linked", () -> links.byBirdSend(props.pair(), bsId).map(ContactLink::settled).orElse(false));
+        awaitJournalDrained();
+
+        assertThat(birdSendTags(Long.parseLong(bsId))).as("BirdSend").containsExactly("alpha");
+        assertThat(highLevelTags(hlId)).as("HighLevel").containsExactly("alpha");
+        assertThat(links.pendingCreate(props.pair(), hlId, bsId)).as("the create accounted for").isEmpty();
+    }
+
+    /**
+     * Syncs HighLevel contact {@code hlId} while every BirdSend create is made and then answered more slowly than the
+     * bridge waits (2 s in tests): the contact exists, no link does, the create is recorded. Returns BirdSend's id.
+     */
+    private String createWithItsAnswerLost(String hlId, String email) throws InterruptedException {
         sims.birdSend().server().faults().configure(FaultConfig.builder().operations("create-contact")
                 .slowDrip(1.0, 1 << 20, 3_000).build());
         try {
@@ -337,15 +372,7 @@ class RefusedWriteTest {
         assertThat(birdSendTags(Long.parseLong(bsId))).as("BirdSend, created").containsExactly("alpha", "xray");
         assertThat(links.byHighLevel(props.pair(), hlId)).as("link").isEmpty();
         assertThat(links.pendingCreate(props.pair(), hlId, bsId)).as("the create recorded").isPresent();
-
-        // Lou takes xray off in HighLevel; its webhook is the next attempt.
-        hl().editContactAsUser(hlId, SimJson.object().set("removeTags", JSON.createArrayNode().add("xray")));
-        await("linked", () -> links.byHighLevel(props.pair(), hlId).map(ContactLink::settled).orElse(false));
-        awaitJournalDrained();
-
-        assertThat(highLevelTags(hlId)).as("HighLevel").containsExactly("alpha");
-        assertThat(birdSendTags(Long.parseLong(bsId))).as("BirdSend").containsExactly("alpha");
-        assertThat(links.pendingCreate(props.pair(), hlId, bsId)).as("the create accounted for").isEmpty();
+        return bsId;
     }
 
     /** A HighLevel contact tagged alpha and xray, added without events. */
