@@ -631,9 +631,9 @@ public class Backfill {
             return SyncOutcome.skipped("its " + link.unlinkedSide().key() + " partner was deleted"
                     + " (bridge.sync.deletes=unlink leaves it alone)");
         }
-        if (link != null && link.settled() && item.birdsend() != null && item.highlevel() != null
-                && sync.agrees(item.birdsend().mapped(), link.shadow(), io.contactsbridge.mapping.Side.BIRDSEND)
-                && sync.agrees(item.highlevel().mapped(), link.shadow(), io.contactsbridge.mapping.Side.HIGHLEVEL)) {
+        if (link != null && item.birdsend() != null && item.highlevel() != null
+                && sync.agrees(item.birdsend().mapped(), link, io.contactsbridge.mapping.Side.BIRDSEND)
+                && sync.agrees(item.highlevel().mapped(), link, io.contactsbridge.mapping.Side.HIGHLEVEL)) {
             // Both listed copies hold what the two sides last agreed on: nothing to write, so nothing to read again.
             // An edit made since the listing is its own event, handled in its own turn.
             return SyncOutcome.unchanged();

@@ -445,8 +445,7 @@ public class ContactSync {
         if (link.isPresent() && !link.get().isLive()) {
             return decided(leftAlone(link.get()));
         }
-        if (link.isPresent() && link.get().settled() && hint != null
-                && agrees(mapping.readHighLevel(hint, keys), link.get().shadow(), Side.HIGHLEVEL)) {
+        if (link.isPresent() && hint != null && agrees(mapping.readHighLevel(hint, keys), link.get(), Side.HIGHLEVEL)) {
             LOG.debug("HighLevel {}: the event's copy agrees with the link's shadow", hlId);
             return decided(SyncOutcome.unchanged());
         }
@@ -456,7 +455,7 @@ public class ContactSync {
             return new SyncCase.Gone(Side.HIGHLEVEL, hlId);
         }
         if (link.isPresent()) {
-            if (link.get().settled() && agrees(mapping.readHighLevel(hlNow.get(), keys), link.get().shadow(), Side.HIGHLEVEL)) {
+            if (agrees(mapping.readHighLevel(hlNow.get(), keys), link.get(), Side.HIGHLEVEL)) {
                 LOG.debug("HighLevel {}: agrees with the link's shadow", hlId);
                 return decided(SyncOutcome.unchanged());
             }
@@ -500,8 +499,7 @@ public class ContactSync {
         if (link.isPresent() && !link.get().isLive()) {
             return decided(leftAlone(link.get()));
         }
-        if (link.isPresent() && link.get().settled() && hint != null
-                && agrees(mapping.readBirdSend(hint), link.get().shadow(), Side.BIRDSEND)) {
+        if (link.isPresent() && hint != null && agrees(mapping.readBirdSend(hint), link.get(), Side.BIRDSEND)) {
             LOG.debug("BirdSend {}: the event's copy agrees with the link's shadow", bsId);
             return decided(SyncOutcome.unchanged());
         }
@@ -511,7 +509,7 @@ public class ContactSync {
             return new SyncCase.Gone(Side.BIRDSEND, bsId);
         }
         if (link.isPresent()) {
-            if (link.get().settled() && agrees(mapping.readBirdSend(bsNow.get()), link.get().shadow(), Side.BIRDSEND)) {
+            if (agrees(mapping.readBirdSend(bsNow.get()), link.get(), Side.BIRDSEND)) {
                 LOG.debug("BirdSend {}: agrees with the link's shadow", bsId);
                 return decided(SyncOutcome.unchanged());
             }
@@ -648,7 +646,7 @@ public class ContactSync {
             return 0;
         }
         CanonicalContact gone = side == Side.BIRDSEND ? mapping.readBirdSend(last) : mapping.readHighLevel(last, keys);
-        if (link.settled() && agrees(gone, link.shadow(), side)) {
+        if (agrees(gone, link, side)) {
             return 0;
         }
         if (side == Side.BIRDSEND) {
@@ -878,8 +876,7 @@ public class ContactSync {
                 c.createPending = false;
             }
         } else {
-            c.link = links.hold(link, pending).orElseThrow(() -> new LinkChangedException("the link of BirdSend contact "
-                    + link.birdsendId() + " and HighLevel contact " + link.highlevelId() + " changed while syncing it; trying again"));
+            c.link = links.hold(link, pending).orElseThrow(() -> linkChanged(link.birdsendId(), link.highlevelId()));
         }
     }
 
@@ -1248,17 +1245,27 @@ public class ContactSync {
             links.insert(pair, hlId, bsId, email, shadow);
         } else if (!link.settled() || !link.shadow().equals(shadow) || !Objects.equals(link.email(), email)) {
             if (!links.update(link, email, shadow)) {
-                throw new LinkChangedException("the link of BirdSend contact " + bsId + " and HighLevel contact " + hlId
-                        + " changed while syncing it; trying again");
+                throw linkChanged(bsId, hlId);
             }
         }
     }
 
+    /** Another attempt (a replica, a redelivery) wrote the link since this case read it: the case starts over. */
+    private static LinkChangedException linkChanged(String bsId, String hlId) {
+        return new LinkChangedException("the link of BirdSend contact " + bsId + " and HighLevel contact " + hlId
+                + " changed while syncing it; trying again");
+    }
+
     /**
-     * Whether the side's contact holds what both sides last agreed on, for every field that side feeds. A
-     * contact that agrees has nothing new to tell: its event is an echo of our own write, or old news.
+     * Whether the side's contact holds what both sides last agreed on (the link's shadow), for every field that side
+     * feeds. A contact that agrees has nothing new to tell: its event is an echo of our own write, or old news. Never
+     * while the link has writes pending: what the sides agree on is then not known.
      */
-    boolean agrees(CanonicalContact side, CanonicalContact shadow, Side from) {
+    boolean agrees(CanonicalContact side, ContactLink link, Side from) {
+        if (!link.settled()) {
+            return false;
+        }
+        CanonicalContact shadow = link.shadow();
         for (FieldRule rule : mapping.fields()) {
             if (!rule.isOneSided() && rule.direction().readsFrom(from) && !Objects.equals(side.get(rule.name()), shadow.get(rule.name()))) {
                 return false;
