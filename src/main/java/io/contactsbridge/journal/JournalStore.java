@@ -139,6 +139,15 @@ public class JournalStore {
                 + " ORDER BY seq DESC LIMIT ?", JournalStore::event, contactKey, source, beforeSeq, max);
     }
 
+    /** Whether any event about one of {@code contactKeys} was stored after {@code afterSeq}, from any source. */
+    public boolean heardOfSince(Collection<String> contactKeys, long afterSeq) {
+        if (contactKeys.isEmpty()) {
+            return false;
+        }
+        return !jdbc.queryForList("SELECT seq FROM inbound_event WHERE contact_key IN (" + placeholders(contactKeys.size())
+                + ") AND seq > ? LIMIT 1", Long.class, concat(contactKeys, List.of(afterSeq))).isEmpty();
+    }
+
     public Optional<JournalEvent> find(String source, String eventId) {
         return jdbc.query("SELECT " + EVENT_COLUMNS + " FROM inbound_event WHERE source = ? AND event_id = ?",
                 JournalStore::event, source, eventId).stream().findFirst();

@@ -301,6 +301,7 @@ public class Backfill {
                 return;
             }
             p.phase = "listing";
+            p.journalMark = journal.head();
             listings.clear(pair, p.runId, p.dryRun);
             listed = true;
             // Page by page into the store: the listings are never held in memory, only the page in hand.
@@ -484,7 +485,7 @@ public class Backfill {
         }
         for (int attempt = 1; ; attempt++) {
             try {
-                SyncOutcome outcome = p.dryRun ? dryRun(item) : turns.run(props.pair(), turnKeys(item), () -> inTurn(item));
+                SyncOutcome outcome = p.dryRun ? dryRun(item) : turns.run(props.pair(), turnKeys(item), () -> inTurn(item, p));
                 p.count(outcome.action().name().toLowerCase(java.util.Locale.ROOT));
                 if (outcome.action() == SyncOutcome.Action.LINKED && outcome.writes() > 0) {
                     p.count("linked_with_changes");
@@ -608,9 +609,11 @@ public class Backfill {
      * Reconciles an item in the person's turn. The listings only planned the work: the links are read again, and
      * before anything is written both contacts are read again too, so an edit made since the listing (by a person,
      * or by the live sync, which may have linked the contact meanwhile) is merged, never overwritten. A contact
-     * missing from a listing is not taken for deleted: only the service answering that it is gone counts.
+     * missing from a listing is not taken for deleted: only the service answering that it is gone counts. One
+     * exception: a BirdSend contact with no partner, unheard of since the listing, has its partner created from the
+     * listed copy (nothing of a person's is overwritten by a create; a later edit is its own event).
      */
-    private SyncOutcome inTurn(Item item) {
+    private SyncOutcome inTurn(Item item, Progress p) {
         SyncPair pair = props.pair();
         String bsId = item.birdsend() == null ? null : item.birdsend().id();
         String hlId = item.highlevel() == null ? null : item.highlevel().id();
@@ -643,6 +646,11 @@ public class Backfill {
             // added since the listing comes as the contact's own event.
             return SyncOutcome.skipped("no email on either side, which BirdSend requires");
         }
+        if (link == null && hlId == null && !heardOfSinceListing(item.birdsend(), p)) {
+            // BirdSend's listing copy is the contact as it is read (not so HighLevel's search copy, which lacks fields):
+            // its partner is created from it, saving BirdSend (the backfill's binding service) a read per contact.
+            return sync.createFromListing(item.birdsend());
+        }
         String bsRead = bsId != null ? bsId : link != null ? link.birdsendId() : null;
         String hlRead = hlId != null ? hlId : link != null ? link.highlevelId() : null;
         Optional<JsonNode> bsNow = bsRead == null ? Optional.empty() : birdsend.get(pair.birdsendConnection(), bsRead);
@@ -656,6 +664,15 @@ public class Backfill {
                     : SyncOutcome.skipped("HighLevel contact " + hlRead + " was deleted since the listing");
         }
         return sync.reconcile(link, bsNow.orElse(null), hlNow.orElse(null), false);
+    }
+
+    /** Whether the journal stored an event about this BirdSend contact (by id or email) since the listing began. */
+    private boolean heardOfSinceListing(BackfillListingStore.Listed birdsendContact, Progress p) {
+        List<String> keys = new ArrayList<>(List.of(ContactKeys.birdSend(birdsendContact.id())));
+        if (birdsendContact.email() != null) {
+            keys.add(ContactKeys.email(birdsendContact.email()));
+        }
+        return journal.heardOfSince(keys, p.journalMark);
     }
 
     /**
@@ -718,6 +735,8 @@ public class Backfill {
         volatile Instant startedProcessing;
         volatile int processedAtStart;
         volatile Instant finishedAt;
+        /** The journal's head when the listing began: an event after it may not be in the listing's copies (0: any may not). */
+        volatile long journalMark;
 
         Progress(String runId, boolean dryRun, Instant startedAt, String resumeAfter) {
             this.runId = runId;

@@ -284,11 +284,11 @@ public class ContactSync {
             keys.add(ContactTurns.highLevel(k.link().highlevelId()));
             keys.add(ContactTurns.birdSend(k.link().birdsendId()));
         }
-        if (k.birdsend() != null) {
-            keys.add(ContactTurns.birdSend(k.birdsend().path("contact_id").asText()));
+        if (k.hasBirdSend()) {
+            keys.add(ContactTurns.birdSend(k.birdsendId()));
         }
-        if (k.highlevel() != null) {
-            keys.add(ContactTurns.highLevel(k.highlevel().path("id").asText()));
+        if (k.hasHighLevel()) {
+            keys.add(ContactTurns.highLevel(k.highlevelId()));
         }
         return keys;
     }
@@ -708,6 +708,17 @@ public class ContactSync {
     }
 
     /**
+     * Creates BirdSend contact {@code listed}'s partner in HighLevel from the copy the backfill listed, without reading
+     * it again. The backfill asks this only for a BirdSend contact with no partner and no link, of which the journal has
+     * heard nothing since the listing began: an edit made since then arrives as its own event and is merged against the
+     * link this records, as any later edit is. (A HighLevel contact is always read again: HighLevel's search answers
+     * with fewer fields than its contact does.)
+     */
+    public SyncOutcome createFromListing(BackfillListingStore.Listed listed) {
+        return run(new SyncCase(new SyncCase.Contacts(null, null, null, listed, null)));
+    }
+
+    /**
      * What {@link #reconcile} would do with contacts as mapped (null: no contact on that side), without a call or a
      * write: the dry run's plan. The backfill keeps its listings mapped in the store and plans from them.
      */
@@ -762,23 +773,31 @@ public class ContactSync {
     public void merge(SyncCase c) {
         step(c, k -> {
             if (k.contacts != null) {
-                k.plan = planWrites(k, k.contacts.link(), k.contacts.birdsend(), k.contacts.highlevel());
+                k.plan = planWrites(k, k.contacts);
             }
         });
     }
 
-    private SyncCase.Plan planWrites(SyncCase c, ContactLink link, JsonNode bsNow, JsonNode hlNow) {
+    private SyncCase.Plan planWrites(SyncCase c, SyncCase.Contacts contacts) {
         SyncPair pair = props.pair();
         HighLevelFieldKeys keys = highlevel.fieldKeys(pair.highlevelConnection());
-        CanonicalContact a = bsNow == null ? CanonicalContact.EMPTY : mapping.readBirdSend(bsNow);
-        CanonicalContact h = hlNow == null ? CanonicalContact.EMPTY : mapping.readHighLevel(hlNow, keys);
+        ContactLink link = contacts.link();
+        JsonNode bsNow = contacts.birdsend();
+        JsonNode hlNow = contacts.highlevel();
+        BackfillListingStore.Listed bsListed = contacts.birdsendListed();
+        BackfillListingStore.Listed hlListed = contacts.highlevelListed();
+        CanonicalContact a = bsNow != null ? mapping.readBirdSend(bsNow) : bsListed != null ? bsListed.mapped() : CanonicalContact.EMPTY;
+        CanonicalContact h = hlNow != null ? mapping.readHighLevel(hlNow, keys) : hlListed != null ? hlListed.mapped()
+                : CanonicalContact.EMPTY;
+        Instant bsUpdated = bsNow != null ? BirdSendContactApi.updatedAt(bsNow) : bsListed != null ? bsListed.updatedAt() : null;
+        Instant hlUpdated = hlNow != null ? HighLevelContactApi.updatedAt(hlNow) : hlListed != null ? hlListed.updatedAt() : null;
         // Two contacts not linked, one perhaps created by an earlier attempt whose answer was lost: merged as that create.
-        Optional<PendingWrite> created = link != null || bsNow == null || hlNow == null ? Optional.empty()
-                : links.pendingCreate(pair, hlNow.path("id").asText(), bsNow.path("contact_id").asText());
+        Optional<PendingWrite> created = link != null || !contacts.hasBirdSend() || !contacts.hasHighLevel() ? Optional.empty()
+                : links.pendingCreate(pair, contacts.highlevelId(), contacts.birdsendId());
         c.createPending = created.isPresent();
         ContactMerge.Result result = created.isPresent()
-                ? merge.mergePending(created.get(), a, h, BirdSendContactApi.updatedAt(bsNow), HighLevelContactApi.updatedAt(hlNow))
-                : merge(link, a, h, BirdSendContactApi.updatedAt(bsNow), HighLevelContactApi.updatedAt(hlNow));
+                ? merge.mergePending(created.get(), a, h, bsUpdated, hlUpdated)
+                : merge(link, a, h, bsUpdated, hlUpdated);
         String email = (String) result.shadow().get(mapping.emailField());
         if (email == null) {
             c.outcome = SyncOutcome.skipped("no email on either side, which BirdSend requires");
@@ -790,11 +809,11 @@ public class ContactSync {
         // One-sided constants (the mapping's defaults, e.g. HighLevel's source) go only into contacts the bridge
         // creates: writing them into an existing contact would be a write nobody made on the other side.
         BirdSendWrite bsWrite = mapping.writeBirdSend(result.birdsend(), a);
-        if (bsNow != null) {
+        if (contacts.hasBirdSend()) {
             bsWrite = withoutConstants(bsWrite);
         }
         HighLevelWrite hlWrite = mapping.writeHighLevel(result.highlevel(), h, keys);
-        if (hlNow != null) {
+        if (contacts.hasHighLevel()) {
             hlWrite = withoutConstants(hlWrite, keys);
         }
         List<String> conflicts = new ArrayList<>(result.conflicts().keySet());
@@ -802,18 +821,17 @@ public class ContactSync {
             // DEBUG prints contact data (names, emails): for finding a wrong merge, not for production logs.
             LOG.debug("reconcile BirdSend {} / HighLevel {}: shadow {}; BirdSend {} (updated {}); HighLevel {} (updated {})"
                             + " -> BirdSend write {}; HighLevel write {}; conflicts {}",
-                    bsNow == null ? null : bsNow.path("contact_id").asText(), hlNow == null ? null : hlNow.path("id").asText(),
-                    link == null ? null : link.shadow(), a, BirdSendContactApi.updatedAt(bsNow), h,
-                    HighLevelContactApi.updatedAt(hlNow), bsWrite, hlWrite, result.conflicts());
+                    contacts.birdsendId(), contacts.highlevelId(), link == null ? null : link.shadow(), a, bsUpdated, h,
+                    hlUpdated, bsWrite, hlWrite, result.conflicts());
         }
         c.link = link;
-        c.birdsendId = bsNow == null ? null : bsNow.path("contact_id").asText();
-        c.highlevelId = hlNow == null ? null : hlNow.path("id").asText();
+        c.birdsendId = contacts.birdsendId();
+        c.highlevelId = contacts.highlevelId();
         c.writes = 0;
         // What each side would be sent (null: nothing); a write refused before is not sent again unchanged.
         String subject = c.birdsendId != null ? "birdsend:" + c.birdsendId : "highlevel:" + c.highlevelId;
-        JsonNode hlPlanned = hlNow == null ? hlWrite.createBody() : hlWrite.isEmpty() ? null : planned(hlWrite);
-        JsonNode bsPlanned = bsNow == null || !bsWrite.isEmpty() ? json.valueToTree(bsWrite) : null;
+        JsonNode hlPlanned = !contacts.hasHighLevel() ? hlWrite.createBody() : hlWrite.isEmpty() ? null : planned(hlWrite);
+        JsonNode bsPlanned = !contacts.hasBirdSend() || !bsWrite.isEmpty() ? json.valueToTree(bsWrite) : null;
         boolean refusedBefore = false;
         if (hlPlanned != null || bsPlanned != null) {
             for (RefusalStore.Refusal refusal : refusals.find(pair, subject)) {
@@ -842,11 +860,9 @@ public class ContactSync {
                 return;
             }
             SyncPair pair = props.pair();
-            JsonNode bsNow = k.contacts.birdsend();
-            JsonNode hlNow = k.contacts.highlevel();
-            if (bsNow == null) {
-                createBirdSend(k, pair, plan, hlNow);
-            } else if (hlNow == null) {
+            if (!k.contacts.hasBirdSend()) {
+                createBirdSend(k, pair, plan, k.contacts.hasHighLevel());
+            } else if (!k.contacts.hasHighLevel()) {
                 createHighLevel(k, pair, plan);
             } else {
                 // A link still holding its first writes is being made: a retry of it links the pair as much as the first try.
@@ -880,7 +896,7 @@ public class ContactSync {
         }
     }
 
-    private void createBirdSend(SyncCase c, SyncPair pair, SyncCase.Plan plan, JsonNode hlNow) {
+    private void createBirdSend(SyncCase c, SyncPair pair, SyncCase.Plan plan, boolean fromHighLevel) {
         BirdSendWrite bsCreate = plan.birdsendWrite();
         String hlGiven = c.highlevelId;
         links.holdCreate(pair, Side.HIGHLEVEL, hlGiven,
@@ -893,7 +909,7 @@ public class ContactSync {
             turns.include(ContactTurns.birdSend(created.id()));
             JsonNode existing = birdsend.get(pair.birdsendConnection(), created.id())
                     .orElseThrow(() -> new LinkChangedException("BirdSend contact " + created.id() + " vanished while linking"));
-            JsonNode hlFresh = hlNow == null ? null : highlevel.get(pair.highlevelConnection(), hlGiven)
+            JsonNode hlFresh = !fromHighLevel ? null : highlevel.get(pair.highlevelConnection(), hlGiven)
                     .orElseThrow(() -> new LinkChangedException("HighLevel contact " + hlGiven + " vanished while linking"));
             c.reconcileAgain(new SyncCase.Contacts(c.link, existing, hlFresh));
             return;
@@ -956,7 +972,11 @@ public class ContactSync {
             }
             SyncPair pair = props.pair();
             String bsTarget = k.birdsendId;
-            JsonNode bsNow = k.contacts.birdsend();
+            // A contact planned from the backfill's listing is not written from that copy (a create from it never
+            // plans a write to it: the merge of a contact with nothing is the contact), but read for the tag ids.
+            JsonNode bsNow = k.contacts.birdsend() != null ? k.contacts.birdsend()
+                    : birdsend.get(pair.birdsendConnection(), bsTarget)
+                    .orElseThrow(() -> new LinkChangedException("BirdSend contact " + bsTarget + " vanished while syncing it"));
             refusable(pair, plan.subject(), Side.BIRDSEND, plan.birdsendPlanned(),
                     () -> birdsend.apply(pair.birdsendConnection(), bsTarget, bsNow, plan.birdsendWrite()));
             metrics.write(Side.BIRDSEND);

@@ -50,8 +50,35 @@ public final class SyncCase {
     public record Gone(Side side, String id) implements Origin, Found {
     }
 
-    /** Two contacts as read (either may be null: created from the other) and their link (or null). */
-    public record Contacts(ContactLink link, JsonNode birdsend, JsonNode highlevel) implements Origin, Found {
+    /**
+     * Two contacts as read (either may be null: created from the other) and their link (or null). A contact may come
+     * as the backfill listed it instead ({@code birdsendListed}, {@code highlevelListed}: mapped, not read again), for
+     * a create planned from the listing.
+     */
+    public record Contacts(ContactLink link, JsonNode birdsend, JsonNode highlevel, BackfillListingStore.Listed birdsendListed,
+                           BackfillListingStore.Listed highlevelListed) implements Origin, Found {
+
+        public Contacts(ContactLink link, JsonNode birdsend, JsonNode highlevel) {
+            this(link, birdsend, highlevel, null, null);
+        }
+
+        boolean hasBirdSend() {
+            return birdsend != null || birdsendListed != null;
+        }
+
+        boolean hasHighLevel() {
+            return highlevel != null || highlevelListed != null;
+        }
+
+        /** BirdSend's contact id, read or listed; null when it is to be created. */
+        String birdsendId() {
+            return birdsend != null ? birdsend.path("contact_id").asText() : birdsendListed != null ? birdsendListed.id() : null;
+        }
+
+        /** HighLevel's contact id, read or listed; null when it is to be created. */
+        String highlevelId() {
+            return highlevel != null ? highlevel.path("id").asText() : highlevelListed != null ? highlevelListed.id() : null;
+        }
     }
 
     /** What the merge step decided: each side's contact as mapped, the writes, and what each side will be sent. */

@@ -27,6 +27,7 @@ import io.contactsbridge.outbound.UpstreamApiException;
 import io.contactsbridge.outbound.contacts.HighLevelContactApi;
 import io.contactsbridge.sandbox.SandboxSimulators;
 import io.contactsbridge.simulator.birdsend.BirdSendContactEdit;
+import io.contactsbridge.simulator.birdsend.BirdSendOperations;
 import io.contactsbridge.simulator.birdsend.BirdSendContactView;
 import io.contactsbridge.simulator.birdsend.BirdSendNewContact;
 import io.contactsbridge.simulator.sim.FaultConfig;
@@ -117,6 +118,8 @@ class BackfillEndToEndTest {
     BackfillStore backfillStore;
     @Autowired
     JournalStore journal;
+    @Autowired
+    io.contactsbridge.outbound.contacts.BirdSendContactApi birdSendApi;
     @LocalServerPort
     int port;
     @Value("${bridge.admin.username}")
@@ -201,6 +204,7 @@ class BackfillEndToEndTest {
         BackfillTestSides sides = sides();
         long highLevelCallsBefore = sides.highLevelCalls();
         long birdSendCallsBefore = sides.birdSendCalls();
+        long birdSendReadsBefore = sims.birdSend().server().calls().count(BirdSendOperations.GET_CONTACT);
         long startedAt = System.nanoTime();
 
         Response started = call("POST", "/api/backfill", true);
@@ -270,6 +274,12 @@ class BackfillEndToEndTest {
         assertThat(shortfall).as("outcomes the dry run predicted that the live sync did first").isEqualTo(caughtByLiveSync);
         assertThat(realRunCounts.get("skipped")).isEqualTo(dryRunCounts.get("skipped"));
         assertThat(realRunCounts).doesNotContainKeys("failed", "unlinked");
+        // A BirdSend contact with no partner gets it created from the listed copy, without reading it again: BirdSend
+        // reads only for the other items (and the live sync's handling of HighLevel's echoes).
+        long birdSendReads = sims.birdSend().server().calls().count(BirdSendOperations.GET_CONTACT) - birdSendReadsBefore;
+        assertThat(realRunCounts.get("created_highlevel")).as("created in HighLevel").isPositive();
+        assertThat(birdSendReads).as("BirdSend reads (outcomes " + realRunCounts + ")")
+                .isLessThanOrEqualTo(end.path("total").asLong() - realRunCounts.get("created_highlevel"));
 
         awaitQuiet();
         System.out.printf("[backfill e2e] after the live sync handled the echoes: HighLevel %d calls, BirdSend %d calls since the"
@@ -634,6 +644,48 @@ class BackfillEndToEndTest {
             }
         }
         assertThat(lost).as("edits lost while the backfill ran").isEmpty();
+        assertConverged();
+    }
+
+    /**
+     * BirdSend contacts with no partner, edited in BirdSend once the run has listed them (the edits perhaps before
+     * their items, perhaps after: a partner created from the listed copy then lacks them), and heard of by the poll
+     * after the run: HighLevel ends with the edits, nothing created twice.
+     */
+    @Test
+    @Order(12)
+    void birdSendContactsEditedAfterTheListingEndWithTheirEditsInHighLevel() throws Exception {
+        awaitQuiet();
+        List<Long> added = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            added.add(sims.birdSend().seedContact(BirdSendNewContact.of("late-edit-" + i + "@example.org", "Late", "Lister"))
+                    .contactId());
+        }
+        Response started = call("POST", "/api/backfill?restart=true", true);
+        assertThat(started.status()).as(started.text()).isEqualTo(202);
+        Waits.until("the run has listed both sides", RUN_TIMEOUT, () -> !"listing".equals(phase()));
+        for (int i = 0; i < added.size(); i++) {
+            sims.birdSend().editContact(added.get(i), BirdSendContactEdit.change().field("first_name", "Edited" + i)
+                    .addTags("late-tag-" + i));
+        }
+        JsonNode end = awaitBackfillEnd();
+        assertThat(end.path("state").asText()).as(end.toString()).isEqualTo("done");
+        for (long id : added) {
+            // What the BirdSend poll journals when it finds the contact changed.
+            journal.append(JournalSources.BIRDSEND_POLL, "ContactChanged", "late-edit-" + id + "-" + System.nanoTime(),
+                    io.contactsbridge.journal.ContactKeys.birdSend(Long.toString(id)),
+                    json.writeValueAsString(birdSendApi.get(props.birdsendConnection(), Long.toString(id)).orElseThrow()));
+        }
+        awaitQuiet();
+
+        BackfillTestSides sides = sides();
+        for (int i = 0; i < added.size(); i++) {
+            String email = "late-edit-" + i + "@example.org";
+            assertThat(sides.highLevelEmails().get(email)).as(email + " in HighLevel").isEqualTo(1);
+            ObjectNode hl = sides.highLevelByEmail(email).orElseThrow();
+            assertThat(hl.path("firstName").asText()).as(email).isEqualTo("Edited" + i);
+            assertThat(hl.path("tags").toString()).as(email).contains("late-tag-" + i);
+        }
         assertConverged();
     }
 
