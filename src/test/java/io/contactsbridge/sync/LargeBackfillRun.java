@@ -64,7 +64,8 @@ final class LargeBackfillRun {
                   double highLevelShare, double birdSendShare, double highLevelCallsPerItem, double birdSendCallsPerItem,
                   long peakHeapAfterGcBytes, long baselineHeapAfterGcBytes, long deadLetters, long links,
                   int birdSendContacts, int highLevelContacts, List<String> problems, Map<String, Long> counts,
-                  double seedSeconds, long simulatorHeapAfterGcBytes, List<HeapSample> heap, Path bridgeLog) {
+                  double seedSeconds, long simulatorHeapAfterGcBytes, List<HeapSample> heap, Path bridgeLog,
+                  Map<String, Long> highLevelCalls, Map<String, Long> birdSendCalls) {
 
         ObjectNode toJson() {
             ObjectNode out = JSON.createObjectNode();
@@ -92,6 +93,9 @@ final class LargeBackfillRun {
             out.put("birdSendShare", round(birdSendShare));
             out.put("highLevelCallsPerItem", round(highLevelCallsPerItem));
             out.put("birdSendCallsPerItem", round(birdSendCallsPerItem));
+            // Where the calls per item come from: each service's calls during the run by operation and status.
+            out.set("highLevelCalls", JSON.valueToTree(highLevelCalls));
+            out.set("birdSendCalls", JSON.valueToTree(birdSendCalls));
             out.put("baselineHeapAfterGcBytes", baselineHeapAfterGcBytes);
             out.put("simulatorHeapAfterGcBytes", simulatorHeapAfterGcBytes);
             out.put("seedSeconds", round(seedSeconds));
@@ -283,7 +287,7 @@ final class LargeBackfillRun {
                 SyncBenchmark.answered(SyncBenchmark.diff(bsStart, bsEnd)) / (double) Math.max(1, items),
                 peak.get(), baselineHeap, deadLetters, links, birdSend.contactCount(),
                 highLevel.simulator().state().contacts().size(), problems, counts, seedSeconds, simulatorHeap,
-                List.copyOf(heap), bridge.logs().get(0));
+                List.copyOf(heap), bridge.logs().get(0), SyncBenchmark.diff(hlStart, hlEnd), SyncBenchmark.diff(bsStart, bsEnd));
     }
 
     /** The bridge's settings, scaled from the live defaults as {@link SyncBackfillBenchmark} scales them. */
