@@ -24,9 +24,9 @@ import io.contactsbridge.mapping.Side;
  * the side and what it changed. The model then says, per person and side:
  * <ul>
  *   <li><b>fields</b> (first name, last name, unsubscribed): the value of the last edit of the field, or the value of
- *       an edit made on the other side within the conflict window {@code W} before it (the sync decides a conflict by
- *       each contact's update time, and an edit that has not reached the other side yet can still be the one it
- *       keeps). No edit: the value the person started with. Both sides must hold the same value.</li>
+ *       an edit made on the other side within the conflict window {@code W} before it, counted in the time the bridge
+ *       was running (the sync decides a conflict by each contact's update time, and an edit that has not reached the
+ *       other side yet can still be the one it keeps). No edit: the value the person started with. Both sides must hold the same value.</li>
  *   <li><b>tags</b>: the initial tags of both sides plus every tag added minus every tag removed, exactly (tag names
  *       are unique per add, and a remove names a tag the side held at that moment).</li>
  *   <li><b>contacts</b>: exactly one contact per side with the person's email, none on a side where the person
@@ -219,10 +219,12 @@ final class ConcurrentEditsModel {
         }
         Set<Object> ok = new LinkedHashSet<>();
         ok.add(last == null ? p.initial.get(field) : last.value());
-        long from = last == null ? Long.MIN_VALUE : last.atMs() - conflictWindowMs;
         for (Edit e : edits) {
-            boolean conflicting = last != null && e.side() != last.side() && e.atMs() >= from && e.atMs() <= last.atMs();
-            boolean uncertain = optional(p, e, x) && e.atMs() >= from;
+            // Within W of the last edit in the bridge's running time: an edit cannot travel while the bridge is down, so
+            // one made just before a stop and one made just after the start are as concurrent as two made together.
+            boolean near = last == null || e.atMs() > last.atMs() || upTime(e.atMs(), last.atMs()) <= conflictWindowMs;
+            boolean conflicting = last != null && e.side() != last.side() && e.atMs() <= last.atMs() && near;
+            boolean uncertain = optional(p, e, x) && near;
             if (conflicting || uncertain) {
                 ok.add(e.value());
             }
