@@ -11,6 +11,9 @@ import java.util.stream.Collectors;
 
 import io.contactsbridge.ops.StatusContributor;
 import io.contactsbridge.ops.StatusReport;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -29,14 +32,37 @@ import org.springframework.stereotype.Component;
 @Component
 public class JournalStatus implements StatusContributor {
 
+    /** Gauges of the same figures: {@code journal.events} and {@code journal.pending}. */
+    public static final String EVENTS_GAUGE = "bridge.journal.events";
+    public static final String PENDING_GAUGE = "bridge.journal.pending";
+
     private final JournalStore store;
     private final JournalProperties props;
     private final Clock clock;
 
-    public JournalStatus(JournalStore store, JournalProperties props, Clock clock) {
+    @Autowired
+    public JournalStatus(JournalStore store, JournalProperties props, Clock clock, MeterRegistry registry) {
+        this(store, props, clock);
+        Gauge.builder(EVENTS_GAUGE, this, s -> orNaN(() -> s.store.count()))
+                .description("Journal events stored (until retention removes them)").register(registry);
+        Gauge.builder(PENDING_GAUGE, this, s -> orNaN(() -> s.store.pendingTotal(s.clock.instant().minus(s.props.consumerInactiveAfter()))))
+                .description("Journal events an active consumer still has to process (the sync's and automations' lag)")
+                .register(registry);
+    }
+
+    JournalStatus(JournalStore store, JournalProperties props, Clock clock) {
         this.store = store;
         this.props = props;
         this.clock = clock;
+    }
+
+    /** A gauge read while the store is failing is "no value", not an exception in the metrics scrape. */
+    private static double orNaN(java.util.function.LongSupplier value) {
+        try {
+            return value.getAsLong();
+        } catch (RuntimeException e) {
+            return Double.NaN;
+        }
     }
 
     @Override

@@ -302,6 +302,24 @@ public final class RateBudget {
                 .orElseThrow(() -> new IllegalArgumentException("no rate window " + window)).limit;
     }
 
+    /**
+     * Requests a window has room for now: its current limit less the requests counted in its last span (slots
+     * reserved ahead included). The {@code bridge.outbound.budget.remaining} gauge.
+     */
+    public synchronized int remaining(String window) {
+        long now = now();
+        Window w = windows.stream().filter(x -> x.name.equals(window)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no rate window " + window));
+        w.prune(now);
+        int used = w.log.tailMap(now - w.span, false).values().stream().mapToInt(Integer::intValue).sum();
+        return Math.max(0, w.limit - used);
+    }
+
+    /** The names of the budget's windows. */
+    public List<String> windowNames() {
+        return windows.stream().map(w -> w.name).toList();
+    }
+
     private long now() {
         return clock.nanoTime() - origin;
     }

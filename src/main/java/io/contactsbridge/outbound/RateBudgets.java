@@ -5,6 +5,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import io.contactsbridge.auth.ServiceType;
 import io.contactsbridge.ops.ShutdownSignal;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
@@ -17,24 +19,43 @@ import org.springframework.stereotype.Component;
 @Component
 public class RateBudgets {
 
+    /** Gauge: requests a budget's window has room for now, by service, connection and window. */
+    public static final String REMAINING_GAUGE = "bridge.outbound.budget.remaining";
+
     private final OutboundProperties props;
+    private final MeterRegistry registry;
     private final RateBudget.Clock clock;
     private final Map<String, RateBudget> budgets = new ConcurrentHashMap<>();
     private final Map<String, CallerPace> paces = new ConcurrentHashMap<>();
 
     @Autowired
-    public RateBudgets(OutboundProperties props, ShutdownSignal shutdown) {
-        this(props, RateBudget.Clock.stoppable(shutdown));
+    public RateBudgets(OutboundProperties props, ShutdownSignal shutdown, MeterRegistry registry) {
+        this(props, RateBudget.Clock.stoppable(shutdown), registry);
     }
 
     RateBudgets(OutboundProperties props, RateBudget.Clock clock) {
+        this(props, clock, null);
+    }
+
+    private RateBudgets(OutboundProperties props, RateBudget.Clock clock, MeterRegistry registry) {
         this.props = props;
         this.clock = clock;
+        this.registry = registry;
     }
 
     public RateBudget forConnection(ServiceType service, String connectionId) {
-        return budgets.computeIfAbsent(UpstreamCall.id(service) + ":" + connectionId,
-                key -> new RateBudget(key, props.service(service).rate(), clock));
+        return budgets.computeIfAbsent(UpstreamCall.id(service) + ":" + connectionId, key -> {
+            RateBudget budget = new RateBudget(key, props.service(service).rate(), clock);
+            if (registry != null) {
+                for (String window : budget.windowNames()) {
+                    Gauge.builder(REMAINING_GAUGE, budget, b -> b.remaining(window))
+                            .description("Requests a rate window of a connection's budget has room for now")
+                            .tag("service", UpstreamCall.id(service)).tag("connection", connectionId).tag("window", window)
+                            .register(registry);
+                }
+            }
+            return budget;
+        });
     }
 
     /**

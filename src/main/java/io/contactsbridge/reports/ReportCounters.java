@@ -14,6 +14,9 @@ import java.util.concurrent.TimeUnit;
 import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
@@ -57,9 +60,21 @@ public class ReportCounters {
     private volatile boolean storeFailing;
     private volatile Instant retentionDoneAt = Instant.MIN;
 
+    /** Counter of automation firings by automation (the reports count them too, by hour). */
+    public static final String AUTOMATION_FIRINGS_METER = "bridge.automation.firings";
+
+    /** Null in unit tests that count for the store only. */
+    private final MeterRegistry registry;
+
+    public ReportCounters(ReportStore store, Clock clock, Duration flushInterval, Duration retention) {
+        this(store, clock, flushInterval, retention, null);
+    }
+
+    @Autowired
     public ReportCounters(ReportStore store, Clock clock,
                           @Value("${bridge.reports.flush-interval:5s}") Duration flushInterval,
-                          @Value("${bridge.reports.retention:400d}") Duration retention) {
+                          @Value("${bridge.reports.retention:400d}") Duration retention, MeterRegistry registry) {
+        this.registry = registry;
         if (flushInterval.isNegative() || flushInterval.isZero()) {
             throw new IllegalArgumentException("bridge.reports.flush-interval must be positive; got " + flushInterval);
         }
@@ -103,6 +118,10 @@ public class ReportCounters {
      */
     public void automationFired(String highlevelConnection, String birdsendConnection, String automationId) {
         add(pairScope(highlevelConnection, birdsendConnection), AUTOMATION_FIRED, automationId, 1);
+        if (registry != null) {
+            Counter.builder(AUTOMATION_FIRINGS_METER).description("Automation firings (effects done), by automation")
+                    .tag("automation", automationId).register(registry).increment();
+        }
     }
 
     /** Writes what was counted so far (also deletes buckets past retention, at most once an hour). */

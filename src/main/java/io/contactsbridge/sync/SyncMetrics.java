@@ -37,6 +37,11 @@ public class SyncMetrics {
     public SyncMetrics(MeterRegistry registry, Clock clock) {
         this.registry = registry;
         this.clock = clock;
+        // At 0 from the start, so a rate over it is 0 rather than no data until the first conflict (and the writes too).
+        Counter.builder(CONFLICTS).description("Fields both sides had changed differently").register(registry);
+        for (Side side : Side.values()) {
+            Counter.builder(WRITES).description("Contact writes made by the sync").tag("side", side.key()).register(registry);
+        }
     }
 
     void event(SyncOutcome outcome) {

@@ -28,6 +28,7 @@ import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.ActiveProfiles;
@@ -50,6 +51,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 })
 @ActiveProfiles({"test", "sandbox"})
 @TestPropertySource(locations = "classpath:live-sync-test.properties", properties = "bridge.admin.password=test-admin-password")
+@AutoConfigureObservability(tracing = false) // Spring Boot's tests leave the Prometheus registry out unless asked
 class AutomationEndToEndTest {
 
     private static final Duration ARRIVAL = Duration.ofSeconds(20);
@@ -176,6 +178,56 @@ class AutomationEndToEndTest {
     /** Follow-up tasks of either automation that asks for one when a person stops getting emails. */
     private long followUpTasks(ContactLink link) {
         return count(link, "tasks", "title", "unsubscribed from emails") + count(link, "tasks", "title", "turned off emails (DND)");
+    }
+
+    /**
+     * Prometheus (issue 14): {@code /actuator/prometheus}, behind the admin's login, serves every metric the Grafana
+     * dashboard in {@code k8s/} queries, each tagged with the connection pair. An automation fires first, so that its
+     * counter exists (counters appear with their first count).
+     */
+    @Test
+    void prometheusServesEveryMetricTheGrafanaDashboardQueriesTaggedByPair() throws Exception {
+        ContactLink link = aLinkedPerson(c -> c.status() == BirdSendContactStatus.ACTIVE);
+        hlAdmin("POST", "/__admin/contacts/" + link.highlevelId() + "/edit",
+                "{\"dndSettings\":{\"Email\":{\"status\":\"active\",\"message\":\"\",\"code\":\"\"}}}");
+        Waits.until("one task added", ARRIVAL, () -> count(link, "tasks", "title", "turned off emails (DND)") == 1);
+
+        HttpResponse<String> anonymous = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port
+                + "/actuator/prometheus")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(anonymous.statusCode()).as("without the login").isEqualTo(401);
+        HttpResponse<String> scrape = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port
+                        + "/actuator/prometheus")).header("Authorization", "Basic " + java.util.Base64.getEncoder()
+                        .encodeToString("admin:test-admin-password".getBytes(java.nio.charset.StandardCharsets.UTF_8))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(scrape.statusCode()).isEqualTo(200);
+        Set<String> served = new TreeSet<>();
+        List<String> untagged = new ArrayList<>();
+        for (String line : scrape.body().split("\n")) {
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            int end = line.indexOf('{') > 0 ? line.indexOf('{') : line.indexOf(' ');
+            String name = line.substring(0, end);
+            served.add(name);
+            if (!line.contains("pair=\"highlevel+birdsend\"")) {
+                untagged.add(name);
+            }
+        }
+        assertThat(untagged).as("series without the pair tag").isEmpty();
+
+        JsonNode dashboard = JSON.readTree(java.nio.file.Path.of("k8s", "grafana-dashboard.json").toFile());
+        Set<String> queried = new TreeSet<>();
+        java.util.regex.Pattern metric = java.util.regex.Pattern.compile("\\b((?:bridge|camel|resilience4j)_[a-z0-9_]+)\\b");
+        for (JsonNode panel : dashboard.path("panels")) {
+            for (JsonNode target : panel.path("targets")) {
+                java.util.regex.Matcher m = metric.matcher(target.path("expr").asText());
+                while (m.find()) {
+                    queried.add(m.group(1));
+                }
+            }
+        }
+        assertThat(queried).as("metrics the dashboard queries").hasSizeGreaterThan(15);
+        assertThat(served).as("metrics served (of " + served.size() + ")").containsAll(queried);
     }
 
     @Test

@@ -66,6 +66,20 @@ class RateBudgetTest {
     }
 
     @Test
+    void remainingCountsTheRequestsOfTheWindowsLastSpan() throws Exception {
+        RateBudget budget = budget(Duration.ofMillis(10), window(3, Duration.ofSeconds(1)), window(100, Duration.ofDays(1)));
+        assertThat(budget.windowNames()).containsExactly("burst", "daily");
+        assertThat(budget.remaining("burst")).isEqualTo(3);
+        budget.acquire(LONG_WAIT);
+        budget.acquire(LONG_WAIT);
+        assertThat(budget.remaining("burst")).isEqualTo(1);
+        assertThat(budget.remaining("daily")).isEqualTo(98);
+        clock.advance(Duration.ofMillis(1011));
+        assertThat(budget.remaining("burst")).as("a period and the margin later").isEqualTo(3);
+        assertThat(budget.remaining("daily")).isEqualTo(98);
+    }
+
+    @Test
     void grantsTheLimitAtOnceThenWaitsForTheOldestToLeaveThePeriodPlusMargin() throws Exception {
         RateBudget budget = budget(Duration.ofMillis(10), window(3, Duration.ofSeconds(1)));
         long start = clock.now;
