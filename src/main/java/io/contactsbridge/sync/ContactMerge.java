@@ -167,10 +167,10 @@ public final class ContactMerge {
         }
         List<String> nowTags = tags(now);
         // Both services take a new contact's tags in the create request itself: a contact the bridge created had every
-        // tag it was to get from its first moment, so a tag it lacks now was removed since, by a person. (The price: a
-        // contact someone else created with the same email in the instant before the bridge's create, whose answer was
-        // lost, has the target's tags it lacks taken as removed too. That is far rarer than an edit made while the
-        // bridge was down after its create.)
+        // tag it was to get from its first moment, so a tag it lacks now was removed since, by a person. (A contact the
+        // service names as already there on a first create is someone's own and is not merged here: ContactSync forgets
+        // the record. Only after an earlier create whose outcome is unknown can someone's own contact come here, and
+        // then the target's tags it lacks count as removed too: far rarer than an edit made after the bridge's create.)
         List<String> beforeTags = created ? tags(target) : tags(before);
         List<String> targetTags = tags(target);
         TreeSet<String> out = new TreeSet<>();

@@ -899,13 +899,14 @@ public class ContactSync {
     private void createBirdSend(SyncCase c, SyncPair pair, SyncCase.Plan plan, boolean fromHighLevel) {
         BirdSendWrite bsCreate = plan.birdsendWrite();
         String hlGiven = c.highlevelId;
-        links.holdCreate(pair, Side.HIGHLEVEL, hlGiven,
+        boolean first = links.holdCreate(pair, Side.HIGHLEVEL, hlGiven,
                 new PendingWrite(null, plan.merged().shadow(), CanonicalContact.EMPTY, plan.highlevelMapped()));
-        BirdSendContactApi.Created created = refusable(pair, plan.subject(), Side.BIRDSEND, plan.birdsendPlanned(),
-                () -> birdsend.create(pair.birdsendConnection(), bsCreate));
+        BirdSendContactApi.Created created = notMadeIfRefused(pair, Side.HIGHLEVEL, hlGiven, () -> refusable(pair,
+                plan.subject(), Side.BIRDSEND, plan.birdsendPlanned(), () -> birdsend.create(pair.birdsendConnection(), bsCreate)));
         metrics.write(Side.BIRDSEND);
         if (created.duplicate()) {
             // BirdSend already has this email (created since we looked, or by a crashed earlier attempt): link it.
+            someonesOwnIfFirst(pair, first, Side.HIGHLEVEL, hlGiven);
             turns.include(ContactTurns.birdSend(created.id()));
             JsonNode existing = birdsend.get(pair.birdsendConnection(), created.id())
                     .orElseThrow(() -> new LinkChangedException("BirdSend contact " + created.id() + " vanished while linking"));
@@ -932,18 +933,21 @@ public class ContactSync {
     private void createHighLevel(SyncCase c, SyncPair pair, SyncCase.Plan plan) {
         HighLevelWrite hlCreate = plan.highlevelWrite();
         String bsGiven = c.birdsendId;
-        links.holdCreate(pair, Side.BIRDSEND, bsGiven,
+        boolean first = links.holdCreate(pair, Side.BIRDSEND, bsGiven,
                 new PendingWrite(null, plan.merged().shadow(), plan.birdsendMapped(), CanonicalContact.EMPTY));
-        HighLevelContactApi.Created created = refusable(pair, plan.subject(), Side.HIGHLEVEL, plan.highlevelPlanned(),
-                () -> highlevel.create(pair.highlevelConnection(), hlCreate.createBody()));
+        HighLevelContactApi.Created created = notMadeIfRefused(pair, Side.BIRDSEND, bsGiven, () -> refusable(pair,
+                plan.subject(), Side.HIGHLEVEL, plan.highlevelPlanned(), () -> highlevel.create(pair.highlevelConnection(),
+                        hlCreate.createBody())));
         metrics.write(Side.HIGHLEVEL);
         if (created.duplicate()) {
+            someonesOwnIfFirst(pair, first, Side.BIRDSEND, bsGiven);
             JsonNode existing = highlevel.get(pair.highlevelConnection(), created.id())
                     .orElseThrow(() -> new LinkChangedException("HighLevel contact " + created.id() + " vanished while linking"));
             turns.include(ContactTurns.highLevel(created.id()));
             Optional<ContactLink> taken = links.byHighLevel(pair, created.id());
             if (taken.isPresent() && !Objects.equals(taken.get().birdsendId(), bsGiven)) {
                 // Not the same person as far as the links know: a conflict for a person to resolve, recorded once.
+                links.dropCreate(pair, Side.BIRDSEND, bsGiven); // nothing was created
                 throw duplicateConflict(pair, plan.subject(), plan.highlevelPlanned(), created, taken.get());
             }
             // Both contacts will be written: merge what they hold now (the BirdSend copy may come from a backfill listing).
@@ -959,6 +963,28 @@ public class ContactSync {
         HighLevelFieldKeys keys = highlevel.fieldKeys(pair.highlevelConnection());
         c.link = linkCreated(pair, c.highlevelId, c.birdsendId, plan.email(), plan.merged().shadow(),
                 created.contact() == null ? CanonicalContact.EMPTY : mapping.readHighLevel(created.contact(), keys));
+    }
+
+    /** A create the service refused was not made: the create recorded before it is forgotten. */
+    private <T> T notMadeIfRefused(SyncPair pair, Side source, String sourceId, Supplier<T> create) {
+        try {
+            return create.get();
+        } catch (UpstreamRejectedException | ContactRefusedException refused) {
+            links.dropCreate(pair, source, sourceId);
+            throw refused;
+        }
+    }
+
+    /**
+     * The service answered that it has the contact already. On the first create recorded for the source contact, that
+     * contact was there before this create (someone's own, made since the read): the two are linked as a new pair, so
+     * the recorded create is forgotten (merged as the bridge's create, a tag it lacks would count as removed). After an
+     * earlier create whose outcome is unknown, it may be that create's contact: the record stays for the merge.
+     */
+    private void someonesOwnIfFirst(SyncPair pair, boolean first, Side source, String sourceId) {
+        if (first) {
+            links.dropCreate(pair, source, sourceId);
+        }
     }
 
     // ---- steps: write each side -------------------------------------------------------------------

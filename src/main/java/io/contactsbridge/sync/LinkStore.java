@@ -149,8 +149,11 @@ public class LinkStore {
      * Records a create about to be made from {@code source} (table {@code sync_pending_create}), replacing an earlier
      * one of the same contact: should the create be made without the bridge hearing so, the next attempt finds the new
      * contact by email and merges against this rather than as a new pair ({@link #pendingCreate}).
+     *
+     * @return true for the contact's first recorded create; false when an earlier one was recorded and not accounted for
+     *         (its create may have been made)
      */
-    public void holdCreate(SyncPair pair, Side source, String sourceId, PendingWrite pending) {
+    public boolean holdCreate(SyncPair pair, Side source, String sourceId, PendingWrite pending) {
         String key = source.key() + ":" + sourceId;
         Object[] values = {write(pending), Timestamp.from(clock.instant()), pair.highlevelConnection(), pair.birdsendConnection(), key};
         try {
@@ -158,10 +161,18 @@ public class LinkStore {
             // workers queue for.
             jdbc.update("INSERT INTO sync_pending_create (pending, created_at, highlevel_connection, birdsend_connection, source)"
                     + " VALUES (?, ?, ?, ?, ?)", values);
+            return true;
         } catch (DuplicateKeyException again) {
             jdbc.update("UPDATE sync_pending_create SET pending = ?, created_at = ? WHERE highlevel_connection = ?"
                     + " AND birdsend_connection = ? AND source = ?", values);
+            return false;
         }
+    }
+
+    /** Forgets the create recorded from {@code source}'s contact: it was not made. */
+    public void dropCreate(SyncPair pair, Side source, String sourceId) {
+        jdbc.update("DELETE FROM sync_pending_create WHERE highlevel_connection = ? AND birdsend_connection = ? AND source = ?",
+                pair.highlevelConnection(), pair.birdsendConnection(), source.key() + ":" + sourceId);
     }
 
     /**

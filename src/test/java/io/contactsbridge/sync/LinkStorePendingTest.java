@@ -83,14 +83,19 @@ class LinkStorePendingTest {
         PendingWrite create = new PendingWrite(null, contact("tags", List.of("a")), CanonicalContact.EMPTY,
                 contact("tags", List.of("a")));
 
-        links.holdCreate(pair, Side.HIGHLEVEL, "hl-2", create);
-        links.holdCreate(pair, Side.HIGHLEVEL, "hl-2", create); // a second attempt replaces the first
+        assertThat(links.holdCreate(pair, Side.HIGHLEVEL, "hl-2", create)).as("the first attempt").isTrue();
+        assertThat(links.holdCreate(pair, Side.HIGHLEVEL, "hl-2", create)).as("a second replaces the first").isFalse();
         assertThat(links.pendingCreate(pair, "hl-2", "77")).contains(create);
         assertThat(links.pendingCreate(pair, "hl-3", "77")).isEmpty();
         assertThat(links.pendingCreate(pair(), "hl-2", "77")).as("another pair").isEmpty();
 
         links.dropCreates(pair, "hl-2", "77");
         assertThat(links.pendingCreate(pair, "hl-2", "77")).isEmpty();
+        links.holdCreate(pair, Side.BIRDSEND, "76", create);
+        links.dropCreate(pair, Side.HIGHLEVEL, "76");
+        assertThat(links.pendingCreate(pair, "hl-0", "76")).as("another source's").isPresent();
+        links.dropCreate(pair, Side.BIRDSEND, "76");
+        assertThat(links.pendingCreate(pair, "hl-0", "76")).as("a create not made").isEmpty();
 
         // Linking the created contact forgets the create in the same commit; a link refused forgets nothing.
         links.holdCreate(pair, Side.BIRDSEND, "78", create);

@@ -142,7 +142,7 @@ class RefusedWriteTest {
         String run = run();
         String hlId = highLevelContact("Fay", run + "-fay.work@example.com", "+13035550121");
         long bsId = sims.birdSend().seedContact(BirdSendNewContact.of(run + "-fay@example.com", "Fay", "Refused")
-                .withField("phone", "+13035550121")).contactId();
+                .withField("phone", "+13035550121").withTags("fay-reader")).contactId();
         long deadLettersBefore = deadLetters.count();
 
         // What the backfill does for a contact it listed on one side only: create it on the other.
@@ -151,6 +151,11 @@ class RefusedWriteTest {
         assertThat(outcome.action()).as(outcome.toString()).isEqualTo(SyncOutcome.Action.LINKED);
         assertThat(links.byBirdSend(props.pair(), Long.toString(bsId))).get().extracting(ContactLink::highlevelId)
                 .isEqualTo(hlId);
+        // The contact the answer names is someone's own, not a create of the bridge's: the two are linked as a new pair
+        // (tags united), not merged as the create, which would take the tag the HighLevel contact lacks as removed.
+        assertThat(birdSendTags(bsId)).as("BirdSend").containsExactly("fay-reader");
+        assertThat(highLevelTags(hlId)).as("HighLevel").containsExactly("fay-reader");
+        assertThat(links.pendingCreate(props.pair(), hlId, Long.toString(bsId))).as("no create recorded").isEmpty();
         for (int i = 0; i < MORE_EVENTS; i++) {
             birdSendEvent(bsId);
         }
