@@ -4,6 +4,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -187,11 +188,18 @@ public class LinkStore {
         });
     }
 
-    /** The create recorded from either contact and not yet linked, if any. */
+    /**
+     * A recorded create older than this is not taken for the bridge's any more: a create whose answer was lost is tried
+     * again within minutes (the journal's back-off), so a contact found this much later is more likely someone's own.
+     */
+    static final Duration CREATE_RECORD_TTL = Duration.ofDays(7);
+
+    /** The create recorded from either contact and not yet linked, if any (and not older than {@link #CREATE_RECORD_TTL}). */
     public Optional<PendingWrite> pendingCreate(SyncPair pair, String highlevelId, String birdsendId) {
         return jdbc.query("SELECT pending FROM sync_pending_create WHERE highlevel_connection = ? AND birdsend_connection = ?"
-                        + " AND source IN (?, ?)", (rs, n) -> readPending(rs.getString(1)), pair.highlevelConnection(),
-                pair.birdsendConnection(), Side.HIGHLEVEL.key() + ":" + highlevelId, Side.BIRDSEND.key() + ":" + birdsendId)
+                        + " AND source IN (?, ?) AND created_at >= ?", (rs, n) -> readPending(rs.getString(1)),
+                pair.highlevelConnection(), pair.birdsendConnection(), Side.HIGHLEVEL.key() + ":" + highlevelId,
+                Side.BIRDSEND.key() + ":" + birdsendId, Timestamp.from(clock.instant().minus(CREATE_RECORD_TTL)))
                 .stream().findFirst();
     }
 

@@ -37,8 +37,11 @@ class LinkStorePendingTest {
     }
 
     private static LinkStore store(Kind kind) {
-        DataSource ds = TestDatabases.migrated(kind);
-        return new LinkStore(new JdbcTemplate(ds), new ObjectMapper(), Clock.fixed(NOW, ZoneOffset.UTC));
+        return store(TestDatabases.migrated(kind), NOW);
+    }
+
+    private static LinkStore store(DataSource ds, java.time.Instant now) {
+        return new LinkStore(new JdbcTemplate(ds), new ObjectMapper(), Clock.fixed(now, ZoneOffset.UTC));
     }
 
     /** A pair of its own per test and store, which may be shared. */
@@ -78,7 +81,8 @@ class LinkStorePendingTest {
     @ParameterizedTest
     @EnumSource(Kind.class)
     void aCreateIsKeptByItsSourceContactUntilTheTwoAreLinked(Kind kind) {
-        LinkStore links = store(kind);
+        DataSource ds = TestDatabases.migrated(kind);
+        LinkStore links = store(ds, NOW);
         SyncPair pair = pair();
         PendingWrite create = new PendingWrite(null, contact("tags", List.of("a")), CanonicalContact.EMPTY,
                 contact("tags", List.of("a")));
@@ -106,5 +110,11 @@ class LinkStorePendingTest {
         assertThatThrownBy(() -> links.insertCreated(pair, "hl-9", "79", "kim@example.com", create.merged()))
                 .isInstanceOf(LinkChangedException.class);
         assertThat(links.pendingCreate(pair, "hl-9", "79")).as("kept: nothing was linked").contains(create);
+
+        // A week on, a recorded create is not taken for the bridge's any more.
+        LinkStore sixDaysOn = store(ds, NOW.plus(java.time.Duration.ofDays(6)));
+        LinkStore eightDaysOn = store(ds, NOW.plus(java.time.Duration.ofDays(8)));
+        assertThat(sixDaysOn.pendingCreate(pair, "hl-9", "79")).contains(create);
+        assertThat(eightDaysOn.pendingCreate(pair, "hl-9", "79")).isEmpty();
     }
 }
