@@ -187,10 +187,7 @@ class AutomationEndToEndTest {
      */
     @Test
     void prometheusServesEveryMetricTheGrafanaDashboardQueriesTaggedByPair() throws Exception {
-        ContactLink link = aLinkedPerson(c -> c.status() == BirdSendContactStatus.ACTIVE);
-        hlAdmin("POST", "/__admin/contacts/" + link.highlevelId() + "/edit",
-                "{\"dndSettings\":{\"Email\":{\"status\":\"active\",\"message\":\"\",\"code\":\"\"}}}");
-        Waits.until("one task added", ARRIVAL, () -> count(link, "tasks", "title", "turned off emails (DND)") == 1);
+        emailDndSwitchedOnGivesAFollowUpTask();
 
         HttpResponse<String> anonymous = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port
                 + "/actuator/prometheus")).build(), HttpResponse.BodyHandlers.ofString());
@@ -232,13 +229,18 @@ class AutomationEndToEndTest {
 
     @Test
     void emailDndSwitchedOnInHighLevelCreatesOneFollowUpTask() throws Exception {
+        ContactLink link = emailDndSwitchedOnGivesAFollowUpTask();
+        redeliverEverything("automation-dnd-email-follow-up");
+        assertThat(followUpTasks(link)).as("follow-up tasks after the replay").isEqualTo(1);
+    }
+
+    /** A linked person switches email DND on in HighLevel; waits for the one follow-up task the automation adds. */
+    private ContactLink emailDndSwitchedOnGivesAFollowUpTask() throws Exception {
         ContactLink link = aLinkedPerson(c -> c.status() == BirdSendContactStatus.ACTIVE);
         hlAdmin("POST", "/__admin/contacts/" + link.highlevelId() + "/edit",
                 "{\"dndSettings\":{\"Email\":{\"status\":\"active\",\"message\":\"\",\"code\":\"\"}}}");
-
         Waits.until("one task added", ARRIVAL, () -> count(link, "tasks", "title", "turned off emails (DND)") == 1);
-        redeliverEverything("automation-dnd-email-follow-up");
-        assertThat(followUpTasks(link)).as("follow-up tasks after the replay").isEqualTo(1);
+        return link;
     }
 
     @Test
