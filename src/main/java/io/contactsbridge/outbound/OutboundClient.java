@@ -17,8 +17,29 @@ import org.springframework.stereotype.Component;
 @Component
 public class OutboundClient {
 
+    /** The share the calls made on this thread are kept to, unless a call names its own (see {@link #asCaller}). */
+    private static final ThreadLocal<CallerShare> THREAD_CALLER = new ThreadLocal<>();
+
     private final ProducerTemplate producer;
     private final OutboundTargets targets;
+
+    /**
+     * Runs {@code work} with every call it makes on this thread kept to {@code share} of its connection's rate budget
+     * (null: none). For callers whose calls are made deep inside shared code: the backfill's, made by the sync's steps.
+     */
+    public static <T> T asCaller(CallerShare share, java.util.function.Supplier<T> work) {
+        CallerShare before = THREAD_CALLER.get();
+        THREAD_CALLER.set(share);
+        try {
+            return work.get();
+        } finally {
+            if (before == null) {
+                THREAD_CALLER.remove();
+            } else {
+                THREAD_CALLER.set(before);
+            }
+        }
+    }
 
     public OutboundClient(ProducerTemplate producer, OutboundTargets targets) {
         this.producer = producer;
@@ -44,7 +65,8 @@ public class OutboundClient {
      * connection's rate budget (null: none): every attempt waits for the caller's next slot at that share first.
      */
     public OutboundResponse call(String connectionId, String operation, String method, String path,
-                                 Map<String, ?> query, Object body, CallerShare share) {
+                                 Map<String, ?> query, Object body, CallerShare callerShare) {
+        CallerShare share = callerShare != null ? callerShare : THREAD_CALLER.get();
         ServiceType service = targets.resolve(connectionId).service();
         Exchange result = producer.send(OutboundRoutes.callEndpoint(service), exchange -> {
             var in = exchange.getMessage();

@@ -33,8 +33,10 @@ import io.contactsbridge.mapping.Side;
 import io.contactsbridge.ops.BridgeProperties;
 import io.contactsbridge.ops.ShutdownSignal;
 import io.contactsbridge.ops.ShuttingDownException;
+import io.contactsbridge.outbound.CallerShare;
 import io.contactsbridge.outbound.DeadLetter;
 import io.contactsbridge.outbound.DeadLetterStore;
+import io.contactsbridge.outbound.OutboundClient;
 import io.contactsbridge.outbound.UpstreamApiException;
 import io.contactsbridge.outbound.UpstreamRejectedException;
 import io.contactsbridge.outbound.contacts.HighLevelContactApi;
@@ -485,7 +487,8 @@ public class Backfill {
         }
         for (int attempt = 1; ; attempt++) {
             try {
-                SyncOutcome outcome = p.dryRun ? dryRun(item) : turns.run(props.pair(), turnKeys(item), () -> inTurn(item, p));
+                SyncOutcome outcome = p.dryRun ? dryRun(item) : OutboundClient.asCaller(requestShare(),
+                        () -> turns.run(props.pair(), turnKeys(item), () -> inTurn(item, p)));
                 p.count(outcome.action().name().toLowerCase(java.util.Locale.ROOT));
                 if (outcome.action() == SyncOutcome.Action.LINKED && outcome.writes() > 0) {
                     p.count("linked_with_changes");
@@ -664,6 +667,12 @@ public class Backfill {
                     : SyncOutcome.skipped("HighLevel contact " + hlRead + " was deleted since the listing");
         }
         return sync.reconcile(link, bsNow.orElse(null), hlNow.orElse(null), false);
+    }
+
+    /** The backfill's share of each service's budget (bridge.sync.backfill.request-share); null when it has none. */
+    private CallerShare requestShare() {
+        double share = props.backfill().requestShare();
+        return share >= 1 ? null : new CallerShare("backfill", share);
     }
 
     /** Whether the journal stored an event about this BirdSend contact (by id or email) since the listing began. */

@@ -82,11 +82,18 @@ public record SyncProperties(Boolean enabled, String highlevelConnection, String
      * @param highlevelPageSize contacts per HighLevel search page (1-500)
      * @param birdsendPageSize  contacts per BirdSend list page
      * @param workPageSize     work items read from the store at a time (the listings and pairs live there, not in memory)
+     * @param requestShare     the share of each service's rate budget the backfill's requests are kept to, giving way
+     *                         to the live sync's (1: no pace of its own, it queues with the live sync's requests)
      */
     public record Backfill(Boolean onStartup, Boolean dryRunOnStartup, Integer workers, Duration progressInterval,
                            Integer highlevelPageSize, Integer birdsendPageSize, Integer workPageSize,
-                           Duration leaseDuration) {
+                           Duration leaseDuration, Double requestShare) {
         public Backfill {
+            requestShare = requestShare == null ? 0.9 : requestShare;
+            if (!(requestShare > 0 && requestShare <= 1)) {
+                throw new IllegalArgumentException("bridge.sync.backfill.request-share must be above 0 and at most 1, got "
+                        + requestShare);
+            }
             leaseDuration = leaseDuration == null ? Duration.ofMinutes(2) : leaseDuration;
             onStartup = onStartup != null && onStartup;
             dryRunOnStartup = dryRunOnStartup != null && dryRunOnStartup;
@@ -119,7 +126,7 @@ public record SyncProperties(Boolean enabled, String highlevelConnection, String
         }
 
         public static Backfill defaults() {
-            return new Backfill(null, null, null, null, null, null, null, null);
+            return new Backfill(null, null, null, null, null, null, null, null, null);
         }
     }
 
