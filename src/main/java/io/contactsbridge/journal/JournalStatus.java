@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
+import io.contactsbridge.ops.GaugeReadings;
 import io.contactsbridge.ops.StatusContributor;
 import io.contactsbridge.ops.StatusReport;
 import io.micrometer.core.instrument.Gauge;
@@ -43,9 +44,9 @@ public class JournalStatus implements StatusContributor {
     @Autowired
     public JournalStatus(JournalStore store, JournalProperties props, Clock clock, MeterRegistry registry) {
         this(store, props, clock);
-        Gauge.builder(EVENTS_GAUGE, this, s -> orNaN(() -> s.store.count()))
+        Gauge.builder(EVENTS_GAUGE, this, s -> GaugeReadings.orNaN(() -> s.store.count()))
                 .description("Journal events stored (until retention removes them)").register(registry);
-        Gauge.builder(PENDING_GAUGE, this, s -> orNaN(() -> s.store.pendingTotal(s.clock.instant().minus(s.props.consumerInactiveAfter()))))
+        Gauge.builder(PENDING_GAUGE, this, s -> GaugeReadings.orNaN(() -> s.store.pendingTotal(s.clock.instant().minus(s.props.consumerInactiveAfter()))))
                 .description("Journal events an active consumer still has to process (the sync's and automations' lag)")
                 .register(registry);
     }
@@ -54,15 +55,6 @@ public class JournalStatus implements StatusContributor {
         this.store = store;
         this.props = props;
         this.clock = clock;
-    }
-
-    /** A gauge read while the store is failing is "no value", not an exception in the metrics scrape. */
-    private static double orNaN(java.util.function.LongSupplier value) {
-        try {
-            return value.getAsLong();
-        } catch (RuntimeException e) {
-            return Double.NaN;
-        }
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 
+import io.contactsbridge.ops.GaugeReadings;
 import io.contactsbridge.ops.StatusContributor;
 import io.contactsbridge.ops.StatusReport;
 import io.micrometer.core.instrument.Gauge;
@@ -30,9 +31,9 @@ public class DeadLetterStatus implements StatusContributor {
     public DeadLetterStatus(DeadLetterStore store, Clock clock, MeterRegistry registry) {
         this.store = store;
         this.clock = clock;
-        Gauge.builder(OPEN_GAUGE, this, s -> orNaN(() -> s.store.count()))
+        Gauge.builder(OPEN_GAUGE, this, s -> GaugeReadings.orNaN(() -> s.store.count()))
                 .description("Dead letters not replayed or discarded yet").register(registry);
-        Gauge.builder(OLDEST_GAUGE, this, s -> orNaN(() -> s.oldestOpenAgeSeconds() == null ? 0 : s.oldestOpenAgeSeconds()))
+        Gauge.builder(OLDEST_GAUGE, this, s -> GaugeReadings.orNaN(() -> s.oldestOpenAgeSeconds() == null ? 0 : s.oldestOpenAgeSeconds()))
                 .description("Seconds since the oldest open dead letter first failed (0 when none is open)")
                 .baseUnit("seconds").register(registry);
     }
@@ -47,14 +48,5 @@ public class DeadLetterStatus implements StatusContributor {
 
     Long oldestOpenAgeSeconds() {
         return store.oldestOpen().map(t -> Math.max(0, Duration.between(t, clock.instant()).toSeconds())).orElse(null);
-    }
-
-    /** A gauge read while the store is failing is "no value", not an exception in the metrics scrape. */
-    private static double orNaN(java.util.function.LongSupplier value) {
-        try {
-            return value.getAsLong();
-        } catch (RuntimeException e) {
-            return Double.NaN;
-        }
     }
 }
