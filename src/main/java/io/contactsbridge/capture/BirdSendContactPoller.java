@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 import org.springframework.util.StringUtils;
+import io.contactsbridge.store.ReplicaProperties;
 
 /**
  * Change detection on BirdSend, whose API has no updated-since filter and no cursor: contacts are listed page by
@@ -189,6 +190,33 @@ public class BirdSendContactPoller {
             }
             return scanNewest(run, lease, state);
         });
+    }
+
+    /** Replicas take turns at the schedule ({@code bridge.replicas.enabled}); off, every schedule that fires polls. */
+    private boolean takeTurns = true;
+
+    @Autowired(required = false)
+    void replicas(ReplicaProperties replicas) {
+        takeTurns = replicas.enabled();
+    }
+
+    /**
+     * The schedule's quick scan (route {@code birdsend-contact-poll-quick}): scans unless any replica started one less
+     * than 90 % of the interval ago, so replicas sharing the store scan once per interval between them. Never throws.
+     */
+    public PollOutcome scheduledQuickScan() {
+        String connectionId = props.birdsend().connectionId();
+        try {
+            if (takeTurns && !store.takeTurn(SOURCE, connectionId, QUICK, owner,
+                    Duration.ofMillis(props.birdsend().quickIntervalMs() * 9 / 10))) {
+                return new PollRun(SOURCE, connectionId, QUICK, journal, metrics, clock)
+                        .outcome(PollOutcome.Status.SKIPPED, "another replica scanned less than an interval ago");
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("BirdSend quick scan: could not take the schedule's turn ({}); scanning (the lease still excludes "
+                    + "others)", e.toString());
+        }
+        return quickScan();
     }
 
     /**

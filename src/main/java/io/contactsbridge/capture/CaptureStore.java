@@ -85,6 +85,32 @@ public class CaptureStore {
                 owner, Timestamp.from(now.plus(leaseFor)), source, connectionId, owner, Timestamp.from(now)) == 1;
     }
 
+    /**
+     * Takes the turn of a scheduled poll ({@code kind}) for {@code owner} unless one started less than {@code minGap}
+     * ago, by any replica: each replica's schedule fires, and the poll runs once per interval across them. A replica
+     * that dies leaves the turn to the next schedule that fires after the gap.
+     */
+    public boolean takeTurn(String source, String connectionId, String kind, String owner, Duration minGap) {
+        Instant now = clock.instant();
+        if (jdbc.update("UPDATE capture_turn SET started_at = ?, started_by = ? WHERE source = ? AND connection_id = ? "
+                        + "AND kind = ? AND started_at <= ?", Timestamp.from(now), owner, source, connectionId, kind,
+                Timestamp.from(now.minus(minGap))) == 1) {
+            return true;
+        }
+        Integer exists = jdbc.queryForObject("SELECT COUNT(*) FROM capture_turn WHERE source = ? AND connection_id = ? "
+                + "AND kind = ?", Integer.class, source, connectionId, kind);
+        if (exists != null && exists > 0) {
+            return false;
+        }
+        try {
+            jdbc.update("INSERT INTO capture_turn (source, connection_id, kind, started_at, started_by) VALUES (?, ?, ?, ?, ?)",
+                    source, connectionId, kind, Timestamp.from(now), owner);
+            return true;
+        } catch (org.springframework.dao.DuplicateKeyException e) {
+            return false; // another replica's first turn, at the same moment
+        }
+    }
+
     /** Extends the lease {@code owner} holds; false when it no longer holds it. */
     public boolean renew(String source, String connectionId, String owner, Duration leaseFor) {
         return jdbc.update("UPDATE capture_cursor SET lease_until = ? WHERE source = ? AND connection_id = ? AND lease_owner = ?",

@@ -1,6 +1,7 @@
 package io.contactsbridge.capture;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -29,6 +30,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 import org.springframework.util.StringUtils;
+import io.contactsbridge.store.ReplicaProperties;
 
 /**
  * The HighLevel reconciliation poll: finds every contact changed since the cursor with {@code POST /contacts/search}
@@ -114,6 +116,32 @@ public class HighLevelContactPoller {
         this.clock = clock;
         this.share = new CallerShare(CALLER, props.highlevel().requestShare());
         this.owner = (StringUtils.hasText(instanceId) ? instanceId : "bridge") + "/" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /** Replicas take turns at the schedule ({@code bridge.replicas.enabled}); off, every schedule that fires polls. */
+    private boolean takeTurns = true;
+
+    @Autowired(required = false)
+    void replicas(ReplicaProperties replicas) {
+        takeTurns = replicas.enabled();
+    }
+
+    /**
+     * The schedule's poll (route {@code highlevel-contact-poll}): polls unless any replica started one less than 90 %
+     * of the interval ago, so replicas sharing the store poll once per interval between them. Never throws.
+     */
+    public PollOutcome scheduledPoll() {
+        CaptureProperties.HighLevel cfg = props.highlevel();
+        try {
+            if (takeTurns && !store.takeTurn(SOURCE, cfg.connectionId(), KIND, owner, Duration.ofMillis(cfg.intervalMs() * 9 / 10))) {
+                return new PollRun(SOURCE, cfg.connectionId(), KIND, journal, metrics, clock)
+                        .outcome(PollOutcome.Status.SKIPPED, "another replica polled less than an interval ago");
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("HighLevel poll: could not take the schedule's turn ({}); polling (the lease still excludes others)",
+                    e.toString());
+        }
+        return poll();
     }
 
     /** Polls once; never throws (a failure is in the outcome, the status and the log). */

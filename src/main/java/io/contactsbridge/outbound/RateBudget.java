@@ -47,12 +47,17 @@ import java.util.function.Function;
  *   <li>{@link #rateLimited}: a 429 pauses the whole connection for Retry-After (else for the
  *       shortest window); callers already holding a slot in the pause queue again after it.</li>
  *   <li>{@link #observe}: the rate-limit headers of every answer. The service may count requests we
- *       did not make (another replica, another app on the same account). If it counts more than we
- *       sent in the last two windows, the difference is added to our log; if it says nothing is left
+ *       did not make (another app on the same account, a replica that joined late in a day). If it counts
+ *       more than we sent in the last two windows plus the other replicas' allotment (see {@link #share}),
+ *       the difference is added to our log; if it says nothing is left
  *       while our own count does not explain that, the connection pauses for the window's interval,
  *       since the service does not say when its window ends. The service's limit, when lower than
- *       the configured one, becomes ours.</li>
+ *       the configured one, becomes the connection's.</li>
  * </ul>
+ *
+ * <h2>Replicas</h2>
+ * Several replicas calling one connection split its limits: each gets {@link #share} of every window
+ * ({@link RateAllotment} sets it from the replicas alive), so together they stay within the whole.
  * Thread-safe.
  */
 public final class RateBudget {
@@ -142,6 +147,7 @@ public final class RateBudget {
     /** Times are nanoseconds since {@link #origin}, so plain comparisons are safe. */
     private long pausedUntil;
     private long lastSlot;
+    private double share = 1;
     /** Send-to-answer times of the latest requests settled with a send time ({@link #settle(Permit, Duration)}). */
     private final long[] recentRoundTrips = new long[32];
     private int roundTripsKept;
@@ -270,7 +276,8 @@ public final class RateBudget {
             Integer remaining = integer(header, w.remainingHeader);
             Integer max = integer(header, w.maxHeader);
             if (max != null && max > 0) {
-                w.limit = Math.min(w.configuredLimit, max);
+                w.wholeLimit = Math.min(w.configuredLimit, max);
+                w.applyShare(share);
             }
             if (remaining == null) {
                 continue;
@@ -278,14 +285,16 @@ public final class RateBudget {
             w.prune(now);
             // Up to the end of the current rounding step: a rounded window files recent requests just ahead of now.
             long ours = w.countBetween(now - 2 * w.span, now + w.granularity - 1);
-            int serviceLimit = max != null && max > 0 ? max : w.limit;
+            int serviceLimit = max != null && max > 0 ? max : w.wholeLimit;
             long serviceUsed = (long) serviceLimit - remaining;
+            // Other replicas may each use their whole allotment: only requests beyond ours and theirs are news.
+            long others = (long) w.wholeLimit - w.limit;
             if (remaining <= 0 && ours < w.limit) {
                 Integer intervalMs = integer(header, w.intervalHeader);
                 long interval = intervalMs != null && intervalMs > 0 ? intervalMs * 1_000_000L : w.period;
                 pauseUntil(now + interval + margin);
-            } else if (serviceUsed > ours) {
-                w.add(now, (int) Math.min(Integer.MAX_VALUE, serviceUsed - ours));
+            } else if (serviceUsed > ours + others) {
+                w.add(now, (int) Math.min(Integer.MAX_VALUE, serviceUsed - ours - others));
             }
         }
     }
@@ -296,7 +305,48 @@ public final class RateBudget {
         return Duration.ofNanos(earliestSlot(now) - now);
     }
 
-    /** The limit currently applied to a window (the configured one, or lower if the service said so). */
+    /**
+     * This replica's share of the connection's limits (1 when it runs alone; 1/n among n replicas, see
+     * {@link RateAllotment}). Each window's limit becomes its share of the whole, rounded down, at least 1. A smaller
+     * share takes effect at once: requests already logged count against it, so the window refuses until it is back
+     * under the new limit.
+     */
+    public synchronized void share(double fraction) {
+        if (!(fraction > 0 && fraction <= 1)) {
+            throw new IllegalArgumentException("a budget's share must be in (0, 1], got " + fraction);
+        }
+        share = fraction;
+        for (Window w : windows) {
+            w.applyShare(fraction);
+        }
+    }
+
+    public synchronized double share() {
+        return share;
+    }
+
+    /** No slot for anyone on this connection for {@code pause} (a replica joining waits for the others to make room). */
+    public synchronized void hold(Duration pause) {
+        pauseUntil(now() + pause.toNanos());
+    }
+
+    /**
+     * How long requests already sent can count against a window: the longest span (period and margin) of the
+     * windows no longer than {@code upTo}. A replica that joins others waits this long after they have seen it, so
+     * what they sent under their old, larger shares has left the windows before it sends. Longer windows (a day)
+     * are left to the service's headers ({@link #observe}).
+     */
+    public Duration drainTime(Duration upTo) {
+        long longest = 0;
+        for (Window w : windows) {
+            if (w.period <= upTo.toNanos()) {
+                longest = Math.max(longest, w.span);
+            }
+        }
+        return Duration.ofNanos(longest);
+    }
+
+    /** The limit currently applied to a window (this replica's share of the configured one, or lower if the service said so). */
     public synchronized int limit(String window) {
         return windows.stream().filter(w -> w.name.equals(window)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no rate window " + window)).limit;
@@ -429,11 +479,15 @@ public final class RateBudget {
         final String intervalHeader;
         /** Rounded-up time to the number of requests counted at it. */
         final NavigableMap<Long, Integer> log = new TreeMap<>();
+        /** The connection's limit: the configured one, or lower if the service said so. */
+        int wholeLimit;
+        /** This replica's part of it, the limit slots are given by. */
         int limit;
 
         Window(String name, OutboundProperties.Window w, long margin) {
             this.name = name;
             this.configuredLimit = w.limit();
+            this.wholeLimit = w.limit();
             this.limit = w.limit();
             this.period = w.period().toNanos();
             this.span = period + margin;
@@ -445,6 +499,10 @@ public final class RateBudget {
 
         boolean exact() {
             return granularity == 1;
+        }
+
+        void applyShare(double share) {
+            limit = Math.max(1, (int) Math.floor(wholeLimit * share + 1e-9));
         }
 
         /** Keeps two spans of history: one to decide slots, the second to compare with the service's count. */

@@ -1,5 +1,6 @@
 package io.contactsbridge.outbound;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -13,8 +14,9 @@ import org.springframework.stereotype.Component;
 /**
  * The {@link RateBudget} of every connection, created on first use from the service's
  * {@code bridge.outbound.<service>.rate.*} settings, and the {@link CallerPace} of every caller that names its
- * {@link CallerShare} of one. Budgets live in memory: a replica counts its own requests and learns about the
- * others' from the services' rate-limit headers and 429s.
+ * {@link CallerShare} of one. Budgets live in memory: a replica counts its own requests, takes its share of every
+ * limit when it runs beside others ({@link RateAllotment}), and learns of requests beyond those from the services'
+ * rate-limit headers and 429s.
  */
 @Component
 public class RateBudgets {
@@ -27,6 +29,10 @@ public class RateBudgets {
     private final RateBudget.Clock clock;
     private final Map<String, RateBudget> budgets = new ConcurrentHashMap<>();
     private final Map<String, CallerPace> paces = new ConcurrentHashMap<>();
+    /** This replica's share of every connection's limits, and until when (budget clock) a joining replica waits. */
+    private double share = 1;
+    private long joinedAt = Long.MIN_VALUE;
+    private Duration joinWait = Duration.ZERO;
 
     @Autowired
     public RateBudgets(OutboundProperties props, ShutdownSignal shutdown, MeterRegistry registry) {
@@ -44,8 +50,20 @@ public class RateBudgets {
     }
 
     public RateBudget forConnection(ServiceType service, String connectionId) {
+        RateBudget existing = budgets.get(UpstreamCall.id(service) + ":" + connectionId);
+        return existing != null ? existing : create(service, connectionId);
+    }
+
+    private synchronized RateBudget create(ServiceType service, String connectionId) {
         return budgets.computeIfAbsent(UpstreamCall.id(service) + ":" + connectionId, key -> {
             RateBudget budget = new RateBudget(key, props.service(service).rate(), clock);
+            budget.share(share);
+            if (joinedAt != Long.MIN_VALUE) {
+                long left = joinedAt + joinWait.plus(budget.drainTime(RateAllotment.DRAIN_UP_TO)).toNanos() - clock.nanoTime();
+                if (left > 0) {
+                    budget.hold(Duration.ofNanos(left));
+                }
+            }
             if (registry != null) {
                 for (String window : budget.windowNames()) {
                     Gauge.builder(REMAINING_GAUGE, budget, b -> b.remaining(window))
@@ -56,6 +74,26 @@ public class RateBudgets {
             }
             return budget;
         });
+    }
+
+    /** Gives every budget, and every budget made later, {@code fraction} of its connection's limits. */
+    public synchronized void share(double fraction) {
+        share = fraction;
+        budgets.values().forEach(b -> b.share(fraction));
+    }
+
+    public synchronized double share() {
+        return share;
+    }
+
+    /**
+     * This replica joins others already calling the services: every budget (made now or later) waits until the others
+     * have seen it ({@code othersSeeItWithin}) and what they sent under their larger shares has left the windows.
+     */
+    public synchronized void join(Duration othersSeeItWithin) {
+        joinedAt = clock.nanoTime();
+        joinWait = othersSeeItWithin;
+        budgets.values().forEach(b -> b.hold(othersSeeItWithin.plus(b.drainTime(RateAllotment.DRAIN_UP_TO))));
     }
 
     /**

@@ -43,11 +43,31 @@ class CaptureStoreTest {
         JdbcTemplate jdbc = new JdbcTemplate(ds);
         jdbc.update("DELETE FROM capture_cursor");
         jdbc.update("DELETE FROM capture_birdsend_snapshot");
+        jdbc.update("DELETE FROM capture_turn");
         return new CaptureStore(jdbc, clock);
     }
 
     static PollOutcome outcome(PollOutcome.Status status, Map<String, Integer> appended, String error, Instant at) {
         return new PollOutcome(HL, "hl", "poll", status, 3, 2, 150, appended, 4, error, at);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void aScheduledPollRunsOncePerIntervalWhicheverReplicasScheduleFires(Kind kind) {
+        CaptureStore store = store(kind);
+        Duration gap = Duration.ofMillis(900);
+
+        assertThat(store.takeTurn(HL, "hl", "poll", "a", gap)).as("the first turn").isTrue();
+        clock.advance(Duration.ofMillis(400));
+        assertThat(store.takeTurn(HL, "hl", "poll", "b", gap)).as("b's schedule, 0.4 s after a's poll").isFalse();
+        assertThat(store.takeTurn(BS, "hl", "quick", "b", gap)).as("another poller has its own turns").isTrue();
+        clock.advance(Duration.ofMillis(600));
+        assertThat(store.takeTurn(HL, "hl", "poll", "a", gap)).as("a's next, an interval later").isTrue();
+        clock.advance(Duration.ofMillis(400));
+        assertThat(store.takeTurn(HL, "hl", "poll", "b", gap)).isFalse();
+        // a is killed: b's next schedule after the gap takes over.
+        clock.advance(Duration.ofMillis(1000));
+        assertThat(store.takeTurn(HL, "hl", "poll", "b", gap)).isTrue();
     }
 
     @ParameterizedTest

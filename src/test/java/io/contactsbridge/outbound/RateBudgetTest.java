@@ -334,6 +334,65 @@ class RateBudgetTest {
     }
 
     @Test
+    void aShareGivesTheReplicaItsPartOfEveryWindowAndASmallerOneCountsWhatWasSent() throws Exception {
+        RateBudget budget = budget(Duration.ZERO, window(10, Duration.ofSeconds(1)), window(1000, Duration.ofDays(1)));
+        budget.share(0.5);
+        assertThat(budget.limit("burst")).isEqualTo(5);
+        assertThat(budget.limit("daily")).isEqualTo(500);
+        for (int i = 0; i < 5; i++) {
+            assertThat(budget.acquire(LONG_WAIT).waited()).isZero();
+        }
+        assertThat(budget.nextSlotIn()).as("half of 10 in a second").isEqualTo(Duration.ofSeconds(1));
+
+        clock.advance(Duration.ofSeconds(1));
+        budget.share(1);
+        for (int i = 0; i < 4; i++) {
+            budget.acquire(LONG_WAIT);
+        }
+        budget.share(1.0 / 3);
+        assertThat(budget.limit("burst")).as("rounded down").isEqualTo(3);
+        assertThat(budget.nextSlotIn()).as("4 sent in the window already exceed the new 3: wait until it drains")
+                .isEqualTo(Duration.ofSeconds(1));
+        budget.share(0.01);
+        assertThat(budget.limit("burst")).as("never below one").isEqualTo(1);
+    }
+
+    @Test
+    void theOtherReplicasAllotmentIsNotTakenForRequestsBeyondOurs() throws Exception {
+        RateBudget budget = budget(Duration.ZERO, window(10, Duration.ofSeconds(1)));
+        budget.share(0.5);
+        budget.acquire(LONG_WAIT);
+        budget.acquire(LONG_WAIT);
+        // The service has seen 7: the other replica sent 5, its whole allotment. Nothing to add to ours.
+        budget.observe(headers("X-RateLimit-Max", "10", "X-RateLimit-Remaining", "3"));
+        for (int i = 0; i < 3; i++) {
+            assertThat(budget.acquire(LONG_WAIT).waited()).isZero();
+        }
+        assertThat(budget.nextSlotIn()).isEqualTo(Duration.ofSeconds(1));
+
+        // Past both spans the service's count is compared with.
+        clock.advance(Duration.ofMillis(2001));
+        budget.acquire(LONG_WAIT);
+        // The service has seen 8: 1 ours, 5 the other replica's, 2 someone else's (another app).
+        budget.observe(headers("X-RateLimit-Max", "10", "X-RateLimit-Remaining", "2"));
+        for (int i = 0; i < 2; i++) {
+            assertThat(budget.acquire(LONG_WAIT).waited()).isZero();
+        }
+        assertThat(budget.nextSlotIn()).as("5 = 1 + 2 + the 2 beyond both replicas").isEqualTo(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void aHoldGivesNoSlotUntilItEndsAndDrainTimeIsTheLongestShortWindow() throws Exception {
+        RateBudget budget = budget(Duration.ofMillis(200), window(10, Duration.ofSeconds(10)), window(1000, Duration.ofDays(1)));
+        assertThat(budget.drainTime(Duration.ofMinutes(1))).isEqualTo(Duration.ofMillis(10_200));
+        budget.hold(Duration.ofSeconds(12));
+        assertThat(budget.nextSlotIn()).isEqualTo(Duration.ofSeconds(12));
+        long start = clock.now;
+        budget.acquire(LONG_WAIT);
+        assertThat(millisSince(start)).isEqualTo(12_000);
+    }
+
+    @Test
     void aLowerLimitFromTheServiceIsAdoptedButNeverAHigherOne() {
         RateBudget budget = budget(Duration.ZERO, window(10, Duration.ofSeconds(1)));
         budget.observe(headers("X-RateLimit-Max", "4"));
