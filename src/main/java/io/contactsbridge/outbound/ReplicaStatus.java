@@ -1,0 +1,33 @@
+package io.contactsbridge.outbound;
+
+import io.contactsbridge.ops.StatusContributor;
+import io.contactsbridge.ops.StatusReport;
+import io.contactsbridge.store.ReplicaProperties;
+import org.springframework.stereotype.Component;
+
+/** Adds the replicas alive and this one's share of the rate limits to the status. */
+@Component
+public class ReplicaStatus implements StatusContributor {
+
+    private final RateAllotment allotment;
+    private final RateBudgets budgets;
+    private final ReplicaProperties props;
+
+    public ReplicaStatus(RateAllotment allotment, RateBudgets budgets, ReplicaProperties props) {
+        this.allotment = allotment;
+        this.budgets = budgets;
+        this.props = props;
+    }
+
+    @Override
+    public void contribute(StatusReport report) {
+        report.put("replicas.coordinated", props.enabled())
+                .put("replicas.alive", allotment.alive())
+                .put("replicas.rateShare", budgets.share());
+    }
+
+    @Override
+    public boolean readsStore() {
+        return false;
+    }
+}
