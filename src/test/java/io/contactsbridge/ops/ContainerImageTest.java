@@ -107,7 +107,8 @@ class ContainerImageTest {
         for (Map<String, Object> port : list(container, "ports")) {
             containerPorts.add((Integer) port.get("containerPort"));
         }
-        assertThat(containerPorts).as("k8s containerPorts").isEqualTo(exposed);
+        // The Deployment adds the management port it moves the management endpoints to (MANAGEMENT_SERVER_PORT).
+        assertThat(containerPorts).as("k8s containerPorts").containsAll(exposed).contains(deploymentManagementPort());
 
         Map<String, Object> service = k8s("service.yaml", "Service");
         for (Map<String, Object> port : list(map(service, "spec"), "ports")) {
@@ -118,15 +119,15 @@ class ContainerImageTest {
     @Test
     void theHealthCheckAndTheProbesAskTheHealthGroupsOnTheManagementPort() {
         URI check = healthCheckUrl();
-        assertThat(check.getPort()).as("HEALTHCHECK port").isEqualTo(managementPort());
+        assertThat(check.getPort()).as("HEALTHCHECK port (the image's own settings)").isEqualTo(managementPort());
         assertThat(check.getPath()).as("HEALTHCHECK path").isEqualTo(healthPath("readiness"));
 
         Map<String, Object> readiness = map(map(container, "readinessProbe"), "httpGet");
         Map<String, Object> liveness = map(map(container, "livenessProbe"), "httpGet");
         assertThat(readiness.get("path")).as("readinessProbe path").isEqualTo(check.getPath());
         assertThat(liveness.get("path")).as("livenessProbe path").isEqualTo(healthPath("liveness"));
-        assertThat(resolvePort(readiness.get("port"))).as("readinessProbe port").isEqualTo(managementPort());
-        assertThat(resolvePort(liveness.get("port"))).as("livenessProbe port").isEqualTo(managementPort());
+        assertThat(resolvePort(readiness.get("port"))).as("readinessProbe port").isEqualTo(deploymentManagementPort());
+        assertThat(resolvePort(liveness.get("port"))).as("livenessProbe port").isEqualTo(deploymentManagementPort());
     }
 
     @Test
@@ -188,6 +189,16 @@ class ContainerImageTest {
     private static int managementPort() {
         String port = app.getProperty("management.server.port");
         return port != null ? Integer.parseInt(port) : serverPort();
+    }
+
+    /** The management port in the Deployment: its MANAGEMENT_SERVER_PORT, else the application's. */
+    private static int deploymentManagementPort() {
+        for (Map<String, Object> e : list(container, "env")) {
+            if ("MANAGEMENT_SERVER_PORT".equals(e.get("name"))) {
+                return Integer.parseInt((String) e.get("value"));
+            }
+        }
+        return managementPort();
     }
 
     private static String healthPath(String group) {

@@ -11,7 +11,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contactsbridge.ContactsBridgeApplication;
 import org.apache.catalina.connector.Connector;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalManagementPort;
@@ -34,6 +37,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @SpringBootTest(classes = ContactsBridgeApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = "management.server.port=0")
 @ActiveProfiles("test")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HttpConnectorHealthTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,6 +51,7 @@ class HttpConnectorHealthTest {
     ServletWebServerApplicationContext context;
 
     @Test
+    @Order(2)
     void livenessAndReadinessGoDownWhileTheAppPortsConnectorIsStopped() throws Exception {
         assertThat(managementPort).isNotEqualTo(appPort);
         assertThat(health("liveness").path("status").asText()).isEqualTo("UP");
@@ -69,6 +74,43 @@ class HttpConnectorHealthTest {
         }
         assertThat(health("liveness").path("status").asText()).isEqualTo("UP");
         assertThat(health("readiness").path("status").asText()).isEqualTo("UP");
+    }
+
+    /**
+     * With the management endpoints on their own port (as k8s/deployment.yaml runs them, so that the Service exposes the
+     * application port only): they answer there, behind the admin login as on the shared port, and the application
+     * port serves none of them; the admin API stays on the application port.
+     */
+    @Test
+    @Order(1) // before the connector is stopped and started again (on a new random port)
+    void theManagementPortServesTheEndpointsBehindTheLoginAndTheAppPortNone() throws Exception {
+        // (No /actuator/prometheus here: Boot tests leave metrics export off; AutomationEndToEndTest scrapes it.)
+        for (String path : new String[] {"/actuator/jolokia/read/java.lang:type=Memory",
+                "/actuator/metrics", "/actuator/camelroutes"}) {
+            assertThat(anonymous(managementPort, path).statusCode()).as("anonymous " + path + " on the management port")
+                    .isEqualTo(401);
+            assertThat(get(managementPort, path).statusCode()).as("the admin's " + path + " on the management port")
+                    .isEqualTo(200);
+            assertThat(get(appPort, path).statusCode()).as(path + " on the application port").isEqualTo(404);
+        }
+        assertThat(anonymous(managementPort, "/actuator/health/readiness").statusCode()).as("probes need no login")
+                .isEqualTo(200);
+        assertThat(get(managementPort, "/actuator/hawtio/").statusCode()).as("Hawtio's page on the management port")
+                .isIn(200, 302);
+        // A browser (port-forwarded to the management port) is sent to the login form, served on that port too.
+        HttpResponse<String> browser = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort
+                + "/actuator/hawtio/")).header("Accept", "text/html").timeout(Duration.ofSeconds(5)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(browser.statusCode()).isEqualTo(302);
+        String login = browser.headers().firstValue("Location").orElseThrow();
+        HttpResponse<String> form = anonymous(managementPort, URI.create(login).getPath());
+        assertThat(form.statusCode()).as("the login form on the management port").isEqualTo(200);
+        assertThat(get(appPort, "/api/status").statusCode()).as("the admin API on the application port").isEqualTo(200);
+    }
+
+    private static HttpResponse<String> anonymous(int port, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** A health group on the management port, whatever its status (503 when DOWN); details are shown to the admin. */
