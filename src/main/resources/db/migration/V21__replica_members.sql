@@ -1,11 +1,13 @@
 -- Replicas sharing one store (see io.contactsbridge.outbound.RateAllotment). Each renews its row every few seconds;
--- the rows whose lease has not run out are the replicas alive, and each takes an equal share of every connection's
--- rate limits. Portable SQL for H2 (PostgreSQL mode) and PostgreSQL.
+-- the rows whose lease has not run out are the replicas alive, and each takes its weight's share of every
+-- connection's rate limits. Portable SQL for H2 (PostgreSQL mode) and PostgreSQL.
 CREATE TABLE bridge_member (
     -- the instance id and a suffix of this process, so two processes given the same id still count as two
     member_id    VARCHAR(300)  NOT NULL PRIMARY KEY,
     joined_at    TIMESTAMP WITH TIME ZONE NOT NULL,
-    lease_until  TIMESTAMP WITH TIME ZONE NOT NULL
+    lease_until  TIMESTAMP WITH TIME ZONE NOT NULL,
+    -- how much of the limits it asks for: more while its callers wait for their slots (a backfill), 1 otherwise
+    weight       INTEGER       NOT NULL
 );
 
 -- A service's circuit breaker opened by one replica, so that the others open theirs too instead of each finding
