@@ -20,17 +20,21 @@ import org.springframework.util.StringUtils;
 
 /**
  * Divides every connection's rate limits between the replicas sharing the store, so that together they stay within
- * what the service allows: with n replicas alive ({@link ReplicaMembers}), each budget gets 1/n of every window.
+ * what the service allows. Each replica renews its membership ({@link ReplicaMembers}) with a weight: {@value
+ * #BUSY_WEIGHT} while its callers wait for their slots (a backfill, a burst of events), else 1. Its share of every
+ * window is its weight over the weights of all replicas alive: a replica running a backfill beside an idle one gets
+ * 90 % of the limits, two busy ones half each.
  *
  * <p>The moves are ordered so the sum never goes over the whole:
  * <ul>
- *   <li><b>A replica joins</b>: it counts the others at start-up and, if there are any, sends nothing until they have
- *       seen it (one {@code interval}) and what they sent under their larger shares has left the windows (the drain
- *       time of windows up to a minute). The others shrink at once when they see it.</li>
- *   <li><b>A replica leaves</b> (stops, or is killed and its lease runs out): the others grow only after the drain
- *       time, so its last requests have left the windows first.</li>
- *   <li>Windows longer than a minute (HighLevel's day) are not drained; there the service's own count
- *       ({@link RateBudget#observe}) covers what a replica that joined late in the day cannot know.</li>
+ *   <li><b>A share gets smaller</b> at once, when this replica sees the weights that make it so.</li>
+ *   <li><b>A share gets larger</b> only once the weights that allow it have held for one {@code interval} (so every
+ *       other replica has seen them and made its own share smaller) plus the drain time (so what the others sent
+ *       under their larger shares has left the windows): the share applied is the smallest of those computed over that
+ *       time. The drain time is that of the windows up to a minute; a day's window is left to the service's own count
+ *       ({@link RateBudget#observe}).</li>
+ *   <li><b>A replica joins</b> others: it sends nothing for the same time, then takes its share.</li>
+ *   <li><b>A replica leaves</b> (stops, or is killed and its lease runs out): the others' shares grow by the rule above.</li>
  * </ul>
  * A replica that cannot renew its lease for longer than the lease itself (the store unreachable) holds its budgets:
  * the others may already count it as gone.
@@ -40,6 +44,15 @@ public class RateAllotment implements SmartInitializingSingleton, DisposableBean
 
     /** Windows up to this long are drained before a joining replica sends, or before the others grow. */
     static final Duration DRAIN_UP_TO = Duration.ofMinutes(1);
+
+    /** The weight of a replica whose callers wait for their slots; an idle one has 1. */
+    static final int BUSY_WEIGHT = 9;
+
+    /**
+     * The first renewal's lease is longer by this: it is made before the routes start, and the start-up (web server,
+     * Camel routes) must not outlast it, or the others would count this replica as gone and it would join twice.
+     */
+    static final Duration STARTUP_ALLOWANCE = Duration.ofSeconds(30);
 
     /** Gauge: the replicas alive, this one included, that the rate limits are divided between. */
     public static final String REPLICAS_GAUGE = "bridge.replicas.alive";
@@ -56,8 +69,9 @@ public class RateAllotment implements SmartInitializingSingleton, DisposableBean
     private boolean renewedOnce;
     private long lastRenewed;
     private int alive = 1;
-    private int growingTo;
-    private long growingSince;
+    private double applied = 1;
+    /** The shares computed over the last grow delay, oldest first: (time, share). */
+    private final java.util.ArrayDeque<double[]> computed = new java.util.ArrayDeque<>();
     private boolean holding;
 
     @Autowired
@@ -91,8 +105,9 @@ public class RateAllotment implements SmartInitializingSingleton, DisposableBean
         }
         long now = nanos.getAsLong();
         ReplicaMembers.Renewal renewal;
+        int weight = budgets.queuedWithin(props.interval().multipliedBy(2)) ? BUSY_WEIGHT : 1;
         try {
-            renewal = members.renew(memberId, props.leaseDuration());
+            renewal = members.renew(memberId, renewedOnce ? props.leaseDuration() : props.leaseDuration().plus(STARTUP_ALLOWANCE), weight);
         } catch (RuntimeException e) {
             if (renewedOnce && now - lastRenewed > props.leaseDuration().toNanos()) {
                 if (!holding) {
@@ -109,43 +124,53 @@ public class RateAllotment implements SmartInitializingSingleton, DisposableBean
         boolean first = !renewedOnce;
         renewedOnce = true;
         lastRenewed = now;
+        double target = (double) weight / renewal.totalWeight();
+        if (renewal.alive() != alive) {
+            LOG.info("Replicas: {} alive, this one included", renewal.alive());
+        }
+        alive = renewal.alive();
         if ((first || renewal.joined() || holding) && renewal.alive() > 1) {
-            // New here, or back after the others may have counted us as gone: wait until they have made room.
+            // New here, or back after the others may have counted us as gone: nothing until they have made room,
+            // then this share (it grows by the rule like any other).
             budgets.join(props.interval());
-            LOG.info("Replicas: {} alive with this one; its share of every rate limit is 1/{}, from {} on",
-                    renewal.alive(), renewal.alive(), props.interval().plus(growDelay));
+            computed.clear();
+            computed.addLast(new double[] {now, target});
+            applied = target;
+            budgets.share(target);
+            LOG.info("Replicas: this one joins {} others; it sends in {}", renewal.alive() - 1,
+                    props.interval().plus(growDelay));
+        } else {
+            apply(target, now);
         }
         holding = false;
-        apply(renewal.alive(), now, first);
     }
 
-    private void apply(int n, long now, boolean first) {
-        if (n > alive) {
-            alive = n;
-            growingTo = 0;
-            budgets.share(1.0 / n);
-            if (!first) {
-                LOG.info("Replicas: {} alive; this one's share of every rate limit is now 1/{}", n, n);
-            }
-        } else if (n < alive) {
-            if (growingTo != n) {
-                growingTo = n;
-                growingSince = now;
-            }
-            if (now - growingSince >= growDelay.toNanos()) {
-                alive = n;
-                growingTo = 0;
-                budgets.share(1.0 / n);
-                LOG.info("Replicas: {} alive; this one's share of every rate limit is now 1/{}", n, n);
-            }
-        } else {
-            growingTo = 0;
+    /** Applies the smallest share computed over the last grow delay (a smaller one at once). */
+    private void apply(double target, long now) {
+        computed.addLast(new double[] {now, target});
+        long since = now - props.interval().plus(growDelay).toNanos();
+        while (computed.size() > 1 && computed.stream().skip(1).findFirst().orElseThrow()[0] <= since) {
+            computed.removeFirst();
+        }
+        double share = computed.stream().mapToDouble(c -> c[1]).min().orElse(target);
+        if (computed.getFirst()[0] > since) {
+            share = Math.min(share, applied); // not watched for long enough to grow
+        }
+        if (share != applied) {
+            LOG.debug("Replicas: this one's share of every rate limit {} -> {}", applied, share);
+            applied = share;
+            budgets.share(share);
         }
     }
 
     /** The replicas the limits are divided between (this one included). */
     public synchronized int alive() {
         return alive;
+    }
+
+    /** This replica's share of every rate limit. */
+    public synchronized double share() {
+        return applied;
     }
 
     @Override

@@ -62,6 +62,9 @@ import java.util.function.Function;
  */
 public final class RateBudget {
 
+    /** A wait for a slot longer than this means the budget, not the callers, sets the pace. */
+    private static final long QUEUED_AFTER = 1_000_000;
+
     /** Windows up to this many requests keep exact times; larger ones round them (see above). */
     static final int EXACT_LIMIT = 1000;
 
@@ -148,6 +151,8 @@ public final class RateBudget {
     private long pausedUntil;
     private long lastSlot;
     private double share = 1;
+    /** When (budget clock) a caller last had to wait for its slot, or was refused; see {@link #queuedWithin}. */
+    private long lastQueued = Long.MIN_VALUE / 2;
     /** Send-to-answer times of the latest requests settled with a send time ({@link #settle(Permit, Duration)}). */
     private final long[] recentRoundTrips = new long[32];
     private int roundTripsKept;
@@ -182,11 +187,17 @@ public final class RateBudget {
                 // would leave its slot empty and every late request would cost the window a request.
                 long slot = displacedFrom < 0 ? earliestSlot(now) : shiftedSlot(Math.max(now, displacedFrom));
                 if (slot > deadline) {
+                    lastQueued = now;
                     return new Permit(false, Duration.ofNanos(now - start), Duration.ofNanos(slot - now), null);
                 }
                 reservation = reserve(slot);
             }
             long wait = reservation.slot - now();
+            if (wait > QUEUED_AFTER) {
+                synchronized (this) {
+                    lastQueued = Math.max(lastQueued, now());
+                }
+            }
             if (wait > 0) {
                 try {
                     clock.sleepNanos(wait);
@@ -328,6 +339,14 @@ public final class RateBudget {
     /** No slot for anyone on this connection for {@code pause} (a replica joining waits for the others to make room). */
     public synchronized void hold(Duration pause) {
         pauseUntil(now() + pause.toNanos());
+    }
+
+    /**
+     * Whether a caller had to wait for a slot (more than a millisecond), or was refused one, within {@code period}
+     * before now: the budget is what holds its callers back, so a larger share would be used.
+     */
+    public synchronized boolean queuedWithin(Duration period) {
+        return lastQueued >= now() - period.toNanos();
     }
 
     /**

@@ -86,6 +86,11 @@ public class RateBudgets {
         return share;
     }
 
+    /** Whether a caller of any budget waited for its slot, or was refused one, within {@code period}. */
+    public boolean queuedWithin(Duration period) {
+        return budgets.values().stream().anyMatch(b -> b.queuedWithin(period));
+    }
+
     /**
      * This replica joins others already calling the services: every budget (made now or later) waits until the others
      * have seen it ({@code othersSeeItWithin}) and what they sent under their larger shares has left the windows.

@@ -10,12 +10,10 @@ import org.springframework.stereotype.Component;
 public class ReplicaStatus implements StatusContributor {
 
     private final RateAllotment allotment;
-    private final RateBudgets budgets;
     private final ReplicaProperties props;
 
-    public ReplicaStatus(RateAllotment allotment, RateBudgets budgets, ReplicaProperties props) {
+    public ReplicaStatus(RateAllotment allotment, ReplicaProperties props) {
         this.allotment = allotment;
-        this.budgets = budgets;
         this.props = props;
     }
 
@@ -23,7 +21,7 @@ public class ReplicaStatus implements StatusContributor {
     public void contribute(StatusReport report) {
         report.put("replicas.coordinated", props.enabled())
                 .put("replicas.alive", allotment.alive())
-                .put("replicas.rateShare", budgets.share());
+                .put("replicas.rateShare", allotment.share());
     }
 
     @Override

@@ -122,9 +122,17 @@ class RateAllotmentTest {
         assertThat(a.highLevel().nextSlotIn()).isZero();
     }
 
+    /** One interval passes: each replica still running renews, as its route does every interval. */
+    private void step(Replica... running) {
+        time.advance(INTERVAL);
+        for (Replica r : running) {
+            r.allotment.refresh();
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Kind.class)
-    void aReplicaThatLeavesOrIsKilledGivesItsShareBackOnlyAfterTheWindowsDrained(Kind kind) {
+    void aReplicaThatLeavesOrIsKilledGivesItsShareBackOnlyAfterTheOthersCouldSeeItAndTheWindowsDrained(Kind kind) {
         DataSource store = TestDatabases.migrated(kind);
         Replica a = new Replica(store, "a");
         Replica b = new Replica(store, "b");
@@ -136,29 +144,72 @@ class RateAllotmentTest {
         assertThat(a.highLevel().limit("burst")).isEqualTo(33);
 
         b.allotment.destroy(); // stops: its row goes at once
+        long left = time.nanos;
         a.allotment.refresh();
-        assertThat(a.highLevel().limit("burst")).as("b's last requests may still be in the window").isEqualTo(33);
-        time.advance(DRAIN.minusMillis(1));
-        c.allotment.refresh();
-        a.allotment.refresh();
-        assertThat(a.highLevel().limit("burst")).isEqualTo(33);
-        time.advance(Duration.ofMillis(1));
-        a.allotment.refresh();
+        assertThat(a.allotment.alive()).isEqualTo(2);
+        while (a.highLevel().limit("burst") == 33) {
+            assertThat(Duration.ofNanos(time.nanos - left)).as("b's last requests may still be in the window")
+                    .isLessThan(INTERVAL.plus(DRAIN));
+            step(a, c);
+        }
         assertThat(a.highLevel().limit("burst")).isEqualTo(50);
-        assertThat(a.allotment.alive()).isEqualTo(2);
+        assertThat(Duration.ofNanos(time.nanos - left)).isLessThan(INTERVAL.plus(DRAIN).plus(INTERVAL));
 
-        // c is killed: it renews no more, and counts until its lease runs out, then for the drain time.
-        c.allotment.refresh();
-        time.advance(LEASE);
-        a.allotment.refresh();
-        assertThat(a.allotment.alive()).isEqualTo(2);
-        time.advance(Duration.ofMillis(1));
-        a.allotment.refresh();
-        time.advance(DRAIN);
-        a.allotment.refresh();
-        assertThat(a.allotment.alive()).isEqualTo(1);
-        assertThat(a.highLevel().limit("burst")).isEqualTo(100);
+        // c is killed: it renews no more, counts until its lease runs out, and its share goes back after that.
+        long killed = time.nanos;
+        long seenGone = -1;
+        while (a.highLevel().limit("burst") != 100) {
+            step(a);
+            if (seenGone < 0 && a.allotment.alive() == 1) {
+                seenGone = time.nanos;
+                assertThat(Duration.ofNanos(seenGone - killed)).as("c counted until its lease ran out")
+                        .isGreaterThanOrEqualTo(LEASE);
+            }
+            assertThat(Duration.ofNanos(time.nanos - killed)).isLessThan(Duration.ofMinutes(1));
+        }
+        assertThat(Duration.ofNanos(time.nanos - seenGone)).as("from c gone to the whole budget")
+                .isGreaterThanOrEqualTo(INTERVAL.plus(DRAIN)).isLessThan(INTERVAL.plus(DRAIN).plus(INTERVAL));
         assertThat(a.highLevel().limit("daily")).isEqualTo(200_000);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void aReplicaWhoseCallersWaitGetsMostOfTheLimitsAndTheSumNeverExceedsTheWhole(Kind kind) throws Exception {
+        DataSource store = TestDatabases.migrated(kind);
+        Replica a = new Replica(store, "a");
+        Replica b = new Replica(store, "b");
+        a.allotment.refresh();
+        b.allotment.refresh();
+        for (int i = 0; i < 8; i++) { // past b's join hold
+            step(a, b);
+        }
+        assertThat(a.highLevel().limit("burst")).isEqualTo(50);
+        assertThat(b.highLevel().limit("burst")).isEqualTo(50);
+
+        // a runs a backfill: its callers are refused slots (they would wait); b is idle.
+        long busySince = time.nanos;
+        while (a.highLevel().limit("burst") != 90) {
+            while (a.highLevel().acquire(Duration.ZERO).granted()) {
+                // take the window's slots until one is refused
+            }
+            step(a, b);
+            assertThat(a.highLevel().limit("burst") + b.highLevel().limit("burst")).as("a's and b's limits together")
+                    .isLessThanOrEqualTo(100);
+            assertThat(Duration.ofNanos(time.nanos - busySince)).isLessThan(Duration.ofMinutes(1));
+        }
+        assertThat(b.highLevel().limit("burst")).as("idle b keeps 1/10").isEqualTo(10);
+        assertThat(Duration.ofNanos(time.nanos - busySince)).as("a grows after an interval and the drain")
+                .isGreaterThanOrEqualTo(INTERVAL.plus(DRAIN));
+
+        // a's backfill ends: a shrinks as soon as it is idle, b grows after the others could see it.
+        long idleSince = time.nanos;
+        while (b.highLevel().limit("burst") != 50) {
+            step(a, b);
+            assertThat(a.highLevel().limit("burst") + b.highLevel().limit("burst")).as("a's and b's limits together")
+                    .isLessThanOrEqualTo(100);
+            assertThat(Duration.ofNanos(time.nanos - idleSince)).isLessThan(Duration.ofMinutes(1));
+        }
+        assertThat(a.highLevel().limit("burst")).isEqualTo(50);
     }
 
     @ParameterizedTest
