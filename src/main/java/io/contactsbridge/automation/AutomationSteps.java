@@ -25,10 +25,12 @@ import io.contactsbridge.reports.ReportCounters;
 import io.contactsbridge.sync.ContactLink;
 import io.contactsbridge.sync.ContactSync;
 import io.contactsbridge.sync.LinkStore;
-import io.contactsbridge.sync.SyncProperties;
+import io.contactsbridge.sync.SyncPair;
+import io.contactsbridge.sync.SyncPairs;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
@@ -41,11 +43,14 @@ import org.springframework.stereotype.Component;
  *       create the partner first;</li>
  *   <li>{@link #once} / {@link #done}: around each effect, so it happens once per source event (dedupe key: the
  *       automation, the journal event and the effect's name, in table automation_effect);</li>
- *   <li>{@link #text}, {@link #note}, {@link #task}, {@link #tags}, {@link #sequence}: the actions' request bodies,
- *       with text templates that read the event ({@code $[appointment.title]}, {@code $[event.type]}).</li>
+ *   <li>{@link #text}, {@link #note}, {@link #task}, {@link #tags}, {@link #sequence(Exchange, String)}: the actions'
+ *       request bodies, with text templates that read the event ({@code $[appointment.title]},
+ *       {@code $[event.type]}).</li>
  * </ul>
  * The event as the trigger delivered it is kept in exchange property {@value #EVENT}, so later steps still read it
- * after an action replaced the body with the service's answer.
+ * after an action replaced the body with the service's answer; the connection pair it is for, in {@value #PAIR}. Every
+ * step that reads or writes contacts does so in that pair only: with several pairs, an event whose pair is unknown
+ * ends the automation for that event (a step stops the route, a filter answers false).
  */
 @Component("automation")
 public class AutomationSteps {
@@ -54,6 +59,8 @@ public class AutomationSteps {
 
     /** Exchange property: the trigger's event (payload Map). */
     public static final String EVENT = "BridgeAutomationEvent";
+    /** Exchange property: the connection pair of the trigger's event ({@link SyncPair}), once known. */
+    public static final String PAIR = SyncPairs.EXCHANGE_PAIR;
     /** Exchange property: the effect claimed by {@link #once}, recorded by {@link #done}. */
     public static final String EFFECT = "BridgeAutomationEffect";
     /** The header the action Kamelets read the contact id from. */
@@ -63,7 +70,7 @@ public class AutomationSteps {
             .withZone(ZoneOffset.UTC);
 
     private final LinkStore links;
-    private final SyncProperties sync;
+    private final SyncPairs pairs;
     private final AutomationEffectStore effects;
     private final BirdSendContactApi birdSend;
     private final OutboundClient outbound;
@@ -74,11 +81,11 @@ public class AutomationSteps {
     private final Duration claimTimeout;
     private final ReportCounters reports;
 
-    public AutomationSteps(LinkStore links, SyncProperties sync, AutomationEffectStore effects, BirdSendContactApi birdSend,
+    public AutomationSteps(LinkStore links, SyncPairs pairs, AutomationEffectStore effects, BirdSendContactApi birdSend,
                            OutboundClient outbound, ObjectProvider<ContactSync> contactSync, ObjectMapper json, Clock clock, BridgeProperties bridge,
                            @Value("${bridge.automations.claim-timeout:PT5M}") Duration claimTimeout, ReportCounters reports) {
         this.links = links;
-        this.sync = sync;
+        this.pairs = pairs;
         this.effects = effects;
         this.birdSend = birdSend;
         this.outbound = outbound;
@@ -107,18 +114,22 @@ public class AutomationSteps {
      * link when the mapping lets it, so the automation can act on a person the other side did not know yet.
      */
     public void linkedContact(Exchange exchange, String side, boolean create) {
-        keepEvent(exchange);
+        Optional<SyncPair> pair = pair(exchange);
+        if (pair.isEmpty()) {
+            exchange.setRouteStop(true);
+            return;
+        }
         String key = exchange.getMessage().getHeader(JournalHeaders.CONTACT_KEY, String.class);
-        Optional<String> other = otherId(key, side);
+        Optional<String> other = otherId(pair.get(), key, side);
         if (other.isEmpty() && create && key != null && key.indexOf(':') > 0) {
             String id = key.substring(key.indexOf(':') + 1);
             ContactSync contactSync = this.contactSync.getObject();
             if (key.startsWith("highlevel:")) {
-                contactSync.fromHighLevel(id, null);
+                contactSync.fromHighLevel(pair.get(), id, null);
             } else if (key.startsWith("birdsend:")) {
-                contactSync.fromBirdSend(id, null);
+                contactSync.fromBirdSend(pair.get(), id, null);
             }
-            other = otherId(key, side);
+            other = otherId(pair.get(), key, side);
         }
         if (other.isEmpty()) {
             LOG.debug("Automation {}: {} has no linked {} contact; nothing to do", automationId(exchange), key, side);
@@ -128,7 +139,8 @@ public class AutomationSteps {
         exchange.getMessage().setHeader(CONTACT_ID, other.get());
     }
 
-    Optional<String> otherId(String contactKey, String side) {
+    /** The id on {@code side} of the contact {@code contactKey} names, by the links of {@code pair}. */
+    Optional<String> otherId(SyncPair pair, String contactKey, String side) {
         String want = side == null ? "" : side.trim().toLowerCase(Locale.ROOT);
         if (!want.equals("birdsend") && !want.equals("highlevel")) {
             throw new IllegalArgumentException("linked-contact: side must be birdsend or highlevel, not '" + side + "'");
@@ -142,8 +154,8 @@ public class AutomationSteps {
             return Optional.of(id); // already that side's contact
         }
         Optional<ContactLink> link = switch (from) {
-            case "highlevel" -> links.byHighLevel(sync.pair(), id);
-            case "birdsend" -> links.byBirdSend(sync.pair(), id);
+            case "highlevel" -> links.byHighLevel(pair, id);
+            case "birdsend" -> links.byBirdSend(pair, id);
             default -> Optional.empty(); // email: keys (a contact not yet known on either side) have no link
         };
         return link.filter(l -> l.unlinkedSide() == null)
@@ -161,6 +173,39 @@ public class AutomationSteps {
             Object body = exchange.getMessage().getBody();
             exchange.setProperty(EVENT, body instanceof JsonNode node ? json.convertValue(node, Map.class) : body);
         }
+        if (exchange.getProperty(PAIR) == null) {
+            // From the kept event, not the body: an action may have replaced the body with its answer by now.
+            Object event = exchange.getProperty(EVENT);
+            JsonNode payload = event instanceof JsonNode node ? node
+                    : event instanceof Map<?, ?> map ? json.valueToTree(map) : null;
+            pairs.forEvent(exchange.getMessage().getHeader(JournalHeaders.EVENT_SOURCE, String.class),
+                    exchange.getMessage().getHeader(JournalHeaders.CONNECTION_ID, String.class), payload)
+                    .ifPresent(pair -> exchange.setProperty(PAIR, pair));
+        }
+    }
+
+    /**
+     * The pair of the automation's event; empty (logged) when no pair of this bridge is concerned, or, with several
+     * pairs, the event names neither its connection nor a location: the caller then leaves the event alone, never
+     * acting on another pair's contacts.
+     */
+    private Optional<SyncPair> pair(Exchange exchange) {
+        keepEvent(exchange);
+        SyncPair pair = exchange.getProperty(PAIR, SyncPair.class);
+        if (pair == null) {
+            String connectionId = exchange.getMessage().getHeader(JournalHeaders.CONNECTION_ID, String.class);
+            Object event = exchange.getProperty(EVENT);
+            Object location = event instanceof Map<?, ?> map ? map.get("locationId") : null;
+            String why = connectionId != null ? "no pair of this bridge syncs connection " + connectionId
+                    : location != null ? "no pair of this bridge syncs HighLevel location " + location
+                    : "the event names no connection or location, and this bridge syncs several pairs";
+            // Webhooks of other locations are routine (the app may be installed on many); an event naming nothing is not.
+            LOG.atLevel(connectionId == null && location == null ? Level.INFO : Level.DEBUG)
+                    .log("Automation {}: event {} of {} skipped: {}", automationId(exchange),
+                            exchange.getMessage().getHeader(JournalHeaders.EVENT_ID, String.class),
+                            exchange.getMessage().getHeader(JournalHeaders.CONTACT_KEY, String.class), why);
+        }
+        return Optional.ofNullable(pair);
     }
 
     // --- exactly once --------------------------------------------------------------------------------
@@ -177,7 +222,9 @@ public class AutomationSteps {
     }
 
     private boolean claim(Exchange exchange, AutomationEffectStore.Key key) {
-        keepEvent(exchange);
+        if (pair(exchange).isEmpty()) {
+            return false; // the effect would act on a contact of no (or another) pair
+        }
         AutomationEffectStore.Claim claim = effects.claim(key, owner, claimTimeout);
         switch (claim) {
             case CLAIMED -> {
@@ -202,7 +249,14 @@ public class AutomationSteps {
         if (contactKey == null) {
             throw new IllegalStateException("Automation " + automationId(exchange) + ": the event names no contact");
         }
-        return claim(exchange, new AutomationEffectStore.Key(automationId(exchange), "contact", contactKey, effect));
+        // With several pairs a contact key is the pair's: two BirdSend accounts both have a contact 7, two pairs the
+        // same email. With one pair the key stays as it was, so effects recorded before still count.
+        String subject = pairs.single() ? contactKey : pair(exchange).map(p -> p.birdsendConnection() + "/" + contactKey)
+                .orElse(null);
+        if (subject == null) {
+            return false;
+        }
+        return claim(exchange, new AutomationEffectStore.Key(automationId(exchange), "contact", subject, effect));
     }
 
     /**
@@ -230,8 +284,10 @@ public class AutomationSteps {
         }
         effects.done(key, asText(exchange.getMessage().getBody()));
         exchange.removeProperty(EFFECT);
-        // Counted once per effect done (never for a replay that finds it done): the reports' automation firings.
-        reports.automationFired(sync.pair().highlevelConnection(), sync.pair().birdsendConnection(), automationId(exchange));
+        // Counted once per effect done (never for a replay that finds it done), in the event's pair: the reports'
+        // automation firings. once claimed only with a pair known, so it is there.
+        pair(exchange).ifPresent(pair -> reports.automationFired(pair.highlevelConnection(), pair.birdsendConnection(),
+                automationId(exchange)));
     }
 
     /**
@@ -348,9 +404,28 @@ public class AutomationSteps {
 
     /**
      * Body of birdsend-subscribe-contact-action: {@code {"sequence_id": id}}, for a sequence given by its
-     * {@code sequence_id} or by its name (looked up in BirdSend's first 100 sequences, any case).
+     * {@code sequence_id} or by its name (looked up in the first 100 sequences of the event's pair's BirdSend account,
+     * any case). An event of no known pair ends the route (body null).
+     */
+    public Map<String, Object> sequence(Exchange exchange, String sequence) {
+        Optional<SyncPair> pair = pair(exchange);
+        if (pair.isEmpty()) {
+            exchange.setRouteStop(true);
+            return null;
+        }
+        return sequence(pair.get(), sequence);
+    }
+
+    /**
+     * As {@link #sequence(Exchange, String)}, for a bridge of one pair (a name is looked up in its BirdSend account).
+     *
+     * @throws IllegalStateException when the bridge syncs several pairs: use {@code sequence(*, '...')}
      */
     public Map<String, Object> sequence(String sequence) {
+        return sequence(pairs.only(), sequence);
+    }
+
+    private Map<String, Object> sequence(SyncPair pair, String sequence) {
         String wanted = sequence == null ? "" : sequence.trim();
         if (wanted.isEmpty()) {
             throw new IllegalArgumentException("automation.sequence: no BirdSend sequence configured (its sequence_id"
@@ -359,7 +434,7 @@ public class AutomationSteps {
         if (wanted.matches("[0-9]+")) {
             return Map.of("sequence_id", Long.parseLong(wanted));
         }
-        JsonNode page = outbound.call(sync.birdsendConnection(), "list-sequences", "GET", "/sequences",
+        JsonNode page = outbound.call(pair.birdsendConnection(), "list-sequences", "GET", "/sequences",
                 Map.of("per_page", 100), null).body();
         for (JsonNode s : page == null ? json.createArrayNode() : page.path("data")) {
             if (s.path("name").asText().equalsIgnoreCase(wanted)) {
@@ -396,8 +471,12 @@ public class AutomationSteps {
      * would otherwise re-subscribe a person who unsubscribed.
      */
     public boolean birdSendSubscribed(Exchange exchange) {
+        Optional<SyncPair> pair = pair(exchange);
+        if (pair.isEmpty()) {
+            return false;
+        }
         String contactId = exchange.getMessage().getHeader(CONTACT_ID, String.class);
-        return birdSend.get(sync.birdsendConnection(), contactId)
+        return birdSend.get(pair.get().birdsendConnection(), contactId)
                 .map(c -> "active".equalsIgnoreCase(c.path("status").asText())).orElse(false);
     }
 
@@ -406,8 +485,13 @@ public class AutomationSteps {
      * contact has it, false when not (nothing to remove). Reads the contact in header {@code contactId}.
      */
     public boolean birdSendTag(Exchange exchange, String name) {
+        Optional<SyncPair> pair = pair(exchange);
+        if (pair.isEmpty()) {
+            exchange.getMessage().removeHeader("tagId");
+            return false;
+        }
         String contactId = exchange.getMessage().getHeader(CONTACT_ID, String.class);
-        Optional<JsonNode> contact = birdSend.get(sync.birdsendConnection(), contactId);
+        Optional<JsonNode> contact = birdSend.get(pair.get().birdsendConnection(), contactId);
         for (JsonNode tag : contact.map(c -> c.path("tags")).orElse(json.createArrayNode())) {
             if (tag.path("name").asText().equalsIgnoreCase(name.trim())) {
                 exchange.getMessage().setHeader("tagId", tag.path("tag_id").asText());
@@ -426,7 +510,10 @@ public class AutomationSteps {
      * notification, and so linked before the poll found it, reads as the bridge's too.
      */
     public boolean notCreatedByBridge(Exchange exchange) {
-        keepEvent(exchange);
+        Optional<SyncPair> pair = pair(exchange);
+        if (pair.isEmpty()) {
+            return false;
+        }
         String source = exchange.getMessage().getHeader(JournalHeaders.EVENT_SOURCE, String.class);
         String type = exchange.getMessage().getHeader(JournalHeaders.EVENT_TYPE, String.class);
         String key = exchange.getMessage().getHeader(JournalHeaders.CONTACT_KEY, String.class);
@@ -435,7 +522,7 @@ public class AutomationSteps {
                 || receivedAt == null) {
             return true;
         }
-        Optional<Instant> linkedAt = links.byBirdSend(sync.pair(), key.substring("birdsend:".length()))
+        Optional<Instant> linkedAt = links.byBirdSend(pair.get(), key.substring("birdsend:".length()))
                 .flatMap(links::createdAt);
         return linkedAt.isEmpty() || !linkedAt.get().isBefore(Instant.parse(receivedAt));
     }

@@ -180,7 +180,8 @@ public class ContactFilter {
                     + " headers; automations start from a trigger Kamelet over the journal");
         }
         List<Previous> payloads = new ArrayList<>();
-        for (JournalEvent e : journal.previous(key, source, seq, LOOK_BACK)) {
+        String connection = exchange.getMessage().getHeader(JournalHeaders.CONNECTION_ID, String.class);
+        for (JournalEvent e : journal.previous(key, source, connection, seq, LOOK_BACK)) {
             try {
                 payloads.add(new Previous(e.eventType(), json.readValue(e.payload(), Object.class)));
             } catch (JsonProcessingException notJson) {

@@ -139,10 +139,10 @@ public class BirdSendContactPoller {
     private final AtomicLong scans = new AtomicLong();
     private final PollRun.Reporter reporter = new PollRun.Reporter(LOG);
     /**
-     * This replica's scans of the connection, one at a time (the lease does that across replicas). Fair, so a
+     * This replica's scans of each connection, one at a time (the lease does that across replicas). Fair, so a
      * waiting quick scan gets it as soon as the rolling scan gives way.
      */
-    private final ReentrantLock scanning = new ReentrantLock(true);
+    private final Map<String, ReentrantLock> scanning = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Autowired
     public BirdSendContactPoller(OutboundClient client, JournalStore journal, CaptureStore store, CaptureProperties props,
@@ -182,7 +182,12 @@ public class BirdSendContactPoller {
      * skipped while another replica scans. Never throws.
      */
     public PollOutcome quickScan() {
-        PollRun run = new PollRun(SOURCE, props.birdsend().connectionId(), QUICK, journal, metrics, clock);
+        return quickScan(props.birdsend().connectionId());
+    }
+
+    /** {@link #quickScan()} of one connection (each pair's BirdSend account is scanned on its own). */
+    public PollOutcome quickScan(String connectionId) {
+        PollRun run = new PollRun(SOURCE, connectionId, QUICK, journal, metrics, clock);
         return exclusive(run, false, lease -> {
             PollState state = store.find(SOURCE, run.connectionId).orElseThrow();
             if (!state.baselineDone()) {
@@ -205,7 +210,11 @@ public class BirdSendContactPoller {
      * than 90 % of the interval ago, so replicas sharing the store scan once per interval between them. Never throws.
      */
     public PollOutcome scheduledQuickScan() {
-        String connectionId = props.birdsend().connectionId();
+        return scheduledQuickScan(props.birdsend().connectionId());
+    }
+
+    /** {@link #scheduledQuickScan()} of one connection. */
+    public PollOutcome scheduledQuickScan(String connectionId) {
         try {
             if (takeTurns && !store.takeTurn(SOURCE, connectionId, QUICK, owner,
                     Duration.ofMillis(props.birdsend().quickIntervalMs() * 9 / 10))) {
@@ -216,7 +225,7 @@ public class BirdSendContactPoller {
             LOG.debug("BirdSend quick scan: could not take the schedule's turn ({}); scanning (the lease still excludes "
                     + "others)", e.toString());
         }
-        return quickScan();
+        return quickScan(connectionId);
     }
 
     /**
@@ -225,7 +234,12 @@ public class BirdSendContactPoller {
      * waits. Never throws.
      */
     public PollOutcome rollingScan() {
-        PollRun run = new PollRun(SOURCE, props.birdsend().connectionId(), ROLLING, journal, metrics, clock);
+        return rollingScan(props.birdsend().connectionId());
+    }
+
+    /** {@link #rollingScan()} of one connection. */
+    public PollOutcome rollingScan(String connectionId) {
+        PollRun run = new PollRun(SOURCE, connectionId, ROLLING, journal, metrics, clock);
         Optional<PollState> before = store.find(SOURCE, run.connectionId);
         Instant nextPass = before.map(this::nextPassAt).orElse(null);
         if (nextPass != null && clock.instant().isBefore(nextPass)) {
@@ -246,7 +260,12 @@ public class BirdSendContactPoller {
      * {@code lease-wait} for another scan; skipped when a complete pass ended while it waited. Never throws.
      */
     public PollOutcome fullScan() {
-        PollRun run = new PollRun(SOURCE, props.birdsend().connectionId(), FULL, journal, metrics, clock);
+        return fullScan(props.birdsend().connectionId());
+    }
+
+    /** {@link #fullScan()} of one connection. */
+    public PollOutcome fullScan(String connectionId) {
+        PollRun run = new PollRun(SOURCE, connectionId, FULL, journal, metrics, clock);
         Instant requestedAt = clock.instant();
         return exclusive(run, true, lease -> {
             PollState state = store.find(SOURCE, run.connectionId).orElseThrow();
@@ -260,6 +279,10 @@ public class BirdSendContactPoller {
     }
 
     // ---- running one scan at a time -------------------------------------------------------------
+
+    private ReentrantLock scanLock(String connectionId) {
+        return scanning.computeIfAbsent(connectionId, id -> new ReentrantLock(true));
+    }
 
     @FunctionalInterface
     private interface Scan {
@@ -277,7 +300,7 @@ public class BirdSendContactPoller {
         boolean locked = false;
         boolean leased = false;
         try {
-            locked = scanning.tryLock(props.leaseWait().toNanos(), TimeUnit.NANOSECONDS);
+            locked = scanLock(run.connectionId).tryLock(props.leaseWait().toNanos(), TimeUnit.NANOSECONDS);
             if (!locked) {
                 outcome = run.outcome(PollOutcome.Status.SKIPPED, "another scan of this replica held the poller for longer "
                         + "than lease-wait");
@@ -297,7 +320,7 @@ public class BirdSendContactPoller {
                 releaseQuietly(run.connectionId, lease);
             }
             if (locked) {
-                scanning.unlock();
+                scanLock(run.connectionId).unlock();
             }
         }
         finish(outcome);
@@ -343,7 +366,7 @@ public class BirdSendContactPoller {
                     return completePass(run, lease, pass, state.baselineDone(), silent);
                 }
             }
-            if (worked && !toTheEnd && (System.nanoTime() >= deadlineNanos || scanning.hasQueuedThreads())) {
+            if (worked && !toTheEnd && (System.nanoTime() >= deadlineNanos || scanLock(run.connectionId).hasQueuedThreads())) {
                 return run.outcome(PollOutcome.Status.OK, null);
             }
             if (missing != null) {
@@ -432,7 +455,7 @@ public class BirdSendContactPoller {
                 payload.put("status", known.status());
                 payload.set("tags", json.valueToTree(known.tags()));
                 payload.putObject("changes").put("deleted", true).put("lastSeenAt", known.lastSeenAt().toString());
-                run.append(CONTACT_DELETED, eventId(known.contactId(), known.version() + 1, CONTACT_DELETED,
+                run.append(CONTACT_DELETED, eventId(run.connectionId, known.contactId(), known.version() + 1, CONTACT_DELETED,
                         BirdSendContactState.hash(known.contentHash() + "|" + known.tagsHash() + "|deleted")),
                         ContactKeys.birdSend(known.contactId()), write(payload));
             }
@@ -599,7 +622,7 @@ public class BirdSendContactPoller {
             if (before == null) {
                 BirdSendSnapshot first = BirdSendSnapshot.first(run.connectionId, seen, now);
                 if (!silent) {
-                    run.append(CONTACT_CREATED, eventId(seen.contactId(), first.version(), CONTACT_CREATED, seen.stateHash()),
+                    run.append(CONTACT_CREATED, eventId(run.connectionId, seen.contactId(), first.version(), CONTACT_CREATED, seen.stateHash()),
                             ContactKeys.birdSend(seen.contactId()), payload(read.byId().get(e.getKey()), json.createObjectNode()));
                 }
                 firsts.add(first);
@@ -645,7 +668,7 @@ public class BirdSendContactPoller {
             if (otherStatus) {
                 changes.putObject("status").put("from", oldStatus).put("to", newStatus);
             }
-            run.append(CONTACT_CHANGED, eventId(id, version, CONTACT_CHANGED, seen.stateHash()), key, payload(contact, changes));
+            run.append(CONTACT_CHANGED, eventId(run.connectionId, id, version, CONTACT_CHANGED, seen.stateHash()), key, payload(contact, changes));
         }
         if (!before.tagsHash().equals(seen.tagsHash())) {
             TreeSet<String> added = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
@@ -657,21 +680,21 @@ public class BirdSendContactPoller {
             ObjectNode changes = json.createObjectNode();
             changes.set("added", json.valueToTree(added));
             changes.set("removed", json.valueToTree(removed));
-            run.append(CONTACT_TAGS_CHANGED, eventId(id, version, CONTACT_TAGS_CHANGED, seen.stateHash()), key,
+            run.append(CONTACT_TAGS_CHANGED, eventId(run.connectionId, id, version, CONTACT_TAGS_CHANGED, seen.stateHash()), key,
                     payload(contact, changes));
         }
         if (unsubscribed || resubscribed) {
             String type = unsubscribed ? CONTACT_UNSUBSCRIBED : CONTACT_RESUBSCRIBED;
             ObjectNode changes = json.createObjectNode();
             changes.putObject("status").put("from", oldStatus).put("to", newStatus);
-            run.append(type, eventId(id, version, type, seen.stateHash()), key, payload(contact, changes));
+            run.append(type, eventId(run.connectionId, id, version, type, seen.stateHash()), key, payload(contact, changes));
         }
         // Sequences known before (not null) and now: a first sight of the list only records it.
         if (before.sequenceIds() != null && seen.sequenceIds() != null && !before.sequenceIds().equals(seen.sequenceIds())) {
             ObjectNode changes = json.createObjectNode();
             changes.set("joined", sequences(contact, seen.sequenceIds(), before.sequenceIds()));
             changes.set("left", sequences(contact, before.sequenceIds(), seen.sequenceIds()));
-            run.append(CONTACT_SEQUENCES_CHANGED, eventId(id, version, CONTACT_SEQUENCES_CHANGED, seen.stateHash()), key,
+            run.append(CONTACT_SEQUENCES_CHANGED, eventId(run.connectionId, id, version, CONTACT_SEQUENCES_CHANGED, seen.stateHash()), key,
                     payload(contact, changes));
         }
     }
@@ -696,9 +719,12 @@ public class BirdSendContactPoller {
         return out;
     }
 
-    /** {@code <contact_id>:<version>:<event type>:<hash of the new state>}; see the class comment. */
-    static String eventId(String contactId, int version, String eventType, String stateHash) {
-        return contactId + ":" + version + ":" + eventType + ":" + stateHash.substring(0, Math.min(16, stateHash.length()));
+    /**
+     * {@code <connection>/<contact_id>:<version>:<event type>:<hash of the new state>}; see the class comment. The
+     * connection comes first because BirdSend's contact ids are per account: two accounts have their own contact 42.
+     */
+    static String eventId(String connectionId, String contactId, int version, String eventType, String stateHash) {
+        return connectionId + "/" + contactId + ":" + version + ":" + eventType + ":" + stateHash.substring(0, Math.min(16, stateHash.length()));
     }
 
     private String payload(JsonNode contact, ObjectNode changes) {

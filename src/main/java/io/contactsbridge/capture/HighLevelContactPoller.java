@@ -131,23 +131,32 @@ public class HighLevelContactPoller {
      * of the interval ago, so replicas sharing the store poll once per interval between them. Never throws.
      */
     public PollOutcome scheduledPoll() {
+        return scheduledPoll(props.highlevel().connectionId());
+    }
+
+    /** {@link #scheduledPoll()} of one connection (each pair's location is polled on its own). */
+    public PollOutcome scheduledPoll(String connectionId) {
         CaptureProperties.HighLevel cfg = props.highlevel();
         try {
-            if (takeTurns && !store.takeTurn(SOURCE, cfg.connectionId(), KIND, owner, Duration.ofMillis(cfg.intervalMs() * 9 / 10))) {
-                return new PollRun(SOURCE, cfg.connectionId(), KIND, journal, metrics, clock)
+            if (takeTurns && !store.takeTurn(SOURCE, connectionId, KIND, owner, Duration.ofMillis(cfg.intervalMs() * 9 / 10))) {
+                return new PollRun(SOURCE, connectionId, KIND, journal, metrics, clock)
                         .outcome(PollOutcome.Status.SKIPPED, "another replica polled less than an interval ago");
             }
         } catch (RuntimeException e) {
             LOG.debug("HighLevel poll: could not take the schedule's turn ({}); polling (the lease still excludes others)",
                     e.toString());
         }
-        return poll();
+        return poll(connectionId);
     }
 
     /** Polls once; never throws (a failure is in the outcome, the status and the log). */
     public PollOutcome poll() {
+        return poll(props.highlevel().connectionId());
+    }
+
+    /** {@link #poll()} of one connection. */
+    public PollOutcome poll(String connectionId) {
         CaptureProperties.HighLevel cfg = props.highlevel();
-        String connectionId = cfg.connectionId();
         PollRun run = new PollRun(SOURCE, connectionId, KIND, journal, metrics, clock);
         // A lease owner per poll, so two polls of this JVM exclude each other as two replicas do.
         String lease = owner + ":poll-" + polls.incrementAndGet();
@@ -176,7 +185,7 @@ public class HighLevelContactPoller {
     }
 
     private PollOutcome pollLeased(CaptureProperties.HighLevel cfg, PollRun run, String lease) throws InterruptedException {
-        String connectionId = cfg.connectionId();
+        String connectionId = run.connectionId;
         String locationId = connections.find(connectionId).map(Connection::locationId).filter(StringUtils::hasText)
                 .orElseThrow(() -> new IllegalStateException("connection " + connectionId + " has no HighLevel location id: "
                         + "set bridge.connections." + connectionId + ".location-id, or connect it with OAuth"));

@@ -42,7 +42,7 @@ final class PollRun {
 
     /** Appends one event; false when the journal already had it (the same version seen again). */
     boolean append(String eventType, String eventId, String contactKey, String payloadJson) {
-        boolean stored = journal.append(source, eventType, eventId, contactKey, payloadJson) == AppendResult.APPENDED;
+        boolean stored = journal.append(source, eventType, eventId, contactKey, payloadJson, connectionId) == AppendResult.APPENDED;
         metrics.event(source, eventType, stored);
         if (stored) {
             appended.merge(eventType, 1, Integer::sum);

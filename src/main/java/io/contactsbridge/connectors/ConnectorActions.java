@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -21,6 +22,8 @@ import io.contactsbridge.auth.Connection;
 import io.contactsbridge.auth.ConnectionRegistry;
 import io.contactsbridge.outbound.OutboundHeaders;
 import io.contactsbridge.outbound.OutboundRequestException;
+import io.contactsbridge.sync.SyncPair;
+import io.contactsbridge.sync.SyncPairs;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.springframework.stereotype.Component;
@@ -45,8 +48,10 @@ public class ConnectorActions {
     private final Map<String, ActionDefinition> actions;
     private final ConnectionRegistry connections;
     private final ObjectMapper json;
+    private final SyncPairs pairs;
 
-    public ConnectorActions(ConnectionRegistry connections, ObjectMapper json) throws IOException {
+    public ConnectorActions(ConnectionRegistry connections, ObjectMapper json, SyncPairs pairs) throws IOException {
+        this.pairs = pairs;
         this.connections = connections;
         this.json = json;
         try (InputStream in = ConnectorActions.class.getResourceAsStream("/catalog/actions.json")) {
@@ -73,6 +78,7 @@ public class ConnectorActions {
         if (!StringUtils.hasText(connectionId)) {
             connectionId = action.service();
         }
+        connectionId = inEventsPair(exchange, action, connectionId);
         Connection connection = connections.find(connectionId).orElseThrow(() -> new OutboundRequestException(
                 action.name() + ": no connection named " + in.getHeader(PARAM_HEADER_PREFIX + "connection")
                         + "; configure bridge.connections.<id> or use the default '" + action.service() + "'"));
@@ -109,6 +115,21 @@ public class ConnectorActions {
         in.setBody(action.hasBody() ? body(action, in.getBody(), connection) : null);
         in.removeHeaders(PARAM_HEADER_PREFIX + "*");
         in.removeHeader(ACTION_HEADER);
+    }
+
+    /**
+     * An automation acts in its event's pair ({@link SyncPairs#EXCHANGE_PAIR}): a connection of another pair, or the
+     * service's default id (with several pairs, in none of them), becomes the event pair's connection of the action's
+     * service. Any other connection (one in no pair, e.g. an agency's) is called as configured.
+     */
+    private String inEventsPair(Exchange exchange, ActionDefinition action, String connectionId) {
+        SyncPair pair = exchange.getProperty(SyncPairs.EXCHANGE_PAIR, SyncPair.class);
+        if (pair == null) {
+            return connectionId;
+        }
+        String own = "highlevel".equals(action.service()) ? pair.highlevelConnection() : pair.birdsendConnection();
+        Optional<SyncPair> owner = pairs.byConnection(connectionId);
+        return (owner.isPresent() ? !owner.get().equals(pair) : connectionId.equals(action.service())) ? own : connectionId;
     }
 
     /** The answer as plain Java (Map/List/scalars), which {@code simple} expressions can navigate. */

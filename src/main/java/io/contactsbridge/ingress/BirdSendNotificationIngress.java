@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 import javax.crypto.Mac;
@@ -19,13 +20,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contactsbridge.journal.ContactKeys;
 import io.contactsbridge.journal.JournalSources;
 import io.contactsbridge.ops.InvalidSettingException;
+import io.contactsbridge.sync.SyncPair;
+import io.contactsbridge.sync.SyncPairs;
 import org.springframework.stereotype.Component;
 
 /**
  * {@code POST /webhooks/birdsend}: this bridge's own endpoint for naming a BirdSend contact to pull. BirdSend
  * has no webhooks; a BirdSend automation step or a form handler calls it (see docs/birdsend-notifications.md).
  *
- * <p>Body {@code {"contactId": 123}} or {@code {"email": "a@b.example"}}. Authenticated with
+ * <p>Body {@code {"contactId": 123}} or {@code {"email": "a@b.example"}}, and {@code "pair": "<id>"} when the bridge
+ * syncs several connection pairs (the BirdSend account is the pair's). Authenticated with
  * {@code X-Bridge-Timestamp: <unix seconds>} and
  * {@code X-Bridge-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + raw body)>}; the timestamp must
  * be within {@code bridge.inbound.timestamp-tolerance}. Stored in the journal as {@value #EVENT_TYPE} with the
@@ -53,10 +57,11 @@ public class BirdSendNotificationIngress {
     private final IngressMetrics metrics;
     private final ObjectMapper json;
     private final Clock clock;
+    private final SyncPairs pairs;
 
     public BirdSendNotificationIngress(BirdSendNotificationProperties settings, IngressJournal ingress,
                                        IngressProperties props, IngressMetrics metrics,
-                                       ObjectMapper json, Clock clock) {
+                                       ObjectMapper json, Clock clock, SyncPairs pairs) {
         if (settings.enabled() && settings.secret().length() < BirdSendNotificationProperties.MIN_SECRET_LENGTH) {
             throw new InvalidSettingException("bridge.birdsend.notification.secret", "****",
                     "it is shorter than " + BirdSendNotificationProperties.MIN_SECRET_LENGTH + " characters, easy to guess",
@@ -68,6 +73,7 @@ public class BirdSendNotificationIngress {
         this.metrics = metrics;
         this.json = json;
         this.clock = clock;
+        this.pairs = pairs;
     }
 
     public boolean enabled() {
@@ -129,8 +135,18 @@ public class BirdSendNotificationIngress {
             return IngressAnswer.refuse(400, "missing_contact", "The body must name a contact: {\"contactId\": 123} "
                     + "or {\"email\": \"someone@example.com\"}.");
         }
-        String eventId = contactKey + "@" + ts;
-        return ingress.append(SOURCE, EVENT_TYPE, eventId, contactKey, body,
+        JsonNode pairField = payload.path("pair");
+        String pairId = pairField.isTextual() && !pairField.asText().isBlank() ? pairField.asText().trim() : null;
+        Optional<SyncPair> pair = pairId != null ? pairs.find(pairId) : pairs.single() ? Optional.of(pairs.only()) : Optional.empty();
+        if (pair.isEmpty()) {
+            return IngressAnswer.refuse(400, pairId == null ? "missing_pair" : "unknown_pair", (pairId == null
+                    ? "This bridge syncs several pairs: name the one the contact belongs to, {\"pair\": \"<id>\"}"
+                    : "No pair of this bridge is called " + IngressJson.printable(pairId)) + "; its pairs are " + pairs.ids() + ".");
+        }
+        // The account's contact ids are its own: two BirdSend accounts both have a contact 42.
+        String connectionId = pair.get().birdsendConnection();
+        String eventId = (pairs.single() ? "" : connectionId + "/") + contactKey + "@" + ts;
+        return ingress.append(SOURCE, EVENT_TYPE, eventId, contactKey, body, connectionId,
                 "Notification for " + contactKey + " stored.", "This notification was already received; ignored.");
     }
 

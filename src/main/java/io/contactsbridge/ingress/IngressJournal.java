@@ -76,6 +76,12 @@ class IngressJournal {
      */
     IngressAnswer append(String source, String eventType, String eventId, String contactKey, byte[] body,
                          String stored, String duplicate) {
+        return append(source, eventType, eventId, contactKey, body, null, stored, duplicate);
+    }
+
+    /** @param connectionId the connection the event came from, when the sender said (null: the journal cannot tell) */
+    IngressAnswer append(String source, String eventType, String eventId, String contactKey, byte[] body,
+                         String connectionId, String stored, String duplicate) {
         AppendResult result;
         long held = heldUntil;
         // While held, and while the one request let through after the hold tries the store, the rest answer at once.
@@ -89,7 +95,8 @@ class IngressJournal {
                 return IngressAnswer.retryLater("overloaded", "The bridge is more than " + overload.limit() + " events "
                         + "behind (consumer '" + backlog.get().consumerId() + "'); retry later.", 60);
             }
-            result = journal.append(source, eventType, eventId, contactKey, new String(body, StandardCharsets.UTF_8));
+            result = journal.append(source, eventType, eventId, contactKey, new String(body, StandardCharsets.UTF_8),
+                    connectionId);
         } catch (IllegalArgumentException e) {
             return IngressAnswer.refuse(400, "invalid_event", e.getMessage() + ".");
         } catch (DataAccessException | TransactionException e) {

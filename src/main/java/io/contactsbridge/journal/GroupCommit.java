@@ -32,10 +32,10 @@ import org.springframework.transaction.support.TransactionTemplate;
 final class GroupCommit implements AutoCloseable {
 
     private static final String INSERT = "INSERT INTO inbound_event (source, event_type, event_id, contact_key, contact_hash, "
-            + "payload, received_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+            + "payload, received_at, connection_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
 
     record Append(String source, String eventType, String eventId, String contactKey, String payload,
-                  CompletableFuture<AppendResult> result) {
+                  String connectionId, CompletableFuture<AppendResult> result) {
     }
 
     private final JdbcTemplate jdbc;
@@ -67,12 +67,14 @@ final class GroupCommit implements AutoCloseable {
         this.timeout = timeout;
     }
 
-    AppendResult append(String source, String eventType, String eventId, String contactKey, String payload) {
+    AppendResult append(String source, String eventType, String eventId, String contactKey, String payload,
+                        String connectionId) {
         if (closed) {
             throw new DataAccessResourceFailureException("The journal is closed (the bridge is shutting down).");
         }
         startWriter();
-        Append append = new Append(source, eventType, eventId, contactKey, payload, new CompletableFuture<>());
+        Append append = new Append(source, eventType, eventId, contactKey, payload, connectionId,
+                new CompletableFuture<>());
         queue.add(append);
         try {
             return append.result().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -147,6 +149,7 @@ final class GroupCommit implements AutoCloseable {
                     ps.setInt(5, ContactKeys.hash(a.contactKey()));
                     ps.setString(6, a.payload());
                     ps.setTimestamp(7, now);
+                    ps.setString(8, a.connectionId());
                 })[0];
             });
         } catch (RuntimeException e) {

@@ -11,7 +11,14 @@ import java.time.Instant;
  * @param eventId    the sender's id for the event, unique per source
  * @param contactKey the contact it is about (see {@link ContactKeys}); events of one key are delivered in order
  * @param payload    the JSON body exactly as received
+ * @param connectionId the connection it came from; {@code null} when its writer could not tell (and in events stored
+ *                   before connections were recorded)
  */
 public record JournalEvent(long seq, String source, String eventType, String eventId, String contactKey,
-                           String payload, Instant receivedAt) {
+                           String payload, Instant receivedAt, String connectionId) {
+
+    public JournalEvent(long seq, String source, String eventType, String eventId, String contactKey, String payload,
+                        Instant receivedAt) {
+        this(seq, source, eventType, eventId, contactKey, payload, receivedAt, null);
+    }
 }

@@ -15,6 +15,8 @@ public final class JournalHeaders {
     public static final String RECEIVED_AT = "BridgeEventReceivedAt";
     /** The contact the event is about ({@link ContactKeys}): what orders and partitions the events. */
     public static final String CONTACT_KEY = "BridgeContactKey";
+    /** The connection the event came from, when its writer recorded it: which connection pair it is for. */
+    public static final String CONNECTION_ID = "BridgeEventConnection";
 
     private JournalHeaders() {
     }

@@ -57,11 +57,12 @@ public class JournalStore {
     static final int MAX_EVENT_TYPE = 60;
     static final int MAX_EVENT_ID = 300;
     static final int MAX_CONTACT_KEY = 400;
+    static final int MAX_CONNECTION_ID = 100;
     static final int MAX_ERROR = 1000;
     /** Appends written in one transaction at most (see {@link GroupCommit}). */
     static final int MAX_BATCH = 256;
 
-    private static final String EVENT_COLUMNS = "seq, source, event_type, event_id, contact_key, payload, received_at";
+    private static final String EVENT_COLUMNS = "seq, source, event_type, event_id, contact_key, payload, received_at, connection_id";
     private static final String CONSUMER_COLUMNS = "consumer_id, partition_no, partitions, sources, event_types, "
             + "position, lease_owner, lease_until, failed_seq, failures, retry_after, last_error, last_seen_at";
 
@@ -91,6 +92,15 @@ public class JournalStore {
      * @param payloadJson the body as received (kept as text, byte for byte what the sender signed)
      */
     public AppendResult append(String source, String eventType, String eventId, String contactKey, String payloadJson) {
+        return append(source, eventType, eventId, contactKey, payloadJson, null);
+    }
+
+    /**
+     * As {@link #append(String, String, String, String, String)}, recording the connection the event came from
+     * ({@code null} when the writer cannot tell): it decides which connection pair's sync the event is for.
+     */
+    public AppendResult append(String source, String eventType, String eventId, String contactKey, String payloadJson,
+                               String connectionId) {
         requireLength("source", source, MAX_SOURCE);
         requireLength("event type", eventType, MAX_EVENT_TYPE);
         requireLength("event id", eventId, MAX_EVENT_ID);
@@ -98,7 +108,10 @@ public class JournalStore {
         if (payloadJson == null) {
             throw new IllegalArgumentException("an event needs a payload");
         }
-        return groupCommit.append(source, eventType, eventId, contactKey, payloadJson);
+        if (connectionId != null) {
+            requireLength("connection id", connectionId, MAX_CONNECTION_ID);
+        }
+        return groupCommit.append(source, eventType, eventId, contactKey, payloadJson, connectionId);
     }
 
     /** Append transactions written so far: fewer than the appends when they were group-committed. */
@@ -135,8 +148,21 @@ public class JournalStore {
      * removed older ones).
      */
     public List<JournalEvent> previous(String contactKey, String source, long beforeSeq, int max) {
+        return previous(contactKey, source, null, beforeSeq, max);
+    }
+
+    /**
+     * As {@link #previous(String, String, long, int)}, of events from {@code connectionId} (or that name none) when it
+     * is not null: two BirdSend accounts both have a contact 42.
+     */
+    public List<JournalEvent> previous(String contactKey, String source, String connectionId, long beforeSeq, int max) {
+        if (connectionId == null) {
+            return jdbc.query("SELECT " + EVENT_COLUMNS + " FROM inbound_event WHERE contact_key = ? AND source = ? AND seq < ?"
+                    + " ORDER BY seq DESC LIMIT ?", JournalStore::event, contactKey, source, beforeSeq, max);
+        }
         return jdbc.query("SELECT " + EVENT_COLUMNS + " FROM inbound_event WHERE contact_key = ? AND source = ? AND seq < ?"
-                + " ORDER BY seq DESC LIMIT ?", JournalStore::event, contactKey, source, beforeSeq, max);
+                        + " AND (connection_id = ? OR connection_id IS NULL) ORDER BY seq DESC LIMIT ?", JournalStore::event,
+                contactKey, source, beforeSeq, connectionId, max);
     }
 
     /** Whether any event about one of {@code contactKeys} was stored after {@code afterSeq}, from any source. */
@@ -447,6 +473,13 @@ public class JournalStore {
      */
     public Optional<JournalEvent> newestUnprocessed(String consumerId, String contactKey, Collection<String> sources,
                                                     Collection<String> eventTypes, Instant receivedAfter) {
+        return newestUnprocessed(consumerId, contactKey, null, sources, eventTypes, receivedAfter);
+    }
+
+    /** As above, of events from {@code connectionId} (or that name none) when it is not null. */
+    public Optional<JournalEvent> newestUnprocessed(String consumerId, String contactKey, String connectionId,
+                                                    Collection<String> sources, Collection<String> eventTypes,
+                                                    Instant receivedAfter) {
         Long lowest = jdbc.queryForObject("SELECT MIN(position) FROM journal_consumer WHERE consumer_id = ?", Long.class,
                 consumerId);
         if (lowest == null) {
@@ -455,10 +488,14 @@ public class JournalStore {
         List<Object> args = new ArrayList<>(List.of(lowest, contactKey, Timestamp.from(receivedAfter)));
         args.addAll(sources);
         args.addAll(eventTypes);
+        if (connectionId != null) {
+            args.add(connectionId);
+        }
         args.add(consumerId);
         String sql = "SELECT " + EVENT_COLUMNS + " FROM inbound_event e WHERE e.seq > ? AND e.contact_key = ? AND e.received_at > ?"
                 + " AND e.source IN (" + placeholders(sources.size()) + ") AND e.event_type IN (" + placeholders(eventTypes.size())
-                + ") AND e.seq > (SELECT c.position FROM journal_consumer c WHERE c.consumer_id = ?"
+                + ")" + (connectionId == null ? "" : " AND (e.connection_id = ? OR e.connection_id IS NULL)")
+                + " AND e.seq > (SELECT c.position FROM journal_consumer c WHERE c.consumer_id = ?"
                 + " AND c.partition_no = MOD(e.contact_hash, c.partitions)) ORDER BY e.seq DESC LIMIT 1";
         return jdbc.query(sql, JournalStore::event, args.toArray()).stream().findFirst();
     }
@@ -528,7 +565,7 @@ public class JournalStore {
 
     private static JournalEvent event(ResultSet rs, int row) throws SQLException {
         return new JournalEvent(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                rs.getString(6), rs.getTimestamp(7).toInstant());
+                rs.getString(6), rs.getTimestamp(7).toInstant(), rs.getString(8));
     }
 
     private static ConsumerState consumer(ResultSet rs, int row) throws SQLException {

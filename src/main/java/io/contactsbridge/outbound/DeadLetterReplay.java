@@ -226,7 +226,7 @@ public class DeadLetterReplay {
             String source = headers.get(JournalHeaders.EVENT_SOURCE);
             String type = headers.getOrDefault(JournalHeaders.EVENT_TYPE, CONTACT_CHANGED);
             String payload = letter.body() == null || letter.body().isBlank() ? "{}" : letter.body();
-            return new Plan(true, () -> append(source, type, eventId(entry), contactKey, payload));
+            return new Plan(true, () -> append(source, type, eventId(entry), contactKey, payload, connectionOf(letter)));
         }
         if ("backfill".equals(letter.routeId())) {
             Matcher item = BACKFILL_ITEM.matcher(letter.body() == null ? "" : letter.body());
@@ -306,7 +306,7 @@ public class DeadLetterReplay {
         // Read by the sync: a replay tries again a write it remembers as refused.
         payload.put(REPLAY_MARK, entry.id());
         return new Plan(true, () -> append(JournalSources.BACKFILL, CONTACT_CHANGED, eventId(entry), contactKey,
-                payload.toString()));
+                payload.toString(), connectionOf(entry.letter())));
     }
 
     /** The journal event id of this letter's next replay. */
@@ -314,8 +314,15 @@ public class DeadLetterReplay {
         return EVENT_ID_PREFIX + entry.id() + "-r" + (entry.replayAttempts() + 1);
     }
 
-    private String append(String source, String type, String eventId, String contactKey, String payload) {
-        AppendResult appended = journal.append(source, type, eventId, contactKey, payload);
+    /** The connection the letter's event came from, else the one its failed call went to: either names its pair. */
+    private static String connectionOf(DeadLetter letter) {
+        String recorded = letter.headers().get(JournalHeaders.CONNECTION_ID);
+        return recorded != null ? recorded : letter.connectionId();
+    }
+
+    private String append(String source, String type, String eventId, String contactKey, String payload,
+                          String connectionId) {
+        AppendResult appended = journal.append(source, type, eventId, contactKey, payload, connectionId);
         return "handed to the live sync as journal event " + source + "/" + eventId + " about " + contactKey
                 + (appended == AppendResult.DUPLICATE ? " (already in the journal)" : "");
     }

@@ -11,11 +11,11 @@ import java.util.TreeMap;
 
 import io.contactsbridge.sync.LinkStore;
 import io.contactsbridge.sync.SyncPair;
-import io.contactsbridge.sync.SyncProperties;
+import io.contactsbridge.sync.SyncPairs;
 import org.springframework.stereotype.Component;
 
 /**
- * Builds the reports from the hourly buckets ({@link ReportStore}) and, for the pair the sync keeps, the number of
+ * Builds the reports from the hourly buckets ({@link ReportStore}) and, for each pair the sync keeps, the number of
  * contacts linked now ({@link LinkStore}). Days are UTC days, added up here from the hours (portable: no time-zone
  * dependent SQL), row by row so a long range holds only the added-up figures.
  */
@@ -57,8 +57,11 @@ public class ReportService {
     public record Series(String metric, String dimension, long total, long[] counts) {
     }
 
-    /** The figures of one connection pair; {@code linkedContacts} is null for a pair the sync does not keep now. */
-    public record PairReport(String highlevelConnection, String birdsendConnection, Long linkedContacts,
+    /**
+     * The figures of one connection pair; {@code pairId} and {@code linkedContacts} are null for a pair the sync does
+     * not keep now (one the buckets still name).
+     */
+    public record PairReport(String pairId, String highlevelConnection, String birdsendConnection, Long linkedContacts,
                              List<Series> series, Map<String, List<Series>> apiCalls) {
     }
 
@@ -73,12 +76,12 @@ public class ReportService {
 
     private final ReportStore store;
     private final LinkStore links;
-    private final SyncProperties sync;
+    private final SyncPairs syncPairs;
 
-    public ReportService(ReportStore store, LinkStore links, SyncProperties sync) {
+    public ReportService(ReportStore store, LinkStore links, SyncPairs syncPairs) {
         this.store = store;
         this.links = links;
-        this.sync = sync;
+        this.syncPairs = syncPairs;
     }
 
     /** The report of {@code [from, to)}, both on bucket boundaries, within the granularity's longest range. */
@@ -100,9 +103,13 @@ public class ReportService {
                     .computeIfAbsent(b.dimension(), k -> new long[buckets.size()])[i] += b.n();
         });
 
-        SyncPair kept = sync.pair();
+        // Every pair kept now, in pair order (listed even without figures), then any other pair the buckets name.
+        Map<SyncPair, String> kept = new LinkedHashMap<>();
+        syncPairs.all().forEach((id, p) -> kept.put(p, id));
         Map<String, SyncPair> pairs = new LinkedHashMap<>();
-        pairs.put(ReportCounters.pairScope(kept.highlevelConnection(), kept.birdsendConnection()), kept);
+        for (SyncPair p : kept.keySet()) {
+            pairs.put(ReportCounters.pairScope(p.highlevelConnection(), p.birdsendConnection()), p);
+        }
         for (String scope : byScope.keySet()) {
             SyncPair p = pairOf(scope);
             if (p != null) {
@@ -122,8 +129,9 @@ public class ReportService {
                 List<Series> calls = budgets.remove(budget);
                 apiCalls.put(budget, calls == null ? List.of() : calls);
             }
-            Long linked = p.equals(kept) ? links.count(p) : null;
-            pairReports.add(new PairReport(p.highlevelConnection(), p.birdsendConnection(), linked,
+            String id = kept.get(p);
+            Long linked = id != null ? links.count(p) : null;
+            pairReports.add(new PairReport(id, p.highlevelConnection(), p.birdsendConnection(), linked,
                     series(byScope.getOrDefault(scope, Map.of())), apiCalls));
         });
 

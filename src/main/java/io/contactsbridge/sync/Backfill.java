@@ -48,6 +48,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -120,6 +121,13 @@ public class Backfill {
     private final ObjectMapper json;
     private final Clock clock;
     private final String owner;
+    private final MeterRegistry registry;
+    private final BridgeProperties bridge;
+    private final ShutdownSignal shutdown;
+    /** The pair this backfill syncs, its id, and how logs name it ("" with one pair). */
+    private final SyncPair pair;
+    private final String pairId;
+    private final String whose;
     /** The start-up backfill was started, found done or not wanted: later calls of {@link #startOnStartup} do nothing. */
     private volatile boolean startupDecided;
     private volatile boolean heldReported;
@@ -128,12 +136,28 @@ public class Backfill {
     private volatile Progress current;
     private volatile Thread coordinator;
 
+    @Autowired
     public Backfill(SyncProperties props, ContactSync sync, LinkStore links, BackfillStore store, BackfillListingStore listings,
                     HighLevelContactApi highlevel,
                     BirdSendContactApi birdsend, DeadLetterStore deadLetters, MappingCheck mappingCheck, ContactTurns turns,
                     JournalStore journal, ObjectMapper json, Clock clock, BridgeProperties bridge, MeterRegistry registry,
-                    ShutdownSignal shutdown) {
+                    ShutdownSignal shutdown, SyncPairs pairs) {
+        this(props, sync, links, store, listings, highlevel, birdsend, deadLetters, mappingCheck, turns, journal, json, clock,
+                bridge, registry, shutdown, pairs.ids().get(0), pairs.all().get(pairs.ids().get(0)), !pairs.single());
+    }
+
+    private Backfill(SyncProperties props, ContactSync sync, LinkStore links, BackfillStore store,
+                     BackfillListingStore listings, HighLevelContactApi highlevel, BirdSendContactApi birdsend,
+                     DeadLetterStore deadLetters, MappingCheck mappingCheck, ContactTurns turns, JournalStore journal,
+                     ObjectMapper json, Clock clock, BridgeProperties bridge, MeterRegistry registry, ShutdownSignal shutdown,
+                     String pairId, SyncPair pair, boolean several) {
         this.props = props;
+        this.registry = registry;
+        this.shutdown = shutdown;
+        this.bridge = bridge;
+        this.pairId = pairId;
+        this.pair = pair;
+        this.whose = several ? " of pair " + pairId : "";
         // The application is stopping: the run ends after the contacts in flight, resumable from its checkpoint.
         shutdown.onStopping(() -> stopping.set(true));
         this.sync = sync;
@@ -151,14 +175,30 @@ public class Backfill {
         this.clock = clock;
         String instance = bridge.instance() == null || bridge.instance().id() == null ? "bridge" : bridge.instance().id();
         this.owner = instance + "/" + UUID.randomUUID().toString().substring(0, 8);
-        Gauge.builder(PROGRESS_METRIC, this, b -> b.snapshot().fraction()).description("Backfill progress, 0 to 1").register(registry);
-        Gauge.builder("bridge.backfill.processed", this, b -> b.snapshot().processed()).register(registry);
-        Gauge.builder("bridge.backfill.total", this, b -> b.snapshot().total()).register(registry);
-        Gauge.builder("bridge.backfill.rate", this, b -> b.snapshot().rate()).description("Contacts per second").register(registry);
+        // Tagged like the other metrics of a pair (management.metrics.tags.pair): <highlevel>+<birdsend>.
+        String tag = pair.highlevelConnection() + "+" + pair.birdsendConnection();
+        Gauge.builder(PROGRESS_METRIC, this, b -> b.snapshot().fraction()).tag("pair", tag).description("Backfill progress, 0 to 1").register(registry);
+        Gauge.builder("bridge.backfill.processed", this, b -> b.snapshot().processed()).tag("pair", tag).register(registry);
+        Gauge.builder("bridge.backfill.total", this, b -> b.snapshot().total()).tag("pair", tag).register(registry);
+        Gauge.builder("bridge.backfill.rate", this, b -> b.snapshot().rate()).tag("pair", tag).description("Contacts per second").register(registry);
         Gauge.builder("bridge.backfill.eta.seconds", this, b -> {
             Double eta = b.snapshot().etaSeconds();
             return eta == null ? Double.NaN : eta;
-        }).register(registry);
+        }).tag("pair", tag).register(registry);
+    }
+
+    /** The backfill of another pair, with the same collaborators (see {@link Backfills}). */
+    Backfill forPair(String id, SyncPair other) {
+        return new Backfill(props, sync, links, store, listings, highlevel, birdsend, deadLetters, mappingCheck, turns, journal,
+                json, clock, bridge, registry, shutdown, id, other, true);
+    }
+
+    public String pairId() {
+        return pairId;
+    }
+
+    public SyncPair pair() {
+        return pair;
     }
 
     /**
@@ -178,9 +218,10 @@ public class Backfill {
             return;
         }
         boolean dryRun = props.backfill().dryRunOnStartup();
-        Optional<BackfillStore.Row> last = store.find(props.pair());
+        Optional<BackfillStore.Row> last = store.find(pair);
         if (!dryRun && last.isPresent() && "done".equals(last.get().state()) && !last.get().dryRun()) {
-            LOG.info("Backfill already done ({}); not repeated at start-up. POST /api/backfill runs it again.", last.get().finishedAt());
+            LOG.info("Backfill{} already done ({}); not repeated at start-up. POST /api/backfill runs it again.", whose,
+                    last.get().finishedAt());
             startupDecided = true;
             return;
         }
@@ -188,7 +229,7 @@ public class Backfill {
             startupDecided = true;
             return;
         }
-        Optional<BackfillStore.Row> held = store.find(props.pair());
+        Optional<BackfillStore.Row> held = store.find(pair);
         if (held.isEmpty() || !"running".equals(held.get().state()) || held.get().leaseUntil() == null
                 || !held.get().leaseUntil().isAfter(clock.instant())) {
             // Not held after all (it changed meanwhile): the next call decides again.
@@ -210,11 +251,11 @@ public class Backfill {
         if (!running.compareAndSet(false, true)) {
             return Optional.empty();
         }
-        Optional<BackfillStore.Row> last = dryRun ? Optional.empty() : store.find(props.pair());
+        Optional<BackfillStore.Row> last = dryRun ? Optional.empty() : store.find(pair);
         boolean resume = !restart && last.isPresent() && !"done".equals(last.get().state()) && !last.get().dryRun();
         String runId = resume ? last.get().runId() : UUID.randomUUID().toString();
         // A replica that died while running it holds the lease until it expires (then this succeeds).
-        if (!dryRun && !store.claim(props.pair(), runId, false, resume, owner, props.backfill().leaseDuration())) {
+        if (!dryRun && !store.claim(pair, runId, false, resume, owner, props.backfill().leaseDuration())) {
             running.set(false);
             return Optional.empty();
         }
@@ -223,11 +264,11 @@ public class Backfill {
             last.get().counts().forEach((k, v) -> progress.counts.computeIfAbsent(k, x -> new LongAdder()).add(v));
         }
         current = progress;
-        Thread t = new Thread(() -> run(progress), "backfill");
+        Thread t = new Thread(() -> run(progress), whose.isEmpty() ? "backfill" : "backfill-" + pairId);
         t.setDaemon(true);
         coordinator = t;
         t.start();
-        LOG.info("Backfill {} {}{}", runId, dryRun ? "(dry run) " : "", resume ? "resumed from checkpoint " + progress.resumeAfter : "started");
+        LOG.info("Backfill {}{} {}{}", runId, whose, dryRun ? "(dry run) " : "", resume ? "resumed from checkpoint " + progress.resumeAfter : "started");
         return Optional.of(progress.snapshot());
     }
 
@@ -237,7 +278,7 @@ public class Backfill {
         if (p != null) {
             return p.snapshot();
         }
-        return store.find(props.pair()).map(BackfillProgress::of).orElse(BackfillProgress.NEVER);
+        return store.find(pair).map(BackfillProgress::of).orElse(BackfillProgress.NEVER);
     }
 
     /** Stops the running backfill after the items in flight; it ends as interrupted and can be resumed. */
@@ -286,7 +327,6 @@ public class Backfill {
     }
 
     private void run(Progress p) {
-        SyncPair pair = props.pair();
         int workerCount = props.backfill().workers();
         ExecutorService workers = Executors.newFixedThreadPool(workerCount, r -> {
             Thread t = new Thread(r, "backfill-worker");
@@ -298,7 +338,7 @@ public class Backfill {
         boolean listed = false;
         try {
             // A mapping that does not fit the accounts waits in a visible phase, re-checked every bridge.sync.mapping-recheck.
-            if (!mappingCheck.awaitUsable(() -> stopping.get() || p.cancelled, misfit -> p.phase = MappingCheck.WAITING_PHASE)) {
+            if (!mappingCheck.awaitUsable(pair, () -> stopping.get() || p.cancelled, misfit -> p.phase = MappingCheck.WAITING_PHASE)) {
                 state = "interrupted";
                 return;
             }
@@ -365,7 +405,7 @@ public class Backfill {
                 // Shown as ended only once stored, so whoever sees the end finds it in the store too.
                 p.error = error;
                 p.state = state;
-                LOG.info("Backfill {} {}: {}", p.runId, state, p.describe());
+                LOG.info("Backfill {}{} {}: {}", p.runId, whose, state, p.describe());
                 long deferred = p.countsMap().getOrDefault(DEFERRED, 0L);
                 if (deferred > 0) {
                     LOG.warn("Backfill {}: {} contact(s) failed for a reason not their own (a service down, its circuit open)"
@@ -470,7 +510,7 @@ public class Backfill {
     private void report(Progress p, String checkpoint) {
         p.checkpoint = checkpoint;
         LOG.info("Backfill {}{}", p.dryRun ? "(dry run) " : "", p.describe());
-        if (!p.dryRun && !store.progress(props.pair(), owner, p.total, p.processed.get(), checkpoint, p.countsMap(), props.backfill().leaseDuration())) {
+        if (!p.dryRun && !store.progress(pair, owner, p.total, p.processed.get(), checkpoint, p.countsMap(), props.backfill().leaseDuration())) {
             p.abort = "another replica took over the backfill";
         }
     }
@@ -488,7 +528,7 @@ public class Backfill {
         for (int attempt = 1; ; attempt++) {
             try {
                 SyncOutcome outcome = p.dryRun ? dryRun(item) : OutboundClient.asCaller(requestShare(),
-                        () -> turns.run(props.pair(), turnKeys(item), () -> inTurn(item, p)));
+                        () -> turns.run(pair, turnKeys(item), () -> inTurn(item, p)));
                 p.count(outcome.action().name().toLowerCase(java.util.Locale.ROOT));
                 if (outcome.action() == SyncOutcome.Action.LINKED && outcome.writes() > 0) {
                     p.count("linked_with_changes");
@@ -546,7 +586,8 @@ public class Backfill {
         String error = String.valueOf(failure.getMessage());
         payload.put("error", error.length() > 300 ? error.substring(0, 300) + "..." : error);
         try {
-            journal.append(JournalSources.BACKFILL, HANDED_OVER, p.runId + ":" + item.key(), contactKey, payload.toString());
+            journal.append(JournalSources.BACKFILL, HANDED_OVER, p.runId + ":" + item.key(), contactKey, payload.toString(),
+                    pair.birdsendConnection());
         } catch (RuntimeException e) {
             // The store is failing too: nothing can take the item over. It stays ahead of the checkpoint; the run stops.
             synchronized (p) {
@@ -575,7 +616,7 @@ public class Backfill {
         if (item.linkId() != null && (item.highlevel() == null || item.birdsend() == null)) {
             return SyncOutcome.unlinked(0);
         }
-        return sync.plan(item.link(), item.birdsend() == null ? null : item.birdsend().mapped(),
+        return sync.plan(pair, item.link(), item.birdsend() == null ? null : item.birdsend().mapped(),
                 item.birdsend() == null ? null : item.birdsend().updatedAt(),
                 item.highlevel() == null ? null : item.highlevel().mapped(),
                 item.highlevel() == null ? null : item.highlevel().updatedAt());
@@ -617,7 +658,6 @@ public class Backfill {
      * listed copy (nothing of a person's is overwritten by a create; a later edit is its own event).
      */
     private SyncOutcome inTurn(Item item, Progress p) {
-        SyncPair pair = props.pair();
         String bsId = item.birdsend() == null ? null : item.birdsend().id();
         String hlId = item.highlevel() == null ? null : item.highlevel().id();
         ContactLink byBs = bsId == null ? null : links.byBirdSend(pair, bsId).orElse(null);
@@ -626,9 +666,9 @@ public class Backfill {
                 && (byHl == null || bsId == null || byHl.birdsendId().equals(bsId));
         if (!planHolds) {
             // Linked otherwise since the listing: the live sync's rules decide, on what the services hold now.
-            SyncOutcome outcome = bsId != null ? sync.fromBirdSend(bsId, null) : sync.fromHighLevel(hlId, null);
+            SyncOutcome outcome = bsId != null ? sync.fromBirdSend(pair, bsId, null) : sync.fromHighLevel(pair, hlId, null);
             if (bsId != null && hlId != null && (byHl == null || !byHl.birdsendId().equals(bsId))) {
-                sync.fromHighLevel(hlId, null);
+                sync.fromHighLevel(pair, hlId, null);
             }
             return outcome;
         }
@@ -652,21 +692,21 @@ public class Backfill {
         if (link == null && hlId == null && !heardOfSinceListing(item.birdsend(), p)) {
             // BirdSend's listing copy is the contact as it is read (not so HighLevel's search copy, which lacks fields):
             // its partner is created from it, saving BirdSend (the backfill's binding service) a read per contact.
-            return sync.createFromListing(item.birdsend());
+            return sync.createFromListing(pair, item.birdsend());
         }
         String bsRead = bsId != null ? bsId : link != null ? link.birdsendId() : null;
         String hlRead = hlId != null ? hlId : link != null ? link.highlevelId() : null;
         Optional<JsonNode> bsNow = bsRead == null ? Optional.empty() : birdsend.get(pair.birdsendConnection(), bsRead);
         if (bsRead != null && bsNow.isEmpty()) {
-            return link != null ? sync.gone(io.contactsbridge.mapping.Side.BIRDSEND, bsRead)
+            return link != null ? sync.gone(pair, io.contactsbridge.mapping.Side.BIRDSEND, bsRead)
                     : SyncOutcome.skipped("BirdSend contact " + bsRead + " was deleted since the listing");
         }
         Optional<JsonNode> hlNow = hlRead == null ? Optional.empty() : highlevel.get(pair.highlevelConnection(), hlRead);
         if (hlRead != null && hlNow.isEmpty()) {
-            return link != null ? sync.gone(io.contactsbridge.mapping.Side.HIGHLEVEL, hlRead)
+            return link != null ? sync.gone(pair, io.contactsbridge.mapping.Side.HIGHLEVEL, hlRead)
                     : SyncOutcome.skipped("HighLevel contact " + hlRead + " was deleted since the listing");
         }
-        return sync.reconcile(link, bsNow.orElse(null), hlNow.orElse(null), false);
+        return sync.reconcile(pair, link, bsNow.orElse(null), hlNow.orElse(null), false);
     }
 
     /** The backfill's share of each service's budget (bridge.sync.backfill.request-share); null when it has none. */

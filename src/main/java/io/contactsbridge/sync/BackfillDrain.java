@@ -21,12 +21,12 @@ class BackfillDrain implements SmartLifecycle {
     /** camel-spring's SpringCamelContext stops in phase Integer.MAX_VALUE - 2049; this one comes just before. */
     static final int PHASE = Integer.MAX_VALUE - 2048;
 
-    private final Backfill backfill;
+    private final Backfills backfills;
     private final Duration maxWait;
     private volatile boolean running;
 
-    BackfillDrain(Backfill backfill, @Value("${bridge.sync.backfill.shutdown-wait:3s}") Duration maxWait) {
-        this.backfill = backfill;
+    BackfillDrain(Backfills backfills, @Value("${bridge.sync.backfill.shutdown-wait:3s}") Duration maxWait) {
+        this.backfills = backfills;
         this.maxWait = maxWait;
     }
 
@@ -38,16 +38,21 @@ class BackfillDrain implements SmartLifecycle {
     @Override
     public void stop() {
         running = false;
-        if (!backfill.isRunning()) {
-            return;
-        }
-        try {
-            if (!backfill.await(maxWait)) {
-                LOG.warn("The backfill did not stop within {}; it resumes from its checkpoint once its lease expires",
-                        maxWait);
+        // Every run was told to stop when the shutdown began; they end side by side, so one wait covers them all.
+        long deadline = System.nanoTime() + maxWait.toNanos();
+        for (Backfill backfill : backfills.all()) {
+            if (!backfill.isRunning()) {
+                continue;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            try {
+                if (!backfill.await(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
+                    LOG.warn("The backfill of pair {} did not stop within {}; it resumes from its checkpoint once its lease "
+                            + "expires", backfill.pairId(), maxWait);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 

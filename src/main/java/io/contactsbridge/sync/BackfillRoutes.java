@@ -17,15 +17,18 @@ import org.springframework.stereotype.Component;
  *   <li>{@code DELETE /api/backfill} stops the running backfill after the contacts in flight (202); it ends as
  *       interrupted and the next start resumes it. 409 when none is running here.</li>
  * </ul>
+ * With several pairs, {@code ?pair=<id>} names the pair (400 without it); with one, it may be left out.
  */
 @Component
 public class BackfillRoutes extends RouteBuilder {
 
-    private final Backfill backfill;
+    private final Backfills backfills;
+    private final SyncPairs pairs;
     private final ObjectMapper json;
 
-    public BackfillRoutes(Backfill backfill, ObjectMapper json) {
-        this.backfill = backfill;
+    public BackfillRoutes(Backfills backfills, SyncPairs pairs, ObjectMapper json) {
+        this.backfills = backfills;
+        this.pairs = pairs;
         this.json = json;
     }
 
@@ -42,6 +45,18 @@ public class BackfillRoutes extends RouteBuilder {
     private void handle(Exchange exchange) {
         var in = exchange.getMessage();
         String method = in.getHeader(Exchange.HTTP_METHOD, String.class);
+        String pairId = in.getHeader("pair", String.class);
+        if (pairId == null || pairId.isBlank()) {
+            pairId = pairs.single() ? pairs.ids().get(0) : null;
+        }
+        Backfill backfill = backfills.find(pairId).orElse(null);
+        if (backfill == null) {
+            in.setHeader(Exchange.HTTP_RESPONSE_CODE, 400);
+            in.setBody(Map.of("error", pairId == null ? "missing_pair" : "unknown_pair", "message", (pairId == null
+                    ? "This bridge syncs several pairs: name one with ?pair=<id>" : "No pair of this bridge is called "
+                    + pairId) + "; its pairs are " + pairs.ids() + "."));
+            return;
+        }
         if ("DELETE".equals(method)) {
             if (!backfill.cancel()) {
                 in.setHeader(Exchange.HTTP_RESPONSE_CODE, 409);

@@ -18,6 +18,7 @@ import java.util.function.Supplier;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.contactsbridge.auth.HighLevelAppLifecycle;
 import io.contactsbridge.journal.ContactKeys;
 import io.contactsbridge.journal.JournalEvent;
 import io.contactsbridge.journal.JournalHeaders;
@@ -85,12 +86,15 @@ public class ContactSync {
     private final DeadLetterStore deadLetters;
     private final Clock clock;
     private final ReportCounters reports;
+    private final SyncPairs pairs;
+    private final HighLevelAppLifecycle appLifecycle;
 
     public ContactSync(SyncProperties props, ContactMapping mapping, LinkStore links, HighLevelContactApi highlevel,
                        BirdSendContactApi birdsend, SyncMetrics metrics, ObjectMapper json, MappingCheck mappingCheck,
                        ContactTurns turns, RefusalStore refusals, JournalStore journal,
                        @Value("${bridge.sync.consumer:contact-sync}") String consumerId, Clock clock,
-                       DeadLetterStore deadLetters, ReportCounters reports) {
+                       DeadLetterStore deadLetters, ReportCounters reports, SyncPairs pairs,
+                       HighLevelAppLifecycle appLifecycle) {
         this.props = props;
         this.mapping = mapping;
         this.merge = new ContactMerge(mapping, props.conflict());
@@ -107,6 +111,8 @@ public class ContactSync {
         this.deadLetters = deadLetters;
         this.clock = clock;
         this.reports = reports;
+        this.pairs = pairs;
+        this.appLifecycle = appLifecycle;
     }
 
     // ---- the steps ----------------------------------------------------------------------------------
@@ -132,20 +138,33 @@ public class ContactSync {
             new Step("sync-record-link", "recordLink", ContactSync::recordLink));
 
     /**
-     * The route's first step: one journal event (body: its payload; headers from the journal consumer) as a case, in
-     * the turn of the contact it names. The turn ends with the exchange, whatever its outcome.
+     * The route's first step: one journal event (body: its payload; headers from the journal consumer) as a case of
+     * the pair it is for, in the turn of the contact it names. The turn ends with the exchange, whatever its outcome.
+     * An event no pair of this bridge syncs (a webhook of another location) ends at once, skipped, without a call.
      */
     public SyncCase begin(Exchange exchange) {
         Message in = exchange.getMessage();
         String source = in.getHeader(JournalHeaders.EVENT_SOURCE, String.class);
         String type = in.getHeader(JournalHeaders.EVENT_TYPE, String.class);
         String key = in.getHeader(JournalHeaders.CONTACT_KEY, String.class);
+        String connectionId = in.getHeader(JournalHeaders.CONNECTION_ID, String.class);
         Object body = in.getBody();
         JsonNode payload = body == null || body instanceof JsonNode ? (JsonNode) body : json.valueToTree(body);
+        Optional<SyncPair> pair = pairs.forEvent(source, connectionId, payload);
+        if (pair.isEmpty()) {
+            // Not this bridge's to sync: holding or retrying it would change nothing. Its case keeps no pair (see finish).
+            SyncCase none = new SyncCase(new SyncCase.Event(source, type, key, payload));
+            none.again = false;
+            none.outcome = SyncOutcome.skipped(noPair(source, connectionId, payload));
+            return none;
+        }
+        // While HighLevel has the app uninstalled from the pair's location (or it awaits its connect), its events stay in
+        // the journal, retried with back-off, until it is connected again: nothing is lost, nothing is written.
+        appLifecycle.requireSyncAllowed(pair.get().highlevelConnection());
         // A mapping naming a field the accounts lack cannot sync as mapped: the event is held in the journal until the
         // check (at most every bridge.sync.mapping-recheck) finds the field or the mapping changed; health and status say why.
-        mappingCheck.requireUsable();
-        SyncCase c = new SyncCase(new SyncCase.Event(source, type, key, payload));
+        mappingCheck.requireUsable(pair.get());
+        SyncCase c = new SyncCase(new SyncCase.Event(source, type, key, payload), pair.get());
         exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
             @Override
             public void onDone(Exchange done) {
@@ -153,8 +172,28 @@ public class ContactSync {
                 c.turn = null;
             }
         });
-        c.turn = turns.open(props.pair(), initialKeys(c.origin()));
+        c.turn = turns.open(pair(c), initialKeys(c.origin()));
         return c;
+    }
+
+    /** Why an event is for no pair of this bridge, in words. */
+    private static String noPair(String source, String connectionId, JsonNode payload) {
+        if (connectionId != null) {
+            return "no pair of this bridge syncs connection " + connectionId;
+        }
+        String location = payload == null ? null : payload.path("locationId").asText(null);
+        if (SyncPairs.fromHighLevel(source) && location != null) {
+            return "no pair of this bridge syncs HighLevel location " + location;
+        }
+        return "the event names no connection or location, and this bridge syncs several pairs";
+    }
+
+    /** The pair a case syncs in: its own, else the bridge's only one (kept, so every step of the case uses the same). */
+    private SyncPair pair(SyncCase c) {
+        if (c.pair == null) {
+            c.pair = pairs.only();
+        }
+        return c.pair;
     }
 
     /** The route's loop condition: the steps run (again) while the case asks for it. */
@@ -166,7 +205,7 @@ public class ContactSync {
     public SyncOutcome finish(SyncCase c) {
         SyncOutcome outcome = c.outcome();
         metrics.event(outcome);
-        reportOutcome(outcome);
+        reportOutcome(c.pair, outcome); // no pair (an event for none of this bridge's): in no pair's reports
         if (replayRequested(c)) {
             recordReplay(((SyncCase.Event) c.origin()).payload().get(DeadLetterReplay.REPLAY_MARK).asLong(), outcome);
         }
@@ -180,11 +219,11 @@ public class ContactSync {
 
     /** Runs the steps for a Java caller, in the person's turn (or in the caller's turn, when it holds one). */
     public SyncOutcome run(SyncCase c) {
-        c.turn = turns.open(props.pair(), initialKeys(c.origin()));
+        c.turn = turns.open(pair(c), initialKeys(c.origin()));
         try {
             steps(c);
             SyncOutcome outcome = c.outcome();
-            reportOutcome(outcome);
+            reportOutcome(c.pair, outcome);
             return outcome;
         } finally {
             turns.close(c.turn);
@@ -223,12 +262,22 @@ public class ContactSync {
 
     /** A HighLevel contact may have changed; {@code hint} is the event's copy of it (may be partial or null). */
     public SyncOutcome fromHighLevel(String hlId, JsonNode hint) {
-        return run(new SyncCase(new SyncCase.HighLevelContact(hlId, hint)));
+        return fromHighLevel(null, hlId, hint);
+    }
+
+    /** As {@link #fromHighLevel(String, JsonNode)}, in {@code pair} (null: the bridge's only pair). */
+    public SyncOutcome fromHighLevel(SyncPair pair, String hlId, JsonNode hint) {
+        return run(new SyncCase(new SyncCase.HighLevelContact(hlId, hint), pair));
     }
 
     /** A BirdSend contact may have changed; {@code hint} is the event's copy of it (or null). */
     public SyncOutcome fromBirdSend(String bsId, JsonNode hint) {
-        return run(new SyncCase(new SyncCase.BirdSendContact(bsId, hint)));
+        return fromBirdSend(null, bsId, hint);
+    }
+
+    /** As {@link #fromBirdSend(String, JsonNode)}, in {@code pair} (null: the bridge's only pair). */
+    public SyncOutcome fromBirdSend(SyncPair pair, String bsId, JsonNode hint) {
+        return run(new SyncCase(new SyncCase.BirdSendContact(bsId, hint), pair));
     }
 
     /**
@@ -245,9 +294,9 @@ public class ContactSync {
         return run(new SyncCase(new SyncCase.Deleted(Side.BIRDSEND, bsId)));
     }
 
-    /** The service itself just answered that the contact on {@code side} does not exist (404 / not found). */
-    SyncOutcome gone(Side side, String id) {
-        return run(new SyncCase(new SyncCase.Gone(side, id)));
+    /** The service itself just answered that the contact on {@code side} of {@code pair} does not exist (404 / not found). */
+    SyncOutcome gone(SyncPair pair, Side side, String id) {
+        return run(new SyncCase(new SyncCase.Gone(side, id), pair));
     }
 
     /** The keys a case's turn starts with; the steps include more as they find them. */
@@ -331,7 +380,7 @@ public class ContactSync {
             throw new IllegalStateException(c + " started over " + MAX_PASSES + " times without an outcome");
         }
         step(c, k -> {
-            SyncCase.Found found = k.next != null ? k.next : resolve(k.origin());
+            SyncCase.Found found = k.next != null ? k.next : resolve(pair(k), k.origin());
             k.next = null;
             if (found instanceof SyncCase.Decided d) {
                 k.outcome = d.outcome();
@@ -344,15 +393,15 @@ public class ContactSync {
         });
     }
 
-    private SyncCase.Found resolve(SyncCase.Origin origin) {
+    private SyncCase.Found resolve(SyncPair pair, SyncCase.Origin origin) {
         if (origin instanceof SyncCase.Event e) {
-            return resolveEvent(e);
+            return resolveEvent(pair, e);
         } else if (origin instanceof SyncCase.HighLevelContact h) {
-            return resolveHighLevel(h.id(), h.hint());
+            return resolveHighLevel(pair, h.id(), h.hint());
         } else if (origin instanceof SyncCase.BirdSendContact b) {
-            return resolveBirdSend(b.id(), b.hint());
+            return resolveBirdSend(pair, b.id(), b.hint());
         } else if (origin instanceof SyncCase.Deleted d) {
-            return resolveDeleted(d.side(), d.id());
+            return resolveDeleted(pair, d.side(), d.id());
         } else if (origin instanceof SyncCase.Gone g) {
             return g;
         }
@@ -363,7 +412,7 @@ public class ContactSync {
         return new SyncCase.Decided(outcome);
     }
 
-    private SyncCase.Found resolveEvent(SyncCase.Event event) {
+    private SyncCase.Found resolveEvent(SyncPair pair, SyncCase.Event event) {
         String source = event.source();
         String type = event.type();
         String key = event.key();
@@ -374,34 +423,34 @@ public class ContactSync {
                     return decided(SyncOutcome.skipped("not about a HighLevel contact"));
                 }
                 if ("ContactDelete".equals(type)) {
-                    return resolveDeleted(Side.HIGHLEVEL, id);
+                    return resolveDeleted(pair, Side.HIGHLEVEL, id);
                 }
                 if (!isHighLevelContactEvent(type)) {
                     return decided(SyncOutcome.skipped("not a contact change"));
                 }
-                return resolveHighLevel(id, event.payload());
+                return resolveHighLevel(pair, id, event.payload());
             }
             case JournalSources.BIRDSEND_POLL -> {
                 if ("ContactDeleted".equals(type)) {
-                    return resolveDeleted(Side.BIRDSEND, id);
+                    return resolveDeleted(pair, Side.BIRDSEND, id);
                 }
-                return resolveBirdSend(id, event.payload());
+                return resolveBirdSend(pair, id, event.payload());
             }
             case JournalSources.BIRDSEND_NOTIFICATION -> {
                 if (key != null && key.startsWith("email:")) {
-                    Optional<JsonNode> found = birdsend.findByEmail(props.birdsendConnection(), id);
-                    return found.map(c -> resolveBirdSend(c.path("contact_id").asText(), null))
+                    Optional<JsonNode> found = birdsend.findByEmail(pair.birdsendConnection(), id);
+                    return found.map(c -> resolveBirdSend(pair, c.path("contact_id").asText(), null))
                             .orElseGet(() -> decided(SyncOutcome.skipped("BirdSend has no contact " + id)));
                 }
-                return resolveBirdSend(id, null);
+                return resolveBirdSend(pair, id, null);
             }
             case JournalSources.BACKFILL -> {
                 // A backfill item that failed for a reason not its own: synced as a change of its contact.
                 if (id != null && key.startsWith("birdsend:")) {
-                    return resolveBirdSend(id, null);
+                    return resolveBirdSend(pair, id, null);
                 }
                 if (id != null && key.startsWith("highlevel:")) {
-                    return resolveHighLevel(id, null);
+                    return resolveHighLevel(pair, id, null);
                 }
                 return decided(SyncOutcome.skipped("not about a BirdSend or HighLevel contact"));
             }
@@ -424,22 +473,21 @@ public class ContactSync {
      * A deleted contact, as a service reported it: only the service answering that it is gone counts; a contact that
      * exists is synced as a change.
      */
-    private SyncCase.Found resolveDeleted(Side side, String id) {
+    private SyncCase.Found resolveDeleted(SyncPair pair, Side side, String id) {
         if (side == Side.HIGHLEVEL) {
             turns.include(ContactTurns.highLevel(id));
-            links.byHighLevel(props.pair(), id).ifPresent(l -> turns.include(ContactTurns.birdSend(l.birdsendId())));
-            return highlevel.get(props.highlevelConnection(), id).isEmpty() ? new SyncCase.Gone(Side.HIGHLEVEL, id)
-                    : resolveHighLevel(id, null);
+            links.byHighLevel(pair, id).ifPresent(l -> turns.include(ContactTurns.birdSend(l.birdsendId())));
+            return highlevel.get(pair.highlevelConnection(), id).isEmpty() ? new SyncCase.Gone(Side.HIGHLEVEL, id)
+                    : resolveHighLevel(pair, id, null);
         }
         turns.include(ContactTurns.birdSend(id));
-        links.byBirdSend(props.pair(), id).ifPresent(l -> turns.include(ContactTurns.highLevel(l.highlevelId())));
-        return birdsend.get(props.birdsendConnection(), id).isEmpty() ? new SyncCase.Gone(Side.BIRDSEND, id)
-                : resolveBirdSend(id, null);
+        links.byBirdSend(pair, id).ifPresent(l -> turns.include(ContactTurns.highLevel(l.highlevelId())));
+        return birdsend.get(pair.birdsendConnection(), id).isEmpty() ? new SyncCase.Gone(Side.BIRDSEND, id)
+                : resolveBirdSend(pair, id, null);
     }
 
-    private SyncCase.Found resolveHighLevel(String hlId, JsonNode hint) {
+    private SyncCase.Found resolveHighLevel(SyncPair pair, String hlId, JsonNode hint) {
         turns.include(ContactTurns.highLevel(hlId));
-        SyncPair pair = props.pair();
         HighLevelFieldKeys keys = highlevel.fieldKeys(pair.highlevelConnection());
         Optional<ContactLink> link = links.byHighLevel(pair, hlId);
         if (link.isPresent() && !link.get().isLive()) {
@@ -482,9 +530,9 @@ public class ContactSync {
             }
             Optional<ContactLink> taken = links.byBirdSend(pair, bsId);
             if (taken.isPresent() && taken.get().highlevelId().equals(hlId)) {
-                return resolveHighLevel(hlId, null); // linked meanwhile (by the backfill or another replica)
+                return resolveHighLevel(pair, hlId, null); // linked meanwhile (by the backfill or another replica)
             }
-            if (taken.isPresent() && !releaseIfGone(taken.get(), Side.HIGHLEVEL)) {
+            if (taken.isPresent() && !releaseIfGone(pair, taken.get(), Side.HIGHLEVEL)) {
                 return decided(SyncOutcome.skipped("BirdSend contact " + bsId + " with the same email is linked to HighLevel contact "
                         + taken.get().highlevelId() + "; HighLevel holds two contacts with this email"));
             }
@@ -492,9 +540,8 @@ public class ContactSync {
         return new SyncCase.Contacts(null, bsMatch.orElse(null), hlNow.get());
     }
 
-    private SyncCase.Found resolveBirdSend(String bsId, JsonNode hint) {
+    private SyncCase.Found resolveBirdSend(SyncPair pair, String bsId, JsonNode hint) {
         turns.include(ContactTurns.birdSend(bsId));
-        SyncPair pair = props.pair();
         Optional<ContactLink> link = links.byBirdSend(pair, bsId);
         if (link.isPresent() && !link.get().isLive()) {
             return decided(leftAlone(link.get()));
@@ -531,9 +578,9 @@ public class ContactSync {
             turns.include(ContactTurns.highLevel(hlId));
             Optional<ContactLink> taken = links.byHighLevel(pair, hlId);
             if (taken.isPresent() && taken.get().birdsendId().equals(bsId)) {
-                return resolveBirdSend(bsId, null); // linked meanwhile (by the backfill or another replica)
+                return resolveBirdSend(pair, bsId, null); // linked meanwhile (by the backfill or another replica)
             }
-            if (taken.isPresent() && !releaseIfGone(taken.get(), Side.BIRDSEND)) {
+            if (taken.isPresent() && !releaseIfGone(pair, taken.get(), Side.BIRDSEND)) {
                 return decided(SyncOutcome.skipped("HighLevel contact " + hlId + " matching by email or phone is linked to BirdSend contact "
                         + taken.get().birdsendId()));
             }
@@ -558,8 +605,7 @@ public class ContactSync {
      * A linked contact whose partner on {@code partnerSide} is gone (deleted, or merged into another) no longer
      * holds its partner: the link is dropped and true returned. False when the partner still exists.
      */
-    private boolean releaseIfGone(ContactLink link, Side partnerSide) {
-        SyncPair pair = props.pair();
+    private boolean releaseIfGone(SyncPair pair, ContactLink link, Side partnerSide) {
         turns.include(partnerSide == Side.HIGHLEVEL ? ContactTurns.highLevel(link.highlevelId())
                 : ContactTurns.birdSend(link.birdsendId()));
         boolean gone = partnerSide == Side.HIGHLEVEL
@@ -582,10 +628,11 @@ public class ContactSync {
             }
             Side side = k.gone.side();
             String id = k.gone.id();
-            Optional<ContactLink> link = side == Side.HIGHLEVEL ? links.byHighLevel(props.pair(), id) : links.byBirdSend(props.pair(), id);
+            SyncPair pair = pair(k);
+            Optional<ContactLink> link = side == Side.HIGHLEVEL ? links.byHighLevel(pair, id) : links.byBirdSend(pair, id);
             link.ifPresent(l -> turns.include(side == Side.HIGHLEVEL ? ContactTurns.birdSend(l.birdsendId())
                     : ContactTurns.highLevel(l.highlevelId())));
-            k.outcome = deleted(side, link, id);
+            k.outcome = deleted(pair, side, link, id);
         });
     }
 
@@ -593,11 +640,10 @@ public class ContactSync {
      * A contact is gone from {@code side}. Unlink mode keeps the link row marked, so later events of the survivor
      * leave it alone rather than create it again where it was deleted; propagate mode deletes the survivor too.
      */
-    private SyncOutcome deleted(Side side, Optional<ContactLink> link, String id) {
+    private SyncOutcome deleted(SyncPair pair, Side side, Optional<ContactLink> link, String id) {
         if (link.isEmpty() || !link.get().isLive()) {
             return SyncOutcome.skipped(side.key() + " contact " + id + " is gone and was not linked");
         }
-        SyncPair pair = props.pair();
         if (props.deletes() == SyncProperties.Deletes.PROPAGATE) {
             if (side == Side.HIGHLEVEL) {
                 birdsend.delete(pair.birdsendConnection(), link.get().birdsendId());
@@ -605,11 +651,11 @@ public class ContactSync {
                 highlevel.delete(pair.highlevelConnection(), link.get().highlevelId());
             }
             metrics.write(side.other());
-            reports.add(reportScope(), ReportCounters.DELETED, towards(side.other()), 1);
+            reports.add(reportScope(pair), ReportCounters.DELETED, towards(side.other()), 1);
             links.delete(link.get());
             return SyncOutcome.unlinked(1);
         }
-        int writes = lastWords(side, link.get());
+        int writes = lastWords(pair, side, link.get());
         if (!links.markUnlinked(link.get(), side)) {
             throw new LinkChangedException("the link of " + side.key() + " contact " + id + " changed while unlinking it");
         }
@@ -623,21 +669,20 @@ public class ContactSync {
      * handled, the contact it would be read from is gone. Only the polls' copies count: they hold the whole contact
      * (a webhook's copy may leave fields out, which would read as cleared). Returns the writes made (0 or 1).
      */
-    private int lastWords(Side side, ContactLink link) {
+    private int lastWords(SyncPair pair, Side side, ContactLink link) {
         String goneId = side == Side.HIGHLEVEL ? link.highlevelId() : link.birdsendId();
         Optional<Instant> linkWritten = links.updatedAt(link);
         if (linkWritten.isEmpty()) {
             return 0;
         }
         Optional<JournalEvent> copy = side == Side.BIRDSEND
-                ? journal.newestUnprocessed(consumerId, ContactKeys.birdSend(goneId), List.of(JournalSources.BIRDSEND_POLL),
-                        BIRDSEND_COPIES, linkWritten.get())
-                : journal.newestUnprocessed(consumerId, ContactKeys.highLevel(goneId), List.of(JournalSources.HIGHLEVEL_POLL),
-                        HIGHLEVEL_COPIES, linkWritten.get());
+                ? journal.newestUnprocessed(consumerId, ContactKeys.birdSend(goneId), pair.birdsendConnection(),
+                        List.of(JournalSources.BIRDSEND_POLL), BIRDSEND_COPIES, linkWritten.get())
+                : journal.newestUnprocessed(consumerId, ContactKeys.highLevel(goneId), pair.highlevelConnection(),
+                        List.of(JournalSources.HIGHLEVEL_POLL), HIGHLEVEL_COPIES, linkWritten.get());
         if (copy.isEmpty()) {
             return 0;
         }
-        SyncPair pair = props.pair();
         HighLevelFieldKeys keys = highlevel.fieldKeys(pair.highlevelConnection());
         JsonNode last;
         try {
@@ -664,7 +709,7 @@ public class ContactSync {
             highlevel.apply(pair.highlevelConnection(), link.highlevelId(), write,
                     (String) result.shadow().get(mapping.emailField()));
             metrics.write(Side.HIGHLEVEL);
-            reportWrite(ReportCounters.UPDATED, write);
+            reportWrite(pair, ReportCounters.UPDATED, write);
         } else {
             Optional<JsonNode> bsNow = birdsend.get(pair.birdsendConnection(), link.birdsendId());
             if (bsNow.isEmpty()) {
@@ -679,7 +724,7 @@ public class ContactSync {
             }
             birdsend.apply(pair.birdsendConnection(), link.birdsendId(), bsNow.get(), write);
             metrics.write(Side.BIRDSEND);
-            reportWrite(ReportCounters.UPDATED, write);
+            reportWrite(pair, ReportCounters.UPDATED, write);
         }
         LOG.info("{} contact {} was deleted after a change the sync had not applied yet (journal event {}): applied to its partner"
                 + " first", side.key(), goneId, copy.get().seq());
@@ -699,12 +744,17 @@ public class ContactSync {
      * the other. With {@code dryRun} nothing is written and the outcome says what would have been.
      */
     public SyncOutcome reconcile(ContactLink link, JsonNode bsNow, JsonNode hlNow, boolean dryRun) {
+        return reconcile(pairs.only(), link, bsNow, hlNow, dryRun);
+    }
+
+    /** As {@link #reconcile(ContactLink, JsonNode, JsonNode, boolean)}, for contacts of {@code pair}. */
+    public SyncOutcome reconcile(SyncPair pair, ContactLink link, JsonNode bsNow, JsonNode hlNow, boolean dryRun) {
         if (dryRun) {
-            HighLevelFieldKeys keys = highlevel.fieldKeys(props.pair().highlevelConnection());
-            return plan(link, bsNow == null ? null : mapping.readBirdSend(bsNow), BirdSendContactApi.updatedAt(bsNow),
+            HighLevelFieldKeys keys = highlevel.fieldKeys(pair.highlevelConnection());
+            return plan(pair, link, bsNow == null ? null : mapping.readBirdSend(bsNow), BirdSendContactApi.updatedAt(bsNow),
                     hlNow == null ? null : mapping.readHighLevel(hlNow, keys), HighLevelContactApi.updatedAt(hlNow));
         }
-        return run(new SyncCase(new SyncCase.Contacts(link, bsNow, hlNow)));
+        return run(new SyncCase(new SyncCase.Contacts(link, bsNow, hlNow), pair));
     }
 
     /**
@@ -715,7 +765,12 @@ public class ContactSync {
      * with fewer fields than its contact does.)
      */
     public SyncOutcome createFromListing(BackfillListingStore.Listed listed) {
-        return run(new SyncCase(new SyncCase.Contacts(null, null, null, listed, null)));
+        return createFromListing(null, listed);
+    }
+
+    /** As {@link #createFromListing(BackfillListingStore.Listed)}, for a contact of {@code pair} (null: the only pair). */
+    public SyncOutcome createFromListing(SyncPair pair, BackfillListingStore.Listed listed) {
+        return run(new SyncCase(new SyncCase.Contacts(null, null, null, listed, null), pair));
     }
 
     /**
@@ -724,7 +779,13 @@ public class ContactSync {
      */
     public SyncOutcome plan(ContactLink link, CanonicalContact bsMapped, Instant bsUpdated, CanonicalContact hlMapped,
                             Instant hlUpdated) {
-        HighLevelFieldKeys keys = highlevel.fieldKeys(props.pair().highlevelConnection());
+        return plan(pairs.only(), link, bsMapped, bsUpdated, hlMapped, hlUpdated);
+    }
+
+    /** As {@link #plan(ContactLink, CanonicalContact, Instant, CanonicalContact, Instant)}, for contacts of {@code pair}. */
+    public SyncOutcome plan(SyncPair pair, ContactLink link, CanonicalContact bsMapped, Instant bsUpdated,
+                            CanonicalContact hlMapped, Instant hlUpdated) {
+        HighLevelFieldKeys keys = highlevel.fieldKeys(pair.highlevelConnection());
         CanonicalContact a = bsMapped == null ? CanonicalContact.EMPTY : bsMapped;
         CanonicalContact h = hlMapped == null ? CanonicalContact.EMPTY : hlMapped;
         ContactMerge.Result result = merge(link, a, h, bsUpdated, hlUpdated);
@@ -779,7 +840,7 @@ public class ContactSync {
     }
 
     private SyncCase.Plan planWrites(SyncCase c, SyncCase.Contacts contacts) {
-        SyncPair pair = props.pair();
+        SyncPair pair = pair(c);
         HighLevelFieldKeys keys = highlevel.fieldKeys(pair.highlevelConnection());
         ContactLink link = contacts.link();
         JsonNode bsNow = contacts.birdsend();
@@ -859,7 +920,7 @@ public class ContactSync {
             if (plan == null) {
                 return;
             }
-            SyncPair pair = props.pair();
+            SyncPair pair = pair(k);
             if (!k.contacts.hasBirdSend()) {
                 createBirdSend(k, pair, plan, k.contacts.hasHighLevel());
             } else if (!k.contacts.hasHighLevel()) {
@@ -918,7 +979,7 @@ public class ContactSync {
         c.birdsendId = created.id();
         c.writes++;
         c.action = SyncOutcome.Action.CREATED_BIRDSEND;
-        reportWrite(ReportCounters.CREATED, new BirdSendWrite(bsCreate.email(), false, Map.of(), bsCreate.addTags(), List.of(), null));
+        reportWrite(pair, ReportCounters.CREATED, new BirdSendWrite(bsCreate.email(), false, Map.of(), bsCreate.addTags(), List.of(), null));
         c.link = linkCreated(pair, c.highlevelId, c.birdsendId, plan.email(), plan.merged().shadow(),
                 mapping.readBirdSend(created.contact()));
         if (Boolean.TRUE.equals(bsCreate.unsubscribed())) {
@@ -926,7 +987,7 @@ public class ContactSync {
             BirdSendWrite unsubscribe = new BirdSendWrite(bsCreate.email(), false, Map.of(), List.of(), List.of(), Boolean.TRUE);
             refusable(pair, plan.subject(), Side.BIRDSEND, plan.birdsendPlanned(),
                     () -> birdsend.apply(pair.birdsendConnection(), bsTarget, created.contact(), unsubscribe));
-            reports.add(reportScope(), ReportCounters.UNSUBSCRIBES, ReportCounters.HIGHLEVEL_TO_BIRDSEND, 1);
+            reports.add(reportScope(pair), ReportCounters.UNSUBSCRIBES, ReportCounters.HIGHLEVEL_TO_BIRDSEND, 1);
         }
     }
 
@@ -959,7 +1020,7 @@ public class ContactSync {
         c.highlevelId = created.id();
         c.writes++;
         c.action = SyncOutcome.Action.CREATED_HIGHLEVEL;
-        reportWrite(ReportCounters.CREATED, hlCreate);
+        reportWrite(pair, ReportCounters.CREATED, hlCreate);
         HighLevelFieldKeys keys = highlevel.fieldKeys(pair.highlevelConnection());
         c.link = linkCreated(pair, c.highlevelId, c.birdsendId, plan.email(), plan.merged().shadow(),
                 created.contact() == null ? CanonicalContact.EMPTY : mapping.readHighLevel(created.contact(), keys));
@@ -996,7 +1057,7 @@ public class ContactSync {
             if (plan == null || k.action == SyncOutcome.Action.CREATED_BIRDSEND || plan.birdsendWrite().isEmpty()) {
                 return;
             }
-            SyncPair pair = props.pair();
+            SyncPair pair = pair(k);
             String bsTarget = k.birdsendId;
             // A contact planned from the backfill's listing is not written from that copy (a create from it never
             // plans a write to it: the merge of a contact with nothing is the contact), but read for the tag ids.
@@ -1006,7 +1067,7 @@ public class ContactSync {
             refusable(pair, plan.subject(), Side.BIRDSEND, plan.birdsendPlanned(),
                     () -> birdsend.apply(pair.birdsendConnection(), bsTarget, bsNow, plan.birdsendWrite()));
             metrics.write(Side.BIRDSEND);
-            reportWrite(ReportCounters.UPDATED, plan.birdsendWrite());
+            reportWrite(pair, ReportCounters.UPDATED, plan.birdsendWrite());
             k.writes++;
         });
     }
@@ -1018,12 +1079,12 @@ public class ContactSync {
             if (plan == null || k.action == SyncOutcome.Action.CREATED_HIGHLEVEL || plan.highlevelWrite().isEmpty()) {
                 return;
             }
-            SyncPair pair = props.pair();
+            SyncPair pair = pair(k);
             String hlTarget = k.highlevelId;
             refusable(pair, plan.subject(), Side.HIGHLEVEL, plan.highlevelPlanned(),
                     () -> highlevel.apply(pair.highlevelConnection(), hlTarget, plan.highlevelWrite(), plan.email()));
             metrics.write(Side.HIGHLEVEL);
-            reportWrite(ReportCounters.UPDATED, plan.highlevelWrite());
+            reportWrite(pair, ReportCounters.UPDATED, plan.highlevelWrite());
             k.writes++;
         });
     }
@@ -1037,7 +1098,7 @@ public class ContactSync {
             if (plan == null) {
                 return;
             }
-            SyncPair pair = props.pair();
+            SyncPair pair = pair(k);
             record(pair, k.link, k.highlevelId, k.birdsendId, plan.email(), plan.merged().shadow());
             if (k.createPending) {
                 links.dropCreates(pair, k.highlevelId, k.birdsendId); // linked: the recorded create is accounted for
@@ -1056,9 +1117,9 @@ public class ContactSync {
 
     // ---- reports ----------------------------------------------------------------------------------------------
 
-    private String reportScope() {
-        SyncPair pair = props.pair();
-        return ReportCounters.pairScope(pair.highlevelConnection(), pair.birdsendConnection());
+    /** The scope of {@code pair}'s figures; null (nothing counted) for no pair. */
+    private static String reportScope(SyncPair pair) {
+        return pair == null ? null : ReportCounters.pairScope(pair.highlevelConnection(), pair.birdsendConnection());
     }
 
     /** The direction of a write to {@code written}: from the other side to it. */
@@ -1066,13 +1127,13 @@ public class ContactSync {
         return written == Side.BIRDSEND ? ReportCounters.HIGHLEVEL_TO_BIRDSEND : ReportCounters.BIRDSEND_TO_HIGHLEVEL;
     }
 
-    private void reportOutcome(SyncOutcome outcome) {
-        reports.add(reportScope(), ReportCounters.OUTCOMES, outcome.action().name().toLowerCase(java.util.Locale.ROOT), 1);
+    private void reportOutcome(SyncPair pair, SyncOutcome outcome) {
+        reports.add(reportScope(pair), ReportCounters.OUTCOMES, outcome.action().name().toLowerCase(java.util.Locale.ROOT), 1);
     }
 
     /** A write BirdSend took: created or updated, with its tag changes and an unsubscribe it carried. */
-    private void reportWrite(String metric, BirdSendWrite write) {
-        String scope = reportScope();
+    private void reportWrite(SyncPair pair, String metric, BirdSendWrite write) {
+        String scope = reportScope(pair);
         reports.add(scope, metric, ReportCounters.HIGHLEVEL_TO_BIRDSEND, 1);
         reports.add(scope, ReportCounters.TAGS_ADDED, Side.BIRDSEND.key(), write.addTags().size());
         reports.add(scope, ReportCounters.TAGS_REMOVED, Side.BIRDSEND.key(), write.removeTags().size());
@@ -1082,8 +1143,8 @@ public class ContactSync {
     }
 
     /** A write HighLevel took; an unsubscribe there is DND set. */
-    private void reportWrite(String metric, HighLevelWrite write) {
-        String scope = reportScope();
+    private void reportWrite(SyncPair pair, String metric, HighLevelWrite write) {
+        String scope = reportScope(pair);
         reports.add(scope, metric, ReportCounters.BIRDSEND_TO_HIGHLEVEL, 1);
         reports.add(scope, ReportCounters.TAGS_ADDED, Side.HIGHLEVEL.key(), write.addTags().size());
         reports.add(scope, ReportCounters.TAGS_REMOVED, Side.HIGHLEVEL.key(), write.removeTags().size());
@@ -1104,7 +1165,7 @@ public class ContactSync {
         try {
             return refusableOnce(pair, subject, side, planned, write);
         } catch (RuntimeException e) {
-            reports.add(reportScope(), ReportCounters.FAILED, towards(side), 1);
+            reports.add(reportScope(pair), ReportCounters.FAILED, towards(side), 1);
             throw e;
         }
     }
@@ -1143,7 +1204,7 @@ public class ContactSync {
                         + field + " is HighLevel contact " + created.id() + "'s, who is linked to BirdSend contact "
                         + taken.birdsendId() + ": two people, or one person twice in BirdSend", answer.meta()));
         rememberRefusal(pair, subject, Side.HIGHLEVEL, planned, answer.operation(), answer.meta(), conflict.getMessage());
-        reports.add(reportScope(), ReportCounters.FAILED, towards(Side.HIGHLEVEL), 1);
+        reports.add(reportScope(pair), ReportCounters.FAILED, towards(Side.HIGHLEVEL), 1);
         return conflict;
     }
 

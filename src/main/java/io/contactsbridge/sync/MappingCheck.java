@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
@@ -60,30 +62,47 @@ public class MappingCheck {
     private final HighLevelContactApi highlevel;
     private final BirdSendContactApi birdsend;
     private final Clock clock;
-    private volatile Result last;
-    private volatile String lastError;
+    private final SyncPairs pairs;
+    /** Each pair's accounts are checked on their own: one pair's missing field holds only that pair. */
+    private final Map<SyncPair, PairCheck> checks = new ConcurrentHashMap<>();
+
+    private static final class PairCheck {
+        volatile Result last;
+        volatile String lastError;
+    }
 
     public MappingCheck(SyncProperties props, ContactMapping mapping, HighLevelContactApi highlevel,
-                        BirdSendContactApi birdsend, Clock clock) {
+                        BirdSendContactApi birdsend, Clock clock, SyncPairs pairs) {
         this.props = props;
         this.mapping = mapping;
         this.highlevel = highlevel;
         this.birdsend = birdsend;
         this.clock = clock;
+        this.pairs = pairs;
+    }
+
+    private PairCheck of(SyncPair pair) {
+        return checks.computeIfAbsent(pair, p -> new PairCheck());
+    }
+
+    /** {@link #current(SyncPair)} of the bridge's only pair. */
+    public Result current() {
+        return current(pairs.only());
     }
 
     /**
-     * The last result while it is due no re-check, else a new check (one caller checks; concurrent ones wait for
-     * it). Service errors propagate (the caller retries later).
+     * The pair's last result while it is due no re-check, else a new check (one caller checks; concurrent ones wait
+     * for it). Service errors propagate (the caller retries later).
      */
-    public Result current() {
-        Result r = last;
+    public Result current(SyncPair pair) {
+        PairCheck state = of(pair);
+        Result r = state.last;
         if (fresh(r)) {
             return r;
         }
-        synchronized (this) {
-            r = last;
-            return fresh(r) ? r : check();
+        synchronized (state) {
+            r = state.last;
+            return fresh(r) ? r : check(pair);
         }
     }
 
@@ -93,7 +112,12 @@ public class MappingCheck {
 
     /** Throws {@link MappingMisfitException}, naming the problems, when the sync cannot handle contacts as mapped. */
     public void requireUsable() {
-        Result r = current();
+        requireUsable(pairs.only());
+    }
+
+    /** As {@link #requireUsable()}, for one pair's accounts. */
+    public void requireUsable(SyncPair pair) {
+        Result r = current(pair);
         if (!r.ok()) {
             // Short: it is logged for every held event; the problems themselves are logged once, when found.
             throw new MappingMisfitException("The contact mapping " + mapping.sourceName() + " does not fit the accounts ("
@@ -109,8 +133,8 @@ public class MappingCheck {
      * that does not fit (e.g. to show a phase). False, without waiting longer, as soon as {@code stop} says so.
      * Service errors propagate.
      */
-    public boolean awaitUsable(BooleanSupplier stop, Consumer<Result> waiting) throws InterruptedException {
-        Result r = current();
+    public boolean awaitUsable(SyncPair pair, BooleanSupplier stop, Consumer<Result> waiting) throws InterruptedException {
+        Result r = current(pair);
         if (r.ok()) {
             return true;
         }
@@ -121,26 +145,38 @@ public class MappingCheck {
                 return false;
             }
             Thread.sleep(WAIT_POLL_MS);
-            r = current();
+            r = current(pair);
         }
         return true;
     }
 
-    /** Checks now, whatever the last result. */
-    public synchronized Result check() {
+    /** Checks the only pair now, whatever the last result. */
+    public Result check() {
+        return check(pairs.only());
+    }
+
+    /** Checks the pair's accounts now, whatever the last result. */
+    public Result check(SyncPair pair) {
+        PairCheck state = of(pair);
+        synchronized (state) {
+            return check(pair, state);
+        }
+    }
+
+    private Result check(SyncPair pair, PairCheck state) {
         List<String> blocking = new ArrayList<>();
         if (!mapping.highLevelCustomFieldKeys().isEmpty()) {
             // Read now: a field created a moment ago must count, whatever the field cache of the contact calls holds.
-            HighLevelFieldKeys keys = highlevel.reloadFieldKeys(props.highlevelConnection());
+            HighLevelFieldKeys keys = highlevel.reloadFieldKeys(pair.highlevelConnection());
             for (String key : mapping.highLevelCustomFieldKeys()) {
                 if (keys.idOf(key).isEmpty()) {
-                    blocking.add("HighLevel location " + highlevel.locationId(props.highlevelConnection())
+                    blocking.add("HighLevel location " + highlevel.locationId(pair.highlevelConnection())
                             + " has no contact custom field '" + key + "'; create it in HighLevel (Settings > Custom Fields)"
                             + " or remove it from the mapping");
                 }
             }
         }
-        Set<String> fields = birdsend.fieldKeys(props.birdsendConnection());
+        Set<String> fields = birdsend.fieldKeys(pair.birdsendConnection());
         for (String key : mapping.birdSendFieldKeys()) {
             if (!fields.contains(key)) {
                 blocking.add("BirdSend has no field '" + key + "' (BirdSend would ignore its values, so it would read as empty"
@@ -151,14 +187,15 @@ public class MappingCheck {
         Instant now = clock.instant();
         Result result = new Result(List.copyOf(blocking), now,
                 now.plus(blocking.isEmpty() ? Duration.ofMinutes(FIT_RECHECK_MINUTES) : props.mappingRecheck()));
-        Result before = last;
-        last = result;
-        lastError = null;
+        Result before = state.last;
+        state.last = result;
+        state.lastError = null;
         if (before == null ? !result.ok() : !before.blocking().equals(result.blocking())) {
+            String whose = pairs.single() ? "" : " (pair " + pairs.idOf(pair).orElse("?") + ")";
             if (!result.ok()) {
-                LOG.error("{}", describe(result));
+                LOG.error("{}{}", describe(result), whose);
             } else {
-                LOG.info("The contact mapping {} fits the accounts again; the sync continues", mapping.sourceName());
+                LOG.info("The contact mapping {} fits the accounts{} again; the sync continues", mapping.sourceName(), whose);
             }
         }
         return result;
@@ -169,21 +206,40 @@ public class MappingCheck {
      * of a misfit before an event or a backfill runs into it. A failed check is logged (once per distinct error).
      */
     public void refresh() {
-        try {
-            current();
-        } catch (RuntimeException e) {
-            String error = String.valueOf(e.getMessage());
-            if (!Objects.equals(error, lastError)) {
-                LOG.warn("Could not check the contact mapping against the accounts (tried again every {}): {}",
-                        text(props.mappingRecheck()), error);
+        pairs.all().forEach((id, pair) -> {
+            PairCheck state = of(pair);
+            try {
+                current(pair);
+            } catch (RuntimeException e) {
+                String error = String.valueOf(e.getMessage());
+                if (!Objects.equals(error, state.lastError)) {
+                    LOG.warn("Could not check the contact mapping against the accounts{} (tried again every {}): {}",
+                            pairs.single() ? "" : " of pair " + id, text(props.mappingRecheck()), error);
+                }
+                state.lastError = error;
             }
-            lastError = error;
-        }
+        });
     }
 
-    /** The last result, without calling anyone (status, health); null before the first check. */
+    /**
+     * The last result, without calling anyone (status, health); null before the first check. With several pairs: the
+     * first pair's that does not fit, else the oldest check.
+     */
     public Result last() {
-        return last;
+        Result found = null;
+        for (SyncPair pair : pairs.all().values()) {
+            Result r = of(pair).last;
+            if (r == null || !r.ok()) {
+                return r;
+            }
+            found = found == null || r.checkedAt().isBefore(found.checkedAt()) ? r : found;
+        }
+        return found;
+    }
+
+    /** The pair's last result, without calling anyone; null before its first check. */
+    public Result last(SyncPair pair) {
+        return of(pair).last;
     }
 
     /** The problems in one sentence, with what the bridge does about them. */

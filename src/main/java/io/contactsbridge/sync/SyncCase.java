@@ -88,6 +88,8 @@ public final class SyncCase {
     }
 
     final Origin origin;
+    /** The connection pair the person is synced in; null for "the bridge's only pair" (see {@link SyncPairs#only}). */
+    SyncPair pair;
     /** The person's turn when this case took it (released when the case ends); null when it runs inside another's. */
     ContactTurns.Held turn;
     /** Whether the steps run (again): set when the case starts, a key is found taken, or a create found a duplicate. */
@@ -117,6 +119,11 @@ public final class SyncCase {
 
     public SyncCase(Origin origin) {
         this.origin = origin;
+    }
+
+    public SyncCase(Origin origin, SyncPair pair) {
+        this.origin = origin;
+        this.pair = pair;
     }
 
     public Origin origin() {

@@ -13,7 +13,9 @@ import org.springframework.stereotype.Component;
  * {@code /api/status}: {@code links} (linked contact pairs), {@code sync.*} (enabled, connections, events by
  * action, writes per side, conflicts, {@code refused}: people whose write a service refused and who wait for a change, {@code state}: disabled, starting, running or held when the mapping does not fit
  * the accounts, with {@code mappingProblems} in words and {@code mappingCheckedAt}, last event) and {@code backfill.*}
- * (state, phase, percent, rate, ETA, counts).
+ * (state, phase, percent, rate, ETA, counts). {@code pairs.<id>.*}: each connection pair's connections, links,
+ * refused people, mapping fit and backfill; with several pairs {@code links} counts them all and {@code backfill} is
+ * the first pair's.
  */
 @Component
 public class SyncStatus implements StatusContributor {
@@ -24,40 +26,64 @@ public class SyncStatus implements StatusContributor {
     private final SyncProperties props;
     private final LinkStore links;
     private final SyncMetrics metrics;
-    private final Backfill backfill;
+    private final Backfills backfills;
     private final MappingCheck mappingCheck;
     private final RefusalStore refusals;
+    private final SyncPairs pairs;
 
-    public SyncStatus(SyncProperties props, LinkStore links, SyncMetrics metrics, Backfill backfill, MappingCheck mappingCheck,
-                      RefusalStore refusals) {
+    public SyncStatus(SyncProperties props, LinkStore links, SyncMetrics metrics, Backfills backfills, MappingCheck mappingCheck,
+                      RefusalStore refusals, SyncPairs pairs) {
         this.props = props;
         this.links = links;
         this.metrics = metrics;
-        this.backfill = backfill;
+        this.backfills = backfills;
         this.mappingCheck = mappingCheck;
         this.refusals = refusals;
+        this.pairs = pairs;
     }
 
     @Override
     public void contribute(StatusReport report) {
-        report.put("links", links.count(props.pair()));
+        Map<String, Object> perPair = new LinkedHashMap<>();
+        long allLinks = 0;
+        for (Backfill backfill : backfills.all()) {
+            SyncPair pair = backfill.pair();
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("highlevelConnection", pair.highlevelConnection());
+            out.put("birdsendConnection", pair.birdsendConnection());
+            long count = links.count(pair);
+            allLinks += count;
+            out.put("links", count);
+            out.put("refused", refusals.count(pair));
+            MappingCheck.Result fit = mappingCheck.last(pair);
+            out.put("state", !props.enabled() ? "disabled" : fit == null ? "starting" : fit.ok() ? "running" : HELD);
+            out.put("mappingProblems", fit == null ? List.of() : fit.blocking());
+            out.put("backfill", backfill(backfill.snapshot()));
+            perPair.put(backfill.pairId(), out);
+        }
+        report.put("links", allLinks);
+        report.put("pairs", perPair);
+        Backfill first = backfills.all().iterator().next();
         Map<String, Object> sync = new LinkedHashMap<>();
         sync.put("enabled", props.enabled());
-        sync.put("highlevelConnection", props.highlevelConnection());
-        sync.put("birdsendConnection", props.birdsendConnection());
+        sync.put("highlevelConnection", first.pair().highlevelConnection());
+        sync.put("birdsendConnection", first.pair().birdsendConnection());
         sync.put("mapping", props.mapping());
         sync.put("conflictPolicy", SyncProperties.lower(props.conflict().policy()));
         sync.put("events", metrics.eventCounts());
         sync.put("writes", Map.of("highlevel", metrics.writes(Side.HIGHLEVEL), "birdsend", metrics.writes(Side.BIRDSEND)));
         sync.put("conflicts", metrics.conflictCount());
-        sync.put("refused", refusals.count(props.pair()));
+        sync.put("refused", perPair.values().stream().mapToLong(p -> ((Number) ((Map<?, ?>) p).get("refused")).longValue()).sum());
         MappingCheck.Result fit = mappingCheck.last();
         sync.put("state", !props.enabled() ? "disabled" : fit == null ? "starting" : fit.ok() ? "running" : HELD);
         sync.put("mappingProblems", fit == null ? List.of() : fit.blocking());
         sync.put("mappingCheckedAt", fit == null ? null : fit.checkedAt().toString());
         sync.put("lastEvent", metrics.lastEventAt() == null ? null : metrics.lastEventAt().toString());
         report.put("sync", sync);
-        BackfillProgress p = backfill.snapshot();
+        report.put("backfill", backfill(first.snapshot()));
+    }
+
+    private static Map<String, Object> backfill(BackfillProgress p) {
         Map<String, Object> b = new LinkedHashMap<>();
         b.put("state", p.state());
         b.put("phase", p.phase());
@@ -69,6 +95,6 @@ public class SyncStatus implements StatusContributor {
         b.put("etaSeconds", p.etaSeconds() == null ? null : Math.round(p.etaSeconds()));
         b.put("counts", p.counts());
         b.put("error", p.error());
-        report.put("backfill", b);
+        return b;
     }
 }

@@ -18,7 +18,8 @@ import io.contactsbridge.outbound.contacts.BirdSendContactApi;
 import io.contactsbridge.reports.ReportCounters;
 import io.contactsbridge.sync.ContactLink;
 import io.contactsbridge.sync.LinkStore;
-import io.contactsbridge.sync.SyncProperties;
+import io.contactsbridge.sync.SyncPair;
+import io.contactsbridge.sync.SyncPairs;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -48,8 +49,9 @@ class ActivityNoteTemplatesTest {
     @SuppressWarnings("unchecked")
     ActivityNoteTemplatesTest() {
         camel.getPropertiesComponent().setInitialProperties(settings);
-        steps = new AutomationSteps(links, mock(SyncProperties.class), mock(AutomationEffectStore.class),
-                mock(BirdSendContactApi.class), mock(OutboundClient.class), mock(ObjectProvider.class), new ObjectMapper(),
+        steps = new AutomationSteps(links, SyncPairs.of(new SyncPair("highlevel", "birdsend"), null),
+                mock(AutomationEffectStore.class), mock(BirdSendContactApi.class), mock(OutboundClient.class),
+                mock(ObjectProvider.class), new ObjectMapper(),
                 Clock.fixed(Instant.parse("2026-12-03T10:00:00Z"), ZoneOffset.UTC),
                 new BridgeProperties("sandbox", null, new BridgeProperties.Instance("test")), Duration.ofMinutes(5),
                 mock(ReportCounters.class));

@@ -17,7 +17,7 @@ import io.contactsbridge.sync.ContactLink;
 import io.contactsbridge.sync.ContactSync;
 import io.contactsbridge.sync.LinkStore;
 import io.contactsbridge.sync.SyncPair;
-import io.contactsbridge.sync.SyncProperties;
+import io.contactsbridge.sync.SyncPairs;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
@@ -35,16 +35,18 @@ import static org.mockito.Mockito.when;
 class AutomationStepsTest {
 
     private final LinkStore links = mock(LinkStore.class);
-    private final SyncProperties sync = mock(SyncProperties.class);
     private final SyncPair pair = new SyncPair("highlevel", "birdsend");
     private final Clock clock = Clock.fixed(Instant.parse("2026-12-03T10:00:00Z"), ZoneOffset.UTC);
     private final ContactSync contactSync = mock(ContactSync.class);
     private final AutomationSteps steps;
 
     AutomationStepsTest() {
-        when(sync.pair()).thenReturn(pair);
+        steps = steps(SyncPairs.of(pair, null));
+    }
+
+    private AutomationSteps steps(SyncPairs pairs) {
         BridgeProperties bridge = new BridgeProperties("sandbox", null, new BridgeProperties.Instance("test"));
-        steps = new AutomationSteps(links, sync, mock(AutomationEffectStore.class), mock(BirdSendContactApi.class),
+        return new AutomationSteps(links, pairs, mock(AutomationEffectStore.class), mock(BirdSendContactApi.class),
                 mock(io.contactsbridge.outbound.OutboundClient.class), provider(contactSync),
                 new ObjectMapper(), clock, bridge, Duration.ofMinutes(5), mock(io.contactsbridge.reports.ReportCounters.class));
     }
@@ -63,7 +65,7 @@ class AutomationStepsTest {
                 Optional.of(new ContactLink(9, "hl-9", "99", "n@example.com", null, 0, null)));
         Exchange exchange = event("highlevel:hl-9", Map.of());
         steps.linkedContact(exchange, "birdsend", true);
-        verify(contactSync).fromHighLevel("hl-9", null);
+        verify(contactSync).fromHighLevel(pair, "hl-9", null);
         assertThat(exchange.getMessage().getHeader("contactId")).isEqualTo("99");
         assertThat(exchange.isRouteStop()).isFalse();
     }
@@ -102,6 +104,34 @@ class AutomationStepsTest {
         }
         assertThatThrownBy(() -> steps.linkedContact(event("highlevel:hl-1", Map.of()), "mailchimp"))
                 .hasMessageContaining("side must be birdsend or highlevel");
+    }
+
+    /** With several pairs, the link is looked up in the event's own pair; an event of no known pair is left alone. */
+    @Test
+    void linkedContactLooksInTheEventsOwnPair() {
+        SyncPair a = new SyncPair("hl-a", "bs-a");
+        SyncPair b = new SyncPair("hl-b", "bs-b");
+        AutomationSteps twoPairs = steps(SyncPairs.of(Map.of("a", a, "b", b), null));
+        when(links.byBirdSend(eq(a), eq("7"))).thenReturn(Optional.of(
+                new ContactLink(1, "hl-of-a", "7", "a@example.com", null, 0, null)));
+        when(links.byBirdSend(eq(b), eq("7"))).thenReturn(Optional.of(
+                new ContactLink(2, "hl-of-b", "7", "b@example.com", null, 0, null)));
+
+        Exchange ofB = event("birdsend:7", Map.of("contact_id", 7));
+        ofB.getMessage().setHeader(JournalHeaders.CONNECTION_ID, "bs-b");
+        twoPairs.linkedContact(ofB, "highlevel");
+        assertThat(ofB.getMessage().getHeader("contactId")).isEqualTo("hl-of-b");
+        assertThat(ofB.getProperty(AutomationSteps.PAIR)).isEqualTo(b);
+
+        Exchange unknown = event("birdsend:7", Map.of("contact_id", 7));
+        unknown.getMessage().setHeader(JournalHeaders.EVENT_SOURCE, "birdsend-poll");
+        unknown.getMessage().setHeader(JournalHeaders.EVENT_ID, "7:1:ContactCreated:x");
+        unknown.getExchangeExtension().setFromRouteId("automation-activity-notes");
+        twoPairs.linkedContact(unknown, "highlevel");
+        assertThat(unknown.isRouteStop()).as("names no connection: no pair").isTrue();
+        assertThat(unknown.getMessage().getHeader("contactId")).isNull();
+        assertThat(twoPairs.once(unknown, "add-note")).isFalse();
+        assertThat(twoPairs.notCreatedByBridge(unknown)).isFalse();
     }
 
     @Test

@@ -17,6 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.anyInt;
 import static org.mockito.ArgumentMatchers.anyLong;
 import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.ArgumentMatchers.isNull;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
@@ -35,7 +36,7 @@ class ContactFilterTest {
     private final List<JournalEvent> history = new ArrayList<>();
 
     ContactFilterTest() {
-        when(journal.previous(eq(KEY), eq("highlevel-webhook"), anyLong(), anyInt())).thenAnswer(i -> {
+        when(journal.previous(eq(KEY), eq("highlevel-webhook"), isNull(), anyLong(), anyInt())).thenAnswer(i -> {
             List<JournalEvent> newestFirst = new ArrayList<>(history);
             java.util.Collections.reverse(newestFirst);
             return newestFirst;
@@ -67,7 +68,7 @@ class ContactFilterTest {
         assertThat(filter.tagAdded(update, "lead")).as("had it before").isFalse();
         assertThat(filter.tagRemoved(update, "webinar")).isTrue();
         assertThat(filter.tagRemoved(update, "lead,customer")).isFalse();
-        verify(journal, times(1)).previous(eq(KEY), eq("highlevel-webhook"), eq(99L), anyInt());
+        verify(journal, times(1)).previous(eq(KEY), eq("highlevel-webhook"), isNull(), eq(99L), anyInt());
     }
 
     @Test

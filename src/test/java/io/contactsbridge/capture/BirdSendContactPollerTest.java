@@ -93,7 +93,7 @@ class BirdSendContactPollerTest extends CaptureTestSupport {
             List<JournalEvent> events = eventsOf(c.contactId());
             assertThat(events).hasSize(1);
             assertThat(payload(events.get(0)).get("email").asText()).isEqualTo(c.email());
-            assertThat(events.get(0).eventId()).startsWith(c.contactId() + ":1:ContactCreated:");
+            assertThat(events.get(0).eventId()).startsWith(account.connectionId() + "/" + c.contactId() + ":1:ContactCreated:");
         }
     }
 

@@ -70,8 +70,8 @@ class BirdSendContactStateTest {
     }
 
     @Test
-    void eventIdsNameContactVersionTypeAndState() {
-        assertThat(BirdSendContactPoller.eventId("42", 3, "ContactChanged", "0123456789abcdef0123456789abcdef"))
-                .isEqualTo("42:3:ContactChanged:0123456789abcdef");
+    void eventIdsNameConnectionContactVersionTypeAndState() {
+        assertThat(BirdSendContactPoller.eventId("bs-north", "42", 3, "ContactChanged", "0123456789abcdef0123456789abcdef"))
+                .isEqualTo("bs-north/42:3:ContactChanged:0123456789abcdef");
     }
 }

@@ -58,6 +58,8 @@ class SyncSandboxTest {
     static final Duration ECHO_WINDOW = Duration.ofSeconds(2);
 
     @Autowired
+    SyncPairs pairs;
+    @Autowired
     SandboxSimulators sims;
     @Autowired
     Backfill backfill;
@@ -147,7 +149,7 @@ class SyncSandboxTest {
                     birdsend: fields.shoe_size
                     highlevel: customFields.shoe_size
                 """, "misfit.yaml");
-        MappingCheck check = new MappingCheck(props, misfit, highLevelApi, birdSendApi, java.time.Clock.systemUTC());
+        MappingCheck check = new MappingCheck(props, misfit, highLevelApi, birdSendApi, java.time.Clock.systemUTC(), pairs);
         MappingCheck.Result result = check.check();
         assertThat(result.blocking()).hasSize(2)
                 .anySatisfy(p -> assertThat(p).contains("no contact custom field 'contact.shoe_size'"))

@@ -212,6 +212,9 @@ public class JournalConsumer extends DefaultConsumer {
         message.setHeader(JournalHeaders.EVENT_ID, event.eventId());
         message.setHeader(JournalHeaders.EVENT_SEQ, event.seq());
         message.setHeader(JournalHeaders.CONTACT_KEY, event.contactKey());
+        if (event.connectionId() != null) {
+            message.setHeader(JournalHeaders.CONNECTION_ID, event.connectionId());
+        }
         // As text (ISO-8601), like the other headers: dead letters and logs keep it as it is.
         message.setHeader(JournalHeaders.RECEIVED_AT, event.receivedAt() == null ? null : event.receivedAt().toString());
         message.setBody(payload);
