@@ -66,6 +66,10 @@ public class AutomationEffectStore {
      * mid-call (crash, kill), and whether the service got that call is unknown, so the effect is done again (the
      * one case where an effect can happen twice; the actions chosen for the shipped automations are either
      * idempotent, like a tag, or rare enough to accept it, like a note after a crash mid-call).
+     *
+     * <p>{@code owner} is {@code <instance>/<process>}: a claim of an earlier process of the same instance is taken
+     * over at once (that process stopped: it is this one restarted), one of this very process is in flight (another
+     * automation sharing the effect, a redelivery) and answers busy.
      */
     public Claim claim(Key key, String owner, Duration staleAfter) {
         Timestamp now = Timestamp.from(clock.instant());
@@ -84,7 +88,9 @@ public class AutomationEffectStore {
         if ("done".equals(row.get().state())) {
             return Claim.DONE;
         }
-        if (owner.equals(row.get().claimedBy()) || row.get().claimedAt().isBefore(clock.instant().minus(staleAfter))) {
+        String holder = row.get().claimedBy();
+        boolean earlierProcess = !owner.equals(holder) && instance(owner).equals(instance(holder));
+        if (earlierProcess || row.get().claimedAt().isBefore(clock.instant().minus(staleAfter))) {
             // Taken over only if nobody else took it over since we read it (the old claimed_at still there).
             int taken = jdbc.update("UPDATE automation_effect SET claimed_by = ?, claimed_at = ? WHERE automation_id = ?"
                     + " AND event_source = ? AND event_id = ? AND effect = ? AND state = 'claimed' AND claimed_at = ?",
@@ -93,6 +99,12 @@ public class AutomationEffectStore {
             return taken == 1 ? Claim.CLAIMED : Claim.BUSY;
         }
         return Claim.BUSY;
+    }
+
+    /** The instance part of an owner ({@code <instance>/<process>}); the whole when it has no process part. */
+    private static String instance(String owner) {
+        int slash = owner == null ? -1 : owner.lastIndexOf('/');
+        return slash < 0 ? String.valueOf(owner) : owner.substring(0, slash);
     }
 
     /** Records the effect as done, with the service's answer (cut to 4,000 characters). */

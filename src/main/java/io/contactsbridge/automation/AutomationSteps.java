@@ -92,7 +92,9 @@ public class AutomationSteps {
         this.contactSync = contactSync;
         this.json = json;
         this.clock = clock;
-        this.owner = bridge.instance() == null ? "local" : bridge.instance().id();
+        // Per process: two automations sharing an effect in this process must not both take its claim.
+        this.owner = (bridge.instance() == null ? "local" : bridge.instance().id()) + "/"
+                + java.util.UUID.randomUUID().toString().substring(0, 8);
         this.claimTimeout = claimTimeout;
         this.reports = reports;
     }

@@ -55,17 +55,19 @@ class AutomationEffectStoreTest {
 
     @ParameterizedTest
     @EnumSource(Kind.class)
-    void aFreshClaimOfAnotherHolderIsBusyAStaleOneIsTakenOverAndTheHolderItselfMayRetry(Kind kind) {
+    void aFreshClaimOfAnotherHolderIsBusyAStaleOneIsTakenOverAndTheHolderRestartedTakesItsOwn(Kind kind) {
         AutomationEffectStore store = store(kind);
-        assertThat(store.claim(KEY, "replica-1", STALE)).isEqualTo(Claim.CLAIMED);
-        assertThat(store.claim(KEY, "replica-2", STALE)).as("in flight elsewhere").isEqualTo(Claim.BUSY);
-        assertThat(store.claim(KEY, "replica-1", STALE)).as("its own claim, after a restart").isEqualTo(Claim.CLAIMED);
+        assertThat(store.claim(KEY, "replica-1/p1", STALE)).isEqualTo(Claim.CLAIMED);
+        assertThat(store.claim(KEY, "replica-2/p1", STALE)).as("in flight elsewhere").isEqualTo(Claim.BUSY);
+        // Two automations of one process sharing an effect (or a redelivery while the first is in flight): one does it.
+        assertThat(store.claim(KEY, "replica-1/p1", STALE)).as("in flight in this very process").isEqualTo(Claim.BUSY);
+        assertThat(store.claim(KEY, "replica-1/p2", STALE)).as("its own claim, after a restart").isEqualTo(Claim.CLAIMED);
 
         clock.advance(STALE.plusSeconds(1));
-        assertThat(store.claim(KEY, "replica-2", STALE)).as("the holder stopped mid-call").isEqualTo(Claim.CLAIMED);
-        assertThat(store.claim(KEY, "replica-1", STALE)).as("taken over").isEqualTo(Claim.BUSY);
+        assertThat(store.claim(KEY, "replica-2/p1", STALE)).as("the holder stopped mid-call").isEqualTo(Claim.CLAIMED);
+        assertThat(store.claim(KEY, "replica-1/p2", STALE)).as("taken over").isEqualTo(Claim.BUSY);
         store.done(KEY, null);
-        assertThat(store.claim(KEY, "replica-1", STALE)).isEqualTo(Claim.DONE);
+        assertThat(store.claim(KEY, "replica-1/p2", STALE)).isEqualTo(Claim.DONE);
     }
 
     @ParameterizedTest
