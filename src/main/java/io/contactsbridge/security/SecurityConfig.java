@@ -22,7 +22,9 @@ import org.springframework.security.crypto.factory.PasswordEncoderFactories;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.http.MediaType;
+import org.springframework.security.config.ObjectPostProcessor;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.header.HeaderWriterFilter;
 import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
 import org.springframework.security.web.authentication.www.BasicAuthenticationEntryPoint;
 import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
@@ -147,6 +149,16 @@ public class SecurityConfig {
                         PathPatternRequestMatcher.withDefaults().matcher("/webhooks/**"),
                         PathPatternRequestMatcher.withDefaults().matcher("/oauth/**"))));
         http.addFilterAfter(new CsrfCookieFilter(), BasicAuthenticationFilter.class);
+        // Camel's platform-http answers on a worker thread while this request's thread may still be returning through
+        // the filters: the security headers are written before the route runs, not when the answer is committed, so
+        // the two threads never touch the response's headers at once (a fast /api route lost its answer that way).
+        http.headers(headers -> headers.addObjectPostProcessor(new ObjectPostProcessor<HeaderWriterFilter>() {
+            @Override
+            public <O extends HeaderWriterFilter> O postProcess(O filter) {
+                filter.setShouldWriteHeadersEagerly(true);
+                return filter;
+            }
+        }));
         http.addFilterBefore(new SameOriginFilter(trustedOrigins, List.of("/webhooks/", "/oauth/callback/")),
                 CsrfFilter.class);
         http.addFilterBefore(new LoginThrottleFilter(throttle), UsernamePasswordAuthenticationFilter.class);
