@@ -206,6 +206,10 @@ public class AutomationSteps {
                     .log("Automation {}: event {} of {} skipped: {}", automationId(exchange),
                             exchange.getMessage().getHeader(JournalHeaders.EVENT_ID, String.class),
                             exchange.getMessage().getHeader(JournalHeaders.CONTACT_KEY, String.class), why);
+        } else if (!pairs.active(pair)) {
+            LOG.debug("Automation {}: event {} skipped: its pair is paused", automationId(exchange),
+                    exchange.getMessage().getHeader(JournalHeaders.EVENT_ID, String.class));
+            return Optional.empty();
         }
         return Optional.ofNullable(pair);
     }

@@ -179,6 +179,13 @@ public class JournalStore {
                 JournalStore::event, source, eventId).stream().findFirst();
     }
 
+    /** The lowest position of {@code consumerId}'s partitions: every event after it may be unprocessed (0: none). */
+    public long lowestPosition(String consumerId) {
+        Long lowest = jdbc.queryForObject("SELECT MIN(position) FROM journal_consumer WHERE consumer_id = ?", Long.class,
+                consumerId);
+        return lowest == null ? 0 : lowest;
+    }
+
     /** Events of the given sources after {@code afterSeq}, oldest first, whatever any consumer did with them. */
     public List<JournalEvent> events(Collection<String> sources, long afterSeq, int max) {
         return jdbc.query("SELECT " + EVENT_COLUMNS + " FROM inbound_event WHERE seq > ? AND source IN ("

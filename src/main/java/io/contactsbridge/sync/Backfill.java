@@ -143,7 +143,8 @@ public class Backfill {
                     JournalStore journal, ObjectMapper json, Clock clock, BridgeProperties bridge, MeterRegistry registry,
                     ShutdownSignal shutdown, SyncPairs pairs) {
         this(props, sync, links, store, listings, highlevel, birdsend, deadLetters, mappingCheck, turns, journal, json, clock,
-                bridge, registry, shutdown, pairs.ids().get(0), pairs.all().get(pairs.ids().get(0)), !pairs.single());
+                bridge, registry, shutdown, pairs.configured().keySet().iterator().next(),
+                pairs.configured().values().iterator().next(), pairs.configured().size() > 1);
     }
 
     private Backfill(SyncProperties props, ContactSync sync, LinkStore links, BackfillStore store,

@@ -158,6 +158,13 @@ public class ContactSync {
             none.outcome = SyncOutcome.skipped(noPair(source, connectionId, payload));
             return none;
         }
+        if (!pairs.active(pair.get())) {
+            // Paused: the resume hands the pair's contacts named since the pause began to the sync again (PairPause).
+            SyncCase held = new SyncCase(new SyncCase.Event(source, type, key, payload));
+            held.again = false;
+            held.outcome = SyncOutcome.skipped("pair " + pairs.idOf(pair.get()).orElse("?") + " is paused");
+            return held;
+        }
         // While HighLevel has the app uninstalled from the pair's location (or it awaits its connect), its events stay in
         // the journal, retried with back-off, until it is connected again: nothing is lost, nothing is written.
         appLifecycle.requireSyncAllowed(pair.get().highlevelConnection());

@@ -7,7 +7,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
@@ -17,6 +19,8 @@ import io.contactsbridge.auth.ConnectionRegistry;
 import io.contactsbridge.auth.ServiceType;
 import io.contactsbridge.journal.JournalSources;
 import io.contactsbridge.ops.InvalidSettingException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
@@ -39,6 +43,8 @@ public class SyncPairs {
     /** The id of the one pair of a configuration without {@code bridge.pairs}. */
     public static final String SINGLE = "default";
 
+    private static final Logger LOG = LoggerFactory.getLogger(SyncPairs.class);
+
     /** Exchange property: the pair an automation's event is for, which its actions act in. */
     public static final String EXCHANGE_PAIR = "BridgeAutomationPair";
 
@@ -57,20 +63,28 @@ public class SyncPairs {
     }
 
     private final Map<String, CachedLocation> locations = new ConcurrentHashMap<>();
-    private final Map<String, SyncPair> byId;
-    private final Map<String, String> idByConnection = new TreeMap<>();
     private final ConnectionRegistry connections;
+    /** The pairs of the configuration, checked at start-up: the base that the API's changes apply to. */
+    private final Map<String, SyncPair> configured;
+    /** Null for a bridge built without a store (tests): no changes through the API then. */
+    private final PairStore store;
+    private volatile State state;
+    /** Stored pairs left out for a clash, warned about once. */
+    private final Set<String> leftOut = new TreeSet<>();
+
+    /** What the bridge syncs now: the pairs by id (in order), which pair each connection is in, the paused ones. */
+    private record State(Map<String, SyncPair> byId, Map<String, String> idByConnection, Set<String> paused) {
+    }
 
     @Autowired
-    public SyncPairs(Environment environment, SyncProperties sync, ConnectionRegistry connections) {
-        this(Binder.get(environment).bind("bridge.pairs", Bindable.mapOf(String.class, PairSettings.class))
-                .orElse(Map.of()), sync, connections);
+    public SyncPairs(Environment environment, SyncProperties sync, ConnectionRegistry connections, PairStore store) {
+        this(configured(Binder.get(environment).bind("bridge.pairs", Bindable.mapOf(String.class, PairSettings.class))
+                .orElse(Map.of()), sync, connections), connections, store);
     }
 
     /** A bridge of one pair, {@value #SINGLE}: for code that builds its parts directly (tests). */
     public static SyncPairs of(SyncPair pair, ConnectionRegistry connections) {
-        return new SyncPairs(Map.of(), new SyncProperties(null, pair.highlevelConnection(), pair.birdsendConnection(),
-                null, null, null, null, null), connections);
+        return new SyncPairs(Map.of(SINGLE, pair), connections, null);
     }
 
     /**
@@ -78,34 +92,182 @@ public class SyncPairs {
      * its parts directly (tests).
      */
     public static SyncPairs of(Map<String, SyncPair> pairs, ConnectionRegistry connections) {
-        return new SyncPairs(pairs, connections);
+        return new SyncPairs(new LinkedHashMap<>(new TreeMap<>(pairs)), connections, null);
     }
 
-    private SyncPairs(Map<String, SyncPair> pairs, ConnectionRegistry connections) {
+    private SyncPairs(Map<String, SyncPair> configured, ConnectionRegistry connections, PairStore store) {
         this.connections = connections;
-        Map<String, SyncPair> ordered = new LinkedHashMap<>(new TreeMap<>(pairs));
-        ordered.forEach((id, pair) -> {
-            claim(id, pair.highlevelConnection(), "highlevel-connection");
-            claim(id, pair.birdsendConnection(), "birdsend-connection");
+        this.configured = Collections.unmodifiableMap(configured);
+        this.store = store;
+        Map<String, String> claimed = new TreeMap<>();
+        configured.forEach((id, pair) -> {
+            claim(claimed, id, pair.highlevelConnection(), "highlevel-connection");
+            claim(claimed, id, pair.birdsendConnection(), "birdsend-connection");
         });
-        this.byId = Collections.unmodifiableMap(ordered);
+        this.state = new State(this.configured, Collections.unmodifiableMap(claimed), Set.of());
+        refresh();
     }
 
-    SyncPairs(Map<String, PairSettings> configured, SyncProperties sync, ConnectionRegistry connections) {
-        this.connections = connections;
+    static Map<String, SyncPair> configured(Map<String, PairSettings> settings, SyncProperties sync,
+                                            ConnectionRegistry connections) {
         Map<String, SyncPair> pairs = new LinkedHashMap<>();
-        if (configured.isEmpty()) {
+        if (settings.isEmpty()) {
             pairs.put(SINGLE, sync.pair());
         } else {
-            for (Map.Entry<String, PairSettings> e : new TreeMap<>(configured).entrySet()) {
+            for (Map.Entry<String, PairSettings> e : new TreeMap<>(settings).entrySet()) {
                 pairs.put(e.getKey(), checked(e.getKey(), e.getValue(), connections));
             }
         }
-        for (Map.Entry<String, SyncPair> e : pairs.entrySet()) {
-            claim(e.getKey(), e.getValue().highlevelConnection(), "highlevel-connection");
-            claim(e.getKey(), e.getValue().birdsendConnection(), "birdsend-connection");
+        return pairs;
+    }
+
+    /**
+     * Reads the changes made through the API (by this replica or another): called at start-up, after each change and
+     * every few seconds (route {@code sync-pairs-refresh}). A stored pair that clashes with the configuration (its id or
+     * a connection taken since) is left out, with a warning.
+     */
+    public synchronized void refresh() {
+        if (store == null) {
+            return;
         }
-        this.byId = Collections.unmodifiableMap(pairs);
+        List<PairStore.Row> rows;
+        try {
+            rows = store.all();
+        } catch (RuntimeException e) {
+            LOG.debug("Pairs: could not read the changes made through the API ({}); keeping what is known", e.getMessage());
+            return;
+        }
+        Map<String, SyncPair> byId = new LinkedHashMap<>(configured);
+        Set<String> paused = new TreeSet<>();
+        for (PairStore.Row row : rows) {
+            if (row.removed()) {
+                byId.remove(row.id());
+                continue;
+            }
+            if (row.pair() != null && !configured.containsKey(row.id())) {
+                if (connections.find(row.pair().highlevelConnection()).isEmpty()
+                        || connections.find(row.pair().birdsendConnection()).isEmpty()) {
+                    // Added on a replica that knows connections this one does not (configured differently).
+                    if (leftOut.add(row.id())) {
+                        LOG.warn("Pair {} left out: this replica has no connection {} or {}", row.id(),
+                                row.pair().highlevelConnection(), row.pair().birdsendConnection());
+                    }
+                    continue;
+                }
+                byId.put(row.id(), row.pair());
+            }
+            if (row.paused() && byId.containsKey(row.id())) {
+                paused.add(row.id());
+            }
+        }
+        Map<String, String> claimed = new TreeMap<>();
+        Map<String, SyncPair> kept = new LinkedHashMap<>();
+        for (Map.Entry<String, SyncPair> e : byId.entrySet()) {
+            String hl = claimed.get(e.getValue().highlevelConnection());
+            String bs = claimed.get(e.getValue().birdsendConnection());
+            if (hl != null || bs != null) {
+                if (leftOut.add(e.getKey())) {
+                    LOG.warn("Pair {} left out: its connection is pair {}'s", e.getKey(), hl != null ? hl : bs);
+                }
+                continue;
+            }
+            claimed.put(e.getValue().highlevelConnection(), e.getKey());
+            claimed.put(e.getValue().birdsendConnection(), e.getKey());
+            kept.put(e.getKey(), e.getValue());
+        }
+        State before = state;
+        state = new State(Collections.unmodifiableMap(kept), Collections.unmodifiableMap(claimed),
+                Collections.unmodifiableSet(paused));
+        if (!before.byId().keySet().equals(kept.keySet()) || !before.paused().equals(paused)) {
+            locations.clear();
+            LOG.info("Pairs synced: {}{}", kept.keySet(), paused.isEmpty() ? "" : ", paused: " + paused);
+        }
+    }
+
+    // ---- changes through the admin API ------------------------------------------------------------
+
+    /** Adds a pair of two connections the bridge knows; {@link IllegalArgumentException} says what is wrong. */
+    public synchronized SyncPair add(String id, String highlevelConnection, String birdsendConnection) {
+        requireStore();
+        if (id == null || !ID.matcher(id).matches()) {
+            throw new IllegalArgumentException("a pair id is lower-case letters, digits and dashes (at most 63), not '"
+                    + abbreviate(id) + "'");
+        }
+        if (state.byId().containsKey(id)) {
+            throw new IllegalStateException("pair " + id + " exists already");
+        }
+        SyncPair pair;
+        try {
+            pair = checked(id, new PairSettings(highlevelConnection, birdsendConnection), connections);
+        } catch (InvalidSettingException e) {
+            throw new IllegalArgumentException(e.getMessage().replace("Setting bridge.pairs." + id + ".", ""), e);
+        }
+        for (String connection : List.of(pair.highlevelConnection(), pair.birdsendConnection())) {
+            String other = state.idByConnection().get(connection);
+            if (other != null) {
+                throw new IllegalArgumentException("connection " + connection + " is pair " + other + "'s; a connection "
+                        + "belongs to one pair");
+            }
+        }
+        store.add(id, pair);
+        refresh();
+        return pair;
+    }
+
+    /**
+     * Pauses a pair from journal position {@code fromSeq}, or resumes it: while paused, nothing of it is polled, synced,
+     * backfilled or automated. Returns where the pause had begun (null when it was not paused).
+     */
+    public synchronized Long pause(String id, boolean paused, long fromSeq) {
+        requireStore();
+        requireKnown(id);
+        Long began = store.paused(id, paused, fromSeq);
+        refresh();
+        return began;
+    }
+
+    /** Stops syncing a pair; its links and cursors stay, so adding it again continues where it was. */
+    public synchronized void remove(String id) {
+        requireStore();
+        requireKnown(id);
+        store.remove(id);
+        refresh();
+    }
+
+    /** The pairs of the configuration (never empty), whatever the API changed since. */
+    public Map<String, SyncPair> configured() {
+        return configured;
+    }
+
+    /** Whether a pair was added through the API (else it comes from configuration). */
+    public boolean addedAtRunTime(String id) {
+        return !configured.containsKey(id);
+    }
+
+    public boolean paused(String id) {
+        return state.paused().contains(id);
+    }
+
+    /** Whether the pair is synced now: one of this bridge's and not paused. */
+    public boolean active(SyncPair pair) {
+        return idOf(pair).filter(id -> !state.paused().contains(id)).isPresent();
+    }
+
+    private void requireStore() {
+        if (store == null) {
+            throw new IllegalStateException("this bridge keeps no pair changes");
+        }
+    }
+
+    private void requireKnown(String id) {
+        if (id == null || !state.byId().containsKey(id)) {
+            throw new java.util.NoSuchElementException("no pair of this bridge is called " + abbreviate(id) + "; its pairs are "
+                    + ids());
+        }
+    }
+
+    private static String abbreviate(String value) {
+        return value == null ? "" : value.length() > 80 ? value.substring(0, 80) + "..." : value;
     }
 
     private static SyncPair checked(String id, PairSettings s, ConnectionRegistry connections) {
@@ -138,8 +300,8 @@ public class SyncPairs {
         }
     }
 
-    private void claim(String pairId, String connectionId, String setting) {
-        String other = idByConnection.putIfAbsent(connectionId, pairId);
+    private static void claim(Map<String, String> claimed, String pairId, String connectionId, String setting) {
+        String other = claimed.putIfAbsent(connectionId, pairId);
         if (other != null && !other.equals(pairId)) {
             throw new InvalidSettingException("bridge.pairs." + pairId + "." + setting, connectionId,
                     "pair " + other + " uses this connection already; a connection belongs to one pair",
@@ -149,49 +311,54 @@ public class SyncPairs {
 
     /** Every pair's id, in order. */
     public List<String> ids() {
-        return new ArrayList<>(byId.keySet());
+        return new ArrayList<>(state.byId().keySet());
     }
 
     /** Every pair, by id, in order. */
     public Map<String, SyncPair> all() {
-        return byId;
+        return state.byId();
     }
 
     public Optional<SyncPair> find(String pairId) {
-        return Optional.ofNullable(pairId == null ? null : byId.get(pairId));
+        return Optional.ofNullable(pairId == null ? null : state.byId().get(pairId));
     }
 
     /** The id of {@code pair}, if it is one of this bridge's. */
     public Optional<String> idOf(SyncPair pair) {
-        return byId.entrySet().stream().filter(e -> e.getValue().equals(pair)).map(Map.Entry::getKey).findFirst();
+        return state.byId().entrySet().stream().filter(e -> e.getValue().equals(pair)).map(Map.Entry::getKey).findFirst();
     }
 
     /** Whether the bridge syncs just one pair (then an event that does not say whose it is, is that pair's). */
     public boolean single() {
-        return byId.size() == 1;
+        return state.byId().size() == 1;
     }
 
     /** The one pair of a bridge that syncs one; for callers that have no pair of their own to go by. */
     public SyncPair only() {
-        if (byId.size() != 1) {
-            throw new IllegalStateException("this bridge syncs " + byId.size() + " pairs; name one of " + byId.keySet());
+        if (state.byId().size() != 1) {
+            throw new IllegalStateException("this bridge syncs " + state.byId().size() + " pairs; name one of "
+                    + state.byId().keySet());
         }
-        return byId.values().iterator().next();
+        return state.byId().values().iterator().next();
     }
 
-    /** The HighLevel connections of every pair, in pair order: the locations the poll reads. */
+    /** The HighLevel connections of every pair not paused, in pair order: the locations the poll reads. */
     public List<String> highLevelConnections() {
-        return byId.values().stream().map(SyncPair::highlevelConnection).toList();
+        State now = state;
+        return now.byId().entrySet().stream().filter(e -> !now.paused().contains(e.getKey()))
+                .map(e -> e.getValue().highlevelConnection()).toList();
     }
 
-    /** The BirdSend connections of every pair, in pair order: the accounts the scans read. */
+    /** The BirdSend connections of every pair not paused, in pair order: the accounts the scans read. */
     public List<String> birdSendConnections() {
-        return byId.values().stream().map(SyncPair::birdsendConnection).toList();
+        State now = state;
+        return now.byId().entrySet().stream().filter(e -> !now.paused().contains(e.getKey()))
+                .map(e -> e.getValue().birdsendConnection()).toList();
     }
 
     /** The pair that {@code connectionId} (of either service) belongs to. */
     public Optional<SyncPair> byConnection(String connectionId) {
-        return find(connectionId == null ? null : idByConnection.get(connectionId));
+        return find(connectionId == null ? null : state.idByConnection().get(connectionId));
     }
 
     /**
@@ -208,7 +375,7 @@ public class SyncPairs {
         if (cached != null && now - cached.until() < 0) {
             return find(cached.pairId());
         }
-        Optional<String> found = byId.entrySet().stream().filter(e -> connections.find(e.getValue().highlevelConnection())
+        Optional<String> found = state.byId().entrySet().stream().filter(e -> connections.find(e.getValue().highlevelConnection())
                 .map(Connection::locationId).filter(locationId::equals).isPresent()).map(Map.Entry::getKey).findFirst();
         if (locations.size() > MAX_CACHED_LOCATIONS) {
             locations.clear();

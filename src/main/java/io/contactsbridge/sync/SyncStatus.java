@@ -56,18 +56,22 @@ public class SyncStatus implements StatusContributor {
             out.put("links", count);
             out.put("refused", refusals.count(pair));
             MappingCheck.Result fit = mappingCheck.last(pair);
-            out.put("state", !props.enabled() ? "disabled" : fit == null ? "starting" : fit.ok() ? "running" : HELD);
+            out.put("paused", pairs.paused(backfill.pairId()));
+            out.put("addedAtRunTime", pairs.addedAtRunTime(backfill.pairId()));
+            out.put("state", !props.enabled() ? "disabled" : pairs.paused(backfill.pairId()) ? "paused" : fit == null
+                    ? "starting" : fit.ok() ? "running" : HELD);
             out.put("mappingProblems", fit == null ? List.of() : fit.blocking());
             out.put("backfill", backfill(backfill.snapshot()));
             perPair.put(backfill.pairId(), out);
         }
         report.put("links", allLinks);
         report.put("pairs", perPair);
-        Backfill first = backfills.all().iterator().next();
+        List<Backfill> all = backfills.all();
+        Backfill first = all.isEmpty() ? null : all.get(0);
         Map<String, Object> sync = new LinkedHashMap<>();
         sync.put("enabled", props.enabled());
-        sync.put("highlevelConnection", first.pair().highlevelConnection());
-        sync.put("birdsendConnection", first.pair().birdsendConnection());
+        sync.put("highlevelConnection", first == null ? null : first.pair().highlevelConnection());
+        sync.put("birdsendConnection", first == null ? null : first.pair().birdsendConnection());
         sync.put("mapping", props.mapping());
         sync.put("conflictPolicy", SyncProperties.lower(props.conflict().policy()));
         sync.put("events", metrics.eventCounts());
@@ -80,7 +84,7 @@ public class SyncStatus implements StatusContributor {
         sync.put("mappingCheckedAt", fit == null ? null : fit.checkedAt().toString());
         sync.put("lastEvent", metrics.lastEventAt() == null ? null : metrics.lastEventAt().toString());
         report.put("sync", sync);
-        report.put("backfill", backfill(first.snapshot()));
+        report.put("backfill", backfill(first == null ? BackfillProgress.NEVER : first.snapshot()));
     }
 
     private static Map<String, Object> backfill(BackfillProgress p) {

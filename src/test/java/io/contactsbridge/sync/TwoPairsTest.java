@@ -11,6 +11,8 @@ import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -45,6 +47,8 @@ import io.contactsbridge.support.Waits;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import io.contactsbridge.simulator.sim.FaultConfig;
+import io.contactsbridge.simulator.birdsend.BirdSendOperations;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -62,6 +66,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  *       {@link #ARRIVAL}; the other pair's contact with the same BirdSend id is left untouched.</li>
  *   <li>A BirdSend notification naming pair south is accepted; one naming no pair, or an unknown one, is refused (400):
  *       with several pairs a contact id alone does not say whose account it is in.</li>
+ *   <li>Pair south paused ({@code POST /api/pairs/south/pause}): edits on both of its sides stay where they were made
+ *       for a while, while north's edits made at the same time arrive as before; after the resume south's polls find
+ *       its edits and they arrive within {@link #ARRIVAL}.</li>
+ *   <li>A third pair added at run time ({@code POST /api/pairs}) of two connections the bridge was given at start but
+ *       no pair used (a third location, a third account), whose people were not synced before; an id taken (409), a
+ *       connection of another pair or an unknown one (400) are refused. Its backfill ({@code POST /api/backfill?pair=west})
+ *       links its people within the pair only, and a live edit in its account reaches its location.</li>
+ *   <li>The third pair removed ({@code DELETE /api/pairs/west}): no longer listed, its edits no longer synced, north
+ *       still synced. An unknown pair is 404 for {@code GET} and {@code pause}.</li>
  * </ol>
  */
 class TwoPairsTest {
@@ -76,6 +89,11 @@ class TwoPairsTest {
     private static final String NORTH = "north";
     private static final String SOUTH = "south";
     private static final String SOUTH_LOCATION_ID = "SouthLoc4mR8tZq2Wn6y";
+    /** The pair added at run time; its connections are given at start, in no pair. */
+    private static final String WEST = "west";
+    private static final String WEST_LOCATION_ID = "WestLoc9kT3vQx7Rb2Jd";
+    /** How long "nothing arrives" is watched for (a pair paused or removed). */
+    private static final Duration NOTHING_ARRIVES = Duration.ofSeconds(3);
     private static final String SHARED_EMAIL = "shared@example.com";
     private static final String NOTIFICATION_SECRET = UUID.randomUUID().toString().replace("-", "");
 
@@ -85,7 +103,10 @@ class TwoPairsTest {
     private static HighLevelSandbox highLevel;
     private static BirdSendSimulator birdSendNorth;
     private static BirdSendSimulator birdSendSouth;
+    private static BirdSendSimulator birdSendWest;
     private static CrashTestBridge bridge;
+    /** The admin's Basic credentials, for the /api/** calls whose answer is not 200. */
+    private static String adminAuthorization;
     /** The last /api/status read, for failure messages. */
     private static final AtomicReference<JsonNode> lastStatus = new AtomicReference<>();
 
@@ -96,6 +117,15 @@ class TwoPairsTest {
     private static final Map<String, String> SOUTH_PEOPLE = Map.of(
             "frank.south@example.com", "Frank", "gina.south@example.com", "Gina", "harry.south@example.com", "Harry",
             "ivy.south@example.com", "Ivy", SHARED_EMAIL, "Sam");
+    /**
+     * Pair west's people once its backfill ran: Olga on both sides, Pete and the shared person (a third name) in its
+     * location only, Quinn in its account only.
+     */
+    private static final Map<String, String> WEST_PEOPLE = Map.of(
+            "olga.west@example.com", "Olga", "pete.west@example.com", "Pete", "quinn.west@example.com", "Quinn",
+            SHARED_EMAIL, "Wendy");
+    private static final Set<String> WEST_HIGHLEVEL_SEEDED = Set.of("olga.west@example.com", "pete.west@example.com", SHARED_EMAIL);
+    private static final Set<String> WEST_BIRDSEND_SEEDED = Set.of("olga.west@example.com", "quinn.west@example.com");
 
     @BeforeAll
     static void startSimulatorsAndBridge() throws IOException {
@@ -104,13 +134,19 @@ class TwoPairsTest {
         birdSendNorth = BirdSendSimulator.builder().clock(clock).build();
         birdSendSouth = BirdSendSimulator.builder().clock(clock)
                 .defaultAccount("owner@south.example.com", "Sid", "South", "South Ltd", "Europe/London").build();
+        birdSendWest = BirdSendSimulator.builder().clock(clock)
+                .defaultAccount("owner@west.example.com", "Wes", "West", "West Ltd", "Europe/London").build();
         HighLevelState state = highLevel.simulator().state();
         state.ensureLocation(SOUTH_LOCATION_ID);
-        // The demo token acts on the demo location only; the second location has its own Private Integration token.
+        state.ensureLocation(WEST_LOCATION_ID);
+        // The demo token acts on the demo location only; the other locations have their own Private Integration tokens.
         String southHighLevelToken = highLevel.oauth().issuePrivateIntegrationToken(SOUTH_LOCATION_ID,
+                StaticTokenAuthority.ALL_SCOPES);
+        String westHighLevelToken = highLevel.oauth().issuePrivateIntegrationToken(WEST_LOCATION_ID,
                 StaticTokenAuthority.ALL_SCOPES);
         String northBirdSendToken = birdSendNorth.issuePersonalAccessToken();
         String southBirdSendToken = birdSendSouth.issuePersonalAccessToken();
+        String westBirdSendToken = birdSendWest.issuePersonalAccessToken();
 
         // Before the start, as pre-existing data (no events). The default mapping (email, names, tags, DND) needs
         // only what every location and account has, so neither side needs extra fields.
@@ -134,25 +170,40 @@ class TwoPairsTest {
                 BirdSendNewContact.of("frank.south@example.com", "Frank", "South"),
                 BirdSendNewContact.of("ivy.south@example.com", "Ivy", "South"),
                 BirdSendNewContact.of(SHARED_EMAIL, "Sam", "Shared")));
+        // West (no pair until step 6): Olga on both sides, Pete and the shared person (a third name) in HighLevel only,
+        // Quinn in BirdSend only. Its account's ids overlap the others'.
+        state.seedContacts(WEST_LOCATION_ID, List.of(
+                highLevelPerson("Olga", "West", "olga.west@example.com"),
+                highLevelPerson("Pete", "West", "pete.west@example.com"),
+                highLevelPerson("Wendy", "Shared", SHARED_EMAIL)));
+        seedBirdSend(birdSendWest, List.of(
+                BirdSendNewContact.of("olga.west@example.com", "Olga", "West"),
+                BirdSendNewContact.of("quinn.west@example.com", "Quinn", "West")));
 
         highLevel.simulator().start(0);
         birdSendNorth.start(0);
         birdSendSouth.start(0);
+        birdSendWest.start(0);
 
         Path runDir = CrashTestBridge.freshRunDir(CrashTestBridge.buildDir().resolve("two-pairs"));
         String adminPassword = UUID.randomUUID().toString();
+        adminAuthorization = "Basic " + Base64.getEncoder()
+                .encodeToString(("admin:" + adminPassword).getBytes(StandardCharsets.UTF_8));
         int port = CrashTestBridge.freePort();
         // No spring.datasource.url: the live default store, an H2 file under the run folder.
         Map<String, String> settings = CrashTestBridge.liveSettings("two-pairs", port, adminPassword,
                 highLevel.simulator().baseUrl(), birdSendNorth.apiBaseUrl(), northBirdSendToken,
                 highLevel.webhooks().keys());
         // Not the single highlevel/birdsend connections liveSettings points at the simulators: those (the packaged
-        // defaults, without tokens) stay, in no pair. Four connections of their own, two pairs.
+        // defaults, without tokens) stay, in no pair. Six connections of their own, two pairs: west's two connections are
+        // in no pair until step 6 adds one through the API (no bridge.pairs.west.*).
         settings.keySet().removeIf(key -> key.startsWith("bridge.connections."));
         putHighLevelConnection(settings, "hl-north", HighLevelState.DEMO_LOCATION_ID, StaticTokenAuthority.DEMO_TOKEN);
         putHighLevelConnection(settings, "hl-south", SOUTH_LOCATION_ID, southHighLevelToken);
         putBirdSendConnection(settings, "bs-north", birdSendNorth.apiBaseUrl(), northBirdSendToken);
         putBirdSendConnection(settings, "bs-south", birdSendSouth.apiBaseUrl(), southBirdSendToken);
+        putHighLevelConnection(settings, "hl-west", WEST_LOCATION_ID, westHighLevelToken);
+        putBirdSendConnection(settings, "bs-west", birdSendWest.apiBaseUrl(), westBirdSendToken);
         settings.put("bridge.pairs." + NORTH + ".highlevel-connection", "hl-north");
         settings.put("bridge.pairs." + NORTH + ".birdsend-connection", "bs-north");
         settings.put("bridge.pairs." + SOUTH + ".highlevel-connection", "hl-south");
@@ -180,7 +231,7 @@ class TwoPairsTest {
         if (highLevel != null) {
             highLevel.close();
         }
-        for (BirdSendSimulator b : new BirdSendSimulator[] {birdSendNorth, birdSendSouth}) {
+        for (BirdSendSimulator b : new BirdSendSimulator[] {birdSendNorth, birdSendSouth, birdSendWest}) {
             if (b != null) {
                 b.stop();
             }
@@ -300,9 +351,212 @@ class TwoPairsTest {
         Waits.holds("every side keeps its people after the notification", Duration.ofSeconds(2), Duration.ofSeconds(5),
                 () -> eachSideHolds(northNow.keySet(), southNow.keySet()));
 
-        System.out.printf("TwoPairsTest: changes in both pairs arrived within %d ms; HighLevel %s; BirdSend north %s;"
-                        + " BirdSend south %s%n", arrival.toMillis(), highLevel.simulator().server().calls().countsByStatus(),
-                birdSendNorth.server().calls().countsByStatus(), birdSendSouth.server().calls().countsByStatus());
+        // ---- 5. pair south paused: its edits wait, north's arrive; after the resume south's arrive ----------------------
+        JsonNode paused = api("POST", "/api/pairs/" + SOUTH + "/pause", null, 200);
+        assertThat(paused.path("paused").asBoolean(false)).as("POST /api/pairs/south/pause answered %s", paused).isTrue();
+        assertThat(pairStatus(status().path("pairs"), SOUTH).path("state").asText()).as("status of pair south after the pause")
+                .isEqualTo("paused");
+        assertThat(api("GET", "/api/pairs/" + SOUTH, null, 200).path("paused").asBoolean(false)).as("GET /api/pairs/south: paused")
+                .isTrue();
+        String ivyName = "Ivy" + run;
+        String ginaName = "Gina" + run;
+        String erinName = "Erin" + run;
+        String bobName = "Bob" + run;
+        long ivyId = birdSendByEmail(birdSendSouth, "ivy.south@example.com").orElseThrow().contactId();
+        String ginaHighLevelId = highLevelByEmail(SOUTH, "gina.south@example.com").orElseThrow().path("id").asText();
+        long erinId = birdSendByEmail(birdSendNorth, "erin.north@example.com").orElseThrow().contactId();
+        String bobHighLevelId = highLevelByEmail(NORTH, "bob.north@example.com").orElseThrow().path("id").asText();
+        Optional<String> northTwinOfIvy = birdSendNorth.contact(ivyId).map(BirdSendContactView::firstName);
+        Optional<String> southTwinOfErin = birdSendSouth.contact(erinId).map(BirdSendContactView::firstName);
+        Instant pausedEdits = Instant.now();
+        birdSendSouth.editContact(ivyId, BirdSendContactEdit.change().field("first_name", ivyName));
+        highLevel.simulator().state().editContactAsUser(ginaHighLevelId, SimJson.object().put("firstName", ginaName));
+        birdSendNorth.editContact(erinId, BirdSendContactEdit.change().field("first_name", erinName));
+        highLevel.simulator().state().editContactAsUser(bobHighLevelId, SimJson.object().put("firstName", bobName));
+        BooleanSupplier southWaits = () -> "Ivy".equals(highLevelFirstName(SOUTH, "ivy.south@example.com"))
+                && birdSendByEmail(birdSendSouth, "gina.south@example.com").map(BirdSendContactView::firstName).filter("Gina"::equals).isPresent()
+                && birdSendSouth.contact(ivyId).map(BirdSendContactView::firstName).filter(ivyName::equals).isPresent()
+                && ginaName.equals(highLevelFirstName(SOUTH, "gina.south@example.com"));
+        arrives("north's edits made while south is paused (BirdSend contact " + erinId + "'s first name in north HighLevel,"
+                + " HighLevel contact " + bobHighLevelId + "'s in north BirdSend), paused south's not", pausedEdits, () -> {
+                    if (!southWaits.getAsBoolean()) {
+                        throw new AssertionError("an edit of paused pair south reached its other side (south HighLevel Ivy: "
+                                + highLevelFirstName(SOUTH, "ivy.south@example.com") + ", south BirdSend Gina: "
+                                + birdSendByEmail(birdSendSouth, "gina.south@example.com").map(BirdSendContactView::firstName)
+                                + ")");
+                    }
+                    return erinName.equals(highLevelFirstName(NORTH, "erin.north@example.com"))
+                            && birdSendByEmail(birdSendNorth, "bob.north@example.com").map(BirdSendContactView::firstName)
+                                    .filter(bobName::equals).isPresent();
+                });
+        Duration northWhileSouthPaused = Duration.between(pausedEdits, Instant.now());
+        Waits.holds("paused pair south's edits (BirdSend contact " + ivyId + "'s first name, HighLevel contact " + ginaHighLevelId
+                + "'s) not on its other side", NOTHING_ARRIVES, Duration.ofSeconds(5), southWaits);
+        assertThat(pairStatus(status().path("pairs"), SOUTH).path("state").asText()).as("status of pair south while paused")
+                .isEqualTo("paused");
+        JsonNode resumed = api("POST", "/api/pairs/" + SOUTH + "/resume", null, 200);
+        Instant resumedAt = Instant.now();
+        assertThat(resumed.path("paused").asBoolean(true)).as("POST /api/pairs/south/resume answered %s", resumed).isFalse();
+        arrives("south BirdSend contact " + ivyId + "'s first name (edited while paused) in south HighLevel after the resume",
+                resumedAt, () -> ivyName.equals(highLevelFirstName(SOUTH, "ivy.south@example.com")));
+        arrives("south HighLevel contact " + ginaHighLevelId + "'s first name (edited while paused) in south BirdSend after the"
+                + " resume", resumedAt, () -> birdSendByEmail(birdSendSouth, "gina.south@example.com")
+                .map(BirdSendContactView::firstName).filter(ginaName::equals).isPresent());
+        Duration southAfterResume = Duration.between(resumedAt, Instant.now());
+        Waits.until("pair south running again", Duration.ofSeconds(10),
+                () -> "running".equals(pairStatus(status().path("pairs"), SOUTH).path("state").asText()), Duration.ofMillis(250));
+        // Each edit in its own pair only: nobody was created, the other pairs' contacts with these ids keep their names.
+        assertThat(eachSideHolds(northNow.keySet(), southNow.keySet())).as("each side holds its own pair's people after the pause")
+                .isTrue();
+        assertThat(birdSendNorth.contact(ivyId).map(BirdSendContactView::firstName))
+                .as("north BirdSend contact %d (the id edited in south)", ivyId).isEqualTo(northTwinOfIvy);
+        assertThat(birdSendSouth.contact(erinId).map(BirdSendContactView::firstName))
+                .as("south BirdSend contact %d (the id edited in north)", erinId).isEqualTo(southTwinOfErin);
+
+        // ---- 5b. a change the sync was still retrying when the pause began arrives after the resume ----------------------
+        // South's BirdSend refuses updates (503): the sync keeps the HighLevel edit and retries it. Paused then, the sync
+        // skips the event, and no poll will report the edit again (the webhook and the poll were its only records); the
+        // resume hands the contact to the sync again.
+        birdSendSouth.faults().configure(FaultConfig.builder().operations(BirdSendOperations.UPDATE_CONTACT)
+                .errorRate(503, 1.0).build());
+        String harryHighLevelId = highLevelByEmail(SOUTH, "harry.south@example.com").orElseThrow().path("id").asText();
+        long harryId = birdSendByEmail(birdSendSouth, "harry.south@example.com").orElseThrow().contactId();
+        String harryLastName = "Retried" + run;
+        Instant refusedFrom = Instant.now();
+        try {
+            highLevel.simulator().state().editContactAsUser(harryHighLevelId, SimJson.object().put("lastName", harryLastName));
+            Waits.until("south BirdSend refused the sync's update of contact " + harryId, Duration.ofSeconds(20),
+                    () -> birdSendSouth.server().calls().recent(BirdSendOperations.UPDATE_CONTACT).stream()
+                            .anyMatch(r -> !r.receivedAt().isBefore(refusedFrom) && r.status() == 503), Duration.ofMillis(100));
+            // Two poll rounds after the edit: the poll has taken it in too, and its cursor is past it (so after the
+            // resume no poll reports it again; only the hand-over brings it).
+            Instant refused = Instant.now();
+            Waits.until("two HighLevel poll rounds after the refused update", Duration.ofSeconds(20),
+                    () -> highLevel.simulator().server().calls().recent().stream()
+                            .filter(r -> "search-contacts-advanced".equals(r.operation()) && r.status() == 200)
+                            .filter(r -> r.receivedAt().isAfter(refused)).count() >= 4, Duration.ofMillis(100));
+            api("POST", "/api/pairs/" + SOUTH + "/pause", null, 200);
+            // The refused attempt may still be retrying inside its call: the fault stays until the sync has skipped the
+            // event for the pause (its next try), so the edit cannot slip through before the resume.
+            String skipped = "highlevel:" + harryHighLevelId + ": SKIPPED - pair south is paused";
+            Waits.until("the sync skipped the retried event of paused pair south", Duration.ofSeconds(30),
+                    () -> bridge.logTail(2000).contains(skipped), Duration.ofMillis(200));
+        } finally {
+            birdSendSouth.faults().configure(FaultConfig.NONE);
+        }
+        Waits.holds("south BirdSend contact " + harryId + " without the edit while south is paused", Duration.ofSeconds(2),
+                Duration.ofSeconds(5), () -> !harryLastName.equals(birdSendSouth.contact(harryId)
+                        .map(BirdSendContactView::lastName).orElse(null)));
+        JsonNode resumedAgain = api("POST", "/api/pairs/" + SOUTH + "/resume", null, 200);
+        assertThat(resumedAgain.path("contactsHandedOver").asInt(0)).as("contacts handed to the sync again at the resume: %s",
+                resumedAgain).isPositive();
+        Instant secondResume = Instant.now();
+        arrives("south HighLevel contact " + harryHighLevelId + "'s last name (the update refused when the pause began) in "
+                + "south BirdSend after the resume", secondResume, () -> harryLastName.equals(birdSendSouth.contact(harryId)
+                .map(BirdSendContactView::lastName).orElse(null)));
+
+        // ---- 6. a third pair, added at run time, of connections given at start ------------------------------------------
+        assertThat(pairIds()).as("GET /api/pairs before west is added").containsExactlyInAnyOrder(NORTH, SOUTH);
+        assertThat(pairStatus(status().path("pairs"), WEST).isMissingNode()).as("/api/status names a pair west before it is added")
+                .isTrue();
+        // Its people were not synced while no pair had its connections (the bridge has run for a while by now).
+        Waits.holds("west's location and account hold only their own seeded people while no pair has them",
+                Duration.ofSeconds(2), Duration.ofSeconds(5), () -> westHolds(WEST_HIGHLEVEL_SEEDED, WEST_BIRDSEND_SEEDED));
+        JsonNode added = api("POST", "/api/pairs", pairJson(WEST, "hl-west", "bs-west"), 201);
+        assertThat(added.path("id").asText()).as("POST /api/pairs answered %s", added).isEqualTo(WEST);
+        assertThat(added.path("highlevelConnection").asText()).as("POST /api/pairs answered %s", added).isEqualTo("hl-west");
+        assertThat(added.path("birdsendConnection").asText()).as("POST /api/pairs answered %s", added).isEqualTo("bs-west");
+        assertThat(added.path("paused").asBoolean(true)).as("POST /api/pairs answered %s", added).isFalse();
+        JsonNode taken = api("POST", "/api/pairs", pairJson(WEST, "hl-west", "bs-west"), 409);
+        assertThat(taken.path("error").asText()).as("POST /api/pairs of id west again: %s", taken).isEqualTo("pair_exists");
+        JsonNode northsConnections = api("POST", "/api/pairs", pairJson("east", "hl-north", "bs-north"), 400);
+        assertThat(northsConnections.path("error").asText()).as("POST /api/pairs of north's connections: %s", northsConnections)
+                .isEqualTo("invalid_pair");
+        assertThat(northsConnections.path("message").asText()).as("POST /api/pairs of north's connections: %s", northsConnections)
+                .contains("north");
+        JsonNode unknownConnections = api("POST", "/api/pairs", pairJson("east", "hl-nowhere", "bs-nowhere"), 400);
+        assertThat(unknownConnections.path("error").asText()).as("POST /api/pairs of unknown connections: %s", unknownConnections)
+                .isEqualTo("invalid_pair");
+        assertThat(unknownConnections.path("message").asText()).as("POST /api/pairs of unknown connections: %s", unknownConnections)
+                .contains("hl-nowhere");
+        assertThat(pairIds()).as("GET /api/pairs after west is added (and east refused)").containsExactlyInAnyOrder(NORTH, SOUTH, WEST);
+        api("GET", "/api/pairs/east", null, 404);
+        JsonNode westBackfill = api("POST", "/api/backfill?pair=" + WEST, null, 202);
+        assertThat(westBackfill.path("state").asText()).as("POST /api/backfill?pair=west answered %s", westBackfill).isEqualTo("running");
+        Instant westBackfillStarted = Instant.now();
+        awaitBackfill(WEST, WEST_PEOPLE.size());
+        Duration westBackfillTook = Duration.between(westBackfillStarted, Instant.now());
+        Waits.until("west's people on both of its sides", Duration.ofSeconds(10),
+                () -> westHolds(WEST_PEOPLE.keySet(), WEST_PEOPLE.keySet()));
+        assertPeople("west HighLevel", emails(highLevelContacts(WEST)), WEST_PEOPLE.keySet());
+        assertPeople("west BirdSend", birdSendEmails(birdSendWest), WEST_PEOPLE.keySet());
+        for (Map.Entry<String, String> p : WEST_PEOPLE.entrySet()) {
+            assertThat(highLevelFirstName(WEST, p.getKey())).as("west HighLevel first name of %s", p.getKey()).isEqualTo(p.getValue());
+            assertThat(birdSendByEmail(birdSendWest, p.getKey()).map(BirdSendContactView::firstName))
+                    .as("west BirdSend first name of %s", p.getKey()).contains(p.getValue());
+        }
+        // Within west only: north's and south's sides hold what they held, the shared person keeps each pair's name.
+        assertThat(eachSideHolds(northNow.keySet(), southNow.keySet())).as("north's and south's people after west's backfill")
+                .isTrue();
+        assertThat(highLevelFirstName(NORTH, SHARED_EMAIL)).as("north HighLevel first name of %s", SHARED_EMAIL).isEqualTo("Nora");
+        assertThat(highLevelFirstName(SOUTH, SHARED_EMAIL)).as("south HighLevel first name of %s", SHARED_EMAIL).isEqualTo("Sam");
+        assertThat(birdSendByEmail(birdSendNorth, SHARED_EMAIL).map(BirdSendContactView::firstName)).as("north BirdSend %s", SHARED_EMAIL)
+                .contains("Nora");
+        assertThat(birdSendByEmail(birdSendSouth, SHARED_EMAIL).map(BirdSendContactView::firstName)).as("south BirdSend %s", SHARED_EMAIL)
+                .contains("Sam");
+        // A live edit in west's account reaches west's location. Its first scan of the account (the baseline, which
+        // records what is there without reporting it) must have been made before, or it would take the edit in.
+        Waits.until("the bridge's first scan of account bs-west (its baseline) recorded", Duration.ofSeconds(10),
+                () -> bridge.logContains("BirdSend baseline of connection bs-west recorded"), Duration.ofMillis(250));
+        BirdSendContactView quinn = birdSendByEmail(birdSendWest, "quinn.west@example.com").orElseThrow();
+        Optional<String> northQuinnTwin = birdSendNorth.contact(quinn.contactId()).map(BirdSendContactView::firstName);
+        String quinnName = "Quinn" + run;
+        Instant westEdited = Instant.now();
+        birdSendWest.editContact(quinn.contactId(), BirdSendContactEdit.change().field("first_name", quinnName));
+        arrives("west BirdSend contact " + quinn.contactId() + "'s first name in west HighLevel", westEdited,
+                () -> quinnName.equals(highLevelFirstName(WEST, "quinn.west@example.com")));
+        Duration westArrival = Duration.between(westEdited, Instant.now());
+        assertThat(birdSendNorth.contact(quinn.contactId()).map(BirdSendContactView::firstName))
+                .as("north BirdSend contact %d (the id edited in west)", quinn.contactId()).isEqualTo(northQuinnTwin);
+        assertThat(eachSideHolds(northNow.keySet(), southNow.keySet())).as("north's and south's people after west's edit").isTrue();
+
+        // ---- 7. the third pair removed: its edits stay where they are made, north goes on ------------------------------
+        JsonNode removed = api("DELETE", "/api/pairs/" + WEST, null, 200);
+        assertThat(removed.path("removed").asBoolean(false)).as("DELETE /api/pairs/west answered %s", removed).isTrue();
+        assertThat(pairIds()).as("GET /api/pairs after west is removed").containsExactlyInAnyOrder(NORTH, SOUTH);
+        api("GET", "/api/pairs/" + WEST, null, 404);
+        assertThat(pairStatus(status().path("pairs"), WEST).isMissingNode()).as("/api/status names pair west after its removal")
+                .isTrue();
+        long olgaId = birdSendByEmail(birdSendWest, "olga.west@example.com").orElseThrow().contactId();
+        String peteHighLevelId = highLevelByEmail(WEST, "pete.west@example.com").orElseThrow().path("id").asText();
+        long aliceId = birdSendByEmail(birdSendNorth, "alice.north@example.com").orElseThrow().contactId();
+        String olgaName = "Olga" + run;
+        String peteLastName = "West" + run;
+        String aliceName = "Alice" + run;
+        Instant afterRemoval = Instant.now();
+        birdSendWest.editContact(olgaId, BirdSendContactEdit.change().field("first_name", olgaName));
+        highLevel.simulator().state().editContactAsUser(peteHighLevelId, SimJson.object().put("lastName", peteLastName));
+        birdSendNorth.editContact(aliceId, BirdSendContactEdit.change().field("first_name", aliceName));
+        arrives("north BirdSend contact " + aliceId + "'s first name (edited after west's removal) in north HighLevel",
+                afterRemoval, () -> aliceName.equals(highLevelFirstName(NORTH, "alice.north@example.com")));
+        Waits.holds("removed pair west's edits (BirdSend contact " + olgaId + "'s first name, HighLevel contact " + peteHighLevelId
+                        + "'s last name) not on its other side", NOTHING_ARRIVES, Duration.ofSeconds(5),
+                () -> "Olga".equals(highLevelFirstName(WEST, "olga.west@example.com"))
+                        && birdSendByEmail(birdSendWest, "pete.west@example.com").map(BirdSendContactView::lastName)
+                                .filter("West"::equals).isPresent()
+                        && westHolds(WEST_PEOPLE.keySet(), WEST_PEOPLE.keySet()));
+        JsonNode nope = api("GET", "/api/pairs/nope", null, 404);
+        assertThat(nope.path("error").asText()).as("GET /api/pairs/nope: %s", nope).isEqualTo("unknown_pair");
+        JsonNode pauseNope = api("POST", "/api/pairs/nope/pause", null, 404);
+        assertThat(pauseNope.path("error").asText()).as("POST /api/pairs/nope/pause: %s", pauseNope).isEqualTo("unknown_pair");
+        assertThat(pairIds()).as("GET /api/pairs at the end").containsExactlyInAnyOrder(NORTH, SOUTH);
+
+        System.out.printf("TwoPairsTest: changes in both pairs arrived within %d ms; north's while south was paused within %d ms,"
+                        + " south's within %d ms of its resume; west's backfill took %d ms, its live edit %d ms; HighLevel %s;"
+                        + " BirdSend north %s; BirdSend south %s; BirdSend west %s%n", arrival.toMillis(),
+                northWhileSouthPaused.toMillis(), southAfterResume.toMillis(), westBackfillTook.toMillis(), westArrival.toMillis(),
+                highLevel.simulator().server().calls().countsByStatus(), birdSendNorth.server().calls().countsByStatus(),
+                birdSendSouth.server().calls().countsByStatus(), birdSendWest.server().calls().countsByStatus());
     }
 
     // ---- waiting on the bridge ----------------------------------------------------------------------------------------
@@ -339,6 +593,18 @@ class TwoPairsTest {
         }
     }
 
+    /** Until one pair's backfill is done with {@code expectedLinks} links (fails at once if it failed). */
+    private static void awaitBackfill(String pairId, int expectedLinks) {
+        Waits.until("pair " + pairId + "'s backfill done with " + expectedLinks + " links", BACKFILL_TIMEOUT, () -> {
+            JsonNode pair = pairStatus(status().path("pairs"), pairId);
+            String state = pair.path("backfill").path("state").asText();
+            if ("failed".equals(state) || "interrupted".equals(state)) {
+                throw new AssertionError("pair " + pairId + "'s backfill ended " + state + ": " + pair);
+            }
+            return "done".equals(state) && pair.path("links").asInt() == expectedLinks;
+        }, Duration.ofMillis(250));
+    }
+
     /** A pair's entry under {@code pairs}: an object keyed by id, or an array of entries naming their id. */
     private static JsonNode pairStatus(JsonNode pairs, String id) {
         if (pairs.isObject()) {
@@ -365,7 +631,35 @@ class TwoPairsTest {
         }
     }
 
-    /** Waits for a change of step 3, within {@link #ARRIVAL} of when the changes were made. */
+    /** An admin call ({@code /api/**}) that must answer {@code expected}; its body as JSON. */
+    private static JsonNode api(String method, String path, String body, int expected) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(bridge.baseUrl() + path))
+                .timeout(Duration.ofSeconds(10))
+                .header("Authorization", adminAuthorization);
+        if (body != null) {
+            request.header("Content-Type", "application/json");
+        }
+        request.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as("%s %s%s answered: %s", method, path, body == null ? "" : " " + body, response.body())
+                .isEqualTo(expected);
+        return response.body() == null || response.body().isBlank() ? JSON.nullNode() : JSON.readTree(response.body());
+    }
+
+    /** The ids {@code GET /api/pairs} lists. */
+    private static List<String> pairIds() throws IOException, InterruptedException {
+        JsonNode list = api("GET", "/api/pairs", null, 200);
+        List<String> ids = new ArrayList<>();
+        list.path("pairs").forEach(p -> ids.add(p.path("id").asText()));
+        return ids;
+    }
+
+    private static String pairJson(String id, String highlevelConnection, String birdsendConnection) {
+        return JSON.createObjectNode().put("id", id).put("highlevelConnection", highlevelConnection)
+                .put("birdsendConnection", birdsendConnection).toString();
+    }
+
+    /** Waits for a change made while running, within {@link #ARRIVAL} of when the changes were made. */
     private static void arrives(String what, Instant since, BooleanSupplier condition) {
         Duration left = ARRIVAL.minus(Duration.between(since, Instant.now()));
         Waits.until(what + " within " + ARRIVAL.toSeconds() + " s", left.isNegative() ? Duration.ofMillis(1) : left, condition,
@@ -421,6 +715,11 @@ class TwoPairsTest {
                 && eachSideHolds(north, south);
     }
 
+    /** Whether west's location and account hold exactly these people, each once. */
+    private static boolean westHolds(Set<String> highLevelPeople, Set<String> birdSendPeople) {
+        return exactly(emails(highLevelContacts(WEST)), highLevelPeople) && exactly(birdSendEmails(birdSendWest), birdSendPeople);
+    }
+
     /** Whether each side holds exactly its pair's people, each once. */
     private static boolean eachSideHolds(Set<String> north, Set<String> south) {
         return exactly(emails(highLevelContacts(NORTH)), north) && exactly(birdSendEmails(birdSendNorth), north)
@@ -437,7 +736,8 @@ class TwoPairsTest {
     }
 
     private static List<ObjectNode> highLevelContacts(String pair) {
-        return highLevel.simulator().state().contacts(NORTH.equals(pair) ? HighLevelState.DEMO_LOCATION_ID : SOUTH_LOCATION_ID);
+        return highLevel.simulator().state().contacts(NORTH.equals(pair) ? HighLevelState.DEMO_LOCATION_ID
+                : WEST.equals(pair) ? WEST_LOCATION_ID : SOUTH_LOCATION_ID);
     }
 
     private static Optional<ObjectNode> highLevelByEmail(String pair, String email) {

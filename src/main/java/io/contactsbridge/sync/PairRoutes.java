@@ -1,0 +1,179 @@
+package io.contactsbridge.sync;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.builder.RouteBuilder;
+import org.springframework.stereotype.Component;
+
+/**
+ * The connection pairs' admin endpoints (admin login required, as for all of {@code /api/**}), changes applied at once
+ * and seen by the other replicas within {@code bridge.pairs-refresh-ms}:
+ * <ul>
+ *   <li>{@code GET /api/pairs}: every pair, with its connections, whether it is paused and where it comes from.</li>
+ *   <li>{@code POST /api/pairs} {@code {"id": "acme", "highlevelConnection": "hl-acme", "birdsendConnection": "bs-acme"}}
+ *       adds a pair of two connections the bridge knows (201; 400 saying what is wrong; 409 when the id is taken). Its
+ *       polls start at their next round; its backfill starts at the next start-up check when
+ *       {@code bridge.sync.backfill.on-startup} is true, else {@code POST /api/backfill?pair=acme} runs it.</li>
+ *   <li>{@code POST /api/pairs/{id}/pause} and {@code /resume}: while paused, nothing of the pair is polled, synced,
+ *       backfilled (a running backfill stops, resumable) or automated; the resume hands the contacts named in the
+ *       journal since the pause began to the sync again ({@link PairPause}; {@code contactsHandedOver}), and the polls,
+ *       whose cursors waited, find the rest.</li>
+ *   <li>{@code DELETE /api/pairs/{id}}: the pair is synced no more (a configured one too, until the configuration drops
+ *       it). Its links and cursors stay: adding it again continues where it was.</li>
+ * </ul>
+ * Route {@code sync-pairs-refresh} reads the changes other replicas made.
+ */
+@Component
+public class PairRoutes extends RouteBuilder {
+
+    private final SyncPairs pairs;
+    private final Backfills backfills;
+    private final PairPause pause;
+    private final ObjectMapper json;
+
+    public PairRoutes(SyncPairs pairs, Backfills backfills, PairPause pause, ObjectMapper json) {
+        this.pairs = pairs;
+        this.backfills = backfills;
+        this.pause = pause;
+        this.json = json;
+    }
+
+    @Override
+    public void configure() {
+        from("platform-http:/api/pairs?httpMethodRestrict=GET,POST")
+                .routeId("pairs-api")
+                .process(this::listOrAdd)
+                .process(this::asJson);
+        from("platform-http:/api/pairs/{id}?httpMethodRestrict=GET,DELETE")
+                .routeId("pair-api")
+                .process(this::oneOrRemove)
+                .process(this::asJson);
+        from("platform-http:/api/pairs/{id}/{action}?httpMethodRestrict=POST")
+                .routeId("pair-pause-api")
+                .process(this::pauseOrResume)
+                .process(this::asJson);
+        from("timer:sync-pairs-refresh?period={{bridge.pairs-refresh-ms:5000}}&delay={{bridge.pairs-refresh-ms:5000}}")
+                .routeId("sync-pairs-refresh")
+                .description("Reads the pairs added, paused and removed through the API, by any replica")
+                .bean("syncPairs", "refresh");
+    }
+
+    private void listOrAdd(Exchange exchange) {
+        Message in = exchange.getMessage();
+        if (!"POST".equals(in.getHeader(Exchange.HTTP_METHOD, String.class))) {
+            List<Map<String, Object>> out = new ArrayList<>();
+            pairs.all().forEach((id, pair) -> out.add(describe(id, pair)));
+            in.setBody(Map.of("pairs", out));
+            return;
+        }
+        JsonNode request;
+        try {
+            String body = in.getBody(String.class);
+            request = body == null || body.isBlank() ? null : json.readTree(body);
+        } catch (JsonProcessingException e) {
+            request = null;
+        }
+        if (request == null || !request.isObject()) {
+            error(in, 400, "bad_request", "The body must be a JSON object: {\"id\": \"acme\", \"highlevelConnection\": "
+                    + "\"hl-acme\", \"birdsendConnection\": \"bs-acme\"}.");
+            return;
+        }
+        String id = text(request, "id");
+        try {
+            SyncPair pair = pairs.add(id, text(request, "highlevelConnection"), text(request, "birdsendConnection"));
+            in.setHeader(Exchange.HTTP_RESPONSE_CODE, 201);
+            in.setBody(describe(id, pair));
+        } catch (IllegalArgumentException e) {
+            error(in, 400, "invalid_pair", e.getMessage() + ".");
+        } catch (IllegalStateException e) {
+            error(in, 409, "pair_exists", e.getMessage() + ".");
+        }
+    }
+
+    private void oneOrRemove(Exchange exchange) {
+        Message in = exchange.getMessage();
+        String id = in.getHeader("id", String.class);
+        try {
+            if ("DELETE".equals(in.getHeader(Exchange.HTTP_METHOD, String.class))) {
+                SyncPair pair = pairs.find(id).orElse(null);
+                pairs.remove(id);
+                backfills.stop(id);
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("id", id);
+                out.put("removed", true);
+                out.put("highlevelConnection", pair == null ? null : pair.highlevelConnection());
+                out.put("birdsendConnection", pair == null ? null : pair.birdsendConnection());
+                in.setBody(out);
+                return;
+            }
+            SyncPair pair = pairs.find(id).orElseThrow(() -> new NoSuchElementException("no pair of this bridge is called "
+                    + abbreviate(id) + "; its pairs are " + pairs.ids()));
+            in.setBody(describe(id, pair));
+        } catch (NoSuchElementException e) {
+            error(in, 404, "unknown_pair", e.getMessage() + ".");
+        }
+    }
+
+    private void pauseOrResume(Exchange exchange) {
+        Message in = exchange.getMessage();
+        String id = in.getHeader("id", String.class);
+        String action = in.getHeader("action", String.class);
+        if (!"pause".equals(action) && !"resume".equals(action)) {
+            error(in, 404, "unknown_action", "POST /api/pairs/<id>/pause or /resume.");
+            return;
+        }
+        try {
+            Integer handedOver = null;
+            if ("pause".equals(action)) {
+                pause.pause(id);
+            } else {
+                handedOver = pause.resume(id);
+            }
+            Map<String, Object> out = describe(id, pairs.find(id).orElseThrow());
+            if (handedOver != null) {
+                out.put("contactsHandedOver", handedOver);
+            }
+            in.setBody(out);
+        } catch (NoSuchElementException e) {
+            error(in, 404, "unknown_pair", e.getMessage() + ".");
+        }
+    }
+
+    private Map<String, Object> describe(String id, SyncPair pair) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", id);
+        out.put("highlevelConnection", pair.highlevelConnection());
+        out.put("birdsendConnection", pair.birdsendConnection());
+        out.put("paused", pairs.paused(id));
+        out.put("source", pairs.addedAtRunTime(id) ? "api" : "configuration");
+        return out;
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value != null && value.isTextual() ? value.asText().trim() : null;
+    }
+
+    private static String abbreviate(String value) {
+        return value == null ? "" : value.length() > 80 ? value.substring(0, 80) + "..." : value;
+    }
+
+    private static void error(Message in, int status, String error, String message) {
+        in.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        in.setBody(Map.of("error", error, "message", message));
+    }
+
+    private void asJson(Exchange e) throws JsonProcessingException {
+        e.getMessage().setBody(json.writeValueAsString(e.getMessage().getBody()));
+        e.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
+    }
+}
