@@ -68,8 +68,8 @@ public class AutomationEffectStore {
      * idempotent, like a tag, or rare enough to accept it, like a note after a crash mid-call).
      *
      * <p>{@code owner} is {@code <instance>/<process>}: a claim of an earlier process of the same instance is taken
-     * over at once (that process stopped: it is this one restarted), one of this very process is in flight (another
-     * automation sharing the effect, a redelivery) and answers busy.
+     * over at once (that process stopped: it is this one restarted), and so is one of this very process (its caller
+     * knows which of its claims are in flight and does not ask for those).
      */
     public Claim claim(Key key, String owner, Duration staleAfter) {
         Timestamp now = Timestamp.from(clock.instant());
@@ -89,8 +89,8 @@ public class AutomationEffectStore {
             return Claim.DONE;
         }
         String holder = row.get().claimedBy();
-        boolean earlierProcess = !owner.equals(holder) && instance(owner).equals(instance(holder));
-        if (earlierProcess || row.get().claimedAt().isBefore(clock.instant().minus(staleAfter))) {
+        boolean thisInstance = instance(owner).equals(instance(holder));
+        if (thisInstance || row.get().claimedAt().isBefore(clock.instant().minus(staleAfter))) {
             // Taken over only if nobody else took it over since we read it (the old claimed_at still there).
             int taken = jdbc.update("UPDATE automation_effect SET claimed_by = ?, claimed_at = ? WHERE automation_id = ?"
                     + " AND event_source = ? AND event_id = ? AND effect = ? AND state = 'claimed' AND claimed_at = ?",

@@ -78,6 +78,8 @@ public class AutomationSteps {
     private final ObjectMapper json;
     private final Clock clock;
     private final String owner;
+    /** Effects claimed by deliveries of this process still running. */
+    private final java.util.Set<AutomationEffectStore.Key> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Duration claimTimeout;
     private final ReportCounters reports;
 
@@ -231,10 +233,30 @@ public class AutomationSteps {
         if (pair(exchange).isEmpty()) {
             return false; // the effect would act on a contact of no (or another) pair
         }
-        AutomationEffectStore.Claim claim = effects.claim(key, owner, claimTimeout);
+        // In flight in this process (two automations sharing the effect, a redelivery): the store cannot tell, since
+        // the claim is this process's either way; a claim of this process no delivery holds any more is taken over.
+        if (!inFlight.add(key)) {
+            throw new EffectBusyException("Automation effect " + key + " is being done by another delivery");
+        }
+        AutomationEffectStore.Claim claim;
+        try {
+            claim = effects.claim(key, owner, claimTimeout);
+        } catch (RuntimeException e) {
+            inFlight.remove(key);
+            throw e;
+        }
+        if (claim != AutomationEffectStore.Claim.CLAIMED) {
+            inFlight.remove(key);
+        }
         switch (claim) {
             case CLAIMED -> {
                 exchange.setProperty(EFFECT, key);
+                exchange.getExchangeExtension().addOnCompletion(new org.apache.camel.support.SynchronizationAdapter() {
+                    @Override
+                    public void onDone(Exchange done) {
+                        inFlight.remove(key);
+                    }
+                });
                 return true;
             }
             case DONE -> {

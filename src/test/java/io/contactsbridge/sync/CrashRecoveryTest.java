@@ -108,15 +108,9 @@ class CrashRecoveryTest {
         // No spring.datasource.url: the store under test is the live default, an H2 file under the working directory.
         Map<String, String> settings = CrashTestBridge.liveSettings("crash-test", port, adminPassword,
                 highLevel.simulator().baseUrl(), birdSend.apiBaseUrl(), birdSendToken, webhookKeys);
-        settings.put("bridge.sync.enabled", "true");
-        // The first start links both sides; the restart must find that run finished and not repeat it.
-        settings.put("bridge.sync.backfill.on-startup", "true");
-        settings.put("bridge.sync.poll-interval-ms", "200");
-        settings.put("bridge.capture.highlevel.enabled", "true");
-        settings.put("bridge.capture.highlevel.interval-ms", "1000");
-        settings.put("bridge.capture.birdsend.enabled", "true");
-        settings.put("bridge.capture.birdsend.quick-interval-ms", "1000");
-        settings.put("bridge.capture.birdsend.min-pass-interval", "5s");
+        // The backfill at start-up: the first start links both sides; the restart must find that run finished and not
+        // repeat it.
+        CrashTestBridge.putLiveSyncSettings(settings, 1000);
         CrashTestBridge.putRestartSettings(settings);
         bridge = new CrashTestBridge(runDir, port, adminPassword, settings);
         store = new CrashTestStore(runDir);

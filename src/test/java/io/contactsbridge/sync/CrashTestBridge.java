@@ -60,6 +60,21 @@ final class CrashTestBridge implements AutoCloseable {
      * backfill's lease is renewed at each progress report, so its progress interval must stay under half of it), rate
      * budgets under the simulators' limits scaled 10x (BirdSend 5 per 100 ms, HighLevel 100 per 1 s), quiet logs.
      */
+    /**
+     * The sync as a user runs it, scaled for a test: sync and backfill at start-up on, both captures polling every
+     * {@code pollIntervalMs}, BirdSend's rolling scan at most every 5 s, the journal read every 200 ms.
+     */
+    static void putLiveSyncSettings(java.util.Map<String, String> settings, long pollIntervalMs) {
+        settings.put("bridge.sync.enabled", "true");
+        settings.put("bridge.sync.backfill.on-startup", "true");
+        settings.put("bridge.sync.poll-interval-ms", "200");
+        settings.put("bridge.capture.highlevel.enabled", "true");
+        settings.put("bridge.capture.highlevel.interval-ms", Long.toString(pollIntervalMs));
+        settings.put("bridge.capture.birdsend.enabled", "true");
+        settings.put("bridge.capture.birdsend.quick-interval-ms", Long.toString(pollIntervalMs));
+        settings.put("bridge.capture.birdsend.min-pass-interval", "5s");
+    }
+
     static void putRestartSettings(java.util.Map<String, String> settings) {
         settings.put("bridge.journal.lease-duration", "5s");
         settings.put("bridge.capture.lease-duration", "5s");

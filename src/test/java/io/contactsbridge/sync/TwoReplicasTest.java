@@ -100,14 +100,7 @@ class TwoReplicasTest {
         settings.put("spring.datasource.url", storeUrl);
         settings.put("spring.datasource.username", "postgres");
         settings.put("spring.datasource.password", "");
-        settings.put("bridge.sync.enabled", "true");
-        settings.put("bridge.sync.backfill.on-startup", "true");
-        settings.put("bridge.sync.poll-interval-ms", "200");
-        settings.put("bridge.capture.highlevel.enabled", "true");
-        settings.put("bridge.capture.highlevel.interval-ms", Long.toString(POLL_INTERVAL_MS));
-        settings.put("bridge.capture.birdsend.enabled", "true");
-        settings.put("bridge.capture.birdsend.quick-interval-ms", Long.toString(POLL_INTERVAL_MS));
-        settings.put("bridge.capture.birdsend.min-pass-interval", "5s");
+        CrashTestBridge.putLiveSyncSettings(settings, POLL_INTERVAL_MS);
         settings.put("bridge.replicas.interval", "500ms");
         settings.put("bridge.replicas.lease-duration", "2s");
         CrashTestBridge.putRestartSettings(settings);
