@@ -16,6 +16,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contactsbridge.auth.ConnectionRegistry;
 import io.contactsbridge.journal.JournalSources;
+import io.contactsbridge.sync.SyncPairs;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -53,6 +55,7 @@ public class HighLevelWebhookIngress {
     private final IngressMetrics metrics;
     private final ObjectMapper json;
     private final Clock clock;
+    private SyncPairs pairs;
 
     public HighLevelWebhookIngress(HighLevelSignatureVerifier verifier, HighLevelWebhookProperties webhookProps,
                                    ConnectionRegistry connections, IngressJournal ingress, IngressProperties props,
@@ -65,6 +68,15 @@ public class HighLevelWebhookIngress {
         this.metrics = metrics;
         this.json = json;
         this.clock = clock;
+    }
+
+    /**
+     * The connection pairs, to record which HighLevel connection a webhook came from (by its {@code locationId}): with
+     * several pairs the journal keeps each pair's events apart, and a contact's webhooks and polls must go together.
+     */
+    @Autowired(required = false)
+    public void setPairs(SyncPairs pairs) {
+        this.pairs = pairs;
     }
 
     public IngressAnswer receive(byte[] body, String rsaSignature, String ed25519Signature) {
@@ -115,7 +127,9 @@ public class HighLevelWebhookIngress {
         String webhookId = payload.path("webhookId").isValueNode() && !payload.get("webhookId").asText().isBlank()
                 ? payload.get("webhookId").asText() : "sha256:" + sha256(body);
         String contactKey = HighLevelWebhookEvents.contactKey(type, payload);
-        return ingress.append(SOURCE, type, webhookId, contactKey, body,
+        String connectionId = pairs == null || !payload.path("locationId").isTextual() ? null
+                : pairs.highLevelConnectionOf(payload.get("locationId").asText()).orElse(null);
+        return ingress.append(SOURCE, type, webhookId, contactKey, body, connectionId,
                 type + " " + webhookId + " stored.", "Webhook " + webhookId + " was already received; ignored.");
     }
 

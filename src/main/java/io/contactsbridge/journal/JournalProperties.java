@@ -17,11 +17,15 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *                               figure, overload protection or retention (e.g. its route was removed)
  * @param retention              events older than this are removed once every active consumer processed them
  * @param retentionCheckInterval how often retention runs
+ * @param pairInlineLimit        with several connection pairs: an event still being processed after this is parked
+ *                               with its pair (see {@link JournalParking}) and its partition goes on, so a pair whose
+ *                               service is slow or down holds up no other pair's events for longer than this
+ * @param pairRetryThreads       with several connection pairs: the pairs whose parked events are retried at once
  */
 @ConfigurationProperties(prefix = "bridge.journal")
 public record JournalProperties(Duration leaseDuration, Integer batchSize, Duration retryInitialDelay,
                                 Duration retryMaxDelay, Duration consumerInactiveAfter, Duration retention,
-                                Duration retentionCheckInterval) {
+                                Duration retentionCheckInterval, Duration pairInlineLimit, Integer pairRetryThreads) {
 
     public JournalProperties {
         leaseDuration = positive(leaseDuration, Duration.ofSeconds(30), "lease-duration");
@@ -34,10 +38,15 @@ public record JournalProperties(Duration leaseDuration, Integer batchSize, Durat
         consumerInactiveAfter = positive(consumerInactiveAfter, Duration.ofMinutes(10), "consumer-inactive-after");
         retention = positive(retention, Duration.ofDays(30), "retention");
         retentionCheckInterval = positive(retentionCheckInterval, Duration.ofHours(1), "retention-check-interval");
+        pairInlineLimit = positive(pairInlineLimit, Duration.ofSeconds(3), "pair-inline-limit");
+        pairRetryThreads = pairRetryThreads == null ? 4 : pairRetryThreads;
+        if (pairRetryThreads < 1) {
+            throw new IllegalArgumentException("bridge.journal.pair-retry-threads must be at least 1");
+        }
     }
 
     public static JournalProperties defaults() {
-        return new JournalProperties(null, null, null, null, null, null, null);
+        return new JournalProperties(null, null, null, null, null, null, null, null, null);
     }
 
     private static Duration positive(Duration value, Duration fallback, String name) {

@@ -179,11 +179,22 @@ public class JournalStore {
                 JournalStore::event, source, eventId).stream().findFirst();
     }
 
-    /** The lowest position of {@code consumerId}'s partitions: every event after it may be unprocessed (0: none). */
+    /**
+     * The lowest position of {@code consumerId}'s partitions, or just before its oldest parked event
+     * ({@link JournalParking}): every event after it may be unprocessed (0: none).
+     */
     public long lowestPosition(String consumerId) {
         Long lowest = jdbc.queryForObject("SELECT MIN(position) FROM journal_consumer WHERE consumer_id = ?", Long.class,
                 consumerId);
-        return lowest == null ? 0 : lowest;
+        return belowParked(lowest == null ? 0 : lowest, consumerId);
+    }
+
+    /** {@code position}, or just before the oldest event parked by {@code consumerId} (any consumer: null) if lower. */
+    private long belowParked(long position, String consumerId) {
+        Long oldestParked = consumerId == null
+                ? jdbc.queryForObject("SELECT MIN(seq) FROM journal_parked", Long.class)
+                : jdbc.queryForObject("SELECT MIN(seq) FROM journal_parked WHERE consumer_id = ?", Long.class, consumerId);
+        return oldestParked == null ? position : Math.min(position, oldestParked - 1);
     }
 
     /** Events of the given sources after {@code afterSeq}, oldest first, whatever any consumer did with them. */
@@ -487,23 +498,24 @@ public class JournalStore {
     public Optional<JournalEvent> newestUnprocessed(String consumerId, String contactKey, String connectionId,
                                                     Collection<String> sources, Collection<String> eventTypes,
                                                     Instant receivedAfter) {
-        Long lowest = jdbc.queryForObject("SELECT MIN(position) FROM journal_consumer WHERE consumer_id = ?", Long.class,
-                consumerId);
-        if (lowest == null) {
+        if (!registered(consumerId)) {
             return Optional.empty();
         }
-        List<Object> args = new ArrayList<>(List.of(lowest, contactKey, Timestamp.from(receivedAfter)));
+        List<Object> args = new ArrayList<>(List.of(lowestPosition(consumerId), contactKey, Timestamp.from(receivedAfter)));
         args.addAll(sources);
         args.addAll(eventTypes);
         if (connectionId != null) {
             args.add(connectionId);
         }
         args.add(consumerId);
+        args.add(consumerId);
         String sql = "SELECT " + EVENT_COLUMNS + " FROM inbound_event e WHERE e.seq > ? AND e.contact_key = ? AND e.received_at > ?"
                 + " AND e.source IN (" + placeholders(sources.size()) + ") AND e.event_type IN (" + placeholders(eventTypes.size())
                 + ")" + (connectionId == null ? "" : " AND (e.connection_id = ? OR e.connection_id IS NULL)")
-                + " AND e.seq > (SELECT c.position FROM journal_consumer c WHERE c.consumer_id = ?"
-                + " AND c.partition_no = MOD(e.contact_hash, c.partitions)) ORDER BY e.seq DESC LIMIT 1";
+                + " AND (e.seq > (SELECT c.position FROM journal_consumer c WHERE c.consumer_id = ?"
+                + " AND c.partition_no = MOD(e.contact_hash, c.partitions))"
+                + " OR EXISTS (SELECT 1 FROM journal_parked p WHERE p.consumer_id = ? AND p.seq = e.seq))"
+                + " ORDER BY e.seq DESC LIMIT 1";
         return jdbc.query(sql, JournalStore::event, args.toArray()).stream().findFirst();
     }
 
@@ -516,10 +528,12 @@ public class JournalStore {
     public int prune(Instant olderThan, Instant activeSince) {
         Long lowest = jdbc.queryForObject("SELECT MIN(position) FROM journal_consumer WHERE last_seen_at >= ?", Long.class,
                 Timestamp.from(activeSince));
-        if (lowest == null) {
+        // Parked events (JournalParking) are unprocessed whatever the positions say.
+        long keepAfter = belowParked(lowest == null ? Long.MAX_VALUE : lowest, null);
+        if (keepAfter == Long.MAX_VALUE) {
             return jdbc.update("DELETE FROM inbound_event WHERE received_at < ?", Timestamp.from(olderThan));
         }
-        return jdbc.update("DELETE FROM inbound_event WHERE received_at < ? AND seq <= ?", Timestamp.from(olderThan), lowest);
+        return jdbc.update("DELETE FROM inbound_event WHERE received_at < ? AND seq <= ?", Timestamp.from(olderThan), keepAfter);
     }
 
     // ---- helpers --------------------------------------------------------------------------------

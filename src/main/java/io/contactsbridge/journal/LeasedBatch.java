@@ -198,6 +198,21 @@ public final class LeasedBatch {
         return Optional.empty();
     }
 
+    /** As {@link #retryWithin}, for consumers that record holds themselves (pair lanes). */
+    public static Optional<Duration> holdOf(Throwable failure) {
+        return retryWithin(failure);
+    }
+
+    /** Whether the failure is the stopping application's, not the event's: nothing is recorded for it. */
+    public static boolean stopping(Throwable cause) {
+        return cause instanceof ShuttingDownException;
+    }
+
+    /** The back-off after {@code failures} failures in a row: {@code initialDelay} doubled per failure, at most {@code maxDelay}. */
+    public static Duration backoff(int failures, Duration initialDelay, Duration maxDelay) {
+        return JournalStore.backoff(failures, initialDelay, maxDelay);
+    }
+
     private static Duration min(Duration a, Duration b) {
         return a.compareTo(b) <= 0 ? a : b;
     }

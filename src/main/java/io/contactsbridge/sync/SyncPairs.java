@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.contactsbridge.auth.Connection;
 import io.contactsbridge.auth.ConnectionRegistry;
 import io.contactsbridge.auth.ServiceType;
+import io.contactsbridge.journal.JournalGroups;
 import io.contactsbridge.journal.JournalSources;
 import io.contactsbridge.ops.InvalidSettingException;
 import org.slf4j.Logger;
@@ -38,7 +39,7 @@ import org.springframework.util.StringUtils;
  * at most one pair, so the connection an event came from names its pair.
  */
 @Component("syncPairs")
-public class SyncPairs {
+public class SyncPairs implements JournalGroups {
 
     /** The id of the one pair of a configuration without {@code bridge.pairs}. */
     public static final String SINGLE = "default";
@@ -326,6 +327,24 @@ public class SyncPairs {
     /** The id of {@code pair}, if it is one of this bridge's. */
     public Optional<String> idOf(SyncPair pair) {
         return state.byId().entrySet().stream().filter(e -> e.getValue().equals(pair)).map(Map.Entry::getKey).findFirst();
+    }
+
+    /**
+     * The journal keeps pairs apart when the bridge syncs several: one pair's failing or slow events are parked (the
+     * group is the pair's id) and hold up no other pair's. An event from a connection no pair has is grouped by its
+     * connection; one that names none (stored before pairs, or a location not known) goes with the others alike.
+     */
+    @Override
+    public String groupOf(String connectionId) {
+        State now = state;
+        if (now.byId().size() <= 1) {
+            return null;
+        }
+        if (connectionId == null) {
+            return "unpaired";
+        }
+        String pairId = now.idByConnection().get(connectionId);
+        return pairId != null ? pairId : connectionId;
     }
 
     /** Whether the bridge syncs just one pair (then an event that does not say whose it is, is that pair's). */

@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.contactsbridge.journal.JournalParking;
 import io.contactsbridge.mapping.Side;
 import io.contactsbridge.ops.StatusContributor;
 import io.contactsbridge.ops.StatusReport;
@@ -14,7 +15,8 @@ import org.springframework.stereotype.Component;
  * action, writes per side, conflicts, {@code refused}: people whose write a service refused and who wait for a change, {@code state}: disabled, starting, running or held when the mapping does not fit
  * the accounts, with {@code mappingProblems} in words and {@code mappingCheckedAt}, last event) and {@code backfill.*}
  * (state, phase, percent, rate, ETA, counts). {@code pairs.<id>.*}: each connection pair's connections, links,
- * refused people, mapping fit and backfill; with several pairs {@code links} counts them all and {@code backfill} is
+ * refused people, mapping fit, backfill and {@code parked} (its events set aside while it
+ * failed, see {@link JournalParking}); with several pairs {@code links} counts them all and {@code backfill} is
  * the first pair's.
  */
 @Component
@@ -30,9 +32,11 @@ public class SyncStatus implements StatusContributor {
     private final MappingCheck mappingCheck;
     private final RefusalStore refusals;
     private final SyncPairs pairs;
+    private final JournalParking parking;
 
     public SyncStatus(SyncProperties props, LinkStore links, SyncMetrics metrics, Backfills backfills, MappingCheck mappingCheck,
-                      RefusalStore refusals, SyncPairs pairs) {
+                      RefusalStore refusals, SyncPairs pairs, JournalParking parking) {
+        this.parking = parking;
         this.props = props;
         this.links = links;
         this.metrics = metrics;
@@ -45,6 +49,7 @@ public class SyncStatus implements StatusContributor {
     @Override
     public void contribute(StatusReport report) {
         Map<String, Object> perPair = new LinkedHashMap<>();
+        Map<String, List<Map<String, Object>>> parked = parkedByPair();
         long allLinks = 0;
         for (Backfill backfill : backfills.all()) {
             SyncPair pair = backfill.pair();
@@ -62,6 +67,7 @@ public class SyncStatus implements StatusContributor {
                     ? "starting" : fit.ok() ? "running" : HELD);
             out.put("mappingProblems", fit == null ? List.of() : fit.blocking());
             out.put("backfill", backfill(backfill.snapshot()));
+            out.put("parked", parked.getOrDefault(backfill.pairId(), List.of()));
             perPair.put(backfill.pairId(), out);
         }
         report.put("links", allLinks);
@@ -85,6 +91,24 @@ public class SyncStatus implements StatusContributor {
         sync.put("lastEvent", metrics.lastEventAt() == null ? null : metrics.lastEventAt().toString());
         report.put("sync", sync);
         report.put("backfill", backfill(first == null ? BackfillProgress.NEVER : first.snapshot()));
+    }
+
+    /**
+     * Each pair's events parked by a journal consumer (the sync, an automation) because the pair failed or was slow,
+     * while the other pairs went on: count, failures in a row, next retry, last error.
+     */
+    private Map<String, List<Map<String, Object>>> parkedByPair() {
+        Map<String, List<Map<String, Object>>> byPair = new LinkedHashMap<>();
+        for (JournalParking.ParkedGroup g : parking.parked(null)) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("consumer", g.consumer());
+            out.put("events", g.events());
+            out.put("failures", g.failures());
+            out.put("retryAfter", g.retryAfter().toString());
+            out.put("lastError", g.lastError());
+            byPair.computeIfAbsent(g.group(), k -> new java.util.ArrayList<>()).add(out);
+        }
+        return byPair;
     }
 
     private static Map<String, Object> backfill(BackfillProgress p) {

@@ -15,7 +15,7 @@ public final class EmptyJournal {
 
     /** Settings for tests: the defaults but a 1 s poll interval and a back-off from 1 s to 8 s. */
     public static final JournalProperties PROPS = new JournalProperties(Duration.ofSeconds(30), 100,
-            Duration.ofSeconds(1), Duration.ofSeconds(8), null, null, null);
+            Duration.ofSeconds(1), Duration.ofSeconds(8), null, null, null, null, null);
 
     private EmptyJournal() {
     }
@@ -28,6 +28,8 @@ public final class EmptyJournal {
     public static JournalStore store(DataSource ds, Clock clock, JournalSignal signal) {
         JdbcTemplate jdbc = new JdbcTemplate(ds);
         jdbc.update("DELETE FROM journal_consumer");
+        jdbc.update("DELETE FROM journal_parked");
+        jdbc.update("DELETE FROM journal_parked_group");
         jdbc.update("DELETE FROM inbound_event");
         return new JournalStore(jdbc, new DataSourceTransactionManager(ds), clock, signal);
     }

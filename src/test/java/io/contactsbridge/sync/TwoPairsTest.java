@@ -69,6 +69,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  *   <li>Pair south paused ({@code POST /api/pairs/south/pause}): edits on both of its sides stay where they were made
  *       for a while, while north's edits made at the same time arrive as before; after the resume south's polls find
  *       its edits and they arrive within {@link #ARRIVAL}.</li>
+ *   <li>South's BirdSend fails (503) and hangs past the response timeout while people edit both pairs: north's edits
+ *       arrive as usual, south's wait (parked with the pair) and arrive once it answers again.</li>
  *   <li>A third pair added at run time ({@code POST /api/pairs}) of two connections the bridge was given at start but
  *       no pair used (a third location, a third account), whose people were not synced before; an id taken (409), a
  *       connection of another pair or an unknown one (400) are refused. Its backfill ({@code POST /api/backfill?pair=west})
@@ -92,6 +94,12 @@ class TwoPairsTest {
     /** The pair added at run time; its connections are given at start, in no pair. */
     private static final String WEST = "west";
     private static final String WEST_LOCATION_ID = "WestLoc9kT3vQx7Rb2Jd";
+    /**
+     * How soon north's edits arrive while south's BirdSend fails and times out: the usual few seconds (poll interval,
+     * journal, writes) and at most the journal's inline limit for a south event running when they came, far less than
+     * a south event's retries (five attempts of the {@code 2 s} response timeout here) or an open breaker's wait.
+     */
+    private static final Duration ISOLATED_ARRIVAL = Duration.ofSeconds(10);
     /** How long "nothing arrives" is watched for (a pair paused or removed). */
     private static final Duration NOTHING_ARRIVES = Duration.ofSeconds(3);
     private static final String SHARED_EMAIL = "shared@example.com";
@@ -211,6 +219,11 @@ class TwoPairsTest {
         settings.put("bridge.birdsend.notification.secret", NOTIFICATION_SECRET);
         CrashTestBridge.putLiveSyncSettings(settings, POLL_INTERVAL_MS);
         CrashTestBridge.putRestartSettings(settings);
+        // Step 5c: a BirdSend call that hangs fails after 2 s (30 s live); an open breaker tries again after 3 s and a
+        // parked pair's events after at most 4 s (30 s and 5 min live), so the test sees south recover in seconds.
+        settings.put("bridge.outbound.birdsend.response-timeout", "2s");
+        settings.put("camel.resilience4j.configurations.birdsend.wait-duration-in-open-state", "3");
+        settings.put("bridge.journal.retry-max-delay", "4s");
         bridge = new CrashTestBridge(runDir, port, adminPassword, settings);
         // One HighLevel, one webhook URL for both locations: the bridge tells them apart by the payload's locationId.
         highLevel.webhooks().setTargetUrl(bridge.baseUrl() + "/webhooks/highlevel");
@@ -448,6 +461,9 @@ class TwoPairsTest {
                 + "south BirdSend after the resume", secondResume, () -> harryLastName.equals(birdSendSouth.contact(harryId)
                 .map(BirdSendContactView::lastName).orElse(null)));
 
+        // ---- 5c. south's BirdSend fails and times out: north's edits arrive on time, south's after it is back --------------
+        failingSouthHoldsUpNothing(run);
+
         // ---- 6. a third pair, added at run time, of connections given at start ------------------------------------------
         assertThat(pairIds()).as("GET /api/pairs before west is added").containsExactlyInAnyOrder(NORTH, SOUTH);
         assertThat(pairStatus(status().path("pairs"), WEST).isMissingNode()).as("/api/status names a pair west before it is added")
@@ -557,6 +573,59 @@ class TwoPairsTest {
     }
 
     // ---- waiting on the bridge ----------------------------------------------------------------------------------------
+
+    /**
+     * Step 5c, the isolation of pairs: south's BirdSend answers half its calls 503 and lets the others hang past the
+     * bridge's response timeout, while people edit both pairs. North's edits (both directions) arrive within
+     * {@link #ISOLATED_ARRIVAL}, as if nothing were wrong; south's HighLevel edit waits, parked with its pair
+     * ({@code pairs.south.parked} in the status), and arrives within {@link #ARRIVAL} once the account answers again.
+     */
+    private void failingSouthHoldsUpNothing(String run) throws Exception {
+        String frankHighLevelId = highLevelByEmail(SOUTH, "frank.south@example.com").orElseThrow().path("id").asText();
+        long frankId = birdSendByEmail(birdSendSouth, "frank.south@example.com").orElseThrow().contactId();
+        long aliceId = birdSendByEmail(birdSendNorth, "alice.north@example.com").orElseThrow().contactId();
+        String bobHighLevelId = highLevelByEmail(NORTH, "bob.north@example.com").orElseThrow().path("id").asText();
+        birdSendSouth.faults().configure(FaultConfig.builder().seed(5).errorRate(503, 0.5).slowDrip(0.5, 8, 4000).build());
+        Duration slowestNorth = Duration.ZERO;
+        String frankLastName = null;
+        try {
+            for (int round = 1; round <= 3; round++) {
+                String aliceName = "Alice" + run + "r" + round;
+                String bobName = "Bob" + run + "r" + round;
+                frankLastName = "Down" + run + "r" + round;
+                Instant edited = Instant.now();
+                highLevel.simulator().state().editContactAsUser(frankHighLevelId, SimJson.object().put("lastName", frankLastName));
+                birdSendNorth.editContact(aliceId, BirdSendContactEdit.change().field("first_name", aliceName));
+                highLevel.simulator().state().editContactAsUser(bobHighLevelId, SimJson.object().put("firstName", bobName));
+                Waits.until("round " + round + ": north's edits while south's BirdSend fails (BirdSend contact " + aliceId
+                                + "'s first name in north HighLevel, HighLevel contact " + bobHighLevelId + "'s in north BirdSend)"
+                                + " within " + ISOLATED_ARRIVAL.toSeconds() + " s", ISOLATED_ARRIVAL,
+                        () -> aliceName.equals(highLevelFirstName(NORTH, "alice.north@example.com"))
+                                && birdSendByEmail(birdSendNorth, "bob.north@example.com").map(BirdSendContactView::firstName)
+                                        .filter(bobName::equals).isPresent(), Duration.ofMillis(100));
+                Duration took = Duration.between(edited, Instant.now());
+                slowestNorth = took.compareTo(slowestNorth) > 0 ? took : slowestNorth;
+            }
+            Waits.until("pair south's events parked in the status while its BirdSend fails", Duration.ofSeconds(20),
+                    () -> pairStatus(status().path("pairs"), SOUTH).path("parked").size() > 0, Duration.ofMillis(250));
+            assertThat(pairStatus(lastStatus.get().path("pairs"), NORTH).path("parked").size()).as("north's parked events")
+                    .isZero();
+            String frankNow = birdSendSouth.contact(frankId).map(BirdSendContactView::lastName).orElse(null);
+            assertThat(frankNow).as("south BirdSend contact %d while its account fails", frankId).isNotEqualTo(frankLastName);
+        } finally {
+            birdSendSouth.faults().configure(FaultConfig.NONE);
+        }
+        Instant back = Instant.now();
+        String lastFrank = frankLastName;
+        arrives("south HighLevel contact " + frankHighLevelId + "'s last name (edited while south's BirdSend failed) in south "
+                + "BirdSend once it answers again", back, () -> lastFrank.equals(birdSendSouth.contact(frankId)
+                .map(BirdSendContactView::lastName).orElse(null)));
+        Duration southAfter = Duration.between(back, Instant.now());
+        Waits.until("pair south's parked events all processed", Duration.ofSeconds(20),
+                () -> pairStatus(status().path("pairs"), SOUTH).path("parked").isEmpty(), Duration.ofMillis(250));
+        System.out.printf("[two-pairs] south's BirdSend failing: north's edits arrived within %d ms at most; south's "
+                + "within %d ms of its recovery%n", slowestNorth.toMillis(), southAfter.toMillis());
+    }
 
     /**
      * Until both pairs' start-up backfills are done: per pair under {@code pairs.<id>.backfill} where the status has

@@ -6,6 +6,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.contactsbridge.journal.JournalGroups;
+import io.contactsbridge.journal.JournalParking;
 import io.contactsbridge.journal.JournalProperties;
 import io.contactsbridge.journal.JournalSignal;
 import io.contactsbridge.journal.JournalStore;
@@ -31,6 +33,8 @@ public class JournalComponent extends DefaultComponent {
     private final ShutdownSignal shutdown;
     private final String owner;
     private final ConcurrentMap<String, JournalConsumer> running = new ConcurrentHashMap<>();
+    private JournalGroups groups;
+    private JournalParking parking;
 
     @Autowired
     public JournalComponent(JournalStore store, JournalSignal signal, JournalProperties props, ObjectMapper json,
@@ -56,6 +60,24 @@ public class JournalComponent extends DefaultComponent {
         setProperties(endpoint, parameters);
         endpoint.subscription(); // a wrong setting fails the route's start with a message saying which
         return endpoint;
+    }
+
+    /**
+     * Keeps groups (connection pairs) apart: one group's failing or slow events are parked instead of holding up the
+     * others' (see {@link JournalGroups}). Without it every failure blocks its partition.
+     */
+    @Autowired(required = false)
+    public void setPairIsolation(JournalGroups groups, JournalParking parking) {
+        this.groups = groups;
+        this.parking = parking;
+    }
+
+    JournalGroups groups() {
+        return groups;
+    }
+
+    JournalParking parking() {
+        return parking;
     }
 
     /** The lease owner id of this application (status: consumingNow). */

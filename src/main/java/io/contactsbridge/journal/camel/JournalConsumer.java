@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -43,6 +44,7 @@ public class JournalConsumer extends DefaultConsumer {
     private static final long POLL_PROBLEM_LOG_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private ExecutorService executor;
+    private ExecutorService laneWorkers;
     private volatile Loop loop;
 
     public JournalConsumer(JournalEndpoint endpoint, Processor processor) {
@@ -64,7 +66,15 @@ public class JournalConsumer extends DefaultConsumer {
         }
         JournalReader reader = getEndpoint().newReader();
         getEndpoint().getComponent().starting(this);
-        loop = new Loop(reader);
+        JournalLanes lanes = null;
+        JournalComponent component = getEndpoint().getComponent();
+        if (component.groups() != null && component.parking() != null && getEndpoint().isIsolatePairs()) {
+            laneWorkers = getEndpoint().getCamelContext().getExecutorServiceManager()
+                    .newCachedThreadPool(this, "journal-" + getEndpoint().getConsumer() + "-pairs");
+            lanes = new JournalLanes(component.parking(), component.groups(), component.props(), component.shutdownSignal(),
+                    getEndpoint().getConsumer(), reader.owner(), this::runRoute, laneWorkers);
+        }
+        loop = new Loop(reader, lanes);
         executor = getEndpoint().getCamelContext().getExecutorServiceManager()
                 .newSingleThreadExecutor(this, "journal-" + getEndpoint().getConsumer());
         executor.execute(loop);
@@ -75,11 +85,18 @@ public class JournalConsumer extends DefaultConsumer {
         Loop current = loop;
         if (current != null) {
             current.running = false;
+            if (current.lanes != null) {
+                current.lanes.stop();
+            }
         }
         if (executor != null) {
             // Not shutdownNow: the event in hand finishes (Camel's graceful shutdown waits for it), uninterrupted.
             getEndpoint().getCamelContext().getExecutorServiceManager().shutdown(executor);
             executor = null;
+        }
+        if (laneWorkers != null) {
+            getEndpoint().getCamelContext().getExecutorServiceManager().shutdown(laneWorkers);
+            laneWorkers = null;
         }
         getEndpoint().getComponent().stopped(this);
         super.doStop();
@@ -88,13 +105,16 @@ public class JournalConsumer extends DefaultConsumer {
     /** One consumer's loop; a restart of the route runs a new one. */
     private final class Loop implements Runnable {
         final JournalReader reader;
+        /** Null unless pairs are kept apart ({@link io.contactsbridge.journal.JournalGroups}). */
+        final JournalLanes lanes;
         final CountDownLatch ended = new CountDownLatch(1);
         volatile boolean running = true;
         private String lastProblem;
         private long lastProblemLoggedAt;
 
-        Loop(JournalReader reader) {
+        Loop(JournalReader reader, JournalLanes lanes) {
             this.reader = reader;
+            this.lanes = lanes;
         }
 
         @Override
@@ -110,6 +130,9 @@ public class JournalConsumer extends DefaultConsumer {
                             continue;
                         }
                         pollAndDeliver();
+                        if (lanes != null) {
+                            lanes.tend(reader.pollIntervalMs());
+                        }
                         lastProblem = null;
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
@@ -131,14 +154,60 @@ public class JournalConsumer extends DefaultConsumer {
             }
             getEndpoint().polledBatch();
             try {
+                Set<String> parked = lanes == null ? Set.of() : lanes.parkedGroups();
                 Iterator<JournalEvent> events = batch.events();
                 while (running && events.hasNext()) {
-                    if (!deliver(batch, events.next())) {
+                    JournalEvent event = events.next();
+                    String group = lanes == null ? null : lanes.groupOf(event);
+                    if (!(group == null ? deliver(batch, event) : deliverInLane(batch, event, group, parked))) {
                         break;
                     }
                 }
             } finally {
                 batch.finish();
+            }
+        }
+
+        /**
+         * Delivers an event of a group kept apart: parked behind the group's parked events, or run for at most the
+         * inline limit and parked if it fails or is still running; committed either way, so the partition goes on.
+         */
+        private boolean deliverInLane(LeasedBatch batch, JournalEvent event, String group, Set<String> parked)
+                throws InterruptedException {
+            Throwable failure;
+            try {
+                if (parked.contains(group)) {
+                    lanes.parkBehind(event, group);
+                    return commit(batch, event);
+                }
+                JournalLanes.Delivered delivered = lanes.deliver(event, group);
+                failure = delivered.failure();
+                if (failure != null) {
+                    getEndpoint().failed(LeasedBatch.describe(LeasedBatch.cause(failure)));
+                }
+                if (delivered.outcome() == JournalLanes.Outcome.PARKED) {
+                    parked.add(group);
+                    lanes.retrySoon();
+                }
+                if (delivered.outcome() != JournalLanes.Outcome.FAILED) {
+                    return commit(batch, event);
+                }
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+            batch.fail(event, failure);
+            return false;
+        }
+
+        private boolean commit(LeasedBatch batch, JournalEvent event) {
+            try {
+                batch.commit(event);
+                getEndpoint().committed(event.seq());
+                return true;
+            } catch (LeaseLostException e) {
+                LOG.info("Journal consumer '{}' stops partition {}: its lease was taken over by another replica, which "
+                        + "delivers the events after seq {}", getEndpoint().getConsumer(), batch.partition(), event.seq());
+                return false;
             }
         }
 
@@ -194,6 +263,23 @@ public class JournalConsumer extends DefaultConsumer {
 
         private void pause() throws InterruptedException {
             getEndpoint().getComponent().shutdownSignal().sleep(Duration.ofMillis(reader.pollIntervalMs()));
+        }
+    }
+
+    /** Runs one event through the route on the calling thread: the failure, or null when it succeeded. */
+    Throwable runRoute(JournalEvent event) {
+        Exchange exchange = createExchange(false);
+        try {
+            getEndpoint().delivering();
+            try {
+                toMessage(event, exchange.getMessage());
+                getProcessor().process(exchange);
+            } catch (Exception e) {
+                exchange.setException(e);
+            }
+            return exchange.getException();
+        } finally {
+            releaseExchange(exchange, false);
         }
     }
 

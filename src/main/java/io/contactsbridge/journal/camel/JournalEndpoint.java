@@ -54,6 +54,10 @@ public class JournalEndpoint extends DefaultEndpoint implements MultipleConsumer
     @UriParam(defaultValue = "map", enums = "map,json", description = "The body's type: map (the payload as a Map, for "
             + "simple expressions such as ${body[email]}) or json (a Jackson JsonNode, for Java beans that read JSON)")
     private String bodyAs = "map";
+    @UriParam(defaultValue = "true", description = "With several connection pairs, park a pair's events that fail or "
+            + "run longer than bridge.journal.pair-inline-limit, so that they hold up no other pair's (false: every "
+            + "failure blocks its partition)")
+    private boolean isolatePairs = true;
 
     private final AtomicLong polls = new AtomicLong();
     private final AtomicLong delivered = new AtomicLong();
@@ -234,5 +238,14 @@ public class JournalEndpoint extends DefaultEndpoint implements MultipleConsumer
     /** Whether the body is a JsonNode rather than a Map. */
     boolean bodyAsJson() {
         return "json".equals(bodyAs);
+    }
+
+    @ManagedAttribute(description = "Whether a pair's failing or slow events are parked apart from the other pairs'")
+    public boolean isIsolatePairs() {
+        return isolatePairs;
+    }
+
+    public void setIsolatePairs(boolean isolatePairs) {
+        this.isolatePairs = isolatePairs;
     }
 }
