@@ -84,6 +84,8 @@ public class OutboundMetrics {
         return Timer.builder(name)
                 .tag("service", call.serviceId())
                 .tag("operation", call.operation() == null ? "unknown" : call.operation())
+                // So each series belongs to a pair (io.contactsbridge.sync.PairMeterTags): one series per connection.
+                .tag("connection", call.connectionId() == null ? "none" : call.connectionId())
                 .tag(tag, value)
                 .register(registry);
     }

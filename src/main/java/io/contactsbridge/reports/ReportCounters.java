@@ -120,7 +120,9 @@ public class ReportCounters {
         add(pairScope(highlevelConnection, birdsendConnection), AUTOMATION_FIRED, automationId, 1);
         if (registry != null) {
             Counter.builder(AUTOMATION_FIRINGS_METER).description("Automation firings (effects done), by automation")
-                    .tag("automation", automationId).register(registry).increment();
+                    // Its pair's by the HighLevel connection (io.contactsbridge.sync.PairMeterTags).
+                    .tag("automation", automationId).tag("connection", highlevelConnection == null ? "none" : highlevelConnection)
+                    .register(registry).increment();
         }
     }
 

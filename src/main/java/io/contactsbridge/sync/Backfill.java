@@ -176,16 +176,16 @@ public class Backfill {
         this.clock = clock;
         String instance = bridge.instance() == null || bridge.instance().id() == null ? "bridge" : bridge.instance().id();
         this.owner = instance + "/" + UUID.randomUUID().toString().substring(0, 8);
-        // Tagged like the other metrics of a pair (management.metrics.tags.pair): <highlevel>+<birdsend>.
-        String tag = pair.highlevelConnection() + "+" + pair.birdsendConnection();
-        Gauge.builder(PROGRESS_METRIC, this, b -> b.snapshot().fraction()).tag("pair", tag).description("Backfill progress, 0 to 1").register(registry);
-        Gauge.builder("bridge.backfill.processed", this, b -> b.snapshot().processed()).tag("pair", tag).register(registry);
-        Gauge.builder("bridge.backfill.total", this, b -> b.snapshot().total()).tag("pair", tag).register(registry);
-        Gauge.builder("bridge.backfill.rate", this, b -> b.snapshot().rate()).tag("pair", tag).description("Contacts per second").register(registry);
+        // Tagged with the pair's id, like the other metrics of a pair (PairMeterTags).
+        String tag = pairId;
+        Gauge.builder(PROGRESS_METRIC, this, b -> b.snapshot().fraction()).tag(PairMeterTags.TAG, tag).description("Backfill progress, 0 to 1").register(registry);
+        Gauge.builder("bridge.backfill.processed", this, b -> b.snapshot().processed()).tag(PairMeterTags.TAG, tag).register(registry);
+        Gauge.builder("bridge.backfill.total", this, b -> b.snapshot().total()).tag(PairMeterTags.TAG, tag).register(registry);
+        Gauge.builder("bridge.backfill.rate", this, b -> b.snapshot().rate()).tag(PairMeterTags.TAG, tag).description("Contacts per second").register(registry);
         Gauge.builder("bridge.backfill.eta.seconds", this, b -> {
             Double eta = b.snapshot().etaSeconds();
             return eta == null ? Double.NaN : eta;
-        }).tag("pair", tag).register(registry);
+        }).tag(PairMeterTags.TAG, tag).register(registry);
     }
 
     /** The backfill of another pair, with the same collaborators (see {@link Backfills}). */

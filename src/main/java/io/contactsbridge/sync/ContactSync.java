@@ -203,6 +203,11 @@ public class ContactSync {
         return c.pair;
     }
 
+    /** The pair's id for the metrics' {@code pair} tag; null when the pair is none of this bridge's. */
+    private String pairTag(SyncPair pair) {
+        return pairs.idOf(pair).orElse(null);
+    }
+
     /** The route's loop condition: the steps run (again) while the case asks for it. */
     public boolean again(SyncCase c) {
         return c.again;
@@ -211,7 +216,7 @@ public class ContactSync {
     /** The route's last step: counts and logs what the sync did, and answers it. */
     public SyncOutcome finish(SyncCase c) {
         SyncOutcome outcome = c.outcome();
-        metrics.event(outcome);
+        metrics.event(outcome, pairTag(c.pair));
         reportOutcome(c.pair, outcome); // no pair (an event for none of this bridge's): in no pair's reports
         if (replayRequested(c)) {
             recordReplay(((SyncCase.Event) c.origin()).payload().get(DeadLetterReplay.REPLAY_MARK).asLong(), outcome);
@@ -657,7 +662,7 @@ public class ContactSync {
             } else {
                 highlevel.delete(pair.highlevelConnection(), link.get().highlevelId());
             }
-            metrics.write(side.other());
+            metrics.write(side.other(), pairTag(pair));
             reports.add(reportScope(pair), ReportCounters.DELETED, towards(side.other()), 1);
             links.delete(link.get());
             return SyncOutcome.unlinked(1);
@@ -715,7 +720,7 @@ public class ContactSync {
             }
             highlevel.apply(pair.highlevelConnection(), link.highlevelId(), write,
                     (String) result.shadow().get(mapping.emailField()));
-            metrics.write(Side.HIGHLEVEL);
+            metrics.write(Side.HIGHLEVEL, pairTag(pair));
             reportWrite(pair, ReportCounters.UPDATED, write);
         } else {
             Optional<JsonNode> bsNow = birdsend.get(pair.birdsendConnection(), link.birdsendId());
@@ -730,7 +735,7 @@ public class ContactSync {
                 return 0;
             }
             birdsend.apply(pair.birdsendConnection(), link.birdsendId(), bsNow.get(), write);
-            metrics.write(Side.BIRDSEND);
+            metrics.write(Side.BIRDSEND, pairTag(pair));
             reportWrite(pair, ReportCounters.UPDATED, write);
         }
         LOG.info("{} contact {} was deleted after a change the sync had not applied yet (journal event {}): applied to its partner"
@@ -818,7 +823,7 @@ public class ContactSync {
         SyncOutcome.Action action = link != null ? (writes > 0 ? SyncOutcome.Action.UPDATED : SyncOutcome.Action.UNCHANGED)
                 : SyncOutcome.Action.LINKED;
         if (!conflicts.isEmpty()) {
-            metrics.conflicts(conflicts.size());
+            metrics.conflicts(conflicts.size(), pairTag(pair));
         }
         return new SyncOutcome(action, writes, conflicts, null);
     }
@@ -971,7 +976,7 @@ public class ContactSync {
                 new PendingWrite(null, plan.merged().shadow(), CanonicalContact.EMPTY, plan.highlevelMapped()));
         BirdSendContactApi.Created created = notMadeIfRefused(pair, Side.HIGHLEVEL, hlGiven, () -> refusable(pair,
                 plan.subject(), Side.BIRDSEND, plan.birdsendPlanned(), () -> birdsend.create(pair.birdsendConnection(), bsCreate)));
-        metrics.write(Side.BIRDSEND);
+        metrics.write(Side.BIRDSEND, pairTag(pair));
         if (created.duplicate()) {
             // BirdSend already has this email (created since we looked, or by a crashed earlier attempt): link it.
             someonesOwnIfFirst(pair, first, Side.HIGHLEVEL, hlGiven);
@@ -1006,7 +1011,7 @@ public class ContactSync {
         HighLevelContactApi.Created created = notMadeIfRefused(pair, Side.BIRDSEND, bsGiven, () -> refusable(pair,
                 plan.subject(), Side.HIGHLEVEL, plan.highlevelPlanned(), () -> highlevel.create(pair.highlevelConnection(),
                         hlCreate.createBody())));
-        metrics.write(Side.HIGHLEVEL);
+        metrics.write(Side.HIGHLEVEL, pairTag(pair));
         if (created.duplicate()) {
             someonesOwnIfFirst(pair, first, Side.BIRDSEND, bsGiven);
             JsonNode existing = highlevel.get(pair.highlevelConnection(), created.id())
@@ -1073,7 +1078,7 @@ public class ContactSync {
                     .orElseThrow(() -> new LinkChangedException("BirdSend contact " + bsTarget + " vanished while syncing it"));
             refusable(pair, plan.subject(), Side.BIRDSEND, plan.birdsendPlanned(),
                     () -> birdsend.apply(pair.birdsendConnection(), bsTarget, bsNow, plan.birdsendWrite()));
-            metrics.write(Side.BIRDSEND);
+            metrics.write(Side.BIRDSEND, pairTag(c.pair));
             reportWrite(pair, ReportCounters.UPDATED, plan.birdsendWrite());
             k.writes++;
         });
@@ -1090,7 +1095,7 @@ public class ContactSync {
             String hlTarget = k.highlevelId;
             refusable(pair, plan.subject(), Side.HIGHLEVEL, plan.highlevelPlanned(),
                     () -> highlevel.apply(pair.highlevelConnection(), hlTarget, plan.highlevelWrite(), plan.email()));
-            metrics.write(Side.HIGHLEVEL);
+            metrics.write(Side.HIGHLEVEL, pairTag(c.pair));
             reportWrite(pair, ReportCounters.UPDATED, plan.highlevelWrite());
             k.writes++;
         });
@@ -1114,7 +1119,7 @@ public class ContactSync {
                 LOG.info("{}: the write refused before went through; it is no longer refused", plan.subject());
             }
             if (!plan.conflicts().isEmpty()) {
-                metrics.conflicts(plan.conflicts().size());
+                metrics.conflicts(plan.conflicts().size(), pairTag(pair));
             }
             SyncOutcome.Action action = k.action == SyncOutcome.Action.UNCHANGED && k.writes > 0 ? SyncOutcome.Action.UPDATED
                     : k.action;

@@ -44,23 +44,30 @@ public class SyncMetrics {
         }
     }
 
-    void event(SyncOutcome outcome) {
+    /** @param pair the event's pair id; null when no pair of this bridge's (then tagged as the whole bridge) */
+    void event(SyncOutcome outcome, String pair) {
         String action = outcome.action().name().toLowerCase(java.util.Locale.ROOT);
         events.computeIfAbsent(action, k -> new AtomicLong()).incrementAndGet();
-        Counter.builder(EVENTS).description("Journal events processed by the sync").tag("action", action)
+        withPair(Counter.builder(EVENTS).description("Journal events processed by the sync").tag("action", action), pair)
                 .register(registry).increment();
         lastEventAt = clock.instant();
     }
 
-    void write(Side side) {
+    void write(Side side, String pair) {
         writes.computeIfAbsent(side, k -> new AtomicLong()).incrementAndGet();
-        Counter.builder(WRITES).description("Contact writes made by the sync").tag("side", side.key())
+        withPair(Counter.builder(WRITES).description("Contact writes made by the sync").tag("side", side.key()), pair)
                 .register(registry).increment();
     }
 
-    void conflicts(int n) {
+    void conflicts(int n, String pair) {
         conflicts.addAndGet(n);
-        Counter.builder(CONFLICTS).description("Fields both sides had changed differently").register(registry).increment(n);
+        withPair(Counter.builder(CONFLICTS).description("Fields both sides had changed differently"), pair)
+                .register(registry).increment(n);
+    }
+
+    /** Tagged with the pair (else {@link PairMeterTags} tags it as the whole bridge's). */
+    private static Counter.Builder withPair(Counter.Builder counter, String pair) {
+        return pair == null ? counter : counter.tag(PairMeterTags.TAG, pair);
     }
 
     /** Writes made to a side since start (tests count echoes with it). */

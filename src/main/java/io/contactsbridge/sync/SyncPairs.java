@@ -74,6 +74,8 @@ public class SyncPairs implements JournalGroups {
     private final Set<String> leftOut = new TreeSet<>();
 
     /** What the bridge syncs now: the pairs by id (in order), which pair each connection is in, the paused ones. */
+    private volatile PairMeterTags meterTags;
+
     private record State(Map<String, SyncPair> byId, Map<String, String> idByConnection, Set<String> paused) {
     }
 
@@ -179,6 +181,9 @@ public class SyncPairs implements JournalGroups {
         State before = state;
         state = new State(Collections.unmodifiableMap(kept), Collections.unmodifiableMap(claimed),
                 Collections.unmodifiableSet(paused));
+        if (meterTags != null) {
+            meterTags.update(state.idByConnection(), state.byId());
+        }
         if (!before.byId().keySet().equals(kept.keySet()) || !before.paused().equals(paused)) {
             locations.clear();
             LOG.info("Pairs synced: {}{}", kept.keySet(), paused.isEmpty() ? "" : ", paused: " + paused);
@@ -324,9 +329,18 @@ public class SyncPairs implements JournalGroups {
         return Optional.ofNullable(pairId == null ? null : state.byId().get(pairId));
     }
 
-    /** The id of {@code pair}, if it is one of this bridge's. */
+    /** The id of {@code pair}, if it is one of this bridge's (asked for every event: a look-up by its connection). */
     public Optional<String> idOf(SyncPair pair) {
-        return state.byId().entrySet().stream().filter(e -> e.getValue().equals(pair)).map(Map.Entry::getKey).findFirst();
+        State now = state;
+        String id = pair == null ? null : now.idByConnection().get(pair.highlevelConnection());
+        return id != null && pair.equals(now.byId().get(id)) ? Optional.of(id) : Optional.empty();
+    }
+
+    /** Keeps the metrics' {@code pair} tags ({@link PairMeterTags}) up to date with the pairs of the moment. */
+    @Autowired(required = false)
+    public void setMeterTags(PairMeterTags meterTags) {
+        this.meterTags = meterTags;
+        meterTags.update(state.idByConnection(), state.byId());
     }
 
     /**

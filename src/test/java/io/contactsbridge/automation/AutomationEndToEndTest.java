@@ -206,7 +206,7 @@ class AutomationEndToEndTest {
             int end = line.indexOf('{') > 0 ? line.indexOf('{') : line.indexOf(' ');
             String name = line.substring(0, end);
             served.add(name);
-            if (!line.contains("pair=\"highlevel+birdsend\"")) {
+            if (!line.contains("pair=\"default\"")) {
                 untagged.add(name);
             }
         }

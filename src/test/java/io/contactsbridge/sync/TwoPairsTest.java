@@ -625,6 +625,29 @@ class TwoPairsTest {
                 () -> pairStatus(status().path("pairs"), SOUTH).path("parked").isEmpty(), Duration.ofMillis(250));
         System.out.printf("[two-pairs] south's BirdSend failing: north's edits arrived within %d ms at most; south's "
                 + "within %d ms of its recovery%n", slowestNorth.toMillis(), southAfter.toMillis());
+
+        // The metrics tell the pairs apart: each series names its pair, the sync's events and the calls per pair.
+        List<String> series = prometheusSeries();
+        assertThat(series).as("series without a pair tag").filteredOn(line -> !line.contains("pair=\"")).isEmpty();
+        for (String pair : List.of(NORTH, SOUTH)) {
+            assertThat(series).as("bridge_sync_events_total of pair %s", pair)
+                    .anyMatch(line -> line.startsWith("bridge_sync_events_total{") && line.contains("pair=\"" + pair + "\""));
+            assertThat(series).as("bridge_outbound_calls_seconds_count of pair %s", pair)
+                    .anyMatch(line -> line.startsWith("bridge_outbound_calls_seconds_count{")
+                            && line.contains("connection=\"bs-" + pair + "\"") && line.contains("pair=\"" + pair + "\""));
+        }
+        assertThat(series).as("south's failed BirdSend calls, in its pair")
+                .anyMatch(line -> line.startsWith("bridge_outbound_requests_seconds_count{") && line.contains("pair=\"south\"")
+                        && !line.contains("outcome=\"2xx\""));
+    }
+
+    /** The series of {@code /actuator/prometheus}, comments left out. */
+    private static List<String> prometheusSeries() throws IOException, InterruptedException {
+        HttpResponse<String> scrape = HTTP.send(HttpRequest.newBuilder(URI.create(bridge.baseUrl() + "/actuator/prometheus"))
+                .timeout(Duration.ofSeconds(10)).header("Authorization", adminAuthorization).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(scrape.statusCode()).as("GET /actuator/prometheus").isEqualTo(200);
+        return scrape.body().lines().filter(line -> !line.isBlank() && !line.startsWith("#")).toList();
     }
 
     /**
