@@ -11,10 +11,10 @@ import org.apache.camel.Message;
 import org.springframework.stereotype.Component;
 
 /**
- * The steps of one HTTP attempt ({@code highlevel-send}, {@code birdsend-send}): the caller's share (when it
- * names one), token, rate-budget slot, the HTTP request, and the reading of the answer. Inside the circuit breaker only 429, 5xx and
- * I/O failures are thrown, because whatever is thrown there counts as a breaker failure; a 4xx comes
- * back as an answer and is judged by the call route.
+ * The steps of one HTTP attempt (routes {@code <service>-send-<connection>}): the caller's share (when it
+ * names one), token, rate-budget slot, the HTTP request, and the reading of the answer. Inside the circuit
+ * breaker only 429, 5xx and I/O failures are thrown, because whatever is thrown there counts as a breaker
+ * failure; a 4xx comes back as an answer and is judged by the call route.
  */
 @Component("outboundAttemptSteps")
 public class OutboundAttemptSteps {

@@ -26,10 +26,12 @@ final class OutboundExchange {
     static final String PERMIT = "BridgeOutboundPermit";
     /** The base URL the HTTP endpoint is built from. */
     static final String BASE_URL = "BridgeOutboundBaseUrl";
+    /** The endpoint of the connection's send route ({@link ConnectionSendRoutes}). */
+    static final String SEND_ENDPOINT = "BridgeOutboundSendEndpoint";
 
     /** Everything of a previous call on the same exchange that must not leak into the next one. */
     static final String[] PER_CALL = {REQUEST, CALLER_HEADERS, CALLER_BODY, CALL_STARTED, ATTEMPT_STARTED,
-        TOKEN, REFRESHED_TOKEN, BUDGET_REFUSED, PERMIT, BASE_URL, OutboundRetries.FAILED_ATTEMPTS,
+        TOKEN, REFRESHED_TOKEN, BUDGET_REFUSED, PERMIT, BASE_URL, SEND_ENDPOINT, OutboundRetries.FAILED_ATTEMPTS,
         OutboundRetries.RETRYING};
 
     private OutboundExchange() {

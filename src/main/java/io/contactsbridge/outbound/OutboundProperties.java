@@ -9,7 +9,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
  * Settings under {@code bridge.outbound.*}; defaults in {@code config/outbound.properties}. The
- * circuit breakers are configured as {@code camel.resilience4j.configurations.highlevel|birdsend.*}.
+ * circuit breakers (one per connection) are configured per service as
+ * {@code camel.resilience4j.configurations.highlevel|birdsend.*}.
  *
  * @param highlevel HighLevel API settings
  * @param birdsend  BirdSend API settings

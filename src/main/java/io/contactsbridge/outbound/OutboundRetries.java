@@ -95,7 +95,8 @@ final class OutboundRetries implements Processor {
     static String describe(UpstreamApiException e) {
         String call = e.call().describe();
         if (e instanceof CircuitOpenException) {
-            return call + " not sent: the " + e.service().displayName() + " circuit breaker is open";
+            return call + " not sent: the " + e.service().displayName() + " circuit breaker of connection "
+                    + e.call().connectionId() + " is open";
         }
         if (e.status() == 0) {
             Throwable cause = e.getCause();

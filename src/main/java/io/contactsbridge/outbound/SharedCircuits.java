@@ -4,11 +4,9 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.EnumMap;
-import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 
-import io.contactsbridge.auth.ServiceType;
 import io.contactsbridge.store.ReplicaProperties;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.resilience4j.ResilienceProcessor;
@@ -18,10 +16,14 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * One circuit per service across the replicas: when a replica's breaker opens, it says so in the store (table
- * {@code outbound_circuit}), and the others open theirs at their next look, instead of each sending the failing
- * calls that would open it. Closing is not shared: each replica's breaker probes the service on its own after its
- * wait (half-open), so a replica that sees the service back resumes without waiting for the others.
+ * One circuit per connection across the replicas: when a replica's breaker of a connection opens, it says so in the
+ * store (table {@code outbound_circuit}, one row per service and connection), and the others open their breaker of
+ * that connection at their next look, instead of each sending the failing calls that would open it. Only the same
+ * connection follows: another account of the service keeps its calls going. Closing is not shared: each replica's
+ * breaker probes the connection on its own after its wait (half-open), so a replica that sees it back resumes without
+ * waiting for the others. A replica follows only connections it has called already (their breakers are made on a
+ * connection's first call, {@link ConnectionSendRoutes}); one made later follows an opening still running at the
+ * next look.
  */
 @Component("sharedCircuits")
 public class SharedCircuits {
@@ -29,21 +31,24 @@ public class SharedCircuits {
     private static final Logger LOG = LoggerFactory.getLogger(SharedCircuits.class);
 
     private final CamelContext camel;
+    private final ConnectionSendRoutes sendRoutes;
     private final JdbcTemplate jdbc;
     private final Clock clock;
     private final RateAllotment allotment;
     private final ReplicaProperties props;
-    private final Map<ServiceType, String> lastState = new EnumMap<>(ServiceType.class);
-    /** The opening of another replica this one has followed (its opened_at), so it is followed once. */
-    private final Map<ServiceType, Instant> followed = new EnumMap<>(ServiceType.class);
+    /** Each breaker's state at the last look, by breaker id. */
+    private final Map<String, String> lastState = new HashMap<>();
+    /** The opening of another replica each breaker has followed (its opened_at), so it is followed once. */
+    private final Map<String, Instant> followed = new HashMap<>();
 
-    public SharedCircuits(CamelContext camel, JdbcTemplate jdbc, Clock clock, RateAllotment allotment,
-                          ReplicaProperties props) {
-        this.props = props;
+    public SharedCircuits(CamelContext camel, ConnectionSendRoutes sendRoutes, JdbcTemplate jdbc, Clock clock,
+                          RateAllotment allotment, ReplicaProperties props) {
         this.camel = camel;
+        this.sendRoutes = sendRoutes;
         this.jdbc = jdbc;
         this.clock = clock;
         this.allotment = allotment;
+        this.props = props;
     }
 
     /** Publishes this replica's new openings and follows the others'. Called every {@code bridge.replicas.interval}. */
@@ -51,48 +56,62 @@ public class SharedCircuits {
         if (!props.enabled()) {
             return;
         }
-        for (ServiceType service : ServiceType.values()) {
-            ResilienceProcessor breaker = camel.getProcessor(UpstreamCall.id(service) + "-breaker", ResilienceProcessor.class);
+        Map<CircuitKey, Opening> openings = null;
+        for (ConnectionSendRoutes.ConnectionBreaker b : sendRoutes.breakers()) {
+            ResilienceProcessor breaker = b.processor(camel);
             if (breaker == null) {
                 continue;
             }
             String state = breaker.getCircuitBreakerState();
-            String before = lastState.put(service, state);
+            String before = lastState.put(b.breakerId(), state);
             Instant now = clock.instant();
             if ("OPEN".equals(state) && !"OPEN".equals(before)) {
                 // Opened by its own calls (an opening followed from another replica was recorded as OPEN already).
-                publish(service, now, waitInOpenState(breaker));
+                publish(b, now, waitInOpenState(breaker));
                 continue;
             }
             if (!"CLOSED".equals(state)) {
                 continue;
             }
-            List<Opening> openings = jdbc.query("SELECT opened_by, opened_at, open_until FROM outbound_circuit WHERE service = ?",
-                    (rs, i) -> new Opening(rs.getString(1), rs.getTimestamp(2).toInstant(), rs.getTimestamp(3).toInstant()),
-                    UpstreamCall.id(service));
-            for (Opening o : openings) {
-                if (o.openUntil.isAfter(now) && !o.openedBy.equals(allotment.memberId())
-                        && !o.openedAt.equals(followed.get(service))) {
-                    followed.put(service, o.openedAt);
-                    breaker.transitionToOpenState();
-                    lastState.put(service, "OPEN");
-                    LOG.warn("{} circuit opened: replica {} found the service failing; this replica follows until its "
-                            + "breaker tries the service again", service.displayName(), o.openedBy);
-                }
+            if (openings == null) {
+                openings = openings(now);
+            }
+            Opening o = openings.get(new CircuitKey(UpstreamCall.id(b.service()), b.connectionId()));
+            if (o != null && o.openUntil.isAfter(now) && !o.openedBy.equals(allotment.memberId())
+                    && !o.openedAt.equals(followed.get(b.breakerId()))) {
+                followed.put(b.breakerId(), o.openedAt);
+                breaker.transitionToOpenState();
+                lastState.put(b.breakerId(), "OPEN");
+                LOG.warn("{} circuit of connection {} opened: replica {} found the connection failing; this replica "
+                        + "follows until its breaker tries it again", b.service().displayName(), b.connectionId(),
+                        o.openedBy);
             }
         }
     }
 
-    private void publish(ServiceType service, Instant now, Duration open) {
+    /** Every opening still running, one read for all the breakers. */
+    private Map<CircuitKey, Opening> openings(Instant now) {
+        Map<CircuitKey, Opening> out = new HashMap<>();
+        jdbc.query("SELECT service, connection_id, opened_by, opened_at, open_until FROM outbound_circuit "
+                + "WHERE open_until > ?", rs -> {
+                    out.put(new CircuitKey(rs.getString(1), rs.getString(2)), new Opening(rs.getString(3),
+                            rs.getTimestamp(4).toInstant(), rs.getTimestamp(5).toInstant()));
+                }, Timestamp.from(now));
+        return out;
+    }
+
+    private void publish(ConnectionSendRoutes.ConnectionBreaker b, Instant now, Duration open) {
         Timestamp at = Timestamp.from(now);
         Timestamp until = Timestamp.from(now.plus(open));
-        String id = UpstreamCall.id(service);
-        if (jdbc.update("UPDATE outbound_circuit SET opened_by = ?, opened_at = ?, open_until = ? WHERE service = ?",
-                allotment.memberId(), at, until, id) == 0) {
-            jdbc.update("INSERT INTO outbound_circuit (service, opened_by, opened_at, open_until) VALUES (?, ?, ?, ?)",
-                    id, allotment.memberId(), at, until);
+        String service = UpstreamCall.id(b.service());
+        if (jdbc.update("UPDATE outbound_circuit SET opened_by = ?, opened_at = ?, open_until = ? "
+                + "WHERE service = ? AND connection_id = ?",
+                allotment.memberId(), at, until, service, b.connectionId()) == 0) {
+            jdbc.update("INSERT INTO outbound_circuit (service, connection_id, opened_by, opened_at, open_until) "
+                    + "VALUES (?, ?, ?, ?, ?)", service, b.connectionId(), allotment.memberId(), at, until);
         }
-        LOG.info("{} circuit opened on this replica; the others follow at their next look", service.displayName());
+        LOG.info("{} circuit of connection {} opened on this replica; the others follow at their next look",
+                b.service().displayName(), b.connectionId());
     }
 
     private static Duration waitInOpenState(ResilienceProcessor breaker) {
@@ -102,6 +121,9 @@ public class SharedCircuits {
         } catch (RuntimeException e) {
             return Duration.ofSeconds(30);
         }
+    }
+
+    private record CircuitKey(String service, String connectionId) {
     }
 
     private record Opening(String openedBy, Instant openedAt, Instant openUntil) {

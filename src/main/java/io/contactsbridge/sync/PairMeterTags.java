@@ -8,6 +8,8 @@ import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.config.MeterFilter;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Component;
 
@@ -25,6 +27,7 @@ import org.springframework.stereotype.Component;
  * are tagged by the pairs of that moment.
  */
 @Component
+@Order(Ordered.LOWEST_PRECEDENCE - 100) // after filters that add a connection tag (the circuit breakers')
 public class PairMeterTags implements MeterFilter {
 
     public static final String TAG = "pair";

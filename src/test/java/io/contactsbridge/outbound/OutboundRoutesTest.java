@@ -23,7 +23,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
-import org.apache.camel.component.resilience4j.ResilienceProcessor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -85,9 +84,12 @@ class OutboundRoutesTest {
         birdsend.close();
     }
 
+    /** Closes every connection's breaker made so far (the connections of earlier tests included). */
     static void closeBreakers(CamelContext camel) {
-        for (ServiceType s : ServiceType.values()) {
-            camel.getProcessor(UpstreamCall.id(s) + "-breaker", ResilienceProcessor.class).transitionToCloseState();
+        ConnectionSendRoutes sendRoutes = camel.getRegistry().lookupByNameAndType("connectionSendRoutes",
+                ConnectionSendRoutes.class);
+        for (ConnectionSendRoutes.ConnectionBreaker b : sendRoutes.breakers()) {
+            b.processor(camel).transitionToCloseState();
         }
     }
 

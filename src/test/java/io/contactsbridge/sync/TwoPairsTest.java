@@ -636,6 +636,9 @@ class TwoPairsTest {
                     .anyMatch(line -> line.startsWith("bridge_outbound_calls_seconds_count{")
                             && line.contains("connection=\"bs-" + pair + "\"") && line.contains("pair=\"" + pair + "\""));
         }
+        assertThat(series).as("south's BirdSend circuit breaker, its own and in its pair")
+                .anyMatch(line -> line.startsWith("resilience4j_circuitbreaker_state{") && line.contains("connection=\"bs-south\"")
+                        && line.contains("pair=\"south\""));
         assertThat(series).as("south's failed BirdSend calls, in its pair")
                 .anyMatch(line -> line.startsWith("bridge_outbound_requests_seconds_count{") && line.contains("pair=\"south\"")
                         && !line.contains("outcome=\"2xx\""));

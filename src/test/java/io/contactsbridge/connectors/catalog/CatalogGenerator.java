@@ -280,7 +280,7 @@ final class CatalogGenerator {
                   `locationId`, when required and not given, is taken from the connection.
                 - **Safety**: every call goes through the outbound layer: authentication (`Version: 2021-07-28` for HighLevel), the
                   per-connection rate budget, retries with backoff on 429/5xx, one token refresh on 401, and a circuit breaker per
-                  service. A failure is an `UpstreamApiException` naming the service, operation, status and the service's message,
+                  connection. A failure is an `UpstreamApiException` naming the service, operation, status and the service's message,
                   with validation errors field by field.
 
                 """);
