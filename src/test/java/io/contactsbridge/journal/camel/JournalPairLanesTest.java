@@ -163,6 +163,36 @@ class JournalPairLanesTest {
     }
 
     @Test
+    void aPairParkedByAReplicaThatDiedIsRetriedHereOnceItsLeaseRunsOut() throws Exception {
+        // Another replica parked south's events while one was running, and died: its lease on the pair's lane holds
+        // for the lease duration (30 s here), then this replica takes the lane over and processes them in order.
+        append("south-1", "x", "south");
+        append("south-2", "x", "south");
+        await().atMost(Duration.ofSeconds(10)).until(() -> processed.containsAll(List.of("south-1", "south-2")));
+        processed.clear();
+        camel.getRouteController().stopRoute("sync");
+        append("south-3", "x", "south");
+        append("south-4", "x", "south");
+        long third = store.head() - 1;
+        JdbcTemplate jdbc = new JdbcTemplate(ds);
+        // What the dead replica left: the two events parked (its partition had committed past them), its lease.
+        jdbc.update("UPDATE journal_consumer SET position = ? WHERE consumer_id = 'sync'", store.head());
+        for (long seq : new long[] {third, third + 1}) {
+            parking.parkInFlight("sync", store.events(java.util.Set.of(HL), seq - 1, 1).get(0), "south", "dead-pod/1",
+                    Duration.ofSeconds(30));
+        }
+        camel.getRouteController().startRoute("sync");
+
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3)).until(() -> processed.isEmpty());
+        assertThat(parking.parked("sync")).singleElement().satisfies(g -> assertThat(g.leaseOwner()).isEqualTo("dead-pod/1"));
+
+        clock.advance(Duration.ofSeconds(31));
+        await().atMost(Duration.ofSeconds(10)).until(() -> processed.size() == 2);
+        assertThat(processed).containsExactly("south-3", "south-4");
+        await().atMost(Duration.ofSeconds(10)).until(() -> parking.parked("sync").isEmpty());
+    }
+
+    @Test
     void withoutGroupsAFailureBlocksItsPartitionAsBefore() throws Exception {
         camel.stop();
         JournalSignal signal = new JournalSignal();
