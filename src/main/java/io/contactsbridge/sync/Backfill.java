@@ -162,7 +162,7 @@ public class Backfill {
         // The application is stopping: the run ends after the contacts in flight, resumable from its checkpoint.
         shutdown.onStopping(() -> stopping.set(true));
         this.sync = sync;
-        this.mapping = sync.mapping();
+        this.mapping = sync.mapping(pair);
         this.links = links;
         this.store = store;
         this.listings = listings;
@@ -679,8 +679,8 @@ public class Backfill {
                     + " (bridge.sync.deletes=unlink leaves it alone)");
         }
         if (link != null && item.birdsend() != null && item.highlevel() != null
-                && sync.agrees(item.birdsend().mapped(), link, io.contactsbridge.mapping.Side.BIRDSEND)
-                && sync.agrees(item.highlevel().mapped(), link, io.contactsbridge.mapping.Side.HIGHLEVEL)) {
+                && sync.agrees(mapping, item.birdsend().mapped(), link, io.contactsbridge.mapping.Side.BIRDSEND)
+                && sync.agrees(mapping, item.highlevel().mapped(), link, io.contactsbridge.mapping.Side.HIGHLEVEL)) {
             // Both listed copies hold what the two sides last agreed on: nothing to write, so nothing to read again.
             // An edit made since the listing is its own event, handled in its own turn.
             return SyncOutcome.unchanged();

@@ -71,8 +71,11 @@ public class ContactSync {
     private static final Logger LOG = LoggerFactory.getLogger(ContactSync.class);
 
     private final SyncProperties props;
-    private final ContactMapping mapping;
-    private final ContactMerge merge;
+    /** The bridge's mapping; a pair may have its own ({@link #mapping(SyncPair)}). */
+    private final ContactMapping defaultMapping;
+    private volatile PairMappings pairMappings;
+    /** One merge per mapping in use. */
+    private final Map<ContactMapping, ContactMerge> merges = new java.util.concurrent.ConcurrentHashMap<>();
     private final LinkStore links;
     private final HighLevelContactApi highlevel;
     private final BirdSendContactApi birdsend;
@@ -96,8 +99,7 @@ public class ContactSync {
                        DeadLetterStore deadLetters, ReportCounters reports, SyncPairs pairs,
                        HighLevelAppLifecycle appLifecycle) {
         this.props = props;
-        this.mapping = mapping;
-        this.merge = new ContactMerge(mapping, props.conflict());
+        this.defaultMapping = mapping;
         this.links = links;
         this.highlevel = highlevel;
         this.birdsend = birdsend;
@@ -201,6 +203,22 @@ public class ContactSync {
             c.pair = pairs.only();
         }
         return c.pair;
+    }
+
+    /** Each pair's own mapping, where it has one (else every pair syncs by the bridge's). */
+    @org.springframework.beans.factory.annotation.Autowired(required = false)
+    public void setPairMappings(PairMappings pairMappings) {
+        this.pairMappings = pairMappings;
+    }
+
+    /** The contact mapping {@code pair} syncs by. */
+    public ContactMapping mapping(SyncPair pair) {
+        PairMappings own = pairMappings;
+        return own == null ? defaultMapping : own.of(pair);
+    }
+
+    private ContactMerge merger(SyncPair pair) {
+        return merges.computeIfAbsent(mapping(pair), m -> new ContactMerge(m, props.conflict()));
     }
 
     /** The pair's id for the metrics' {@code pair} tag; null when the pair is none of this bridge's. */
@@ -499,13 +517,14 @@ public class ContactSync {
     }
 
     private SyncCase.Found resolveHighLevel(SyncPair pair, String hlId, JsonNode hint) {
+        ContactMapping mapping = mapping(pair);
         turns.include(ContactTurns.highLevel(hlId));
         HighLevelFieldKeys keys = highlevel.fieldKeys(pair.highlevelConnection());
         Optional<ContactLink> link = links.byHighLevel(pair, hlId);
         if (link.isPresent() && !link.get().isLive()) {
             return decided(leftAlone(link.get()));
         }
-        if (link.isPresent() && hint != null && agrees(mapping.readHighLevel(hint, keys), link.get(), Side.HIGHLEVEL)) {
+        if (link.isPresent() && hint != null && agrees(mapping, mapping.readHighLevel(hint, keys), link.get(), Side.HIGHLEVEL)) {
             LOG.debug("HighLevel {}: the event's copy agrees with the link's shadow", hlId);
             return decided(SyncOutcome.unchanged());
         }
@@ -515,7 +534,7 @@ public class ContactSync {
             return new SyncCase.Gone(Side.HIGHLEVEL, hlId);
         }
         if (link.isPresent()) {
-            if (agrees(mapping.readHighLevel(hlNow.get(), keys), link.get(), Side.HIGHLEVEL)) {
+            if (agrees(mapping, mapping.readHighLevel(hlNow.get(), keys), link.get(), Side.HIGHLEVEL)) {
                 LOG.debug("HighLevel {}: agrees with the link's shadow", hlId);
                 return decided(SyncOutcome.unchanged());
             }
@@ -553,12 +572,13 @@ public class ContactSync {
     }
 
     private SyncCase.Found resolveBirdSend(SyncPair pair, String bsId, JsonNode hint) {
+        ContactMapping mapping = mapping(pair);
         turns.include(ContactTurns.birdSend(bsId));
         Optional<ContactLink> link = links.byBirdSend(pair, bsId);
         if (link.isPresent() && !link.get().isLive()) {
             return decided(leftAlone(link.get()));
         }
-        if (link.isPresent() && hint != null && agrees(mapping.readBirdSend(hint), link.get(), Side.BIRDSEND)) {
+        if (link.isPresent() && hint != null && agrees(mapping, mapping.readBirdSend(hint), link.get(), Side.BIRDSEND)) {
             LOG.debug("BirdSend {}: the event's copy agrees with the link's shadow", bsId);
             return decided(SyncOutcome.unchanged());
         }
@@ -568,7 +588,7 @@ public class ContactSync {
             return new SyncCase.Gone(Side.BIRDSEND, bsId);
         }
         if (link.isPresent()) {
-            if (agrees(mapping.readBirdSend(bsNow.get()), link.get(), Side.BIRDSEND)) {
+            if (agrees(mapping, mapping.readBirdSend(bsNow.get()), link.get(), Side.BIRDSEND)) {
                 LOG.debug("BirdSend {}: agrees with the link's shadow", bsId);
                 return decided(SyncOutcome.unchanged());
             }
@@ -682,6 +702,7 @@ public class ContactSync {
      * (a webhook's copy may leave fields out, which would read as cleared). Returns the writes made (0 or 1).
      */
     private int lastWords(SyncPair pair, Side side, ContactLink link) {
+        ContactMapping mapping = mapping(pair);
         String goneId = side == Side.HIGHLEVEL ? link.highlevelId() : link.birdsendId();
         Optional<Instant> linkWritten = links.updatedAt(link);
         if (linkWritten.isEmpty()) {
@@ -703,7 +724,7 @@ public class ContactSync {
             return 0;
         }
         CanonicalContact gone = side == Side.BIRDSEND ? mapping.readBirdSend(last) : mapping.readHighLevel(last, keys);
-        if (agrees(gone, link, side)) {
+        if (agrees(mapping, gone, link, side)) {
             return 0;
         }
         if (side == Side.BIRDSEND) {
@@ -712,9 +733,9 @@ public class ContactSync {
                 return 0;
             }
             CanonicalContact h = mapping.readHighLevel(hlNow.get(), keys);
-            ContactMerge.Result result = merge(link, gone, h, BirdSendContactApi.updatedAt(last),
+            ContactMerge.Result result = merge(pair, link, gone, h, BirdSendContactApi.updatedAt(last),
                     HighLevelContactApi.updatedAt(hlNow.get()));
-            HighLevelWrite write = withoutConstants(mapping.writeHighLevel(result.highlevel(), h, keys), keys);
+            HighLevelWrite write = withoutConstants(mapping, mapping.writeHighLevel(result.highlevel(), h, keys), keys);
             if (write.isEmpty()) {
                 return 0;
             }
@@ -728,9 +749,9 @@ public class ContactSync {
                 return 0;
             }
             CanonicalContact a = mapping.readBirdSend(bsNow.get());
-            ContactMerge.Result result = merge(link, a, gone, BirdSendContactApi.updatedAt(bsNow.get()),
+            ContactMerge.Result result = merge(pair, link, a, gone, BirdSendContactApi.updatedAt(bsNow.get()),
                     HighLevelContactApi.updatedAt(last));
-            BirdSendWrite write = withoutConstants(mapping.writeBirdSend(result.birdsend(), a));
+            BirdSendWrite write = withoutConstants(mapping, mapping.writeBirdSend(result.birdsend(), a));
             if (write.isEmpty()) {
                 return 0;
             }
@@ -761,6 +782,7 @@ public class ContactSync {
 
     /** As {@link #reconcile(ContactLink, JsonNode, JsonNode, boolean)}, for contacts of {@code pair}. */
     public SyncOutcome reconcile(SyncPair pair, ContactLink link, JsonNode bsNow, JsonNode hlNow, boolean dryRun) {
+        ContactMapping mapping = mapping(pair);
         if (dryRun) {
             HighLevelFieldKeys keys = highlevel.fieldKeys(pair.highlevelConnection());
             return plan(pair, link, bsNow == null ? null : mapping.readBirdSend(bsNow), BirdSendContactApi.updatedAt(bsNow),
@@ -797,20 +819,21 @@ public class ContactSync {
     /** As {@link #plan(ContactLink, CanonicalContact, Instant, CanonicalContact, Instant)}, for contacts of {@code pair}. */
     public SyncOutcome plan(SyncPair pair, ContactLink link, CanonicalContact bsMapped, Instant bsUpdated,
                             CanonicalContact hlMapped, Instant hlUpdated) {
+        ContactMapping mapping = mapping(pair);
         HighLevelFieldKeys keys = highlevel.fieldKeys(pair.highlevelConnection());
         CanonicalContact a = bsMapped == null ? CanonicalContact.EMPTY : bsMapped;
         CanonicalContact h = hlMapped == null ? CanonicalContact.EMPTY : hlMapped;
-        ContactMerge.Result result = merge(link, a, h, bsUpdated, hlUpdated);
+        ContactMerge.Result result = merge(pair, link, a, h, bsUpdated, hlUpdated);
         if (result.shadow().get(mapping.emailField()) == null) {
             return SyncOutcome.skipped("no email on either side, which BirdSend requires");
         }
         BirdSendWrite bsWrite = mapping.writeBirdSend(result.birdsend(), a);
         if (bsMapped != null) {
-            bsWrite = withoutConstants(bsWrite);
+            bsWrite = withoutConstants(mapping, bsWrite);
         }
         HighLevelWrite hlWrite = mapping.writeHighLevel(result.highlevel(), h, keys);
         if (hlMapped != null) {
-            hlWrite = withoutConstants(hlWrite, keys);
+            hlWrite = withoutConstants(mapping, hlWrite, keys);
         }
         List<String> conflicts = new ArrayList<>(result.conflicts().keySet());
         if (bsMapped == null) {
@@ -831,8 +854,9 @@ public class ContactSync {
     // ---- step: merge ------------------------------------------------------------------------------
 
     /** The three-way merge against the link's shadow, or against its pending writes while it has some. */
-    private ContactMerge.Result merge(ContactLink link, CanonicalContact a, CanonicalContact h, Instant bsUpdated,
-                                      Instant hlUpdated) {
+    private ContactMerge.Result merge(SyncPair pair, ContactLink link, CanonicalContact a, CanonicalContact h,
+                                      Instant bsUpdated, Instant hlUpdated) {
+        ContactMerge merge = merger(pair);
         if (link != null && !link.settled()) {
             return merge.mergePending(link.pending(), a, h, bsUpdated, hlUpdated);
         }
@@ -853,6 +877,7 @@ public class ContactSync {
 
     private SyncCase.Plan planWrites(SyncCase c, SyncCase.Contacts contacts) {
         SyncPair pair = pair(c);
+        ContactMapping mapping = mapping(pair);
         HighLevelFieldKeys keys = highlevel.fieldKeys(pair.highlevelConnection());
         ContactLink link = contacts.link();
         JsonNode bsNow = contacts.birdsend();
@@ -869,8 +894,8 @@ public class ContactSync {
                 : links.pendingCreate(pair, contacts.highlevelId(), contacts.birdsendId());
         c.createPending = created.isPresent();
         ContactMerge.Result result = created.isPresent()
-                ? merge.mergePending(created.get(), a, h, bsUpdated, hlUpdated)
-                : merge(link, a, h, bsUpdated, hlUpdated);
+                ? merger(pair).mergePending(created.get(), a, h, bsUpdated, hlUpdated)
+                : merge(pair, link, a, h, bsUpdated, hlUpdated);
         String email = (String) result.shadow().get(mapping.emailField());
         if (email == null) {
             c.outcome = SyncOutcome.skipped("no email on either side, which BirdSend requires");
@@ -883,11 +908,11 @@ public class ContactSync {
         // creates: writing them into an existing contact would be a write nobody made on the other side.
         BirdSendWrite bsWrite = mapping.writeBirdSend(result.birdsend(), a);
         if (contacts.hasBirdSend()) {
-            bsWrite = withoutConstants(bsWrite);
+            bsWrite = withoutConstants(mapping, bsWrite);
         }
         HighLevelWrite hlWrite = mapping.writeHighLevel(result.highlevel(), h, keys);
         if (contacts.hasHighLevel()) {
-            hlWrite = withoutConstants(hlWrite, keys);
+            hlWrite = withoutConstants(mapping, hlWrite, keys);
         }
         List<String> conflicts = new ArrayList<>(result.conflicts().keySet());
         if (LOG.isDebugEnabled()) {
@@ -970,6 +995,7 @@ public class ContactSync {
     }
 
     private void createBirdSend(SyncCase c, SyncPair pair, SyncCase.Plan plan, boolean fromHighLevel) {
+        ContactMapping mapping = mapping(pair);
         BirdSendWrite bsCreate = plan.birdsendWrite();
         String hlGiven = c.highlevelId;
         boolean first = links.holdCreate(pair, Side.HIGHLEVEL, hlGiven,
@@ -1004,6 +1030,7 @@ public class ContactSync {
     }
 
     private void createHighLevel(SyncCase c, SyncPair pair, SyncCase.Plan plan) {
+        ContactMapping mapping = mapping(pair);
         HighLevelWrite hlCreate = plan.highlevelWrite();
         String bsGiven = c.birdsendId;
         boolean first = links.holdCreate(pair, Side.BIRDSEND, bsGiven,
@@ -1297,7 +1324,7 @@ public class ContactSync {
         }
     }
 
-    private BirdSendWrite withoutConstants(BirdSendWrite write) {
+    private static BirdSendWrite withoutConstants(ContactMapping mapping, BirdSendWrite write) {
         Map<String, String> fields = new java.util.LinkedHashMap<>(write.fields());
         for (FieldRule rule : mapping.fields()) {
             if (rule.isOneSided() && rule.birdsendPath() != null && rule.birdsendPath().startsWith("fields.")) {
@@ -1308,7 +1335,7 @@ public class ContactSync {
                 write.addTags(), write.removeTags(), write.unsubscribed());
     }
 
-    private HighLevelWrite withoutConstants(HighLevelWrite write, HighLevelFieldKeys keys) {
+    private static HighLevelWrite withoutConstants(ContactMapping mapping, HighLevelWrite write, HighLevelFieldKeys keys) {
         com.fasterxml.jackson.databind.node.ObjectNode body = write.body().deepCopy();
         for (FieldRule rule : mapping.fields()) {
             if (!rule.isOneSided() || !rule.isMapped(Side.HIGHLEVEL)) {
@@ -1345,6 +1372,7 @@ public class ContactSync {
      */
     private ContactLink linkCreated(SyncPair pair, String hlId, String bsId, String email, CanonicalContact planned,
                                     CanonicalContact created) {
+        ContactMapping mapping = mapping(pair);
         Map<String, Object> values = new java.util.LinkedHashMap<>(planned.values());
         for (FieldRule rule : mapping.fields()) {
             if (!rule.isOneSided()) {
@@ -1380,7 +1408,7 @@ public class ContactSync {
      * feeds. A contact that agrees has nothing new to tell: its event is an echo of our own write, or old news. Never
      * while the link has writes pending: what the sides agree on is then not known.
      */
-    boolean agrees(CanonicalContact side, ContactLink link, Side from) {
+    boolean agrees(ContactMapping mapping, CanonicalContact side, ContactLink link, Side from) {
         if (!link.settled()) {
             return false;
         }
@@ -1393,8 +1421,8 @@ public class ContactSync {
         return true;
     }
 
-    /** For tests and the backfill: the current mapping. */
+    /** For tests: the bridge's mapping (a pair may have its own: {@link #mapping(SyncPair)}). */
     public ContactMapping mapping() {
-        return mapping;
+        return defaultMapping;
     }
 }

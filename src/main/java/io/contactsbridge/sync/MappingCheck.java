@@ -58,7 +58,9 @@ public class MappingCheck {
     }
 
     private final SyncProperties props;
+    /** The bridge's mapping; a pair may have its own ({@link #setPairMappings}). */
     private final ContactMapping mapping;
+    private volatile PairMappings pairMappings;
     private final HighLevelContactApi highlevel;
     private final BirdSendContactApi birdsend;
     private final Clock clock;
@@ -106,6 +108,17 @@ public class MappingCheck {
         }
     }
 
+    /** Each pair's own mapping, where it has one: its accounts are checked against it. */
+    @org.springframework.beans.factory.annotation.Autowired(required = false)
+    public void setPairMappings(PairMappings pairMappings) {
+        this.pairMappings = pairMappings;
+    }
+
+    private ContactMapping mapping(SyncPair pair) {
+        PairMappings own = pairMappings;
+        return own == null ? mapping : own.of(pair);
+    }
+
     private boolean fresh(Result r) {
         return r != null && clock.instant().isBefore(r.nextCheck());
     }
@@ -120,7 +133,7 @@ public class MappingCheck {
         Result r = current(pair);
         if (!r.ok()) {
             // Short: it is logged for every held event; the problems themselves are logged once, when found.
-            throw new MappingMisfitException("The contact mapping " + mapping.sourceName() + " does not fit the accounts ("
+            throw new MappingMisfitException("The contact mapping " + mapping(pair).sourceName() + " does not fit the accounts ("
                     + r.blocking().size() + (r.blocking().size() == 1 ? " problem" : " problems")
                     + ": see sync.mappingProblems in /api/status); the event waits for the next check, at " + r.nextCheck(),
                     Duration.between(clock.instant(), r.nextCheck()));
@@ -164,6 +177,7 @@ public class MappingCheck {
     }
 
     private Result check(SyncPair pair, PairCheck state) {
+        ContactMapping mapping = mapping(pair);
         List<String> blocking = new ArrayList<>();
         if (!mapping.highLevelCustomFieldKeys().isEmpty()) {
             // Read now: a field created a moment ago must count, whatever the field cache of the contact calls holds.
@@ -193,7 +207,7 @@ public class MappingCheck {
         if (before == null ? !result.ok() : !before.blocking().equals(result.blocking())) {
             String whose = pairs.single() ? "" : " (pair " + pairs.idOf(pair).orElse("?") + ")";
             if (!result.ok()) {
-                LOG.error("{}{}", describe(result), whose);
+                LOG.error("{}{}", describe(pair, result), whose);
             } else {
                 LOG.info("The contact mapping {} fits the accounts{} again; the sync continues", mapping.sourceName(), whose);
             }
@@ -244,7 +258,12 @@ public class MappingCheck {
 
     /** The problems in one sentence, with what the bridge does about them. */
     public String describe(Result r) {
-        return "The contact mapping " + mapping.sourceName() + " does not fit the accounts: " + String.join("; ", r.blocking())
+        return describe(pairs.single() ? pairs.only() : null, r);
+    }
+
+    /** As {@link #describe(Result)}, naming the mapping of {@code pair}. */
+    public String describe(SyncPair pair, Result r) {
+        return "The contact mapping " + mapping(pair).sourceName() + " does not fit the accounts: " + String.join("; ", r.blocking())
                 + ". The sync and the backfill wait (changes are kept in the journal) and the accounts are checked again"
                 + " every " + text(props.mappingRecheck()) + ".";
     }

@@ -51,8 +51,8 @@ public class SyncPairs implements JournalGroups {
 
     private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
 
-    /** {@code bridge.pairs.<id>.*}. */
-    public record PairSettings(String highlevelConnection, String birdsendConnection) {
+    /** {@code bridge.pairs.<id>.*}; {@code mapping} is the pair's own contact mapping, if any ({@link PairMappings}). */
+    public record PairSettings(String highlevelConnection, String birdsendConnection, String mapping) {
     }
 
     /** How long the pair of a location is remembered (also that no pair has it). */
@@ -204,7 +204,7 @@ public class SyncPairs implements JournalGroups {
         }
         SyncPair pair;
         try {
-            pair = checked(id, new PairSettings(highlevelConnection, birdsendConnection), connections);
+            pair = checked(id, new PairSettings(highlevelConnection, birdsendConnection, null), connections);
         } catch (InvalidSettingException e) {
             throw new IllegalArgumentException(e.getMessage().replace("Setting bridge.pairs." + id + ".", ""), e);
         }

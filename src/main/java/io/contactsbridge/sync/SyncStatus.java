@@ -33,10 +33,12 @@ public class SyncStatus implements StatusContributor {
     private final RefusalStore refusals;
     private final SyncPairs pairs;
     private final JournalParking parking;
+    private final PairMappings mappings;
 
     public SyncStatus(SyncProperties props, LinkStore links, SyncMetrics metrics, Backfills backfills, MappingCheck mappingCheck,
-                      RefusalStore refusals, SyncPairs pairs, JournalParking parking) {
+                      RefusalStore refusals, SyncPairs pairs, JournalParking parking, PairMappings mappings) {
         this.parking = parking;
+        this.mappings = mappings;
         this.props = props;
         this.links = links;
         this.metrics = metrics;
@@ -60,6 +62,7 @@ public class SyncStatus implements StatusContributor {
             allLinks += count;
             out.put("links", count);
             out.put("refused", refusals.count(pair));
+            out.put("mapping", mappings.of(pair).sourceName());
             MappingCheck.Result fit = mappingCheck.last(pair);
             out.put("paused", pairs.paused(backfill.pairId()));
             out.put("addedAtRunTime", pairs.addedAtRunTime(backfill.pairId()));

@@ -64,6 +64,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  *   <li>While running, contacts created on each of the four sides and edits on a BirdSend contact (north) and a
  *       HighLevel contact (south) whose BirdSend ids both accounts have reach their own pair's other side within
  *       {@link #ARRIVAL}; the other pair's contact with the same BirdSend id is left untouched.</li>
+ *   <li>Each pair syncs by its own mapping: south's ({@code bridge.pairs.south.mapping}) gives the HighLevel contacts
+ *       it creates another source than north's, the bridge's.</li>
  *   <li>A BirdSend notification naming pair south is accepted; one naming no pair, or an unknown one, is refused (400):
  *       with several pairs a contact id alone does not say whose account it is in.</li>
  *   <li>Pair south paused ({@code POST /api/pairs/south/pause}): edits on both of its sides stay where they were made
@@ -103,6 +105,8 @@ class TwoPairsTest {
     /** How long "nothing arrives" is watched for (a pair paused or removed). */
     private static final Duration NOTHING_ARRIVES = Duration.ofSeconds(3);
     private static final String SHARED_EMAIL = "shared@example.com";
+    /** The source south's own mapping gives the HighLevel contacts it creates. */
+    private static final String SOUTH_SOURCE = "BirdSend South";
     private static final String NOTIFICATION_SECRET = UUID.randomUUID().toString().replace("-", "");
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -217,6 +221,13 @@ class TwoPairsTest {
         settings.put("bridge.pairs." + SOUTH + ".highlevel-connection", "hl-south");
         settings.put("bridge.pairs." + SOUTH + ".birdsend-connection", "bs-south");
         settings.put("bridge.birdsend.notification.secret", NOTIFICATION_SECRET);
+        // South's own mapping: the bridge's, but the HighLevel contacts it creates get another source.
+        String defaultMapping = new String(Objects.requireNonNull(TwoPairsTest.class.getResourceAsStream("/mapping/contacts.yaml"))
+                .readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(defaultMapping).contains("default: BirdSend\n");
+        Path southMapping = runDir.resolve("south-mapping.yaml");
+        java.nio.file.Files.writeString(southMapping, defaultMapping.replace("default: BirdSend\n", "default: " + SOUTH_SOURCE + "\n"));
+        settings.put("bridge.pairs." + SOUTH + ".mapping", southMapping.toUri().toString());
         CrashTestBridge.putLiveSyncSettings(settings, POLL_INTERVAL_MS);
         CrashTestBridge.putRestartSettings(settings);
         // Step 5c: a BirdSend call that hangs fails after 2 s (30 s live); an open breaker tries again after 3 s and a
@@ -321,6 +332,14 @@ class TwoPairsTest {
         arrives("south HighLevel contact " + frankHighLevelId + "'s new last name in south BirdSend", edited,
                 () -> frankLastName.equals(birdSendSouth.contact(frank.contactId()).map(BirdSendContactView::lastName).orElse(null)));
         Duration arrival = Duration.between(edited, Instant.now());
+        // Each pair syncs by its own mapping: south's (bridge.pairs.south.mapping) gives the HighLevel contacts it
+        // creates another source than the bridge's mapping, which north uses.
+        assertThat(highLevelByEmail(SOUTH, ned).map(c -> c.path("source").asText(null))).as("source of Ned, created in "
+                + "south HighLevel by south's own mapping").contains(SOUTH_SOURCE);
+        assertThat(highLevelByEmail(NORTH, mia).map(c -> c.path("source").asText(null))).as("source of Mia, created in "
+                + "north HighLevel by the bridge's mapping").contains("BirdSend");
+        assertThat(pairStatus(status().path("pairs"), SOUTH).path("mapping").asText()).as("pairs.south.mapping")
+                .contains("south-mapping.yaml");
 
         Map<String, String> northNow = new HashMap<>(NORTH_PEOPLE);
         northNow.put(kim, "Kim");
