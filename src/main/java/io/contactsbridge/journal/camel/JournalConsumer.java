@@ -213,31 +213,13 @@ public class JournalConsumer extends DefaultConsumer {
 
         /** Hands one event to the route; true when it was committed and the batch goes on. */
         private boolean deliver(LeasedBatch batch, JournalEvent event) {
-            Exchange exchange = createExchange(false);
-            try {
-                getEndpoint().delivering();
-                try {
-                    toMessage(event, exchange.getMessage());
-                    getProcessor().process(exchange);
-                } catch (Exception e) {
-                    exchange.setException(e);
-                }
-                Throwable failure = exchange.getException();
-                if (failure == null) {
-                    batch.commit(event);
-                    getEndpoint().committed(event.seq());
-                    return true;
-                }
-                getEndpoint().failed(LeasedBatch.describe(LeasedBatch.cause(failure)));
-                batch.fail(event, failure);
-                return false;
-            } catch (LeaseLostException e) {
-                LOG.info("Journal consumer '{}' stops partition {}: its lease was taken over by another replica, which "
-                        + "delivers the events after seq {}", getEndpoint().getConsumer(), batch.partition(), event.seq());
-                return false;
-            } finally {
-                releaseExchange(exchange, false);
+            Throwable failure = runRoute(event);
+            if (failure == null) {
+                return commit(batch, event);
             }
+            getEndpoint().failed(LeasedBatch.describe(LeasedBatch.cause(failure)));
+            batch.fail(event, failure);
+            return false;
         }
 
         /**
