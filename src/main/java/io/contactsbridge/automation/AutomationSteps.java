@@ -212,8 +212,33 @@ public class AutomationSteps {
             LOG.debug("Automation {}: event {} skipped: its pair is paused", automationId(exchange),
                     exchange.getMessage().getHeader(JournalHeaders.EVENT_ID, String.class));
             return Optional.empty();
+        } else if (!runsFor(exchange, pair)) {
+            LOG.debug("Automation {}: event {} skipped: the automation is not for its pair ({})", automationId(exchange),
+                    exchange.getMessage().getHeader(JournalHeaders.EVENT_ID, String.class), pairsSetting(exchange));
+            return Optional.empty();
         }
         return Optional.ofNullable(pair);
+    }
+
+    /**
+     * Whether the automation runs for {@code pair}: setting {@code bridge.automations.<name>.pairs} (the route id
+     * without {@code automation-}) lists the pair ids it runs for, comma-separated; unset or blank, every pair's.
+     */
+    private boolean runsFor(Exchange exchange, SyncPair pair) {
+        Optional<String> only = exchange.getContext().getPropertiesComponent().resolveProperty(pairsSetting(exchange))
+                .filter(v -> !v.isBlank());
+        if (only.isEmpty()) {
+            return true;
+        }
+        String id = pairs.idOf(pair).orElse(null);
+        return java.util.Arrays.stream(only.get().split(",")).map(String::trim).anyMatch(p -> p.equals(id));
+    }
+
+    private static String pairsSetting(Exchange exchange) {
+        String automation = automationId(exchange);
+        String name = automation != null && automation.startsWith("automation-") ? automation.substring("automation-".length())
+                : automation;
+        return "bridge.automations." + name + ".pairs";
     }
 
     // --- exactly once --------------------------------------------------------------------------------

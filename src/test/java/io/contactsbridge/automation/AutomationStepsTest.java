@@ -134,6 +134,40 @@ class AutomationStepsTest {
         assertThat(twoPairs.notCreatedByBridge(unknown)).isFalse();
     }
 
+    /** bridge.automations.<name>.pairs limits an automation to the pairs it lists. */
+    @Test
+    void anAutomationListingItsPairsLeavesTheOthersEventsAlone() {
+        SyncPair a = new SyncPair("hl-a", "bs-a");
+        SyncPair b = new SyncPair("hl-b", "bs-b");
+        AutomationSteps twoPairs = steps(SyncPairs.of(Map.of("a", a, "b", b), null));
+        when(links.byBirdSend(eq(a), eq("7"))).thenReturn(Optional.of(
+                new ContactLink(1, "hl-of-a", "7", "a@example.com", null, 0, null)));
+        when(links.byBirdSend(eq(b), eq("7"))).thenReturn(Optional.of(
+                new ContactLink(2, "hl-of-b", "7", "b@example.com", null, 0, null)));
+        java.util.Properties settings = new java.util.Properties();
+        settings.setProperty("bridge.automations.activity-notes.pairs", " b ,c");
+        for (String connection : List.of("bs-a", "bs-b")) {
+            Exchange e = event("birdsend:7", Map.of("contact_id", 7));
+            e.getContext().getPropertiesComponent().setInitialProperties(settings);
+            e.getMessage().setHeader(JournalHeaders.CONNECTION_ID, connection);
+            e.getExchangeExtension().setFromRouteId("automation-activity-notes");
+            twoPairs.linkedContact(e, "highlevel");
+            if (connection.equals("bs-a")) {
+                assertThat(e.isRouteStop()).as("pair a is not listed").isTrue();
+                assertThat(e.getMessage().getHeader("contactId")).isNull();
+            } else {
+                assertThat(e.isRouteStop()).as("pair b is listed").isFalse();
+                assertThat(e.getMessage().getHeader("contactId")).isEqualTo("hl-of-b");
+            }
+        }
+        Exchange other = event("birdsend:7", Map.of("contact_id", 7));
+        other.getMessage().setHeader(JournalHeaders.CONNECTION_ID, "bs-a");
+        other.getExchangeExtension().setFromRouteId("automation-booked-call");
+        other.getContext().getPropertiesComponent().setInitialProperties(settings);
+        twoPairs.linkedContact(other, "highlevel");
+        assertThat(other.getMessage().getHeader("contactId")).as("another automation, no list: every pair").isEqualTo("hl-of-a");
+    }
+
     @Test
     void contactFiltersReadTheEvent() {
         Map<String, Object> tagged = Map.of("tags", List.of("lead", "Customer"));
