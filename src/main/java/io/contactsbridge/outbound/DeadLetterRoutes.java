@@ -316,7 +316,6 @@ public class DeadLetterRoutes extends RouteBuilder {
 
     /** Spring's ObjectMapper (Java time as ISO-8601 text), not the data format's own. */
     private void asJson(Exchange e) throws JsonProcessingException {
-        e.getMessage().setBody(json.writeValueAsString(e.getMessage().getBody()));
-        e.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
+        io.contactsbridge.ops.AdminAnswer.asJson(json, e);
     }
 }

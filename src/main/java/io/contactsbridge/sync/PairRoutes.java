@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.contactsbridge.ops.AdminAnswer;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.builder.RouteBuilder;
@@ -52,18 +52,19 @@ public class PairRoutes extends RouteBuilder {
         from("platform-http:/api/pairs?httpMethodRestrict=GET,POST")
                 .routeId("pairs-api")
                 .process(this::listOrAdd)
-                .process(this::asJson);
+                .process(e -> AdminAnswer.asJson(json, e));
         from("platform-http:/api/pairs/{id}?httpMethodRestrict=GET,DELETE")
                 .routeId("pair-api")
                 .process(this::oneOrRemove)
-                .process(this::asJson);
+                .process(e -> AdminAnswer.asJson(json, e));
         from("platform-http:/api/pairs/{id}/{action}?httpMethodRestrict=POST")
                 .routeId("pair-pause-api")
                 .process(this::pauseOrResume)
-                .process(this::asJson);
+                .process(e -> AdminAnswer.asJson(json, e));
         from("timer:sync-pairs-refresh?period={{bridge.pairs-refresh-ms:5000}}&delay={{bridge.pairs-refresh-ms:5000}}")
                 .routeId("sync-pairs-refresh")
-                .description("Reads the pairs added, paused and removed through the API, by any replica")
+                .description("Reads the connections and pairs added, paused and removed through the API, by any replica")
+                .bean("apiConnections", "refresh")
                 .bean("syncPairs", "refresh");
     }
 
@@ -75,27 +76,21 @@ public class PairRoutes extends RouteBuilder {
             in.setBody(Map.of("pairs", out));
             return;
         }
-        JsonNode request;
-        try {
-            String body = in.getBody(String.class);
-            request = body == null || body.isBlank() ? null : json.readTree(body);
-        } catch (JsonProcessingException e) {
-            request = null;
-        }
-        if (request == null || !request.isObject()) {
-            error(in, 400, "bad_request", "The body must be a JSON object: {\"id\": \"acme\", \"highlevelConnection\": "
+        JsonNode request = AdminAnswer.jsonObject(json, in);
+        if (request == null) {
+            AdminAnswer.error(in, 400, "bad_request", "The body must be a JSON object: {\"id\": \"acme\", \"highlevelConnection\": "
                     + "\"hl-acme\", \"birdsendConnection\": \"bs-acme\"}.");
             return;
         }
-        String id = text(request, "id");
+        String id = AdminAnswer.text(request, "id");
         try {
-            SyncPair pair = pairs.add(id, text(request, "highlevelConnection"), text(request, "birdsendConnection"));
+            SyncPair pair = pairs.add(id, AdminAnswer.text(request, "highlevelConnection"), AdminAnswer.text(request, "birdsendConnection"));
             in.setHeader(Exchange.HTTP_RESPONSE_CODE, 201);
             in.setBody(describe(id, pair));
         } catch (IllegalArgumentException e) {
-            error(in, 400, "invalid_pair", e.getMessage() + ".");
+            AdminAnswer.error(in, 400, "invalid_pair", e.getMessage() + ".");
         } catch (IllegalStateException e) {
-            error(in, 409, "pair_exists", e.getMessage() + ".");
+            AdminAnswer.error(in, 409, "pair_exists", e.getMessage() + ".");
         }
     }
 
@@ -116,10 +111,10 @@ public class PairRoutes extends RouteBuilder {
                 return;
             }
             SyncPair pair = pairs.find(id).orElseThrow(() -> new NoSuchElementException("no pair of this bridge is called "
-                    + abbreviate(id) + "; its pairs are " + pairs.ids()));
+                    + AdminAnswer.abbreviate(id) + "; its pairs are " + pairs.ids()));
             in.setBody(describe(id, pair));
         } catch (NoSuchElementException e) {
-            error(in, 404, "unknown_pair", e.getMessage() + ".");
+            AdminAnswer.error(in, 404, "unknown_pair", e.getMessage() + ".");
         }
     }
 
@@ -128,7 +123,7 @@ public class PairRoutes extends RouteBuilder {
         String id = in.getHeader("id", String.class);
         String action = in.getHeader("action", String.class);
         if (!"pause".equals(action) && !"resume".equals(action)) {
-            error(in, 404, "unknown_action", "POST /api/pairs/<id>/pause or /resume.");
+            AdminAnswer.error(in, 404, "unknown_action", "POST /api/pairs/<id>/pause or /resume.");
             return;
         }
         try {
@@ -144,7 +139,7 @@ public class PairRoutes extends RouteBuilder {
             }
             in.setBody(out);
         } catch (NoSuchElementException e) {
-            error(in, 404, "unknown_pair", e.getMessage() + ".");
+            AdminAnswer.error(in, 404, "unknown_pair", e.getMessage() + ".");
         }
     }
 
@@ -158,22 +153,7 @@ public class PairRoutes extends RouteBuilder {
         return out;
     }
 
-    private static String text(JsonNode node, String field) {
-        JsonNode value = node.get(field);
-        return value != null && value.isTextual() ? value.asText().trim() : null;
-    }
 
-    private static String abbreviate(String value) {
-        return value == null ? "" : value.length() > 80 ? value.substring(0, 80) + "..." : value;
-    }
 
-    private static void error(Message in, int status, String error, String message) {
-        in.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
-        in.setBody(Map.of("error", error, "message", message));
-    }
 
-    private void asJson(Exchange e) throws JsonProcessingException {
-        e.getMessage().setBody(json.writeValueAsString(e.getMessage().getBody()));
-        e.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
-    }
 }

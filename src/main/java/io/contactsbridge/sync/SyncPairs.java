@@ -26,6 +26,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.Environment;
+import org.springframework.context.annotation.DependsOn;
 import org.springframework.stereotype.Component;
 import org.springframework.util.StringUtils;
 
@@ -39,6 +40,7 @@ import org.springframework.util.StringUtils;
  * at most one pair, so the connection an event came from names its pair.
  */
 @Component("syncPairs")
+@DependsOn("apiConnections") // the pairs stored through the API may use connections added through it
 public class SyncPairs implements JournalGroups {
 
     /** The id of the one pair of a configuration without {@code bridge.pairs}. */

@@ -39,6 +39,7 @@ final class AuthFixture {
         JdbcTemplate jdbc = new JdbcTemplate(ds);
         jdbc.update("DELETE FROM connection_credential");
         jdbc.update("DELETE FROM oauth_state");
+        jdbc.update("DELETE FROM api_connection");
         return ds;
     }
 

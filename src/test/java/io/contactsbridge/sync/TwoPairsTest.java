@@ -73,11 +73,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  *       its edits and they arrive within {@link #ARRIVAL}.</li>
  *   <li>South's BirdSend fails (503) and hangs past the response timeout while people edit both pairs: north's edits
  *       arrive as usual, south's wait (parked with the pair) and arrive once it answers again.</li>
- *   <li>A third pair added at run time ({@code POST /api/pairs}) of two connections the bridge was given at start but
- *       no pair used (a third location, a third account), whose people were not synced before; an id taken (409), a
- *       connection of another pair or an unknown one (400) are refused. Its backfill ({@code POST /api/backfill?pair=west})
+ *   <li>A third pair added at run time: its two connections (a third location, a third account, whose people were not
+ *       synced before) through {@code POST /api/connections} (a missing token is 400, a taken id 409, and no answer
+ *       repeats a token), then the pair through {@code POST /api/pairs}; an id taken (409), a connection of another
+ *       pair or an unknown one (400) are refused, and a connection a pair uses cannot be removed (409). Its backfill ({@code POST /api/backfill?pair=west})
  *       links its people within the pair only, and a live edit in its account reaches its location.</li>
- *   <li>The third pair removed ({@code DELETE /api/pairs/west}): no longer listed, its edits no longer synced, north
+ *   <li>The third pair removed ({@code DELETE /api/pairs/west}), then its connections: no longer listed, its edits no longer synced, north
  *       still synced. An unknown pair is 404 for {@code GET} and {@code pause}.</li>
  * </ol>
  */
@@ -93,7 +94,7 @@ class TwoPairsTest {
     private static final String NORTH = "north";
     private static final String SOUTH = "south";
     private static final String SOUTH_LOCATION_ID = "SouthLoc4mR8tZq2Wn6y";
-    /** The pair added at run time; its connections are given at start, in no pair. */
+    /** The pair added at run time, with its connections, through the API. */
     private static final String WEST = "west";
     private static final String WEST_LOCATION_ID = "WestLoc9kT3vQx7Rb2Jd";
     /**
@@ -112,6 +113,9 @@ class TwoPairsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
+    /** West's tokens: its connections are added through the API in step 6, not configured. */
+    private static String westHighLevelToken;
+    private static String westBirdSendToken;
     private static HighLevelSandbox highLevel;
     private static BirdSendSimulator birdSendNorth;
     private static BirdSendSimulator birdSendSouth;
@@ -154,11 +158,11 @@ class TwoPairsTest {
         // The demo token acts on the demo location only; the other locations have their own Private Integration tokens.
         String southHighLevelToken = highLevel.oauth().issuePrivateIntegrationToken(SOUTH_LOCATION_ID,
                 StaticTokenAuthority.ALL_SCOPES);
-        String westHighLevelToken = highLevel.oauth().issuePrivateIntegrationToken(WEST_LOCATION_ID,
+        westHighLevelToken = highLevel.oauth().issuePrivateIntegrationToken(WEST_LOCATION_ID,
                 StaticTokenAuthority.ALL_SCOPES);
         String northBirdSendToken = birdSendNorth.issuePersonalAccessToken();
         String southBirdSendToken = birdSendSouth.issuePersonalAccessToken();
-        String westBirdSendToken = birdSendWest.issuePersonalAccessToken();
+        westBirdSendToken = birdSendWest.issuePersonalAccessToken();
 
         // Before the start, as pre-existing data (no events). The default mapping (email, names, tags, DND) needs
         // only what every location and account has, so neither side needs extra fields.
@@ -207,15 +211,13 @@ class TwoPairsTest {
                 highLevel.simulator().baseUrl(), birdSendNorth.apiBaseUrl(), northBirdSendToken,
                 highLevel.webhooks().keys());
         // Not the single highlevel/birdsend connections liveSettings points at the simulators: those (the packaged
-        // defaults, without tokens) stay, in no pair. Six connections of their own, two pairs: west's two connections are
-        // in no pair until step 6 adds one through the API (no bridge.pairs.west.*).
+        // defaults, without tokens) stay, in no pair. Four connections of their own, two pairs: west's two connections
+        // and its pair are added through the API in step 6.
         settings.keySet().removeIf(key -> key.startsWith("bridge.connections."));
         putHighLevelConnection(settings, "hl-north", HighLevelState.DEMO_LOCATION_ID, StaticTokenAuthority.DEMO_TOKEN);
         putHighLevelConnection(settings, "hl-south", SOUTH_LOCATION_ID, southHighLevelToken);
         putBirdSendConnection(settings, "bs-north", birdSendNorth.apiBaseUrl(), northBirdSendToken);
         putBirdSendConnection(settings, "bs-south", birdSendSouth.apiBaseUrl(), southBirdSendToken);
-        putHighLevelConnection(settings, "hl-west", WEST_LOCATION_ID, westHighLevelToken);
-        putBirdSendConnection(settings, "bs-west", birdSendWest.apiBaseUrl(), westBirdSendToken);
         settings.put("bridge.pairs." + NORTH + ".highlevel-connection", "hl-north");
         settings.put("bridge.pairs." + NORTH + ".birdsend-connection", "bs-north");
         settings.put("bridge.pairs." + SOUTH + ".highlevel-connection", "hl-south");
@@ -483,14 +485,33 @@ class TwoPairsTest {
         // ---- 5c. south's BirdSend fails and times out: north's edits arrive on time, south's after it is back --------------
         failingSouthHoldsUpNothing(run);
 
-        // ---- 6. a third pair, added at run time, of connections given at start ------------------------------------------
+        // ---- 6. a third pair, added at run time with its connections -----------------------------------------------------
         assertThat(pairIds()).as("GET /api/pairs before west is added").containsExactlyInAnyOrder(NORTH, SOUTH);
         assertThat(pairStatus(status().path("pairs"), WEST).isMissingNode()).as("/api/status names a pair west before it is added")
                 .isTrue();
         // Its people were not synced while no pair had its connections (the bridge has run for a while by now).
         Waits.holds("west's location and account hold only their own seeded people while no pair has them",
                 Duration.ofSeconds(2), Duration.ofSeconds(5), () -> westHolds(WEST_HIGHLEVEL_SEEDED, WEST_BIRDSEND_SEEDED));
+        // Its credentials arrive through the API too: no restart from a new location and account to their sync.
+        JsonNode noToken = api("POST", "/api/connections", connectionJson("hl-west", "private-integration",
+                highLevel.simulator().baseUrl(), WEST_LOCATION_ID, null), 400);
+        assertThat(noToken.path("error").asText()).as("POST /api/connections without a token: %s", noToken)
+                .isEqualTo("invalid_connection");
+        JsonNode takenId = api("POST", "/api/connections", connectionJson("hl-north", "private-integration",
+                highLevel.simulator().baseUrl(), WEST_LOCATION_ID, westHighLevelToken), 409);
+        assertThat(takenId.toString()).as("a refused connection's answer repeats no token").doesNotContain(westHighLevelToken);
+        JsonNode hlWest = api("POST", "/api/connections", connectionJson("hl-west", "private-integration",
+                highLevel.simulator().baseUrl(), WEST_LOCATION_ID, westHighLevelToken), 201);
+        assertThat(hlWest.path("source").asText()).as("POST /api/connections answered %s", hlWest).isEqualTo("api");
+        api("POST", "/api/connections", connectionJson("bs-west", "personal-access-token", birdSendWest.apiBaseUrl(), null,
+                westBirdSendToken), 201);
+        JsonNode connections = api("GET", "/api/connections", null, 200);
+        assertThat(connections.toString()).as("GET /api/connections").contains("\"hl-west\"", "\"bs-west\"")
+                .doesNotContain(westHighLevelToken, westBirdSendToken);
         JsonNode added = api("POST", "/api/pairs", pairJson(WEST, "hl-west", "bs-west"), 201);
+        JsonNode inUse = api("DELETE", "/api/connections/bs-west", null, 409);
+        assertThat(inUse.path("error").asText()).as("DELETE /api/connections/bs-west while pair west uses it: %s", inUse)
+                .isEqualTo("connection_in_use");
         assertThat(added.path("id").asText()).as("POST /api/pairs answered %s", added).isEqualTo(WEST);
         assertThat(added.path("highlevelConnection").asText()).as("POST /api/pairs answered %s", added).isEqualTo("hl-west");
         assertThat(added.path("birdsendConnection").asText()).as("POST /api/pairs answered %s", added).isEqualTo("bs-west");
@@ -557,6 +578,11 @@ class TwoPairsTest {
         assertThat(removed.path("removed").asBoolean(false)).as("DELETE /api/pairs/west answered %s", removed).isTrue();
         assertThat(pairIds()).as("GET /api/pairs after west is removed").containsExactlyInAnyOrder(NORTH, SOUTH);
         api("GET", "/api/pairs/" + WEST, null, 404);
+        // Its connections can go now; a configured one, or one a pair uses, cannot.
+        api("DELETE", "/api/connections/hl-west", null, 200);
+        api("DELETE", "/api/connections/bs-west", null, 200);
+        api("GET", "/api/connections/hl-west", null, 404);
+        api("DELETE", "/api/connections/hl-north", null, 409);
         assertThat(pairStatus(status().path("pairs"), WEST).isMissingNode()).as("/api/status names pair west after its removal")
                 .isTrue();
         long olgaId = birdSendByEmail(birdSendWest, "olga.west@example.com").orElseThrow().contactId();
@@ -763,6 +789,17 @@ class TwoPairsTest {
         List<String> ids = new ArrayList<>();
         list.path("pairs").forEach(p -> ids.add(p.path("id").asText()));
         return ids;
+    }
+
+    private static String connectionJson(String id, String kind, String baseUrl, String locationId, String token) {
+        ObjectNode c = JSON.createObjectNode().put("id", id).put("kind", kind).put("baseUrl", baseUrl);
+        if (locationId != null) {
+            c.put("locationId", locationId);
+        }
+        if (token != null) {
+            c.put("token", token);
+        }
+        return c.toString();
     }
 
     private static String pairJson(String id, String highlevelConnection, String birdsendConnection) {
