@@ -274,6 +274,46 @@
     }), 'No connections.', 3);
   }
 
+  // ---- pairs -----------------------------------------------------------------------------------------------------
+
+  function renderPairs(status) {
+    var pairs = status.pairs || {};
+    fill($('pair-table').tBodies[0], Object.keys(pairs).sort().map(function (id) {
+      var p = pairs[id];
+      var parked = (p.parked || []).reduce(function (n, g) { return n + g.events; }, 0);
+      var parkedCell = el('td', num(parked), parked ? 'bad' : null);
+      if (parked) {
+        parkedCell.title = (p.parked || []).map(function (g) { return g.consumer + ': ' + (g.lastError || ''); }).join('\n');
+      }
+      var cell = el('td');
+      var button = el('button', p.paused ? 'Resume' : 'Pause');
+      button.type = 'button';
+      button.setAttribute('data-pair', id);
+      button.addEventListener('click', function () { pauseOrResume(id, p.paused ? 'resume' : 'pause', button); });
+      cell.appendChild(button);
+      var tr = row([id, p.highlevelConnection, p.birdsendConnection,
+        el('td', p.state, p.state === 'running' ? 'ok' : 'bad'), num(p.links), parkedCell, cell]);
+      tr.id = 'pair-' + id;
+      tr.setAttribute('data-state', p.state);
+      return tr;
+    }), 'No pairs.', 7);
+  }
+
+  function pauseOrResume(id, action, button) {
+    button.disabled = true;
+    button.textContent = action === 'pause' ? 'pausing...' : 'resuming...';
+    fetch('api/pairs/' + encodeURIComponent(id) + '/' + action, {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'X-XSRF-TOKEN': csrfToken(), Accept: 'application/json' }
+    }).then(function (r) {
+      if (!r.ok) { throw new Error('HTTP ' + r.status); }
+      return r.json();
+    }).then(function () { refresh(); }).catch(function (e) {
+      button.disabled = false;
+      problem('The ' + action + ' of pair ' + id + ' failed: ' + e.message);
+    });
+  }
+
   // ---- dead letters ----------------------------------------------------------------------------------------------
 
   function renderDeadLetters(list, status) {
@@ -343,6 +383,7 @@
         renderBudgets(report);
         renderAutomations();
         renderBackfill(status);
+        renderPairs(status);
         renderConnections(status);
         renderDeadLetters(r[3], status);
         problem(status.storeAvailable === false ? 'The store is not answering: ' + (status.storeProblem || '') : '');

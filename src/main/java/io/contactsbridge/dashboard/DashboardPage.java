@@ -85,6 +85,14 @@ final class DashboardPage {
                         + "<tbody></tbody></table></div>")
                 .append("<p class=\"note\">Open letters, newest first. A replay of a contact hands it to the live sync "
                         + "(queued); see README \"Dead letters\".</p></section>");
+        out.append("<section id=\"pairs\" class=\"wide\"><h2>Connection pairs</h2><div class=\"table-wrap\">")
+                .append("<table id=\"pair-table\"><thead><tr><th>Pair</th><th>HighLevel</th><th>BirdSend</th>"
+                        + "<th>State</th><th>Links</th><th>Parked events</th><th>Pause</th></tr></thead><tbody></tbody>"
+                        + "</table></div>")
+                .append("<p class=\"note\">Paused: nothing of the pair is polled, synced, backfilled or automated; the "
+                        + "resume hands the changes made meanwhile to the sync. Parked: events of a pair whose service "
+                        + "failed or was slow, retried in order while the other pairs go on. See README \"Several "
+                        + "connection pairs\".</p></section>");
         out.append("<section id=\"connections\"><h2>Connections</h2><div class=\"table-wrap\">")
                 .append("<table id=\"connection-table\"><thead><tr><th>Connection</th><th>Service</th><th>Status</th>"
                         + "</tr></thead><tbody></tbody></table></div></section>");

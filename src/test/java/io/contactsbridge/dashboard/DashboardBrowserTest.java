@@ -220,6 +220,16 @@ class DashboardBrowserTest {
                 .contact(Long.parseLong(link.birdsendId())).orElseThrow().field("last_name")));
         wait.until(d -> d.findElements(row).isEmpty());
 
+        // The pair's Pause button pauses it (the admin API agrees), the same button then says Resume and resumes it.
+        wait.until(d -> "running".equals(pairState()));
+        assertThat(text("#pair-table tbody")).contains("default", "highlevel", "birdsend");
+        clickPairButton(wait, "Pause");
+        wait.until(d -> "paused".equals(pairState()));
+        assertThat(api("GET", "/api/pairs/default").path("paused").asBoolean(false)).as("paused through the page").isTrue();
+        clickPairButton(wait, "Resume");
+        wait.until(d -> "running".equals(pairState()));
+        assertThat(api("GET", "/api/pairs/default").path("paused").asBoolean(true)).as("resumed through the page").isFalse();
+
         // A phone: one column, nothing wider than the screen (wide tables scroll inside their box).
         browser.manage().window().setSize(new Dimension(390, 844));
         wait.until(d -> ((Number) js().executeScript("return document.documentElement.scrollWidth")).intValue()
@@ -227,6 +237,28 @@ class DashboardBrowserTest {
         Number chartWidth = (Number) js().executeScript("return document.querySelector('#sync-chart canvas')"
                 + ".getBoundingClientRect().width");
         assertThat(chartWidth.intValue()).isLessThanOrEqualTo(390);
+    }
+
+    /** Pair default's state as its row shows it, read in one step (the table is redrawn on every refresh). */
+    private String pairState() {
+        return (String) js().executeScript("var r = document.getElementById('pair-default');"
+                + " return r ? r.getAttribute('data-state') : null;");
+    }
+
+    /** Clicks pair default's button once it says {@code label} (the table is redrawn on every refresh). */
+    private void clickPairButton(WebDriverWait wait, String label) {
+        wait.until(d -> {
+            try {
+                var button = d.findElement(By.cssSelector("button[data-pair='default']"));
+                if (!label.equals(button.getText())) {
+                    return false;
+                }
+                button.click();
+                return true;
+            } catch (StaleElementReferenceException refreshedMeanwhile) {
+                return false;
+            }
+        });
     }
 
     private String automationRow(String id) {
