@@ -348,7 +348,7 @@ public class Backfill {
             listings.clear(pair, p.runId, p.dryRun);
             listed = true;
             // Page by page into the store: the listings are never held in memory, only the page in hand.
-            HighLevelFieldKeys keys = highlevel.fieldKeys(props.highlevelConnection());
+            HighLevelFieldKeys keys = highlevel.fieldKeys(pair.highlevelConnection());
             long[] seq = {0, 0};
             p.listRequests.add(highlevel.forEachPage(pair.highlevelConnection(), props.backfill().highlevelPageSize(),
                     page -> seq[0] += listings.add(pair, p.runId, p.dryRun, Side.HIGHLEVEL, unlessStopping(page).stream()
