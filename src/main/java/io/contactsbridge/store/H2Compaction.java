@@ -120,7 +120,8 @@ public class H2Compaction {
     public void stop() {
         ScheduledExecutorService ses = executor;
         if (ses != null) {
-            ses.shutdownNow();
+            // Not shutdownNow: an interrupt inside the H2 store closes the database for everything still stopping.
+            ses.shutdown();
         }
     }
 }

@@ -133,6 +133,15 @@ public class Backfill {
     private volatile boolean heldReported;
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean stopping = new AtomicBoolean();
+    /** The phase of a run waiting for one of the slots other pairs' runs hold. */
+    public static final String QUEUED_PHASE = "queued: other pairs' backfills are running (bridge.sync.backfill.concurrent-pairs)";
+
+    /**
+     * The runs of all pairs that may work at once ({@code bridge.sync.backfill.concurrent-pairs}), shared by every
+     * pair's backfill: each run has {@code workers} threads on the store and the services, and two hundred pairs
+     * starting together would wait on the store's connections until the store gave up.
+     */
+    private final Semaphore runSlots;
     private volatile Progress current;
     private volatile Thread coordinator;
 
@@ -144,14 +153,16 @@ public class Backfill {
                     ShutdownSignal shutdown, SyncPairs pairs) {
         this(props, sync, links, store, listings, highlevel, birdsend, deadLetters, mappingCheck, turns, journal, json, clock,
                 bridge, registry, shutdown, pairs.configured().keySet().iterator().next(),
-                pairs.configured().values().iterator().next(), pairs.configured().size() > 1);
+                pairs.configured().values().iterator().next(), pairs.configured().size() > 1,
+                new Semaphore(props.backfill().concurrentPairs(), true));
     }
 
     private Backfill(SyncProperties props, ContactSync sync, LinkStore links, BackfillStore store,
                      BackfillListingStore listings, HighLevelContactApi highlevel, BirdSendContactApi birdsend,
                      DeadLetterStore deadLetters, MappingCheck mappingCheck, ContactTurns turns, JournalStore journal,
                      ObjectMapper json, Clock clock, BridgeProperties bridge, MeterRegistry registry, ShutdownSignal shutdown,
-                     String pairId, SyncPair pair, boolean several) {
+                     String pairId, SyncPair pair, boolean several, Semaphore runSlots) {
+        this.runSlots = runSlots;
         this.props = props;
         this.registry = registry;
         this.shutdown = shutdown;
@@ -191,7 +202,7 @@ public class Backfill {
     /** The backfill of another pair, with the same collaborators (see {@link Backfills}). */
     Backfill forPair(String id, SyncPair other) {
         return new Backfill(props, sync, links, store, listings, highlevel, birdsend, deadLetters, mappingCheck, turns, journal,
-                json, clock, bridge, registry, shutdown, id, other, true);
+                json, clock, bridge, registry, shutdown, id, other, true, runSlots);
     }
 
     public String pairId() {
@@ -327,6 +338,25 @@ public class Backfill {
         return String.format("%08x|%s", crc.getValue(), key);
     }
 
+    /**
+     * Ends the run's workers without interrupting them: an interrupt that reaches a thread inside the H2 store closes
+     * the whole database (its file channel), for every pair, the journal and the intake. The items not started are
+     * dropped (the next run resumes from the checkpoint); those in hand finish, each bounded by its calls' timeouts.
+     */
+    private static void stopWorkers(ExecutorService workers) {
+        if (workers instanceof java.util.concurrent.ThreadPoolExecutor pool) {
+            pool.getQueue().clear();
+        }
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(2, java.util.concurrent.TimeUnit.MINUTES)) {
+                LOG.warn("Backfill workers still busy two minutes after their run ended; they finish on their own");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private void run(Progress p) {
         int workerCount = props.backfill().workers();
         ExecutorService workers = Executors.newFixedThreadPool(workerCount, r -> {
@@ -337,7 +367,33 @@ public class Backfill {
         String state = "done";
         String error = null;
         boolean listed = false;
+        boolean slot = false;
         try {
+            // Other pairs' runs hold every slot: wait for one in a visible phase (the run stays stoppable).
+            slot = runSlots.tryAcquire();
+            if (!slot) {
+                p.phase = QUEUED_PHASE;
+                LOG.info("Backfill {}{} queued: {} pairs' backfills work at once (bridge.sync.backfill.concurrent-pairs)",
+                        p.runId, whose, props.backfill().concurrentPairs());
+            }
+            Instant renewAt = clock.instant().plus(props.backfill().progressInterval());
+            while (!slot) {
+                if (stopping.get() || p.cancelled) {
+                    state = "interrupted";
+                    return;
+                }
+                if (!clock.instant().isBefore(renewAt)) {
+                    // Still this process's run: the lease is renewed while it waits, as at every progress report.
+                    renewAt = clock.instant().plus(props.backfill().progressInterval());
+                    if (!p.dryRun && !store.progress(pair, owner, p.total, p.processed.get(), p.checkpoint, p.countsMap(),
+                            props.backfill().leaseDuration())) {
+                        state = "failed";
+                        error = "another replica took over the backfill";
+                        return;
+                    }
+                }
+                slot = runSlots.tryAcquire(1, java.util.concurrent.TimeUnit.SECONDS);
+            }
             // A mapping that does not fit the accounts waits in a visible phase, re-checked every bridge.sync.mapping-recheck.
             if (!mappingCheck.awaitUsable(pair, () -> stopping.get() || p.cancelled, misfit -> p.phase = MappingCheck.WAITING_PHASE)) {
                 state = "interrupted";
@@ -393,7 +449,10 @@ public class Backfill {
                 }
             }
         } finally {
-            workers.shutdownNow();
+            stopWorkers(workers);
+            if (slot) {
+                runSlots.release();
+            }
             p.finishedAt = clock.instant();
             try {
                 if (!p.dryRun) {

@@ -87,8 +87,13 @@ public record SyncProperties(Boolean enabled, String highlevelConnection, String
      */
     public record Backfill(Boolean onStartup, Boolean dryRunOnStartup, Integer workers, Duration progressInterval,
                            Integer highlevelPageSize, Integer birdsendPageSize, Integer workPageSize,
-                           Duration leaseDuration, Double requestShare) {
+                           Duration leaseDuration, Double requestShare, Integer concurrentPairs) {
         public Backfill {
+            concurrentPairs = concurrentPairs == null ? 4 : concurrentPairs;
+            if (concurrentPairs < 1) {
+                throw new IllegalArgumentException("bridge.sync.backfill.concurrent-pairs must be at least 1, got "
+                        + concurrentPairs);
+            }
             requestShare = requestShare == null ? 0.9 : requestShare;
             if (!(requestShare > 0 && requestShare <= 1)) {
                 throw new IllegalArgumentException("bridge.sync.backfill.request-share must be above 0 and at most 1, got "
@@ -126,7 +131,7 @@ public record SyncProperties(Boolean enabled, String highlevelConnection, String
         }
 
         public static Backfill defaults() {
-            return new Backfill(null, null, null, null, null, null, null, null, null);
+            return new Backfill(null, null, null, null, null, null, null, null, null, null);
         }
     }
 

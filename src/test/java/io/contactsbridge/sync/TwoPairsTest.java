@@ -237,6 +237,8 @@ class TwoPairsTest {
         settings.put("bridge.outbound.birdsend.response-timeout", "2s");
         settings.put("camel.resilience4j.configurations.birdsend.wait-duration-in-open-state", "3");
         settings.put("bridge.journal.retry-max-delay", "4s");
+        // One pair's backfill at a time: the other's start-up backfill waits, queued, then runs.
+        settings.put("bridge.sync.backfill.concurrent-pairs", "1");
         bridge = new CrashTestBridge(runDir, port, adminPassword, settings);
         // One HighLevel, one webhook URL for both locations: the bridge tells them apart by the payload's locationId.
         highLevel.webhooks().setTargetUrl(bridge.baseUrl() + "/webhooks/highlevel");
@@ -272,6 +274,8 @@ class TwoPairsTest {
         bridge.start();
         bridge.awaitHealthy(START_TIMEOUT);
         awaitBackfills();
+        assertThat(bridge.logContains("queued: 1 pairs' backfills work at once")).as("one start-up backfill waited for the "
+                + "other's (bridge.sync.backfill.concurrent-pairs=1)").isTrue();
         Waits.until("each pair's people on both of its sides", Duration.ofSeconds(20), () -> hasPeople(NORTH_PEOPLE.keySet(),
                 SOUTH_PEOPLE.keySet()));
 
