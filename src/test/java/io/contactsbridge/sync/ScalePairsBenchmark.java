@@ -171,6 +171,8 @@ class ScalePairsBenchmark {
         String xmx = System.getProperty("bench.xmx", "512m");
         Duration timeout = Duration.ofMinutes(Long.getLong("bench.timeoutMinutes", 20));
         Duration heapEvery = Duration.ofSeconds(Long.getLong("bench.heapSampleSeconds", 20));
+        // A run in which no pair moves on for this long is over: the figures say how far it came.
+        Duration stall = Duration.ofMinutes(Long.getLong("bench.stallMinutes", 3));
 
         SimClock clock = SimClock.scaled(scale);
         HighLevelSandbox highLevel = HighLevelSandbox.create(clock);
@@ -258,7 +260,18 @@ class ScalePairsBenchmark {
             List<long[]> heapSamples = new ArrayList<>();
             long nextHeap = System.nanoTime();
             long deadline = System.nanoTime() + timeout.toNanos();
-            while (bridge.isAlive() && System.nanoTime() < deadline) {
+            long lastMove = System.nanoTime();
+            long lastProgress = -1;
+            String stopped = "all pairs' backfills ended";
+            while (true) {
+                if (!bridge.isAlive()) {
+                    stopped = "the bridge exited";
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    stopped = "timed out after " + timeout;
+                    break;
+                }
                 int open = 0;
                 for (Pair p : pairs) {
                     if (p.finished()) {
@@ -280,15 +293,29 @@ class ScalePairsBenchmark {
                 if (open == 0) {
                     break;
                 }
+                long progress = pairs.stream().mapToLong(p -> p.progress == null ? 0
+                        : p.progress.path("processed").asLong() + (p.finished() ? 1_000_000 : 0)).sum();
+                if (progress != lastProgress) {
+                    lastProgress = progress;
+                    lastMove = System.nanoTime();
+                } else if (System.nanoTime() - lastMove > stall.toNanos()) {
+                    stopped = "stalled: no pair moved on for " + stall;
+                    break;
+                }
                 Thread.sleep(2000);
             }
             boolean alive = bridge.isAlive();
+            JsonNode threads = null;
             if (alive) {
-                long used = bridge.heapAfterGc();
-                peakHeap = Math.max(peakHeap, used);
-                heapSamples.add(new long[] {(System.nanoTime() - launched) / 1_000_000, used, -1});
+                try {
+                    long used = bridge.heapAfterGc();
+                    peakHeap = Math.max(peakHeap, used);
+                    heapSamples.add(new long[] {(System.nanoTime() - launched) / 1_000_000, used, -1});
+                    threads = bridge.getJson("/actuator/jolokia/read/java.lang:type=Threading");
+                } catch (IOException | AssertionError e) {
+                    // Reported without: the heap samples taken while it ran stand.
+                }
             }
-            JsonNode threads = alive ? bridge.getJson("/actuator/jolokia/read/java.lang:type=Threading") : null;
             double bridgeCpu = ProcessHandle.of(bridge.pid()).flatMap(h -> h.info().totalCpuDuration())
                     .map(d -> d.toNanos() / 1e9).orElse(-1.0);
             double ownCpu = (ownCpuNanos() - ownCpuStart) / 1e9;
@@ -324,14 +351,24 @@ class ScalePairsBenchmark {
             long links = -1;
             long deadLetters = -1;
             if (alive) {
-                awaitQuiet(bridge, highLevel);
+                if (pairs.stream().allMatch(p -> p.finished())) {
+                    try {
+                        awaitQuiet(bridge, highLevel);
+                    } catch (IOException | AssertionError e) {
+                        problems.add("never quiet: " + e.getMessage().lines().findFirst().orElse(""));
+                    }
+                }
                 for (Pair p : pairs) {
                     p.problems.addAll(convergence(p, state.contacts(p.locationId).stream().map(c -> c.path("email").asText(null)),
                             birdSend.contacts(p.accountId).stream().map(BirdSendContactView::email)));
                 }
-                JsonNode status = bridge.getJson("/api/status");
-                links = status.path("links").asLong(-1);
-                deadLetters = status.path("deadLetters").asLong(-1);
+                try {
+                    JsonNode status = bridge.getJson("/api/status");
+                    links = status.path("links").asLong(-1);
+                    deadLetters = status.path("deadLetters").asLong(-1);
+                } catch (IOException | AssertionError e) {
+                    problems.add("no status: " + e.getMessage().lines().findFirst().orElse(""));
+                }
                 long birdSendContacts = pairs.stream().mapToLong(p -> birdSend.contacts(p.accountId).size()).sum();
                 if (links != birdSendContacts) {
                     problems.add("links " + links + " for " + birdSendContacts + " BirdSend contacts");
@@ -342,6 +379,10 @@ class ScalePairsBenchmark {
             pairs.stream().filter(p -> !p.problems.isEmpty()).limit(10).forEach(p -> problems.add(p.id + ": " + p.problems));
             long pairsWithProblems = pairs.stream().filter(p -> !p.problems.isEmpty()).count();
 
+            Map<String, Long> states = new java.util.TreeMap<>();
+            pairs.forEach(p -> states.merge(p.progress == null ? "not started" : p.progress.path("state").asText(), 1L, Long::sum));
+            long poolTimeouts = logLines(bridge, "Connection is not available, request timed out");
+            long storeClosed = logLines(bridge, "The database has been closed");
             double[] shares = pairs.stream().mapToDouble(Pair::share).sorted().toArray();
             double[] bsShares = pairs.stream().mapToDouble(p -> p.birdSendShare).sorted().toArray();
             double[] hlShares = pairs.stream().mapToDouble(p -> p.highLevelShare).sorted().toArray();
@@ -379,6 +420,8 @@ class ScalePairsBenchmark {
                             + "%.0f s wall (%.2f cores), simulators and bench %.0f s (%.2f cores)",
                     peakHeap / 1048576.0, xmx, SyncBenchmark.verdict(alive && peakHeap < 512L * 1048576), threadCount, peakThreads,
                     bridgeCpu, wall, bridgeCpu / wall, ownCpu, ownCpu / wall));
+            lines.add(String.format(Locale.ROOT, "run ended: %s; backfill states %s; bridge log lines: %d database pool time-outs, "
+                    + "%d 'database has been closed'", stopped, states, poolTimeouts, storeClosed));
             lines.add(String.format(Locale.ROOT, "links %d, dead letters %d, problems %s; seeding %.0f s, simulators' heap %.0f MiB",
                     links, deadLetters, problems, seedSeconds, simulatorHeap / 1048576.0));
             lines.add("bridge log: " + bridge.logs().get(0));
@@ -389,7 +432,9 @@ class ScalePairsBenchmark {
                     .put("pairsWithProblems", pairsWithProblems).put("peakHeapAfterGcBytes", peakHeap)
                     .put("birdSendRequests", bsTotal).put("highLevelRequests", hlTotal).put("bridgeCpuSeconds", bridgeCpu)
                     .put("benchCpuSeconds", ownCpu).put("wallSeconds", wall).put("peakThreads", peakThreads)
-                    .put("links", links).put("deadLetters", deadLetters);
+                    .put("links", links).put("deadLetters", deadLetters).put("stopped", stopped)
+                    .put("poolTimeoutLogLines", poolTimeouts).put("storeClosedLogLines", storeClosed);
+            out.set("backfillStates", JSON.valueToTree(states));
             out.set("problems", JSON.valueToTree(problems));
             out.set("figures", JSON.valueToTree(lines));
             var heapOut = out.putArray("heapAfterGc");
@@ -422,6 +467,19 @@ class ScalePairsBenchmark {
             highLevel.close();
             birdSend.stop();
         }
+    }
+
+    /** Lines of the bridge's log holding {@code text}. */
+    private static long logLines(CrashTestBridge bridge, String text) {
+        long n = 0;
+        for (Path log : bridge.logs()) {
+            try (Stream<String> lines = Files.lines(log, java.nio.charset.StandardCharsets.ISO_8859_1)) {
+                n += lines.filter(l -> l.contains(text)).count();
+            } catch (IOException | java.io.UncheckedIOException e) {
+                return -1;
+            }
+        }
+        return n;
     }
 
     private static String email(String pairId, int person) {
