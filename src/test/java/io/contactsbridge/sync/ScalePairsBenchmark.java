@@ -70,7 +70,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * email of another pair; links in the bridge as many as BirdSend contacts.
  *
  * <p>Records its figures in {@code bench/results/scale.json} (section {@code ScalePairsBenchmark-<pairs>}) and the
- * details, per pair too, in {@code bench/results/scale-<pairs>.json}.
+ * details, per pair too, in {@code bench/results/scale-<pairs>.json}; {@code -Dbench.label=<name>} adds
+ * {@code -<name>} to both, for a run with other settings ({@code -Dbench.bridge.<setting>=<value>} passes a setting to
+ * the bridge). A run in which no pair moves on for {@code bench.stallMinutes} (3) ends there and reports how far it came.
  */
 @Tag("benchmark")
 @EnabledIfSystemProperty(named = "benchmark", matches = "true")
@@ -450,11 +452,13 @@ class ScalePairsBenchmark {
             }
             Path results = Path.of(System.getProperty("bench.results.dir", "bench/results"));
             Files.createDirectories(results);
-            Path detail = results.resolve("scale-" + pairCount + ".json");
+            // -Dbench.label=... names a run with other settings, so it does not replace the run with the defaults.
+            String label = pairCount + (System.getProperty("bench.label", "").isBlank() ? "" : "-" + System.getProperty("bench.label").trim());
+            Path detail = results.resolve("scale-" + label + ".json");
             JSON.writeValue(detail.toFile(), out);
             lines.add("details: " + detail.toAbsolutePath());
             SyncBenchmark.report("issue 14: many connection pairs in one bridge", getClass().getSimpleName(),
-                    getClass().getSimpleName() + "-" + pairCount, lines);
+                    getClass().getSimpleName() + "-" + label, lines);
 
             assertThat(problems).as("every pair's backfill finished, everyone linked once within the pair").isEmpty();
             assertThat(peakHeap).as("peak live heap").isLessThan(512L * 1048576);
