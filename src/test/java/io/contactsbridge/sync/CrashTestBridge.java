@@ -194,6 +194,23 @@ final class CrashTestBridge implements AutoCloseable {
         return s;
     }
 
+    /** A HighLevel connection {@code id} (Private Integration token of one location), as {@code bridge.connections.<id>.*}. */
+    static void putHighLevelConnection(Map<String, String> s, String id, String baseUrl, String locationId, String token) {
+        s.put("bridge.connections." + id + ".service", "highlevel");
+        s.put("bridge.connections." + id + ".kind", "private-integration");
+        s.put("bridge.connections." + id + ".base-url", baseUrl);
+        s.put("bridge.connections." + id + ".location-id", locationId);
+        s.put("bridge.connections." + id + ".token", token);
+    }
+
+    /** A BirdSend connection {@code id} (personal access token of one account), as {@code bridge.connections.<id>.*}. */
+    static void putBirdSendConnection(Map<String, String> s, String id, String apiBaseUrl, String token) {
+        s.put("bridge.connections." + id + ".service", "birdsend");
+        s.put("bridge.connections." + id + ".kind", "personal-access-token");
+        s.put("bridge.connections." + id + ".base-url", apiBaseUrl);
+        s.put("bridge.connections." + id + ".token", token);
+    }
+
     /**
      * Gives the next {@link #start} a different value for one of the settings it was made with, e.g. a new instance id
      * for a restart "on another host" (the same setting twice on the command line would be joined by Spring, not
@@ -311,6 +328,30 @@ final class CrashTestBridge implements AutoCloseable {
             throw new AssertionError("the bridge was not healthy within " + timeout + " (last: " + last[0] + ")\n"
                     + logTail(80), e);
         }
+    }
+
+    /**
+     * A full GC in the bridge, then what its heap pools held right after their last collection (their
+     * {@code CollectionUsage}; with the serial GC the full GC leaves the live objects in the old generation): the live
+     * heap, undisturbed by what is allocated between the GC and the reading. The GC is run by {@code jcmd} (the bridge's
+     * Jolokia policy allows no JVM operations, as a reviewer expects), the pools are read over Jolokia.
+     */
+    long heapAfterGc() throws IOException, InterruptedException {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        Process gc = new ProcessBuilder(jcmd.toString(), Long.toString(pid()), "GC.run").redirectErrorStream(true).start();
+        String gcOut = new String(gc.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!gc.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) || gc.exitValue() != 0) {
+            throw new AssertionError("jcmd GC.run failed: " + gcOut);
+        }
+        JsonNode pools = getJson("/actuator/jolokia/read/java.lang:type=MemoryPool,name=*/CollectionUsage");
+        if (!pools.path("value").isObject()) {
+            throw new AssertionError("Jolokia did not give the pools: " + pools);
+        }
+        long used = 0;
+        for (JsonNode pool : pools.path("value")) {
+            used += pool.path("CollectionUsage").path("used").asLong(0);
+        }
+        return used;
     }
 
     /** GET with the admin login; the body as JSON. */

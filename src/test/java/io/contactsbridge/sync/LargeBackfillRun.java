@@ -188,7 +188,7 @@ final class LargeBackfillRun {
             }
             Thread.sleep(500);
         }
-        long baselineHeap = heapAfterGc();
+        long baselineHeap = bridge.heapAfterGc();
 
         List<HeapSample> heap = java.util.Collections.synchronizedList(new ArrayList<>());
         AtomicLong peak = new AtomicLong(baselineHeap);
@@ -223,7 +223,7 @@ final class LargeBackfillRun {
                 break;
             }
             if (System.nanoTime() >= nextHeap) {
-                long used = heapAfterGc();
+                long used = bridge.heapAfterGc();
                 if (Boolean.getBoolean("bench.histograms")) {
                     // What the live heap holds, for looking into it: jcmd's class histogram (a full GC first).
                     new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
@@ -247,7 +247,7 @@ final class LargeBackfillRun {
         String state = alive ? progress.path("state").asText() : "bridge exited";
         String error = alive ? progress.path("error").asText(null) : lastLines(bridge.logTail(400), "OutOfMemoryError", "Terminating");
         if (alive) {
-            long used = heapAfterGc();
+            long used = bridge.heapAfterGc();
             peak.accumulateAndGet(used, Math::max);
             heap.add(new HeapSample((System.nanoTime() - start) / 1e9, "end", progress.path("processed").asInt(), used));
         }
@@ -321,30 +321,6 @@ final class LargeBackfillRun {
         s.put("logging.level.root", "WARN");
         s.put("logging.level.io.contactsbridge", "INFO");
         return s;
-    }
-
-    /**
-     * A full GC in the bridge, then what its heap pools held right after their last collection (their
-     * {@code CollectionUsage}; with the serial GC the full GC leaves the live objects in the old generation): the live
-     * heap, undisturbed by what is allocated between the GC and the reading. The GC is run by {@code jcmd} (the bridge's
-     * Jolokia policy allows no JVM operations, as a reviewer expects), the pools are read over Jolokia.
-     */
-    private long heapAfterGc() throws IOException, InterruptedException {
-        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-        Process gc = new ProcessBuilder(jcmd.toString(), Long.toString(bridge.pid()), "GC.run").redirectErrorStream(true).start();
-        String gcOut = new String(gc.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        if (!gc.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) || gc.exitValue() != 0) {
-            throw new AssertionError("jcmd GC.run failed: " + gcOut);
-        }
-        JsonNode pools = bridge.getJson("/actuator/jolokia/read/java.lang:type=MemoryPool,name=*/CollectionUsage");
-        if (!pools.path("value").isObject()) {
-            throw new AssertionError("Jolokia did not give the pools: " + pools);
-        }
-        long used = 0;
-        for (JsonNode pool : pools.path("value")) {
-            used += pool.path("CollectionUsage").path("used").asLong(0);
-        }
-        return used;
     }
 
     private JsonNode status() throws IOException, InterruptedException {

@@ -195,12 +195,17 @@ final class SyncBenchmark {
      * {@code bench/results/<scenario>.json} ({@link BenchResults}) with the {@code -Dbench.*} settings given.
      */
     static void report(String title, String benchmarkClass, List<String> lines) {
+        report(title, benchmarkClass, benchmarkClass, lines);
+    }
+
+    /** As {@link #report(String, String, List)}, recorded under {@code section} (a class run at several sizes keeps each). */
+    static void report(String title, String benchmarkClass, String section, List<String> lines) {
         List<String> out = new ArrayList<>();
         out.add("");
         out.add("==== SYNC BENCHMARK " + title + " ====");
         out.add("command: " + COMMAND + benchmarkClass);
         lines.forEach(l -> out.add("  " + l));
-        java.nio.file.Path file = BenchResults.write(scenario(benchmarkClass), benchmarkClass, title, COMMAND + benchmarkClass,
+        java.nio.file.Path file = BenchResults.write(scenario(benchmarkClass), section, title, COMMAND + benchmarkClass,
                 BenchResults.givenSettings(), lines);
         out.add("written: " + file.toAbsolutePath());
         out.add("====");
@@ -215,6 +220,9 @@ final class SyncBenchmark {
         }
         if (benchmarkClass.contains("Detection")) {
             return "detection";
+        }
+        if (benchmarkClass.contains("Scale")) {
+            return "scale";
         }
         if (benchmarkClass.contains("Backfill")) {
             return "backfill";

@@ -940,17 +940,10 @@ class TwoPairsTest {
     }
 
     private static void putHighLevelConnection(Map<String, String> s, String id, String locationId, String token) {
-        s.put("bridge.connections." + id + ".service", "highlevel");
-        s.put("bridge.connections." + id + ".kind", "private-integration");
-        s.put("bridge.connections." + id + ".base-url", highLevel.simulator().baseUrl());
-        s.put("bridge.connections." + id + ".location-id", locationId);
-        s.put("bridge.connections." + id + ".token", token);
+        CrashTestBridge.putHighLevelConnection(s, id, highLevel.simulator().baseUrl(), locationId, token);
     }
 
     private static void putBirdSendConnection(Map<String, String> s, String id, String apiBaseUrl, String token) {
-        s.put("bridge.connections." + id + ".service", "birdsend");
-        s.put("bridge.connections." + id + ".kind", "personal-access-token");
-        s.put("bridge.connections." + id + ".base-url", apiBaseUrl);
-        s.put("bridge.connections." + id + ".token", token);
+        CrashTestBridge.putBirdSendConnection(s, id, apiBaseUrl, token);
     }
 }
