@@ -154,11 +154,14 @@ public class JournalConsumer extends DefaultConsumer {
             }
             getEndpoint().polledBatch();
             try {
-                Set<String> parked = lanes == null ? Set.of() : lanes.parkedGroups();
+                Set<String> parked = null; // read once per batch, when it has an event of a pair kept apart
                 Iterator<JournalEvent> events = batch.events();
                 while (running && events.hasNext()) {
                     JournalEvent event = events.next();
                     String group = lanes == null ? null : lanes.groupOf(event);
+                    if (group != null && parked == null) {
+                        parked = lanes.parkedGroups();
+                    }
                     if (!(group == null ? deliver(batch, event) : deliverInLane(batch, event, group, parked))) {
                         break;
                     }

@@ -180,7 +180,9 @@ final class JournalLanes {
         if (now - nextRetryCheck < 0) {
             return;
         }
-        nextRetryCheck = now + TimeUnit.MILLISECONDS.toNanos(Math.min(pollIntervalMs, 1000));
+        // Pairs not kept apart now (one pair): events parked before are still retried, but looked for less often.
+        boolean isolating = groups.groupOf(null) != null;
+        nextRetryCheck = now + TimeUnit.MILLISECONDS.toNanos(isolating ? Math.min(pollIntervalMs, 1000) : 10_000);
         try {
             parking.renew(consumerId, busy, owner, props.leaseDuration());
             for (String group : parking.due(consumerId)) {
@@ -221,7 +223,9 @@ final class JournalLanes {
                 }
                 Throwable failure = route.apply(next);
                 if (failure != null) {
-                    if (!stoppedBy(failure)) {
+                    if (stoppedBy(failure)) {
+                        parking.release(consumerId, group, owner); // the next start (or replica) goes on at once
+                    } else {
                         recordFailure(next, group, failure);
                     }
                     return;

@@ -65,8 +65,8 @@ class JournalPairLanesTest {
         store = EmptyJournal.store(ds, clock, signal);
         parking = new JournalParking(new JdbcTemplate(ds), clock);
         JournalComponent journal = new JournalComponent(store, signal, PROPS, new ObjectMapper(), "pod-a", ShutdownSignal.none());
-        // The group of an event is its connection (a pair each, here).
-        journal.setPairIsolation(connection -> connection, parking);
+        // The group of an event is its connection (a pair each, here), as SyncPairs does with several pairs.
+        journal.setPairIsolation(connection -> connection == null ? "unpaired" : connection, parking);
         camel = new DefaultCamelContext();
         camel.addComponent("journal", journal);
         camel.addRoutes(new RouteBuilder() {
