@@ -105,8 +105,10 @@ class ScalePairsBenchmark {
             this.birdSendToken = birdSendToken;
         }
 
+        /** Its run ended: done or failed. "never" (not started yet: the start-up check starts the pairs one by one) is not. */
         boolean finished() {
-            return progress != null && !"running".equals(progress.path("state").asText());
+            String state = progress == null ? "" : progress.path("state").asText();
+            return state.equals("done") || state.equals("failed");
         }
 
         double share() {
