@@ -213,8 +213,7 @@ public class ContactSync {
 
     /** The contact mapping {@code pair} syncs by. */
     public ContactMapping mapping(SyncPair pair) {
-        PairMappings own = pairMappings;
-        return own == null ? defaultMapping : own.of(pair);
+        return PairMappings.of(pairMappings, defaultMapping, pair);
     }
 
     private ContactMerge merger(SyncPair pair) {

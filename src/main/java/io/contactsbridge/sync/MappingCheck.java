@@ -115,8 +115,7 @@ public class MappingCheck {
     }
 
     private ContactMapping mapping(SyncPair pair) {
-        PairMappings own = pairMappings;
-        return own == null ? mapping : own.of(pair);
+        return PairMappings.of(pairMappings, mapping, pair);
     }
 
     private boolean fresh(Result r) {

@@ -54,6 +54,11 @@ public class PairMappings {
         return pairs.idOf(pair).map(own::get).orElse(defaults);
     }
 
+    /** The mapping {@code pair} syncs by: {@code fallback} when there are no pair mappings (tests that build none). */
+    static ContactMapping of(PairMappings mappings, ContactMapping fallback, SyncPair pair) {
+        return mappings == null ? fallback : mappings.of(pair);
+    }
+
     /** The bridge's mapping ({@code bridge.sync.mapping}). */
     public ContactMapping defaults() {
         return defaults;

@@ -106,22 +106,28 @@ class AutomationStepsTest {
                 .hasMessageContaining("side must be birdsend or highlevel");
     }
 
+    private static final SyncPair PAIR_A = new SyncPair("hl-a", "bs-a");
+    private static final SyncPair PAIR_B = new SyncPair("hl-b", "bs-b");
+
+    /** Pairs a and b, each with its own BirdSend contact 7 linked (to hl-of-a, hl-of-b). */
+    private AutomationSteps twoPairsBothLinkingBirdSend7() {
+        when(links.byBirdSend(eq(PAIR_A), eq("7"))).thenReturn(Optional.of(
+                new ContactLink(1, "hl-of-a", "7", "a@example.com", null, 0, null)));
+        when(links.byBirdSend(eq(PAIR_B), eq("7"))).thenReturn(Optional.of(
+                new ContactLink(2, "hl-of-b", "7", "b@example.com", null, 0, null)));
+        return steps(SyncPairs.of(Map.of("a", PAIR_A, "b", PAIR_B), null));
+    }
+
     /** With several pairs, the link is looked up in the event's own pair; an event of no known pair is left alone. */
     @Test
     void linkedContactLooksInTheEventsOwnPair() {
-        SyncPair a = new SyncPair("hl-a", "bs-a");
-        SyncPair b = new SyncPair("hl-b", "bs-b");
-        AutomationSteps twoPairs = steps(SyncPairs.of(Map.of("a", a, "b", b), null));
-        when(links.byBirdSend(eq(a), eq("7"))).thenReturn(Optional.of(
-                new ContactLink(1, "hl-of-a", "7", "a@example.com", null, 0, null)));
-        when(links.byBirdSend(eq(b), eq("7"))).thenReturn(Optional.of(
-                new ContactLink(2, "hl-of-b", "7", "b@example.com", null, 0, null)));
+        AutomationSteps twoPairs = twoPairsBothLinkingBirdSend7();
 
         Exchange ofB = event("birdsend:7", Map.of("contact_id", 7));
         ofB.getMessage().setHeader(JournalHeaders.CONNECTION_ID, "bs-b");
         twoPairs.linkedContact(ofB, "highlevel");
         assertThat(ofB.getMessage().getHeader("contactId")).isEqualTo("hl-of-b");
-        assertThat(ofB.getProperty(AutomationSteps.PAIR)).isEqualTo(b);
+        assertThat(ofB.getProperty(AutomationSteps.PAIR)).isEqualTo(PAIR_B);
 
         Exchange unknown = event("birdsend:7", Map.of("contact_id", 7));
         unknown.getMessage().setHeader(JournalHeaders.EVENT_SOURCE, "birdsend-poll");
@@ -137,13 +143,7 @@ class AutomationStepsTest {
     /** bridge.automations.<name>.pairs limits an automation to the pairs it lists. */
     @Test
     void anAutomationListingItsPairsLeavesTheOthersEventsAlone() {
-        SyncPair a = new SyncPair("hl-a", "bs-a");
-        SyncPair b = new SyncPair("hl-b", "bs-b");
-        AutomationSteps twoPairs = steps(SyncPairs.of(Map.of("a", a, "b", b), null));
-        when(links.byBirdSend(eq(a), eq("7"))).thenReturn(Optional.of(
-                new ContactLink(1, "hl-of-a", "7", "a@example.com", null, 0, null)));
-        when(links.byBirdSend(eq(b), eq("7"))).thenReturn(Optional.of(
-                new ContactLink(2, "hl-of-b", "7", "b@example.com", null, 0, null)));
+        AutomationSteps twoPairs = twoPairsBothLinkingBirdSend7();
         java.util.Properties settings = new java.util.Properties();
         settings.setProperty("bridge.automations.activity-notes.pairs", " b ,c");
         for (String connection : List.of("bs-a", "bs-b")) {
