@@ -73,8 +73,31 @@ public class ConnectionSendRoutes {
                     .parameter(CONNECTION, key(connectionId))
                     .add();
         }
+        awaitStarted(routeId);
         // Listed once started, so whoever reads the breakers finds it.
         made.put(routeId, new ConnectionBreaker(service, connectionId, breakerId(service, connectionId)));
+    }
+
+    /**
+     * Until the route's consumer runs: a route added while Camel is still starting (a backfill resumed at start-up
+     * calls at once) starts only with the context, and a call sent before then finds no consumer on its endpoint.
+     */
+    private void awaitStarted(String routeId) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            org.apache.camel.ServiceStatus status = camel.getRouteController().getRouteStatus(routeId);
+            if (status != null && status.isStarted()) {
+                return;
+            }
+            if (camel.isStarted() && status != null && status.isStoppable() == false && status.isStartable()) {
+                camel.getRouteController().startRoute(routeId);
+                continue;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the send route " + routeId + " did not start within 60 s (" + status + ")");
+            }
+            Thread.sleep(20);
+        }
     }
 
     /** The breakers of the send routes made so far. */
