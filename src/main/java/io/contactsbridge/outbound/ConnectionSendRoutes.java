@@ -5,12 +5,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 import io.contactsbridge.auth.ServiceType;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
+import org.apache.camel.ServiceStatus;
 import org.apache.camel.builder.TemplatedRouteBuilder;
 import org.apache.camel.component.resilience4j.ResilienceProcessor;
+import org.apache.camel.model.ModelCamelContext;
+import org.apache.camel.model.RouteDefinition;
 import org.springframework.stereotype.Component;
 
 /**
@@ -64,32 +68,54 @@ public class ConnectionSendRoutes {
         if (made.containsKey(routeId)) {
             return;
         }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        // A route added while Camel is still starting is kept as a definition only, and never started if the
+        // context already started its definitions: the route would not exist, and adding it again would clash.
+        awaitCamelStarted(routeId, deadline);
         if (camel.getRoute(routeId) == null) {
-            TemplatedRouteBuilder.builder(camel, OutboundRoutes.sendTemplate(service))
-                    .routeId(routeId)
-                    // No prefix on the node ids (Camel's default for templated routes is route<n>): the breaker
-                    // keeps the id it is looked up by, unique already.
-                    .prefixId("")
-                    .parameter(CONNECTION, key(connectionId))
-                    .add();
+            RouteDefinition left = model().getRouteDefinition(routeId);
+            if (left != null) {
+                model().startRouteDefinitions(List.of(left));
+            } else {
+                TemplatedRouteBuilder.builder(camel, OutboundRoutes.sendTemplate(service))
+                        .routeId(routeId)
+                        // No prefix on the node ids (Camel's default for templated routes is route<n>): the breaker
+                        // keeps the id it is looked up by, unique already.
+                        .prefixId("")
+                        .parameter(CONNECTION, key(connectionId))
+                        .add();
+            }
         }
-        awaitStarted(routeId);
+        awaitRouteStarted(routeId, deadline);
         // Listed once started, so whoever reads the breakers finds it.
         made.put(routeId, new ConnectionBreaker(service, connectionId, breakerId(service, connectionId)));
     }
 
-    /**
-     * Until the route's consumer runs: a route added while Camel is still starting (a backfill resumed at start-up
-     * calls at once) starts only with the context, and a call sent before then finds no consumer on its endpoint.
-     */
-    private void awaitStarted(String routeId) throws Exception {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    private ModelCamelContext model() {
+        return (ModelCamelContext) camel;
+    }
+
+    /** Until Camel has started: a backfill resumed at start-up calls while the context still starts. */
+    private void awaitCamelStarted(String routeId, long deadline) throws InterruptedException {
+        while (!camel.getStatus().isStarted()) {
+            if (camel.getStatus().isStopping()) {
+                throw new IllegalStateException("Camel is " + camel.getStatus() + ": cannot make the send route " + routeId);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("Camel did not start within 60 s: cannot make the send route " + routeId);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** Until the route's consumer runs, starting the route if it was added stopped. */
+    private void awaitRouteStarted(String routeId, long deadline) throws Exception {
         while (true) {
-            org.apache.camel.ServiceStatus status = camel.getRouteController().getRouteStatus(routeId);
+            ServiceStatus status = camel.getRouteController().getRouteStatus(routeId);
             if (status != null && status.isStarted()) {
                 return;
             }
-            if (camel.isStarted() && status != null && status.isStoppable() == false && status.isStartable()) {
+            if (status != null && status.isStartable()) {
                 camel.getRouteController().startRoute(routeId);
                 continue;
             }
