@@ -10,6 +10,9 @@ import java.util.Optional;
 import io.contactsbridge.journal.ConsumerState;
 import io.contactsbridge.journal.JournalProperties;
 import io.contactsbridge.journal.JournalStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.QueryTimeoutException;
 
 /**
  * Refuses new events of a source while the consumers of that source are too far behind: when an active
@@ -30,7 +33,11 @@ class OverloadGuard {
     private final JournalProperties journal;
     private final Clock clock;
 
+    private static final Logger log = LoggerFactory.getLogger(OverloadGuard.class);
+
     private Map<String, Backlog> snapshot = Map.of();
+    /** Whether the last count timed out (logged once per run of them). */
+    private boolean countTimedOut;
     private Instant measuredAt;
 
     OverloadGuard(JournalStore store, IngressProperties inbound, JournalProperties journal, Clock clock) {
@@ -56,8 +63,21 @@ class OverloadGuard {
             // A failed measurement counts as one too: the requests queued on this lock then use the last backlogs
             // instead of each waiting for the store in turn (a store outage would otherwise hold them in a line).
             measuredAt = now;
-            // Counted only up to just past the limit: a backlog far beyond it costs no more to measure.
-            snapshot = measure(store.consumers(inbound.maxPending() + 1), now.minus(journal.consumerInactiveAfter()));
+            try {
+                // Counted only up to just past the limit: a backlog far beyond it costs no more to measure.
+                snapshot = measure(store.consumers(inbound.maxPending() + 1), now.minus(journal.consumerInactiveAfter()));
+            } catch (QueryTimeoutException e) {
+                // The count outlasted the fail-fast statement timeout: a store busy with a backlog, not one that is
+                // down. Counted as an outage it held every webhook at 429 while the journal caught up; the last
+                // backlogs stand instead, and the append itself finds out whether the store answers.
+                if (!countTimedOut) {
+                    log.warn("Counting the journal's backlog took longer than the store's statement timeout; "
+                            + "webhooks are let through on the last count until a count succeeds");
+                }
+                countTimedOut = true;
+                return snapshot;
+            }
+            countTimedOut = false;
         }
         return snapshot;
     }
