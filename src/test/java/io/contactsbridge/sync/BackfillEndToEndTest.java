@@ -49,7 +49,7 @@ import org.springframework.test.context.ActiveProfiles;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The backfill end to end, over the bridge's HTTP API, against the sandbox simulators seeded with 1,000 contacts
+ * The backfill end to end, over the bridge's HTTP API, against the sandbox simulators seeded with 500 contacts
  * each, 60 % of the BirdSend people also in HighLevel (same email in other letter case, realistic differences).
  * The simulators run 50 times faster than the real services (HighLevel 100 requests per 200 ms, BirdSend 5 per
  * 20 ms) and the bridge's budgets sit below those limits. The live sync is on (HighLevel's webhooks of the
@@ -68,8 +68,8 @@ import static org.assertj.core.api.Assertions.assertThat;
         "bridge.sync.backfill.on-startup=false",
         "bridge.sync.backfill.workers=8",
         "bridge.sync.poll-interval-ms=200",
-        "bridge.sandbox.highlevel.contacts=1000",
-        "bridge.sandbox.birdsend.contacts=1000",
+        "bridge.sandbox.highlevel.contacts=500",
+        "bridge.sandbox.birdsend.contacts=500",
         "bridge.sandbox.overlap=0.6",
         "bridge.sandbox.time-scale=50",
         // HighLevel allows 100 per 200 ms at this scale: 80 per 200 ms, each window lengthened by a 50 ms margin.
@@ -83,7 +83,7 @@ import static org.assertj.core.api.Assertions.assertThat;
         "bridge.outbound.birdsend.rate.windows.second.period=20ms",
         "bridge.outbound.birdsend.rate.safety-margin=30ms",
         // The breakers as in production (config/outbound.properties), not the test profile's hair-trigger ones:
-        // a stray 429 under load must not stop a 1,000-contact run.
+        // a stray 429 under load must not stop a 1,000-contact run (500 per side here).
         "camel.resilience4j.configurations.highlevel.sliding-window-size=20",
         "camel.resilience4j.configurations.highlevel.minimum-number-of-calls=10",
         "camel.resilience4j.configurations.birdsend.sliding-window-size=20",
