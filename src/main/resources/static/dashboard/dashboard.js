@@ -1,6 +1,7 @@
 // The dashboard at / (io.contactsbridge.dashboard): reads the admin API (/api/status, /api/reports,
-// /api/dead-letters) with the page's session, draws the charts with uPlot and fills the tables. Plain browser
-// JavaScript, no build step. Text from the API goes in with textContent only, never as HTML.
+// /api/dead-letters, /api/connections) with the page's session, draws the charts with uPlot and fills the tables;
+// its buttons and the "Add a pair" form call the same API. Plain browser JavaScript, no build step. Text from the API
+// goes in with textContent only (el), never as HTML.
 (function () {
   'use strict';
 
@@ -84,6 +85,28 @@
       if (r.status === 401) { throw new Error('The session has ended: reload the page to log in again.'); }
       if (!r.ok) { throw new Error(url + ' answered ' + r.status); }
       return r.json();
+    });
+  }
+
+  /**
+   * Sends a change to the admin API with the session's CSRF token: resolves with the JSON answer, or rejects with
+   * the API's own message for a person ({"error", "message"}), never the raw body.
+   */
+  function send(method, url, body) {
+    var headers = { 'X-XSRF-TOKEN': csrfToken(), Accept: 'application/json' };
+    if (body !== undefined) { headers['Content-Type'] = 'application/json'; }
+    return fetch(url, {
+      method: method, credentials: 'same-origin', headers: headers,
+      body: body === undefined ? undefined : JSON.stringify(body)
+    }).then(function (r) {
+      if (r.status === 401) { throw new Error('The session has ended: reload the page to log in again.'); }
+      return r.json().catch(function () { return null; }).then(function (answer) {
+        if (r.ok) { return answer || {}; }
+        // Spring Security's 403 (a stale CSRF token) has no message of the API's.
+        throw new Error(answer && answer.message ? answer.message : r.status === 403
+          ? 'The bridge refused the request (HTTP 403): reload the page and try again.'
+          : 'The bridge answered HTTP ' + r.status + '.');
+      });
     });
   }
 
@@ -285,12 +308,17 @@
       if (parked) {
         parkedCell.title = (p.parked || []).map(function (g) { return g.consumer + ': ' + (g.lastError || ''); }).join('\n');
       }
-      var cell = el('td');
+      var cell = el('td', null, 'actions');
       var button = el('button', p.paused ? 'Resume' : 'Pause');
       button.type = 'button';
       button.setAttribute('data-pair', id);
       button.addEventListener('click', function () { pauseOrResume(id, p.paused ? 'resume' : 'pause', button); });
       cell.appendChild(button);
+      var remove = el('button', 'Remove');
+      remove.type = 'button';
+      remove.setAttribute('data-remove-pair', id);
+      remove.addEventListener('click', function () { removePair(id, p, remove); });
+      cell.appendChild(remove);
       var tr = row([id, p.highlevelConnection, p.birdsendConnection,
         el('td', p.state, p.state === 'running' ? 'ok' : 'bad'), num(p.links), parkedCell, cell]);
       tr.id = 'pair-' + id;
@@ -302,17 +330,92 @@
   function pauseOrResume(id, action, button) {
     button.disabled = true;
     button.textContent = action === 'pause' ? 'pausing...' : 'resuming...';
-    fetch('api/pairs/' + encodeURIComponent(id) + '/' + action, {
-      method: 'POST', credentials: 'same-origin',
-      headers: { 'X-XSRF-TOKEN': csrfToken(), Accept: 'application/json' }
-    }).then(function (r) {
-      if (!r.ok) { throw new Error('HTTP ' + r.status); }
-      return r.json();
-    }).then(function () { refresh(); }).catch(function (e) {
+    send('POST', 'api/pairs/' + encodeURIComponent(id) + '/' + action).then(function () { refresh(); })
+      .catch(function (e) {
+        button.disabled = false;
+        problem('The ' + action + ' of pair ' + id + ' failed: ' + e.message);
+      });
+  }
+
+  function removePair(id, pair, button) {
+    // DELETE keeps the pair's links and cursors (PairRoutes): the person should know it is not a wipe.
+    if (!window.confirm('Remove pair ' + id + ' (' + pair.highlevelConnection + ' and ' + pair.birdsendConnection
+      + ')? It is synced no more. Its links and cursors are kept: adding it again continues where it was.')) {
+      return;
+    }
+    button.disabled = true;
+    button.textContent = 'removing...';
+    send('DELETE', 'api/pairs/' + encodeURIComponent(id)).then(function () { refresh(); }).catch(function (e) {
       button.disabled = false;
-      problem('The ' + action + ' of pair ' + id + ' failed: ' + e.message);
+      button.textContent = 'Remove';
+      problem('The removal of pair ' + id + ' failed: ' + e.message);
     });
   }
+
+  // ---- adding a pair ---------------------------------------------------------------------------------------------
+
+  var choices = {}; // select id -> the options last drawn, so an unchanged list is not redrawn under the pointer
+
+  /** Fills each connection select with that service's connections, keeping what is chosen. */
+  function loadConnectionChoices() {
+    return getJson('api/connections').then(function (answer) {
+      var all = answer.connections || [];
+      [['pair-add-highlevel', 'highlevel', 'HighLevel'], ['pair-add-birdsend', 'birdsend', 'BirdSend']]
+        .forEach(function (s) {
+          var select = $(s[0]);
+          var options = all.filter(function (c) { return c.service === s[1]; })
+            .sort(function (a, b) { return a.id < b.id ? -1 : a.id > b.id ? 1 : 0; })
+            .map(function (c) { return { value: c.id, label: c.id + (c.pair ? ' (pair ' + c.pair + ')' : '') }; });
+          var drawn = JSON.stringify(options);
+          if (choices[s[0]] === drawn) { return; }
+          choices[s[0]] = drawn;
+          var chosen = select.value;
+          select.replaceChildren(el('option', options.length ? 'choose a ' + s[2] + ' connection'
+            : 'no ' + s[2] + ' connections'));
+          select.options[0].value = '';
+          options.forEach(function (o) {
+            var option = el('option', o.label);
+            option.value = o.value;
+            select.appendChild(option);
+          });
+          select.value = options.some(function (o) { return o.value === chosen; }) ? chosen : '';
+        });
+      if ($('pair-add-result').getAttribute('data-outcome') === 'unreadable') { pairAddResult(''); }
+    }).catch(function (e) { pairAddResult('The connections could not be read: ' + e.message, 'unreadable'); });
+  }
+
+  /** The form's last outcome next to it: 'added', 'refused' or 'unreadable' (the connections), or none. */
+  function pairAddResult(text, outcome) {
+    var p = $('pair-add-result');
+    p.hidden = !text;
+    p.textContent = text || '';
+    p.className = outcome === 'added' ? 'note ok' : 'problem';
+    p.setAttribute('data-outcome', text ? outcome : '');
+  }
+
+  $('pair-add').addEventListener('submit', function (event) {
+    event.preventDefault();
+    var form = event.target;
+    var submit = form.querySelector('button[type=submit]');
+    // The fields PairRoutes reads; its checks (id format, connections known, of the right service, unpaired) are
+    // the ones that count, so nothing is checked here first.
+    var pair = {
+      id: $('pair-add-id').value.trim(),
+      highlevelConnection: $('pair-add-highlevel').value,
+      birdsendConnection: $('pair-add-birdsend').value
+      // The pair's own mapping ("mapping") goes here once PairRoutes takes one.
+    };
+    submit.disabled = true;
+    pairAddResult('');
+    send('POST', 'api/pairs', pair).then(function (added) {
+      form.reset();
+      pairAddResult('Pair ' + added.id + ' added: ' + added.highlevelConnection + ' with ' + added.birdsendConnection
+        + '.', 'added');
+      refresh();
+    }).catch(function (e) {
+      pairAddResult('Pair ' + (pair.id || '(no id)') + ' was not added: ' + e.message, 'refused');
+    }).then(function () { submit.disabled = false; });
+  });
 
   // ---- dead letters ----------------------------------------------------------------------------------------------
 
@@ -372,6 +475,7 @@
   // ---- refresh ---------------------------------------------------------------------------------------------------
 
   function refresh() {
+    loadConnectionChoices(); // apart from the rest: connections added through the API, and which pair has each
     Promise.all([getJson('api/status'), getJson('api/reports'), getJson('api/reports?granularity=day'),
       getJson('api/dead-letters?state=open,replaying&limit=' + config.deadLetters)])
       .then(function (r) {

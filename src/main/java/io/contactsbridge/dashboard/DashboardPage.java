@@ -87,12 +87,14 @@ final class DashboardPage {
                         + "(queued); see README \"Dead letters\".</p></section>");
         out.append("<section id=\"pairs\" class=\"wide\"><h2>Connection pairs</h2><div class=\"table-wrap\">")
                 .append("<table id=\"pair-table\"><thead><tr><th>Pair</th><th>HighLevel</th><th>BirdSend</th>"
-                        + "<th>State</th><th>Links</th><th>Parked events</th><th>Pause</th></tr></thead><tbody></tbody>"
-                        + "</table></div>")
+                        + "<th>State</th><th>Links</th><th>Parked events</th><th>Actions</th></tr></thead><tbody>"
+                        + "</tbody></table></div>")
                 .append("<p class=\"note\">Paused: nothing of the pair is polled, synced, backfilled or automated; the "
                         + "resume hands the changes made meanwhile to the sync. Parked: events of a pair whose service "
-                        + "failed or was slow, retried in order while the other pairs go on. See README \"Several "
-                        + "connection pairs\".</p></section>");
+                        + "failed or was slow, retried in order while the other pairs go on. Removed: synced no more, "
+                        + "its links and cursors kept. See README \"Several connection pairs\".</p>")
+                .append(pairForm())
+                .append("</section>");
         out.append("<section id=\"connections\"><h2>Connections</h2><div class=\"table-wrap\">")
                 .append("<table id=\"connection-table\"><thead><tr><th>Connection</th><th>Service</th><th>Status</th>"
                         + "</tr></thead><tbody></tbody></table></div></section>");
@@ -103,6 +105,24 @@ final class DashboardPage {
         out.append("<script src=\"").append(esc(ctx + "/dashboard/dashboard.js")).append("\"></script>");
         out.append("</body></html>");
         return out.toString();
+    }
+
+    /**
+     * The "Add a pair" form: the script fills the connection choices from {@code GET /api/connections} and sends it as
+     * {@code POST /api/pairs}, whose checks are the ones that count (hence no HTML constraints that could disagree).
+     */
+    private static String pairForm() {
+        return "<form id=\"pair-add\" class=\"pair-add\"><h3>Add a pair</h3><div class=\"fields\">"
+                + "<label>Pair id<input id=\"pair-add-id\" name=\"id\" autocomplete=\"off\" spellcheck=\"false\" "
+                + "placeholder=\"acme\"></label>"
+                + "<label>HighLevel connection<select id=\"pair-add-highlevel\" name=\"highlevelConnection\"></select></label>"
+                + "<label>BirdSend connection<select id=\"pair-add-birdsend\" name=\"birdsendConnection\"></select></label>"
+                // The pair's own mapping (POST /api/pairs "mapping") gets its field here once the API takes one.
+                + "<button type=\"submit\">Add pair</button></div>"
+                + "<p id=\"pair-add-result\" role=\"status\" hidden></p>"
+                + "<p class=\"note\">A connection belongs to one pair: the lists name the pair a connection has, and the "
+                + "bridge refuses it for another. New connections are added with POST /api/connections. A new pair is "
+                + "polled from the next round; for its backfill see README \"Several connection pairs\".</p></form>";
     }
 
     private static String link(String href, String text) {

@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contactsbridge.sandbox.SandboxSimulators;
 import io.contactsbridge.simulator.birdsend.BirdSendOperations;
+import io.contactsbridge.simulator.highlevel.StaticTokenAuthority;
 import io.contactsbridge.simulator.sim.FaultConfig;
 import io.contactsbridge.simulator.sim.SimJson;
 import io.contactsbridge.support.Waits;
@@ -34,15 +35,19 @@ import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.openqa.selenium.Alert;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -58,8 +63,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * sandbox's simulators over real HTTP: a person logs in through the login form, sees the charts drawn (canvas with
  * pixels, the series in the legend), the budgets, the finished backfill, the automations with a firing and the dead
  * letter a permanent fault in BirdSend left; once the fault is gone, the Replay button replays it, and the admin API
- * confirms that the letter was replayed and BirdSend has the change. On a phone-sized window the page does not scroll
- * sideways. Without chromium or chromedriver the test is skipped and says so (.ci/run installs them).
+ * confirms that the letter was replayed and BirdSend has the change. A pair is paused and resumed with its button,
+ * another added with the "Add a pair" form (and refused, with the API's message, for a taken id or connection) and
+ * removed with its Remove button. On a phone-sized window the page does not scroll sideways. Without chromium or
+ * chromedriver the test is skipped and says so (.ci/run installs them).
  * {@code -Ddashboard.screenshot=docs/dashboard.png} also saves a screenshot of the page (the README's).
  */
 @ExtendWith(DashboardBrowserTest.NeedsBrowser.class)
@@ -220,6 +227,20 @@ class DashboardBrowserTest {
                 .contact(Long.parseLong(link.birdsendId())).orElseThrow().field("last_name")));
         wait.until(d -> d.findElements(row).isEmpty());
 
+        // Two connections of an empty location and account of their own, added through the admin API now so that the
+        // page lists them by the time its form is used, below. The account gets the sandbox's fields, which its mapping
+        // needs (else the new pair's mapping check logs that it does not fit).
+        String location = "DashLoc" + run;
+        sims.highLevel().state().ensureLocation(location);
+        String locationToken = sims.highLevelOAuth().issuePrivateIntegrationToken(location, StaticTokenAuthority.ALL_SCOPES);
+        long account = sims.birdSend().createAccount("owner." + run + "@example.org", "Dash", "Board", "Dash Ltd", "UTC");
+        sims.birdSend().fields(sims.birdSend().defaultAccountId())
+                .forEach(f -> sims.birdSend().defineField(account, f.key(), f.label(), f.type()));
+        apiSend("POST", "/api/connections", JSON.createObjectNode().put("id", "hl-dash").put("kind", "private-integration")
+                .put("baseUrl", sims.highLevel().baseUrl()).put("locationId", location).put("token", locationToken));
+        apiSend("POST", "/api/connections", JSON.createObjectNode().put("id", "bs-dash").put("kind", "personal-access-token")
+                .put("baseUrl", sims.birdSend().apiBaseUrl()).put("token", sims.birdSend().issuePersonalAccessToken(account)));
+
         // The pair's Pause button pauses it (the admin API agrees), the same button then says Resume and resumes it.
         wait.until(d -> "running".equals(pairState()));
         assertThat(text("#pair-table tbody")).contains("default", "highlevel", "birdsend");
@@ -229,6 +250,38 @@ class DashboardBrowserTest {
         clickPairButton(wait, "Resume");
         wait.until(d -> "running".equals(pairState()));
         assertThat(api("GET", "/api/pairs/default").path("paused").asBoolean(true)).as("resumed through the page").isFalse();
+
+        // A pair of those two added with the form: the selects list each service's connections, the table the new pair.
+        wait.until(d -> options("pair-add-highlevel", "value").contains("hl-dash")
+                && options("pair-add-birdsend", "value").contains("bs-dash"));
+        assertThat(options("pair-add-highlevel", "value")).as("HighLevel connections only").contains("highlevel")
+                .doesNotContain("birdsend", "bs-dash");
+        assertThat(options("pair-add-birdsend", "value")).as("BirdSend connections only").contains("birdsend")
+                .doesNotContain("highlevel", "hl-dash");
+        submitPairForm(wait, "dash", "hl-dash", "bs-dash");
+        wait.until(d -> text("#pair-dash").contains("hl-dash"));
+        assertThat(text("#pair-dash")).contains("bs-dash");
+        assertThat(text("#pair-add-result")).contains("Pair dash added");
+        assertThat(api("GET", "/api/pairs/dash").path("source").asText()).as("added through the page").isEqualTo("api");
+        // The choices say which pair has a connection (and are redrawn now, before the form is used again).
+        wait.until(d -> options("pair-add-highlevel", "text").contains("hl-dash (pair dash)"));
+
+        // Refused: an id in use (409), then a connection of another pair (400); the API's message, not its JSON.
+        submitPairForm(wait, "dash", "hl-dash", "bs-dash");
+        wait.until(d -> text("#pair-add-result").contains("exists already"));
+        assertThat(text("#pair-add-result")).isEqualTo("Pair dash was not added: pair dash exists already.");
+        submitPairForm(wait, "dash-again", "hl-dash", "birdsend");
+        wait.until(d -> text("#pair-add-result").contains("dash-again"));
+        assertThat(text("#pair-add-result")).contains("connection hl-dash is pair dash's").doesNotContain("{", "\"error\"");
+        assertThat(browser.findElement(By.id("pair-add-result")).getDomAttribute("data-outcome")).isEqualTo("refused");
+
+        // Removed with its button, once the confirm (which says the links and cursors stay) is accepted.
+        clickButton(wait, By.cssSelector("button[data-remove-pair='dash']"), "Remove");
+        Alert confirm = wait.until(ExpectedConditions.alertIsPresent());
+        assertThat(confirm.getText()).contains("Remove pair dash", "links and cursors are kept");
+        confirm.accept();
+        wait.until(d -> d.findElements(By.id("pair-dash")).isEmpty());
+        assertThat(api("GET", "/api/pairs").findValuesAsText("id")).containsExactly("default");
 
         // A phone: one column, nothing wider than the screen (wide tables scroll inside their box).
         browser.manage().window().setSize(new Dimension(390, 844));
@@ -245,20 +298,45 @@ class DashboardBrowserTest {
                 + " return r ? r.getAttribute('data-state') : null;");
     }
 
-    /** Clicks pair default's button once it says {@code label} (the table is redrawn on every refresh). */
+    /** Clicks pair default's pause button once it says {@code label}. */
     private void clickPairButton(WebDriverWait wait, String label) {
+        clickButton(wait, By.cssSelector("button[data-pair='default']"), label);
+    }
+
+    /** Clicks a table's button once it says {@code label} (the tables are redrawn on every refresh). */
+    private void clickButton(WebDriverWait wait, By button, String label) {
         wait.until(d -> {
             try {
-                var button = d.findElement(By.cssSelector("button[data-pair='default']"));
-                if (!label.equals(button.getText())) {
+                var found = d.findElement(button);
+                if (!label.equals(found.getText())) {
                     return false;
                 }
-                button.click();
+                found.click();
                 return true;
             } catch (StaleElementReferenceException refreshedMeanwhile) {
                 return false;
             }
         });
+    }
+
+    /** Fills in the "Add a pair" form and sends it, once the last answer is in (its button enabled again). */
+    private void submitPairForm(WebDriverWait wait, String id, String highlevelConnection, String birdsendConnection) {
+        WebElement submit = browser.findElement(By.cssSelector("#pair-add button[type=submit]"));
+        wait.until(d -> submit.isEnabled());
+        WebElement idField = browser.findElement(By.id("pair-add-id"));
+        idField.clear();
+        idField.sendKeys(id);
+        new Select(browser.findElement(By.id("pair-add-highlevel"))).selectByValue(highlevelConnection);
+        new Select(browser.findElement(By.id("pair-add-birdsend"))).selectByValue(birdsendConnection);
+        submit.click();
+    }
+
+    /** A select's options' {@code value} or {@code text}, read in one step. */
+    @SuppressWarnings("unchecked")
+    private List<String> options(String selectId, String property) {
+        return (List<String>) js().executeScript("var property = arguments[1];"
+                + " return Array.prototype.map.call(document.getElementById(arguments[0]).options,"
+                + " function (o) { return o[property]; });", selectId, property);
     }
 
     private String automationRow(String id) {
@@ -319,6 +397,10 @@ class DashboardBrowserTest {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private void apiSend(String method, String path, JsonNode body) throws Exception {
+        send(method, "http://localhost:" + port + path, body.toString(), AUTH);
     }
 
     private static String send(String method, String url, String body, String auth) throws Exception {

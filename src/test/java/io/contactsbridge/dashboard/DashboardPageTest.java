@@ -82,7 +82,11 @@ class DashboardPageTest {
         String html = page.body();
         assertThat(html).contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
                 .contains("id=\"sync-chart\"", "id=\"budget-chart\"", "id=\"backfill-facts\"", "id=\"automation-table\"",
-                        "id=\"dead-letter-table\"")
+                        "id=\"dead-letter-table\"", "id=\"pair-table\"")
+                // The "Add a pair" form, whose selects the script fills and which it sends as POST /api/pairs.
+                .contains("<form id=\"pair-add\"", "id=\"pair-add-id\" name=\"id\"",
+                        "id=\"pair-add-highlevel\" name=\"highlevelConnection\"",
+                        "id=\"pair-add-birdsend\" name=\"birdsendConnection\"", "id=\"pair-add-result\"")
                 .contains("href=\"/actuator/hawtio/\"", "href=\"/api/status\"")
                 .contains("<script src=\"" + DashboardPage.UPLOT + "uPlot.iife.min.js\">")
                 .contains("action=\"/logout\"")
