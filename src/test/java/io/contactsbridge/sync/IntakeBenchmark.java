@@ -48,10 +48,8 @@ class IntakeBenchmark {
     void intake() throws Exception {
         double seconds = Double.parseDouble(System.getProperty("intake.seconds", "5"));
         long diskEvents = Long.parseLong(System.getProperty("intake.diskEvents", "100000"));
-        KeyPairGenerator gen = KeyPairGenerator.getInstance("Ed25519");
-        KeyPair signing = gen.generateKeyPair();
-        String privateKey = Base64.getEncoder().encodeToString(signing.getPrivate().getEncoded());
-        String publicKey = Base64.getEncoder().encodeToString(signing.getPublic().getEncoded());
+        SigningKey signing = SigningKey.generate();
+        String privateKey = signing.privateKey();
 
         SimClock clock = SimClock.system();
         HighLevelSandbox highLevel = HighLevelSandbox.create(clock);
@@ -67,23 +65,13 @@ class IntakeBenchmark {
                 String admin = UUID.randomUUID().toString();
                 Map<String, String> settings = CrashTestBridge.liveSettings("intake-bench", port, admin,
                         highLevel.simulator().baseUrl(), birdSend.apiBaseUrl(), birdSendToken, HighLevelWebhookKeys.generate());
-                settings.put("bridge.highlevel.webhook.ed25519-public-key", publicKey);
-                settings.put("bridge.sync.enabled", "false");
-                settings.put("bridge.sync.backfill.on-startup", "false");
-                settings.put("bridge.capture.highlevel.enabled", "false");
-                settings.put("bridge.capture.birdsend.enabled", "false");
-                settings.put("bridge.inbound.max-pending", "1000000000");
-                settings.put("bridge.inbound.timestamp-tolerance", "1h");
-                settings.put("logging.level.root", "WARN");
+                putIntakeOnlySettings(settings, signing);
                 // -Dintake.bridge.<setting>=<value> passes a setting to the bridge (e.g. to compare H2 compaction off).
-                System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("intake.bridge."))
-                        .forEach(k -> settings.put(k.substring("intake.bridge.".length()), System.getProperty(k)));
+                putGivenSettings(settings, "intake.bridge.");
                 String pgUrl = null;
                 if (store.equals("postgresql")) {
                     pgUrl = TestDatabases.freshPostgresUrl();
-                    settings.put("spring.datasource.url", pgUrl);
-                    settings.put("spring.datasource.username", "postgres");
-                    settings.put("spring.datasource.password", "postgres");
+                    putPostgresStore(settings, pgUrl);
                 }
                 try (CrashTestBridge bridge = new CrashTestBridge(runDir, port, admin, settings)) {
                     bridge.start();
@@ -124,10 +112,52 @@ class IntakeBenchmark {
         System.out.println("\n===== intake benchmark =====" + report + "written: " + file.toAbsolutePath());
     }
 
-    record Row(long requests, double seconds, long ok, double p50, double p99, String others) {
+    /**
+     * One load generator's figures; {@code warmUpOk} counts the expected answers of its uncounted warm-up second (for
+     * {@code store}, events journaled besides {@code ok}).
+     */
+    record Row(long requests, double seconds, long ok, double p50, double p99, String others, long warmUpOk) {
         double okPerSecond() {
             return ok / seconds;
         }
+    }
+
+    /** The Ed25519 key pair the load generator signs HighLevel webhooks with (PKCS#8 and X.509, base64). */
+    record SigningKey(String privateKey, String publicKey) {
+        static SigningKey generate() throws java.security.GeneralSecurityException {
+            KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+            return new SigningKey(Base64.getEncoder().encodeToString(pair.getPrivate().getEncoded()),
+                    Base64.getEncoder().encodeToString(pair.getPublic().getEncoded()));
+        }
+    }
+
+    /**
+     * A bridge that only takes webhooks in: the load's signing key trusted, no sync, backfill or polls (so the
+     * journal's growth is the load's alone), no backlog limit (nothing consumes the journal), a wide timestamp
+     * tolerance, quiet logs.
+     */
+    static void putIntakeOnlySettings(Map<String, String> settings, SigningKey signing) {
+        settings.put("bridge.highlevel.webhook.ed25519-public-key", signing.publicKey());
+        settings.put("bridge.sync.enabled", "false");
+        settings.put("bridge.sync.backfill.on-startup", "false");
+        settings.put("bridge.capture.highlevel.enabled", "false");
+        settings.put("bridge.capture.birdsend.enabled", "false");
+        settings.put("bridge.inbound.max-pending", "1000000000");
+        settings.put("bridge.inbound.timestamp-tolerance", "1h");
+        settings.put("logging.level.root", "WARN");
+    }
+
+    /** The bridge's store: the embedded PostgreSQL database at {@code url} ({@link TestDatabases}). */
+    static void putPostgresStore(Map<String, String> settings, String url) {
+        settings.put("spring.datasource.url", url);
+        settings.put("spring.datasource.username", "postgres");
+        settings.put("spring.datasource.password", "postgres");
+    }
+
+    /** Every {@code -D<prefix><setting>=<value>} as a bridge setting. */
+    static void putGivenSettings(Map<String, String> settings, String prefix) {
+        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith(prefix))
+                .forEach(k -> settings.put(k.substring(prefix.length()), System.getProperty(k)));
     }
 
     record JsonCount(long events) {
@@ -137,19 +167,23 @@ class IntakeBenchmark {
         return new JsonCount(bridge.getJson("/api/status").path("journal").path("events").asLong());
     }
 
-    private static Row load(String base, String privateKey, String kind, int concurrency, double seconds, long max)
+    /** One {@link IntakeLoad} process against {@code base}, waited for; fails if it printed no result. */
+    static Row load(String base, String privateKey, String kind, int concurrency, double seconds, long max)
             throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-cp", System.getProperty("java.class.path"), IntakeLoad.class.getName(), base, privateKey,
                 kind, Integer.toString(concurrency), Double.toString(seconds), Long.toString(max)));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String result = null;
+        long warmUpOk = 0;
         StringBuilder out = new StringBuilder();
         try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = in.readLine()) != null; ) {
                 out.append(line).append('\n');
                 if (line.startsWith("RESULT ")) {
                     result = line;
+                } else if (line.startsWith("WARMUP ")) {
+                    warmUpOk = Long.parseLong(line.split(" ")[2]);
                 }
             }
         }
@@ -159,7 +193,7 @@ class IntakeBenchmark {
         }
         String[] f = result.split(" ");
         return new Row(Long.parseLong(f[3]), Double.parseDouble(f[4]), Long.parseLong(f[5]), Double.parseDouble(f[6]),
-                Double.parseDouble(f[7]), f[8]);
+                Double.parseDouble(f[7]), f[8], warmUpOk);
     }
 
     private static long h2Size(Path runDir) throws IOException {
@@ -169,8 +203,13 @@ class IntakeBenchmark {
     }
 
     private static long pgSize(String url) throws Exception {
+        return pgLong(url, "SELECT pg_database_size(current_database())");
+    }
+
+    /** The one number {@code sql} answers in the PostgreSQL database at {@code url}. */
+    static long pgLong(String url, String sql) throws java.sql.SQLException {
         try (Connection c = DriverManager.getConnection(url, "postgres", "postgres"); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT pg_database_size(current_database())")) {
+             ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         }
