@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 import javax.sql.DataSource;
 
@@ -16,6 +17,8 @@ import io.contactsbridge.auth.CredentialKind;
 import io.contactsbridge.auth.ServiceType;
 import io.contactsbridge.mapping.ContactMapping;
 import io.contactsbridge.mapping.FieldRule;
+import io.contactsbridge.outbound.contacts.BirdSendContactApi;
+import io.contactsbridge.outbound.contacts.HighLevelContactApi;
 import io.contactsbridge.support.TestDatabases;
 import io.contactsbridge.support.TestDatabases.Kind;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,12 +29,14 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.when;
 
 /**
  * Pairs added through the API with a contact mapping of their own, on two replicas over one store (H2 and PostgreSQL,
  * every migration applied): the adding replica and the other sync by it, a pair added again with another mapping (or
- * none) syncs by that one, a mapping that cannot be used stores nothing, and a replica that cannot read the file leaves
- * the pair out rather than sync it by another mapping.
+ * none) syncs by that one and is checked against its accounts at once, a mapping that cannot be used stores nothing,
+ * and a replica that cannot read the file leaves the pair out rather than sync it by another mapping.
  */
 class ApiPairMappingTest {
 
@@ -114,6 +119,37 @@ class ApiPairMappingTest {
         b.refresh();
         assertThat(b.find("west")).as("once the file is there").contains(WEST);
         assertThat(source(PairMappings.of(bridges, b).of(WEST))).isEqualTo("BirdSend West");
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Kind.class, names = "H2")
+    void aPairAddedAgainWithAnotherMappingIsCheckedAgainstItsAccountsAtOnce(Kind kind) throws IOException {
+        SyncPairs pairs = replica(TestDatabases.migrated(kind));
+        BirdSendContactApi birdSend = mock(BirdSendContactApi.class);
+        when(birdSend.fieldKeys("bs-west")).thenReturn(Set.of("first_name", "last_name"));
+        MappingCheck check = new MappingCheck(SyncProperties.defaults(), bridges, mock(HighLevelContactApi.class), birdSend,
+                Clock.systemUTC(), pairs);
+        check.setPairMappings(PairMappings.of(bridges, pairs));
+        pairs.add("west", "hl-west", "bs-west", mapping("west.yaml", "BirdSend West"));
+        assertThat(check.current(WEST).ok()).as("west's first mapping fits its account").isTrue();
+
+        // Its next check would be due in minutes: the new mapping, which names a field the account lacks, cannot wait.
+        Path shoeSize = dir.resolve("west-shoe-size.yaml");
+        Files.writeString(shoeSize, """
+                fields:
+                  - name: email
+                    birdsend: email
+                    highlevel: email
+                    transforms: [trim, lowercase]
+                  - name: shoeSize
+                    birdsend: fields.shoe_size
+                    highlevel: companyName
+                """);
+        pairs.remove("west");
+        pairs.add("west", "hl-west", "bs-west", shoeSize.toUri().toString());
+        assertThat(check.current(WEST).blocking()).singleElement().asString().contains("BirdSend has no field 'shoe_size'");
+        assertThatThrownBy(() -> check.requireUsable(WEST)).isInstanceOf(MappingMisfitException.class)
+                .hasMessageContaining("west-shoe-size.yaml does not fit the accounts");
     }
 
     private SyncPairs replica(DataSource ds) {
