@@ -86,7 +86,7 @@ public class SyncPairs implements JournalGroups {
      */
     private Map<String, PairMapping> storedMappings = Map.of();
     private volatile State state;
-    /** Stored pairs left out for a clash, warned about once. */
+    /** Stored pairs left out (a clash, a connection or a mapping this replica lacks), warned about once. */
     private final Set<String> leftOut = new TreeSet<>();
 
     private volatile PairMeterTags meterTags;
