@@ -69,6 +69,11 @@ public final class ContactMapping {
         if (!resource.exists()) {
             throw new MappingException(name, List.of(new MappingException.Problem(0, "the file does not exist")));
         }
+        if (resource.isFile() && !resource.isReadable()) {
+            // A folder reads as empty, a file without permission as an error: both say what they are instead.
+            throw new MappingException(name, List.of(new MappingException.Problem(0,
+                    "the file cannot be read (a folder, or no permission to read it)")));
+        }
         String yaml;
         try {
             yaml = resource.getContentAsString(StandardCharsets.UTF_8);

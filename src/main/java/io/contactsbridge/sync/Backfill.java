@@ -108,7 +108,8 @@ public class Backfill {
 
     private final SyncProperties props;
     private final ContactSync sync;
-    private final ContactMapping mapping;
+    /** The pair's mapping as the current run began: a pair added again with another mapping runs by that one. */
+    private volatile ContactMapping mapping;
     private final LinkStore links;
     private final BackfillStore store;
     private final BackfillListingStore listings;
@@ -276,6 +277,7 @@ public class Backfill {
             last.get().counts().forEach((k, v) -> progress.counts.computeIfAbsent(k, x -> new LongAdder()).add(v));
         }
         current = progress;
+        mapping = sync.mapping(pair);
         Thread t = new Thread(() -> run(progress), whose.isEmpty() ? "backfill" : "backfill-" + pairId);
         t.setDaemon(true);
         coordinator = t;

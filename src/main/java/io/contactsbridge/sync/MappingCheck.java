@@ -69,8 +69,17 @@ public class MappingCheck {
     private final Map<SyncPair, PairCheck> checks = new ConcurrentHashMap<>();
 
     private static final class PairCheck {
-        volatile Result last;
+        /** The last result with the mapping it checked: a pair added again with another mapping is checked again. */
+        volatile Checked last;
         volatile String lastError;
+
+        Result result() {
+            Checked c = last;
+            return c == null ? null : c.result();
+        }
+    }
+
+    private record Checked(Result result, ContactMapping mapping) {
     }
 
     public MappingCheck(SyncProperties props, ContactMapping mapping, HighLevelContactApi highlevel,
@@ -98,13 +107,13 @@ public class MappingCheck {
      */
     public Result current(SyncPair pair) {
         PairCheck state = of(pair);
-        Result r = state.last;
-        if (fresh(r)) {
-            return r;
+        Checked c = state.last;
+        if (fresh(c, pair)) {
+            return c.result();
         }
         synchronized (state) {
-            r = state.last;
-            return fresh(r) ? r : check(pair);
+            c = state.last;
+            return fresh(c, pair) ? c.result() : check(pair);
         }
     }
 
@@ -118,8 +127,9 @@ public class MappingCheck {
         return PairMappings.of(pairMappings, mapping, pair);
     }
 
-    private boolean fresh(Result r) {
-        return r != null && clock.instant().isBefore(r.nextCheck());
+    /** Whether the pair's last result still holds: due no re-check, and of the mapping the pair has now. */
+    private boolean fresh(Checked c, SyncPair pair) {
+        return c != null && c.mapping() == mapping(pair) && clock.instant().isBefore(c.result().nextCheck());
     }
 
     /** Throws {@link MappingMisfitException}, naming the problems, when the sync cannot handle contacts as mapped. */
@@ -200,8 +210,8 @@ public class MappingCheck {
         Instant now = clock.instant();
         Result result = new Result(List.copyOf(blocking), now,
                 now.plus(blocking.isEmpty() ? Duration.ofMinutes(FIT_RECHECK_MINUTES) : props.mappingRecheck()));
-        Result before = state.last;
-        state.last = result;
+        Result before = state.result();
+        state.last = new Checked(result, mapping);
         state.lastError = null;
         if (before == null ? !result.ok() : !before.blocking().equals(result.blocking())) {
             String whose = pairs.single() ? "" : " (pair " + pairs.idOf(pair).orElse("?") + ")";
@@ -241,7 +251,7 @@ public class MappingCheck {
     public Result last() {
         Result found = null;
         for (SyncPair pair : pairs.all().values()) {
-            Result r = of(pair).last;
+            Result r = of(pair).result();
             if (r == null || !r.ok()) {
                 return r;
             }
@@ -252,7 +262,7 @@ public class MappingCheck {
 
     /** The pair's last result, without calling anyone; null before its first check. */
     public Result last(SyncPair pair) {
-        return of(pair).last;
+        return of(pair).result();
     }
 
     /** The problems in one sentence, with what the bridge does about them. */

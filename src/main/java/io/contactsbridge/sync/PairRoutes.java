@@ -18,11 +18,15 @@ import org.springframework.stereotype.Component;
  * The connection pairs' admin endpoints (admin login required, as for all of {@code /api/**}), changes applied at once
  * and seen by the other replicas within {@code bridge.pairs-refresh-ms}:
  * <ul>
- *   <li>{@code GET /api/pairs}: every pair, with its connections, whether it is paused and where it comes from.</li>
- *   <li>{@code POST /api/pairs} {@code {"id": "acme", "highlevelConnection": "hl-acme", "birdsendConnection": "bs-acme"}}
- *       adds a pair of two connections the bridge knows (201; 400 saying what is wrong; 409 when the id is taken). Its
- *       polls start at their next round; its backfill starts at the next start-up check when
- *       {@code bridge.sync.backfill.on-startup} is true, else {@code POST /api/backfill?pair=acme} runs it.</li>
+ *   <li>{@code GET /api/pairs}: every pair, with its connections, its own mapping's location (null: the bridge's),
+ *       whether it is paused and where it comes from.</li>
+ *   <li>{@code POST /api/pairs} {@code {"id": "acme", "highlevelConnection": "hl-acme", "birdsendConnection": "bs-acme",
+ *       "mapping": "file:/config/acme.yaml"}} adds a pair of two connections the bridge knows, syncing by its own
+ *       contact mapping ({@code mapping} optional: without it, the bridge's; {@link PairMappingLoader#requested} says
+ *       which locations are taken). 201; 400 saying what is wrong ({@code invalid_mapping} when the mapping is refused,
+ *       missing or invalid), with nothing stored; 409 when the id is taken. Its polls start at their next round; its
+ *       backfill starts at the next start-up check when {@code bridge.sync.backfill.on-startup} is true, else
+ *       {@code POST /api/backfill?pair=acme} runs it.</li>
  *   <li>{@code POST /api/pairs/{id}/pause} and {@code /resume}: while paused, nothing of the pair is polled, synced,
  *       backfilled (a running backfill stops, resumable) or automated; the resume hands the contacts named in the
  *       journal since the pause began to the sync again ({@link PairPause}; {@code contactsHandedOver}), and the polls,
@@ -83,10 +87,19 @@ public class PairRoutes extends RouteBuilder {
             return;
         }
         String id = AdminAnswer.text(request, "id");
+        JsonNode mapping = request.get("mapping");
+        if (mapping != null && !mapping.isNull() && !mapping.isTextual()) {
+            AdminAnswer.error(in, 400, "invalid_mapping", "mapping is the location of a contact mapping YAML, e.g. "
+                    + "\"file:/config/acme.yaml\", or absent for the bridge's mapping.");
+            return;
+        }
         try {
-            SyncPair pair = pairs.add(id, AdminAnswer.text(request, "highlevelConnection"), AdminAnswer.text(request, "birdsendConnection"));
+            SyncPair pair = pairs.add(id, AdminAnswer.text(request, "highlevelConnection"),
+                    AdminAnswer.text(request, "birdsendConnection"), AdminAnswer.text(request, "mapping"));
             in.setHeader(Exchange.HTTP_RESPONSE_CODE, 201);
             in.setBody(describe(id, pair));
+        } catch (PairMappingLoader.UnusableMappingException e) {
+            AdminAnswer.error(in, 400, "invalid_mapping", e.getMessage() + ".");
         } catch (IllegalArgumentException e) {
             AdminAnswer.error(in, 400, "invalid_pair", e.getMessage() + ".");
         } catch (IllegalStateException e) {
@@ -148,6 +161,7 @@ public class PairRoutes extends RouteBuilder {
         out.put("id", id);
         out.put("highlevelConnection", pair.highlevelConnection());
         out.put("birdsendConnection", pair.birdsendConnection());
+        out.put("mapping", pairs.mappingOf(id).map(PairMapping::location).orElse(null));
         out.put("paused", pairs.paused(id));
         out.put("source", pairs.addedAtRunTime(id) ? "api" : "configuration");
         return out;

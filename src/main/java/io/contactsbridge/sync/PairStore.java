@@ -12,8 +12,11 @@ import org.springframework.transaction.annotation.Transactional;
 @Component
 public class PairStore {
 
-    /** A row: {@code pair} is null for a configured pair (the row only records its pause or removal). */
-    public record Row(String id, SyncPair pair, boolean paused, boolean removed, Long pausedFromSeq) {
+    /**
+     * A row: {@code pair} is null for a configured pair (the row only records its pause or removal); {@code mapping} is
+     * the location of an added pair's own contact mapping, null for the bridge's.
+     */
+    public record Row(String id, SyncPair pair, boolean paused, boolean removed, Long pausedFromSeq, String mapping) {
     }
 
     private final JdbcTemplate jdbc;
@@ -25,22 +28,25 @@ public class PairStore {
     }
 
     public List<Row> all() {
-        return jdbc.query("SELECT pair_id, highlevel_connection, birdsend_connection, paused, removed, paused_from_seq "
-                + "FROM sync_pair ORDER BY pair_id", (rs, i) -> new Row(rs.getString(1), rs.getString(2) == null ? null
+        return jdbc.query("SELECT pair_id, highlevel_connection, birdsend_connection, paused, removed, paused_from_seq, "
+                + "mapping FROM sync_pair ORDER BY pair_id", (rs, i) -> new Row(rs.getString(1), rs.getString(2) == null ? null
                 : new SyncPair(rs.getString(2), rs.getString(3)), rs.getBoolean(4), rs.getBoolean(5),
-                rs.getObject(6) == null ? null : rs.getLong(6)));
+                rs.getObject(6) == null ? null : rs.getLong(6), rs.getString(7)));
     }
 
-    /** Records {@code id} as this pair, active (a pair added again after its removal is active again). */
+    /**
+     * Records {@code id} as this pair, active, syncing by the mapping at {@code mapping} (null: the bridge's). A pair
+     * added again after its removal is active again, with the mapping it is added with now.
+     */
     @Transactional
-    public void add(String id, SyncPair pair) {
+    public void add(String id, SyncPair pair, String mapping) {
         Timestamp now = Timestamp.from(clock.instant());
-        if (jdbc.update("UPDATE sync_pair SET highlevel_connection = ?, birdsend_connection = ?, paused = FALSE, "
+        if (jdbc.update("UPDATE sync_pair SET highlevel_connection = ?, birdsend_connection = ?, mapping = ?, paused = FALSE, "
                 + "removed = FALSE, changed_at = ? WHERE pair_id = ?", pair.highlevelConnection(), pair.birdsendConnection(),
-                now, id) == 0) {
-            jdbc.update("INSERT INTO sync_pair (pair_id, highlevel_connection, birdsend_connection, paused, removed, "
-                    + "changed_at) VALUES (?, ?, ?, FALSE, FALSE, ?)", id, pair.highlevelConnection(), pair.birdsendConnection(),
-                    now);
+                mapping, now, id) == 0) {
+            jdbc.update("INSERT INTO sync_pair (pair_id, highlevel_connection, birdsend_connection, mapping, paused, removed, "
+                    + "changed_at) VALUES (?, ?, ?, ?, FALSE, FALSE, ?)", id, pair.highlevelConnection(),
+                    pair.birdsendConnection(), mapping, now);
         }
     }
 

@@ -3,6 +3,7 @@ package io.contactsbridge.sync;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,7 +54,10 @@ public class SyncPairs implements JournalGroups {
 
     private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
 
-    /** {@code bridge.pairs.<id>.*}; {@code mapping} is the pair's own contact mapping, if any ({@link PairMappings}). */
+    /**
+     * {@code bridge.pairs.<id>.*}; {@code mapping} is the location of the pair's own contact mapping, if any
+     * ({@link PairMappingLoader}, {@link PairMappings}).
+     */
     public record PairSettings(String highlevelConnection, String birdsendConnection, String mapping) {
     }
 
@@ -71,25 +75,45 @@ public class SyncPairs implements JournalGroups {
     private final Map<String, SyncPair> configured;
     /** Null for a bridge built without a store (tests): no changes through the API then. */
     private final PairStore store;
+    /** The configured pairs' own mappings, read at start-up, by pair id. */
+    private final Map<String, PairMapping> configuredMappings;
+    /** Reads the mappings named through the API; null, as {@link #store}, for a bridge built without a store. */
+    private final PairMappingLoader loader;
+    /**
+     * The own mappings of the stored pairs this replica took in, by pair id: each file is read when the pair is added or
+     * first seen, or when its location changes, not on every refresh; a removed pair's goes, so adding it again reads
+     * its file again.
+     */
+    private Map<String, PairMapping> storedMappings = Map.of();
     private volatile State state;
-    /** Stored pairs left out for a clash, warned about once. */
+    /** Stored pairs left out (a clash, a connection or a mapping this replica lacks), warned about once. */
     private final Set<String> leftOut = new TreeSet<>();
 
-    /** What the bridge syncs now: the pairs by id (in order), which pair each connection is in, the paused ones. */
     private volatile PairMeterTags meterTags;
 
-    private record State(Map<String, SyncPair> byId, Map<String, String> idByConnection, Set<String> paused) {
+    /**
+     * What the bridge syncs now: the pairs by id (in order), which pair each connection is in, the paused ones, and the
+     * own mappings of the pairs that have one.
+     */
+    private record State(Map<String, SyncPair> byId, Map<String, String> idByConnection, Set<String> paused,
+                         Map<String, PairMapping> mappings) {
     }
 
     @Autowired
-    public SyncPairs(Environment environment, SyncProperties sync, ConnectionRegistry connections, PairStore store) {
-        this(configured(Binder.get(environment).bind("bridge.pairs", Bindable.mapOf(String.class, PairSettings.class))
-                .orElse(Map.of()), sync, connections), connections, store);
+    public SyncPairs(Environment environment, SyncProperties sync, ConnectionRegistry connections, PairStore store,
+                     PairMappingLoader loader) {
+        this(Binder.get(environment).bind("bridge.pairs", Bindable.mapOf(String.class, PairSettings.class)).orElse(Map.of()),
+                sync, connections, store, loader);
+    }
+
+    private SyncPairs(Map<String, PairSettings> settings, SyncProperties sync, ConnectionRegistry connections,
+                      PairStore store, PairMappingLoader loader) {
+        this(configured(settings, sync, connections), loader.configured(settings), connections, store, loader);
     }
 
     /** A bridge of one pair, {@value #SINGLE}: for code that builds its parts directly (tests). */
     public static SyncPairs of(SyncPair pair, ConnectionRegistry connections) {
-        return new SyncPairs(Map.of(SINGLE, pair), connections, null);
+        return new SyncPairs(Map.of(SINGLE, pair), Map.of(), connections, null, null);
     }
 
     /**
@@ -97,19 +121,31 @@ public class SyncPairs implements JournalGroups {
      * its parts directly (tests).
      */
     public static SyncPairs of(Map<String, SyncPair> pairs, ConnectionRegistry connections) {
-        return new SyncPairs(new LinkedHashMap<>(new TreeMap<>(pairs)), connections, null);
+        return new SyncPairs(new LinkedHashMap<>(new TreeMap<>(pairs)), Map.of(), connections, null, null);
     }
 
-    private SyncPairs(Map<String, SyncPair> configured, ConnectionRegistry connections, PairStore store) {
+    /**
+     * A bridge of these configured pairs (with these own mappings) whose changes through the API go to {@code store},
+     * the mappings named there read by {@code loader}: for tests of several replicas over one store.
+     */
+    static SyncPairs stored(Map<String, SyncPair> pairs, Map<String, PairMapping> mappings, ConnectionRegistry connections,
+                            PairStore store, PairMappingLoader loader) {
+        return new SyncPairs(new LinkedHashMap<>(new TreeMap<>(pairs)), mappings, connections, store, loader);
+    }
+
+    private SyncPairs(Map<String, SyncPair> configured, Map<String, PairMapping> configuredMappings,
+                      ConnectionRegistry connections, PairStore store, PairMappingLoader loader) {
         this.connections = connections;
         this.configured = Collections.unmodifiableMap(configured);
+        this.configuredMappings = Map.copyOf(configuredMappings);
         this.store = store;
+        this.loader = loader;
         Map<String, String> claimed = new TreeMap<>();
         configured.forEach((id, pair) -> {
             claim(claimed, id, pair.highlevelConnection(), "highlevel-connection");
             claim(claimed, id, pair.birdsendConnection(), "birdsend-connection");
         });
-        this.state = new State(this.configured, Collections.unmodifiableMap(claimed), Set.of());
+        this.state = new State(this.configured, Collections.unmodifiableMap(claimed), Set.of(), this.configuredMappings);
         refresh();
     }
 
@@ -143,6 +179,7 @@ public class SyncPairs implements JournalGroups {
             return;
         }
         Map<String, SyncPair> byId = new LinkedHashMap<>(configured);
+        Map<String, PairMapping> stored = new HashMap<>();
         Set<String> paused = new TreeSet<>();
         for (PairStore.Row row : rows) {
             if (row.removed()) {
@@ -158,6 +195,13 @@ public class SyncPairs implements JournalGroups {
                                 row.pair().highlevelConnection(), row.pair().birdsendConnection());
                     }
                     continue;
+                }
+                if (row.mapping() != null) {
+                    PairMapping own = storedMapping(row.id(), row.mapping());
+                    if (own == null) {
+                        continue;
+                    }
+                    stored.put(row.id(), own);
                 }
                 byId.put(row.id(), row.pair());
             }
@@ -180,9 +224,18 @@ public class SyncPairs implements JournalGroups {
             claimed.put(e.getValue().birdsendConnection(), e.getKey());
             kept.put(e.getKey(), e.getValue());
         }
+        Map<String, PairMapping> mappings = new HashMap<>();
+        for (String id : kept.keySet()) {
+            PairMapping own = configured.containsKey(id) ? configuredMappings.get(id) : stored.get(id);
+            if (own != null) {
+                mappings.put(id, own);
+            }
+        }
+        stored.keySet().retainAll(kept.keySet());
+        storedMappings = stored;
         State before = state;
         state = new State(Collections.unmodifiableMap(kept), Collections.unmodifiableMap(claimed),
-                Collections.unmodifiableSet(paused));
+                Collections.unmodifiableSet(paused), Map.copyOf(mappings));
         if (meterTags != null) {
             meterTags.update(state.idByConnection(), state.byId());
         }
@@ -190,12 +243,41 @@ public class SyncPairs implements JournalGroups {
             locations.clear();
             LOG.info("Pairs synced: {}{}", kept.keySet(), paused.isEmpty() ? "" : ", paused: " + paused);
         }
+        before.mappings().keySet().stream().filter(id -> kept.containsKey(id) && !mappings.containsKey(id))
+                .forEach(id -> LOG.info("Pair {} syncs by the bridge's contact mapping", id));
+    }
+
+    /**
+     * The own mapping of a stored pair at {@code location}: the one read before while the location is the same, else
+     * read now. Null, with a warning, when this replica cannot use it (its file missing here, or invalid): the pair is
+     * left out rather than synced by another mapping.
+     */
+    private PairMapping storedMapping(String id, String location) {
+        PairMapping known = storedMappings.get(id);
+        if (known != null && known.location().equals(location)) {
+            return known;
+        }
+        try {
+            PairMapping read = loader.requested(location);
+            LOG.info("Pair {} syncs by its own contact mapping {}", id, location);
+            return read;
+        } catch (PairMappingLoader.UnusableMappingException e) {
+            if (leftOut.add(id)) {
+                LOG.warn("Pair {} left out: {} (on this replica)", id, e.getMessage());
+            }
+            return null;
+        }
     }
 
     // ---- changes through the admin API ------------------------------------------------------------
 
-    /** Adds a pair of two connections the bridge knows; {@link IllegalArgumentException} says what is wrong. */
-    public synchronized SyncPair add(String id, String highlevelConnection, String birdsendConnection) {
+    /**
+     * Adds a pair of two connections the bridge knows, syncing by its own contact mapping at {@code mapping} (a
+     * location, {@link PairMappingLoader#requested}) or, without one, by the bridge's. Everything is checked, the
+     * mapping read, before anything is stored. {@link IllegalArgumentException} says what is wrong
+     * ({@link PairMappingLoader.UnusableMappingException} about the mapping).
+     */
+    public synchronized SyncPair add(String id, String highlevelConnection, String birdsendConnection, String mapping) {
         requireStore();
         if (id == null || !ID.matcher(id).matches()) {
             throw new IllegalArgumentException("a pair id is lower-case letters, digits and dashes (at most 63), not '"
@@ -217,7 +299,15 @@ public class SyncPairs implements JournalGroups {
                         + "belongs to one pair");
             }
         }
-        store.add(id, pair);
+        PairMapping own = StringUtils.hasText(mapping) ? loader.requested(mapping.trim()) : null;
+        store.add(id, pair, own == null ? null : own.location());
+        if (own != null) {
+            // The file just checked is the one synced by: the refresh below reads it no second time.
+            Map<String, PairMapping> known = new HashMap<>(storedMappings);
+            known.put(id, own);
+            storedMappings = known;
+            LOG.info("Pair {} syncs by its own contact mapping {}", id, own.location());
+        }
         refresh();
         return pair;
     }
@@ -329,6 +419,21 @@ public class SyncPairs implements JournalGroups {
 
     public Optional<SyncPair> find(String pairId) {
         return Optional.ofNullable(pairId == null ? null : state.byId().get(pairId));
+    }
+
+    /** The own mapping of pair {@code pairId}; empty when it syncs by the bridge's (or is none of this bridge's). */
+    public Optional<PairMapping> mappingOf(String pairId) {
+        return Optional.ofNullable(pairId == null ? null : state.mappings().get(pairId));
+    }
+
+    /** The own mapping of {@code pair}, if it is one of this bridge's and has one (asked for every event). */
+    public Optional<PairMapping> mappingOf(SyncPair pair) {
+        State now = state;
+        if (now.mappings().isEmpty() || pair == null) {
+            return Optional.empty();
+        }
+        String id = now.idByConnection().get(pair.highlevelConnection());
+        return id != null && pair.equals(now.byId().get(id)) ? Optional.ofNullable(now.mappings().get(id)) : Optional.empty();
     }
 
     /** The id of {@code pair}, if it is one of this bridge's (asked for every event: a look-up by its connection). */

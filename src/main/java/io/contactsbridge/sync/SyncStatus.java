@@ -15,7 +15,8 @@ import org.springframework.stereotype.Component;
  * action, writes per side, conflicts, {@code refused}: people whose write a service refused and who wait for a change, {@code state}: disabled, starting, running or held when the mapping does not fit
  * the accounts, with {@code mappingProblems} in words and {@code mappingCheckedAt}, last event) and {@code backfill.*}
  * (state, phase, percent, rate, ETA, counts). {@code pairs.<id>.*}: each connection pair's connections, links,
- * refused people, mapping fit, backfill and {@code parked} (its events set aside while it
+ * refused people, {@code mapping} (the location of the one it syncs by: its own or the bridge's), mapping fit, backfill
+ * and {@code parked} (its events set aside while it
  * failed, see {@link JournalParking}); with several pairs {@code links} counts them all and {@code backfill} is
  * the first pair's.
  */
@@ -33,12 +34,10 @@ public class SyncStatus implements StatusContributor {
     private final RefusalStore refusals;
     private final SyncPairs pairs;
     private final JournalParking parking;
-    private final PairMappings mappings;
 
     public SyncStatus(SyncProperties props, LinkStore links, SyncMetrics metrics, Backfills backfills, MappingCheck mappingCheck,
-                      RefusalStore refusals, SyncPairs pairs, JournalParking parking, PairMappings mappings) {
+                      RefusalStore refusals, SyncPairs pairs, JournalParking parking) {
         this.parking = parking;
-        this.mappings = mappings;
         this.props = props;
         this.links = links;
         this.metrics = metrics;
@@ -62,7 +61,7 @@ public class SyncStatus implements StatusContributor {
             allLinks += count;
             out.put("links", count);
             out.put("refused", refusals.count(pair));
-            out.put("mapping", mappings.of(pair).sourceName());
+            out.put("mapping", pairs.mappingOf(backfill.pairId()).map(PairMapping::location).orElse(props.mapping()));
             MappingCheck.Result fit = mappingCheck.last(pair);
             out.put("paused", pairs.paused(backfill.pairId()));
             out.put("addedAtRunTime", pairs.addedAtRunTime(backfill.pairId()));

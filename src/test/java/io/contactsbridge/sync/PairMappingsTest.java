@@ -7,7 +7,6 @@ import io.contactsbridge.ops.InvalidSettingException;
 import org.junit.jupiter.api.Test;
 import org.springframework.core.io.ClassPathResource;
 import org.springframework.core.io.DefaultResourceLoader;
-import org.springframework.mock.env.MockEnvironment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -18,26 +17,28 @@ class PairMappingsTest {
     private final ContactMapping bridges = ContactMapping.load(new ClassPathResource("mapping/contacts.yaml"));
     private final SyncPair north = new SyncPair("hl-north", "bs-north");
     private final SyncPair south = new SyncPair("hl-south", "bs-south");
-    private final SyncPairs pairs = SyncPairs.of(Map.of("north", north, "south", south), null);
+    private final PairMappingLoader loader = new PairMappingLoader(new DefaultResourceLoader());
 
     @Test
     void aPairWithAFileOfItsOwnSyncsByItTheOthersByTheBridges() {
-        PairMappings mappings = new PairMappings(bridges, pairs, new MockEnvironment()
-                .withProperty("bridge.pairs.south.highlevel-connection", "hl-south")
-                .withProperty("bridge.pairs.south.mapping", "classpath:mapping/contacts-sandbox.yaml"),
-                new DefaultResourceLoader());
+        Map<String, PairMapping> configured = loader.configured(Map.of("south",
+                new SyncPairs.PairSettings("hl-south", null, " classpath:mapping/contacts-sandbox.yaml ")));
+        SyncPairs pairs = SyncPairs.stored(Map.of("north", north, "south", south), configured, null, null, loader);
+        PairMappings mappings = PairMappings.of(bridges, pairs);
 
         assertThat(mappings.of(north)).isSameAs(bridges);
         assertThat(mappings.of(south)).isNotSameAs(bridges);
         assertThat(mappings.of(south).sourceName()).contains("contacts-sandbox.yaml");
         assertThat(mappings.of(new SyncPair("hl-x", "bs-x"))).as("a pair of no bridge's").isSameAs(bridges);
-        assertThat(mappings.ownSources()).containsOnlyKeys("south");
+        assertThat(mappings.of(new SyncPair("hl-south", "bs-x"))).as("south's location with another account").isSameAs(bridges);
+        assertThat(pairs.mappingOf("south").map(PairMapping::location)).contains("classpath:mapping/contacts-sandbox.yaml");
+        assertThat(pairs.mappingOf("north")).isEmpty();
     }
 
     @Test
     void aMissingFileStopsTheStartNamingTheSetting() {
-        assertThatThrownBy(() -> new PairMappings(bridges, pairs, new MockEnvironment()
-                .withProperty("bridge.pairs.south.mapping", "file:/nowhere/south.yaml"), new DefaultResourceLoader()))
+        assertThatThrownBy(() -> loader.configured(Map.of("south",
+                new SyncPairs.PairSettings(null, null, "file:/nowhere/south.yaml"))))
                 .isInstanceOf(InvalidSettingException.class)
                 .hasMessageContaining("bridge.pairs.south.mapping").hasMessageContaining("no such file");
     }

@@ -75,9 +75,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  *       arrive as usual, south's wait (parked with the pair) and arrive once it answers again.</li>
  *   <li>A third pair added at run time: its two connections (a third location, a third account, whose people were not
  *       synced before) through {@code POST /api/connections} (a missing token is 400, a taken id 409, and no answer
- *       repeats a token), then the pair through {@code POST /api/pairs}; an id taken (409), a connection of another
- *       pair or an unknown one (400) are refused, and a connection a pair uses cannot be removed (409). Its backfill ({@code POST /api/backfill?pair=west})
- *       links its people within the pair only, and a live edit in its account reaches its location.</li>
+ *       repeats a token), then the pair through {@code POST /api/pairs} with a contact mapping of its own; an id
+ *       taken (409), a connection of another pair or an unknown one (400), a mapping elsewhere than a file or the jar,
+ *       missing or invalid (400, nothing added) are refused, and a connection a pair uses cannot be removed (409). Its
+ *       backfill ({@code POST /api/backfill?pair=west}) links its people within the pair only, by its own mapping (the
+ *       HighLevel contacts it creates get west's source), and a live edit in its account reaches its location. Its
+ *       mapping's location shows in {@code GET /api/pairs} and {@code pairs.west.mapping} of the status.</li>
  *   <li>The third pair removed ({@code DELETE /api/pairs/west}), then its connections: no longer listed, its edits no longer synced, north
  *       still synced. An unknown pair is 404 for {@code GET} and {@code pause}.</li>
  * </ol>
@@ -108,6 +111,8 @@ class TwoPairsTest {
     private static final String SHARED_EMAIL = "shared@example.com";
     /** The source south's own mapping gives the HighLevel contacts it creates. */
     private static final String SOUTH_SOURCE = "BirdSend South";
+    /** The source west's own mapping (named when it is added through the API) gives the HighLevel contacts it creates. */
+    private static final String WEST_SOURCE = "BirdSend West";
     private static final String NOTIFICATION_SECRET = UUID.randomUUID().toString().replace("-", "");
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -115,6 +120,10 @@ class TwoPairsTest {
 
     /** West's tokens: its connections are added through the API in step 6, not configured. */
     private static String westHighLevelToken;
+    /** West's own mapping and its configured neighbour south's, as locations; an invalid mapping for a refusal. */
+    private static String westMapping;
+    private static String southMappingLocation;
+    private static String invalidMapping;
     private static String westBirdSendToken;
     private static HighLevelSandbox highLevel;
     private static BirdSendSimulator birdSendNorth;
@@ -229,7 +238,15 @@ class TwoPairsTest {
         assertThat(defaultMapping).contains("default: BirdSend\n");
         Path southMapping = runDir.resolve("south-mapping.yaml");
         java.nio.file.Files.writeString(southMapping, defaultMapping.replace("default: BirdSend\n", "default: " + SOUTH_SOURCE + "\n"));
-        settings.put("bridge.pairs." + SOUTH + ".mapping", southMapping.toUri().toString());
+        southMappingLocation = southMapping.toUri().toString();
+        settings.put("bridge.pairs." + SOUTH + ".mapping", southMappingLocation);
+        // West's, named when west is added through the API; and one with a mistake, which is refused.
+        Path west = runDir.resolve("west-mapping.yaml");
+        java.nio.file.Files.writeString(west, defaultMapping.replace("default: BirdSend\n", "default: " + WEST_SOURCE + "\n"));
+        westMapping = west.toUri().toString();
+        Path invalid = runDir.resolve("invalid-mapping.yaml");
+        java.nio.file.Files.writeString(invalid, defaultMapping.replace("direction: to-highlevel", "direction: sideways"));
+        invalidMapping = invalid.toUri().toString();
         CrashTestBridge.putLiveSyncSettings(settings, POLL_INTERVAL_MS);
         CrashTestBridge.putRestartSettings(settings);
         // Step 5c: a BirdSend call that hangs fails after 2 s (30 s live); an open breaker tries again after 3 s and a
@@ -512,7 +529,24 @@ class TwoPairsTest {
         JsonNode connections = api("GET", "/api/connections", null, 200);
         assertThat(connections.toString()).as("GET /api/connections").contains("\"hl-west\"", "\"bs-west\"")
                 .doesNotContain(westHighLevelToken, westBirdSendToken);
-        JsonNode added = api("POST", "/api/pairs", pairJson(WEST, "hl-west", "bs-west"), 201);
+        // A mapping elsewhere than a file or the jar, missing or invalid: 400 saying what is wrong, nothing added.
+        JsonNode remoteMapping = api("POST", "/api/pairs", pairJson(WEST, "hl-west", "bs-west",
+                "http://config.example.com/west.yaml"), 400);
+        assertThat(remoteMapping.path("error").asText()).as("POST /api/pairs with an http: mapping: %s", remoteMapping)
+                .isEqualTo("invalid_mapping");
+        assertThat(remoteMapping.path("message").asText()).as("POST /api/pairs with an http: mapping: %s", remoteMapping)
+                .contains("file: or classpath:");
+        JsonNode missingMapping = api("POST", "/api/pairs", pairJson(WEST, "hl-west", "bs-west",
+                westMapping.replace("west-mapping", "nowhere")), 400);
+        assertThat(missingMapping.path("message").asText()).as("POST /api/pairs with a missing mapping: %s", missingMapping)
+                .contains("nowhere.yaml does not exist");
+        JsonNode badMapping = api("POST", "/api/pairs", pairJson(WEST, "hl-west", "bs-west", invalidMapping), 400);
+        assertThat(badMapping.path("error").asText()).as("POST /api/pairs with an invalid mapping: %s", badMapping)
+                .isEqualTo("invalid_mapping");
+        assertThat(badMapping.path("message").asText()).as("POST /api/pairs with an invalid mapping: %s", badMapping)
+                .contains("invalid-mapping.yaml cannot be used: line ").contains("unknown direction 'sideways'");
+        api("GET", "/api/pairs/" + WEST, null, 404);
+        JsonNode added = api("POST", "/api/pairs", pairJson(WEST, "hl-west", "bs-west", westMapping), 201);
         JsonNode inUse = api("DELETE", "/api/connections/bs-west", null, 409);
         assertThat(inUse.path("error").asText()).as("DELETE /api/connections/bs-west while pair west uses it: %s", inUse)
                 .isEqualTo("connection_in_use");
@@ -520,6 +554,15 @@ class TwoPairsTest {
         assertThat(added.path("highlevelConnection").asText()).as("POST /api/pairs answered %s", added).isEqualTo("hl-west");
         assertThat(added.path("birdsendConnection").asText()).as("POST /api/pairs answered %s", added).isEqualTo("bs-west");
         assertThat(added.path("paused").asBoolean(true)).as("POST /api/pairs answered %s", added).isFalse();
+        assertThat(added.path("mapping").asText()).as("POST /api/pairs answered %s", added).isEqualTo(westMapping);
+        assertThat(api("GET", "/api/pairs/" + WEST, null, 200).path("mapping").asText()).as("GET /api/pairs/west: mapping")
+                .isEqualTo(westMapping);
+        JsonNode listed = api("GET", "/api/pairs", null, 200).path("pairs");
+        assertThat(pairStatus(listed, WEST).path("mapping").asText()).as("GET /api/pairs: west's mapping").isEqualTo(westMapping);
+        assertThat(pairStatus(listed, SOUTH).path("mapping").asText()).as("GET /api/pairs: south's (configured) mapping")
+                .isEqualTo(southMappingLocation);
+        assertThat(pairStatus(listed, NORTH).path("mapping").isNull()).as("GET /api/pairs: north has none of its own: %s",
+                listed).isTrue();
         JsonNode taken = api("POST", "/api/pairs", pairJson(WEST, "hl-west", "bs-west"), 409);
         assertThat(taken.path("error").asText()).as("POST /api/pairs of id west again: %s", taken).isEqualTo("pair_exists");
         JsonNode northsConnections = api("POST", "/api/pairs", pairJson("east", "hl-north", "bs-north"), 400);
@@ -552,6 +595,14 @@ class TwoPairsTest {
             assertThat(birdSendByEmail(birdSendWest, p.getKey()).map(BirdSendContactView::firstName))
                     .as("west BirdSend first name of %s", p.getKey()).contains(p.getValue());
         }
+        // By west's own mapping, named when it was added: Quinn (in its account only) is created in its location
+        // with west's source.
+        assertThat(highLevelByEmail(WEST, "quinn.west@example.com").map(c -> c.path("source").asText(null)))
+                .as("source of Quinn, created in west HighLevel by west's own mapping").contains(WEST_SOURCE);
+        assertThat(pairStatus(status().path("pairs"), WEST).path("mapping").asText()).as("pairs.west.mapping")
+                .isEqualTo(westMapping);
+        assertThat(pairStatus(status().path("pairs"), NORTH).path("mapping").asText()).as("pairs.north.mapping: the bridge's")
+                .isEqualTo(status().path("sync").path("mapping").asText());
         // Within west only: north's and south's sides hold what they held, the shared person keeps each pair's name.
         assertThat(eachSideHolds(northNow.keySet(), southNow.keySet())).as("north's and south's people after west's backfill")
                 .isTrue();
@@ -809,6 +860,11 @@ class TwoPairsTest {
     private static String pairJson(String id, String highlevelConnection, String birdsendConnection) {
         return JSON.createObjectNode().put("id", id).put("highlevelConnection", highlevelConnection)
                 .put("birdsendConnection", birdsendConnection).toString();
+    }
+
+    private static String pairJson(String id, String highlevelConnection, String birdsendConnection, String mapping) {
+        return JSON.createObjectNode().put("id", id).put("highlevelConnection", highlevelConnection)
+                .put("birdsendConnection", birdsendConnection).put("mapping", mapping).toString();
     }
 
     /** Waits for a change made while running, within {@link #ARRIVAL} of when the changes were made. */
