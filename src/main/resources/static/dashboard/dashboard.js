@@ -319,12 +319,12 @@
       remove.setAttribute('data-remove-pair', id);
       remove.addEventListener('click', function () { removePair(id, p, remove); });
       cell.appendChild(remove);
-      var tr = row([id, p.highlevelConnection, p.birdsendConnection,
+      var tr = row([id, p.highlevelConnection, p.birdsendConnection, p.mapping || '',
         el('td', p.state, p.state === 'running' ? 'ok' : 'bad'), num(p.links), parkedCell, cell]);
       tr.id = 'pair-' + id;
       tr.setAttribute('data-state', p.state);
       return tr;
-    }), 'No pairs.', 7);
+    }), 'No pairs.', 8);
   }
 
   function pauseOrResume(id, action, button) {
@@ -403,14 +403,16 @@
       id: $('pair-add-id').value.trim(),
       highlevelConnection: $('pair-add-highlevel').value,
       birdsendConnection: $('pair-add-birdsend').value
-      // The pair's own mapping ("mapping") goes here once PairRoutes takes one.
     };
+    // Left out when blank: the pair then syncs by the bridge's mapping.
+    var mapping = $('pair-add-mapping').value.trim();
+    if (mapping) { pair.mapping = mapping; }
     submit.disabled = true;
     pairAddResult('');
     send('POST', 'api/pairs', pair).then(function (added) {
       form.reset();
       pairAddResult('Pair ' + added.id + ' added: ' + added.highlevelConnection + ' with ' + added.birdsendConnection
-        + '.', 'added');
+        + (added.mapping ? ', mapping ' + added.mapping : '') + '.', 'added');
       refresh();
     }).catch(function (e) {
       pairAddResult('Pair ' + (pair.id || '(no id)') + ' was not added: ' + e.message, 'refused');

@@ -87,7 +87,7 @@ final class DashboardPage {
                         + "(queued); see README \"Dead letters\".</p></section>");
         out.append("<section id=\"pairs\" class=\"wide\"><h2>Connection pairs</h2><div class=\"table-wrap\">")
                 .append("<table id=\"pair-table\"><thead><tr><th>Pair</th><th>HighLevel</th><th>BirdSend</th>"
-                        + "<th>State</th><th>Links</th><th>Parked events</th><th>Actions</th></tr></thead><tbody>"
+                        + "<th>Mapping</th><th>State</th><th>Links</th><th>Parked events</th><th>Actions</th></tr></thead><tbody>"
                         + "</tbody></table></div>")
                 .append("<p class=\"note\">Paused: nothing of the pair is polled, synced, backfilled or automated; the "
                         + "resume hands the changes made meanwhile to the sync. Parked: events of a pair whose service "
@@ -117,12 +117,14 @@ final class DashboardPage {
                 + "placeholder=\"acme\"></label>"
                 + "<label>HighLevel connection<select id=\"pair-add-highlevel\" name=\"highlevelConnection\"></select></label>"
                 + "<label>BirdSend connection<select id=\"pair-add-birdsend\" name=\"birdsendConnection\"></select></label>"
-                // The pair's own mapping (POST /api/pairs "mapping") gets its field here once the API takes one.
+                + "<label>Mapping (optional)<input id=\"pair-add-mapping\" name=\"mapping\" autocomplete=\"off\" "
+                + "spellcheck=\"false\" placeholder=\"file:/config/acme.yaml\"></label>"
                 + "<button type=\"submit\">Add pair</button></div>"
                 + "<p id=\"pair-add-result\" role=\"status\" hidden></p>"
                 + "<p class=\"note\">A connection belongs to one pair: the lists name the pair a connection has, and the "
                 + "bridge refuses it for another. New connections are added with POST /api/connections. A new pair is "
-                + "polled from the next round; for its backfill see README \"Several connection pairs\".</p></form>";
+                + "polled from the next round; for its backfill see README \"Several connection pairs\". Without a mapping "
+                + "the pair syncs by the bridge's; a pair's own is a file: or classpath: YAML every replica can read.</p></form>";
     }
 
     private static String link(String href, String text) {

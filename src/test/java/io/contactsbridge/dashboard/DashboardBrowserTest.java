@@ -258,19 +258,28 @@ class DashboardBrowserTest {
                 .doesNotContain("birdsend", "bs-dash");
         assertThat(options("pair-add-birdsend", "value")).as("BirdSend connections only").contains("birdsend")
                 .doesNotContain("highlevel", "hl-dash");
-        submitPairForm(wait, "dash", "hl-dash", "bs-dash");
+        // A mapping the bridge must not fetch is refused with the reason, and nothing is added.
+        submitPairForm(wait, "dash", "hl-dash", "bs-dash", "https://example.org/acme.yaml");
+        wait.until(d -> "refused".equals(browser.findElement(By.id("pair-add-result")).getDomAttribute("data-outcome")));
+        assertThat(text("#pair-add-result")).startsWith("Pair dash was not added:").contains("file:", "classpath:")
+                .doesNotContain("{");
+        assertThat(api("GET", "/api/pairs").findValuesAsText("id")).doesNotContain("dash");
+        // With its own mapping (the sandbox's, which the new account's fields fit), shown in its row.
+        submitPairForm(wait, "dash", "hl-dash", "bs-dash", "classpath:mapping/contacts-sandbox.yaml");
         wait.until(d -> text("#pair-dash").contains("hl-dash"));
-        assertThat(text("#pair-dash")).contains("bs-dash");
-        assertThat(text("#pair-add-result")).contains("Pair dash added");
+        assertThat(text("#pair-dash")).contains("bs-dash", "classpath:mapping/contacts-sandbox.yaml");
+        assertThat(text("#pair-add-result")).contains("Pair dash added", "mapping classpath:mapping/contacts-sandbox.yaml");
+        assertThat(api("GET", "/api/pairs/dash").path("mapping").asText())
+                .isEqualTo("classpath:mapping/contacts-sandbox.yaml");
         assertThat(api("GET", "/api/pairs/dash").path("source").asText()).as("added through the page").isEqualTo("api");
         // The choices say which pair has a connection (and are redrawn now, before the form is used again).
         wait.until(d -> options("pair-add-highlevel", "text").contains("hl-dash (pair dash)"));
 
         // Refused: an id in use (409), then a connection of another pair (400); the API's message, not its JSON.
-        submitPairForm(wait, "dash", "hl-dash", "bs-dash");
+        submitPairForm(wait, "dash", "hl-dash", "bs-dash", "");
         wait.until(d -> text("#pair-add-result").contains("exists already"));
         assertThat(text("#pair-add-result")).isEqualTo("Pair dash was not added: pair dash exists already.");
-        submitPairForm(wait, "dash-again", "hl-dash", "birdsend");
+        submitPairForm(wait, "dash-again", "hl-dash", "birdsend", "");
         wait.until(d -> text("#pair-add-result").contains("dash-again"));
         assertThat(text("#pair-add-result")).contains("connection hl-dash is pair dash's").doesNotContain("{", "\"error\"");
         assertThat(browser.findElement(By.id("pair-add-result")).getDomAttribute("data-outcome")).isEqualTo("refused");
@@ -320,7 +329,8 @@ class DashboardBrowserTest {
     }
 
     /** Fills in the "Add a pair" form and sends it, once the last answer is in (its button enabled again). */
-    private void submitPairForm(WebDriverWait wait, String id, String highlevelConnection, String birdsendConnection) {
+    private void submitPairForm(WebDriverWait wait, String id, String highlevelConnection, String birdsendConnection,
+                                String mapping) {
         WebElement submit = browser.findElement(By.cssSelector("#pair-add button[type=submit]"));
         wait.until(d -> submit.isEnabled());
         WebElement idField = browser.findElement(By.id("pair-add-id"));
@@ -328,6 +338,9 @@ class DashboardBrowserTest {
         idField.sendKeys(id);
         new Select(browser.findElement(By.id("pair-add-highlevel"))).selectByValue(highlevelConnection);
         new Select(browser.findElement(By.id("pair-add-birdsend"))).selectByValue(birdsendConnection);
+        WebElement mappingField = browser.findElement(By.id("pair-add-mapping"));
+        mappingField.clear();
+        mappingField.sendKeys(mapping);
         submit.click();
     }
 

@@ -86,7 +86,8 @@ class DashboardPageTest {
                 // The "Add a pair" form, whose selects the script fills and which it sends as POST /api/pairs.
                 .contains("<form id=\"pair-add\"", "id=\"pair-add-id\" name=\"id\"",
                         "id=\"pair-add-highlevel\" name=\"highlevelConnection\"",
-                        "id=\"pair-add-birdsend\" name=\"birdsendConnection\"", "id=\"pair-add-result\"")
+                        "id=\"pair-add-birdsend\" name=\"birdsendConnection\"", "id=\"pair-add-mapping\" name=\"mapping\"",
+                        "id=\"pair-add-result\"")
                 .contains("href=\"/actuator/hawtio/\"", "href=\"/api/status\"")
                 .contains("<script src=\"" + DashboardPage.UPLOT + "uPlot.iife.min.js\">")
                 .contains("action=\"/logout\"")
