@@ -46,6 +46,11 @@ public final class ContactMerge {
     private final ContactMapping mapping;
     private final SyncProperties.Conflict policy;
 
+    /** The mapping this merge works by. */
+    ContactMapping mapping() {
+        return mapping;
+    }
+
     public ContactMerge(ContactMapping mapping, SyncProperties.Conflict policy) {
         this.mapping = mapping;
         this.policy = policy;

@@ -74,8 +74,11 @@ public class ContactSync {
     /** The bridge's mapping; a pair may have its own ({@link #mapping(SyncPair)}). */
     private final ContactMapping defaultMapping;
     private volatile PairMappings pairMappings;
-    /** One merge per mapping in use. */
-    private final Map<ContactMapping, ContactMerge> merges = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Each pair's merge, made again when the pair's mapping changes (a pair re-added with another): kept by pair, not
+     * by mapping, so a replaced mapping's merge goes with it instead of staying for the life of the bridge.
+     */
+    private final Map<SyncPair, ContactMerge> merges = new java.util.concurrent.ConcurrentHashMap<>();
     private final LinkStore links;
     private final HighLevelContactApi highlevel;
     private final BirdSendContactApi birdsend;
@@ -217,7 +220,13 @@ public class ContactSync {
     }
 
     private ContactMerge merger(SyncPair pair) {
-        return merges.computeIfAbsent(mapping(pair), m -> new ContactMerge(m, props.conflict()));
+        ContactMapping mapping = mapping(pair);
+        ContactMerge merge = merges.get(pair);
+        if (merge != null && merge.mapping() == mapping) {
+            return merge;
+        }
+        return merges.compute(pair, (p, old) -> old != null && old.mapping() == mapping ? old
+                : new ContactMerge(mapping, props.conflict()));
     }
 
     /** The pair's id for the metrics' {@code pair} tag; null when the pair is none of this bridge's. */
