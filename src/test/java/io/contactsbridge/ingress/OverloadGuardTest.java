@@ -1,5 +1,6 @@
 package io.contactsbridge.ingress;
 
+import io.contactsbridge.support.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mockito.ArgumentMatchers.anyLong;
@@ -8,10 +9,8 @@ import static org.mockito.Mockito.doThrow;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Set;
 
@@ -24,7 +23,7 @@ import org.springframework.dao.QueryTimeoutException;
 
 class OverloadGuardTest {
 
-    private final MutableClock clock = new MutableClock();
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-04T12:00:00Z"));
     private final JournalStore store = mock(JournalStore.class);
     private final IngressProperties inbound = new IngressProperties(null, null, null, 100L, Duration.ofSeconds(1),
             null, null);
@@ -59,26 +58,4 @@ class OverloadGuardTest {
                 null, 0, null, null, clock.instant());
     }
 
-    private static final class MutableClock extends Clock {
-        private Instant now = Instant.parse("2026-12-04T12:00:00Z");
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-    }
 }

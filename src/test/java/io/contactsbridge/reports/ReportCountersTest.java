@@ -1,11 +1,9 @@
 package io.contactsbridge.reports;
 
+import io.contactsbridge.support.MutableClock;
 import java.sql.Timestamp;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,35 +29,12 @@ class ReportCountersTest {
     private static final Duration NEVER = Duration.ofDays(1); // flushed by the test, not the timer
 
     /** A clock the test moves. */
-    static final class TestClock extends Clock {
-        volatile Instant now;
-
-        TestClock(Instant now) {
-            this.now = now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     @ParameterizedTest
     @EnumSource(Kind.class)
     void countsLandInTheirHourAndAddUpAcrossFlushesAndReplicas(Kind kind) throws Exception {
         DataSource ds = TestDatabases.pooled(TestDatabases.migrated(kind));
         ReportStore store = new ReportStore(new JdbcTemplate(ds));
-        TestClock clock = new TestClock(Instant.parse("2026-03-01T10:59:59Z"));
+        MutableClock clock = new MutableClock(Instant.parse("2026-03-01T10:59:59Z"));
         ReportCounters counters = new ReportCounters(store, clock, NEVER, Duration.ofDays(400));
         ReportCounters otherReplica = new ReportCounters(store, clock, NEVER, Duration.ofDays(400));
         try {
@@ -79,13 +54,13 @@ class ReportCountersTest {
             assertThat(store.find(Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"))).as("nothing before a flush").isEmpty();
             counters.flush();
 
-            clock.now = Instant.parse("2026-03-01T11:00:00Z");
+            clock.set(Instant.parse("2026-03-01T11:00:00Z"));
             counters.add(PAIR, ReportCounters.CREATED, ReportCounters.HIGHLEVEL_TO_BIRDSEND, 1);
             otherReplica.add(PAIR, ReportCounters.CREATED, ReportCounters.HIGHLEVEL_TO_BIRDSEND, 2);
             otherReplica.automationFired("highlevel", "birdsend", "welcome-tag");
             counters.flush();
             otherReplica.flush();
-            clock.now = Instant.parse("2026-03-01T11:30:00Z");
+            clock.set(Instant.parse("2026-03-01T11:30:00Z"));
             counters.add(PAIR, ReportCounters.CREATED, ReportCounters.HIGHLEVEL_TO_BIRDSEND, 4);
             counters.flush();
             counters.flush(); // nothing pending: nothing changes
@@ -111,7 +86,7 @@ class ReportCountersTest {
         DataSource ds = TestDatabases.pooled(TestDatabases.migrated(kind));
         JdbcTemplate jdbc = new JdbcTemplate(ds);
         ReportStore store = new ReportStore(jdbc);
-        TestClock clock = new TestClock(Instant.parse("2026-03-10T12:15:00Z"));
+        MutableClock clock = new MutableClock(Instant.parse("2026-03-10T12:15:00Z"));
         for (String hour : List.of("2026-03-01T09:00:00Z", "2026-03-08T11:00:00Z", "2026-03-08T12:00:00Z")) {
             jdbc.update(ReportStore.INSERT, PAIR, Timestamp.from(Instant.parse(hour)), ReportCounters.UPDATED, "x", 5L);
         }

@@ -1,11 +1,10 @@
 package io.contactsbridge.security;
 
+import io.contactsbridge.support.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
@@ -31,27 +30,8 @@ class VerifiedPasswordCacheTest {
         }
     }
 
-    static final class MovableClock extends Clock {
-        Instant now = Instant.parse("2026-12-03T00:00:00Z");
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     final CountingEncoder slow = new CountingEncoder();
-    final MovableClock clock = new MovableClock();
+    final MutableClock clock = new MutableClock(Instant.parse("2026-12-03T00:00:00Z"));
     final String hash = slow.encode("right-password");
 
     @Test
@@ -62,7 +42,7 @@ class VerifiedPasswordCacheTest {
         }
         assertThat(slow.checks).hasValue(1);
 
-        clock.now = clock.now.plus(Duration.ofMinutes(5));
+        clock.advance(Duration.ofMinutes(5));
         assertThat(cache.matches("right-password", hash)).isTrue();
         assertThat(slow.checks).as("checked again once the time is up").hasValue(2);
     }
