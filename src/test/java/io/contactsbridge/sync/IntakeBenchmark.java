@@ -51,20 +51,14 @@ class IntakeBenchmark {
         SigningKey signing = SigningKey.generate();
         String privateKey = signing.privateKey();
 
-        SimClock clock = SimClock.system();
-        HighLevelSandbox highLevel = HighLevelSandbox.create(clock);
-        BirdSendSimulator birdSend = BirdSendSimulator.builder().clock(clock).build();
-        String birdSendToken = birdSend.issuePersonalAccessToken();
-        highLevel.simulator().start(0);
-        birdSend.start(0);
+        Simulators simulators = Simulators.start();
         StringBuilder report = new StringBuilder();
         try {
             for (String store : System.getProperty("intake.stores", "h2,postgresql").split(",")) {
                 Path runDir = CrashTestBridge.freshRunDir(CrashTestBridge.buildDir().resolve("intake-" + store));
                 int port = CrashTestBridge.freePort();
                 String admin = UUID.randomUUID().toString();
-                Map<String, String> settings = CrashTestBridge.liveSettings("intake-bench", port, admin,
-                        highLevel.simulator().baseUrl(), birdSend.apiBaseUrl(), birdSendToken, HighLevelWebhookKeys.generate());
+                Map<String, String> settings = simulators.liveSettings("intake-bench", port, admin);
                 putIntakeOnlySettings(settings, signing);
                 // -Dintake.bridge.<setting>=<value> passes a setting to the bridge (e.g. to compare H2 compaction off).
                 putGivenSettings(settings, "intake.bridge.");
@@ -102,8 +96,7 @@ class IntakeBenchmark {
                 }
             }
         } finally {
-            highLevel.simulator().stop();
-            birdSend.stop();
+            simulators.close();
         }
         java.nio.file.Path file = io.contactsbridge.support.BenchResults.write("ingest", getClass().getSimpleName(),
                 "webhook intake: cheap endpoint, verify-only and stored, per concurrency and store",
@@ -116,6 +109,34 @@ class IntakeBenchmark {
      * One load generator's figures; {@code warmUpOk} counts the expected answers of its uncounted warm-up second (for
      * {@code store}, events journaled besides {@code ok}).
      */
+    /**
+     * The simulators an intake-only bridge is configured against: live mode wants both connections, though with sync
+     * and polls off nothing calls them.
+     */
+    record Simulators(HighLevelSandbox highLevel, BirdSendSimulator birdSend, String birdSendToken) {
+
+        static Simulators start() {
+            SimClock clock = SimClock.system();
+            HighLevelSandbox highLevel = HighLevelSandbox.create(clock);
+            BirdSendSimulator birdSend = BirdSendSimulator.builder().clock(clock).build();
+            String birdSendToken = birdSend.issuePersonalAccessToken();
+            highLevel.simulator().start(0);
+            birdSend.start(0);
+            return new Simulators(highLevel, birdSend, birdSendToken);
+        }
+
+        /** A live-mode bridge's settings with both connections pointing at these simulators. */
+        Map<String, String> liveSettings(String instanceId, int port, String adminPassword) {
+            return CrashTestBridge.liveSettings(instanceId, port, adminPassword, highLevel.simulator().baseUrl(),
+                    birdSend.apiBaseUrl(), birdSendToken, HighLevelWebhookKeys.generate());
+        }
+
+        void close() {
+            highLevel.simulator().stop();
+            birdSend.stop();
+        }
+    }
+
     record Row(long requests, double seconds, long ok, double p50, double p99, String others, long warmUpOk) {
         double okPerSecond() {
             return ok / seconds;

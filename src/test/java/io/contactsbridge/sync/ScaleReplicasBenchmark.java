@@ -15,10 +15,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import io.contactsbridge.simulator.birdsend.BirdSendSimulator;
-import io.contactsbridge.simulator.highlevel.HighLevelSandbox;
-import io.contactsbridge.simulator.highlevel.HighLevelWebhookKeys;
-import io.contactsbridge.simulator.sim.SimClock;
 import io.contactsbridge.support.BenchResults;
 import io.contactsbridge.support.TestDatabases;
 import io.contactsbridge.support.Waits;
@@ -108,13 +104,7 @@ class ScaleReplicasBenchmark {
         int cores = Runtime.getRuntime().availableProcessors();
         SigningKey signing = SigningKey.generate();
 
-        // Live mode wants its connections configured; with sync and polls off nothing calls them.
-        SimClock clock = SimClock.system();
-        HighLevelSandbox highLevel = HighLevelSandbox.create(clock);
-        BirdSendSimulator birdSend = BirdSendSimulator.builder().clock(clock).build();
-        String birdSendToken = birdSend.issuePersonalAccessToken();
-        highLevel.simulator().start(0);
-        birdSend.start(0);
+        IntakeBenchmark.Simulators simulators = IntakeBenchmark.Simulators.start();
 
         String storeUrl = TestDatabases.freshPostgresUrl();
         Path runDir = CrashTestBridge.freshRunDir(CrashTestBridge.buildDir().resolve("scale-replicas"));
@@ -123,8 +113,7 @@ class ScaleReplicasBenchmark {
         int secondPort = CrashTestBridge.freePort();
         // One set of settings for both (same store, encryption key and connections); instance ids and ports differ,
         // as TwoReplicasTest starts its replicas.
-        Map<String, String> settings = CrashTestBridge.liveSettings("replica-a", firstPort, admin,
-                highLevel.simulator().baseUrl(), birdSend.apiBaseUrl(), birdSendToken, HighLevelWebhookKeys.generate());
+        Map<String, String> settings = simulators.liveSettings("replica-a", firstPort, admin);
         IntakeBenchmark.putIntakeOnlySettings(settings, signing);
         IntakeBenchmark.putPostgresStore(settings, storeUrl);
         // Its own prefix: bench/run scale also passes the pairs half's -Dbench.bridge.* settings.
@@ -193,8 +182,7 @@ class ScaleReplicasBenchmark {
         } finally {
             second.close();
             first.close();
-            highLevel.close();
-            birdSend.stop();
+            simulators.close();
         }
     }
 
