@@ -17,4 +17,8 @@ public interface AccessTokenProvider {
      * @throws ConnectionAuthException when no new token can be had (no refresh token, refresh refused)
      */
     String refreshAfterRejection(String connectionId, String rejectedToken);
+
+    /** A call with the connection's token succeeded: any refusal of it recorded before is over. */
+    default void tokenAccepted(String connectionId) {
+    }
 }

@@ -27,6 +27,8 @@ public record ConnectionAssessment(Connection connection, State state, String me
         EXPIRED(true),
         /** The service refused the refresh token: a person must reconnect. */
         NEEDS_RECONNECT(true),
+        /** The service refused the configured token (revoked, rotated, mistyped): a person must replace it. */
+        REJECTED(true),
         /** The stored tokens cannot be decrypted with the configured keys. */
         UNREADABLE(true),
         /**

@@ -33,12 +33,14 @@ public class ConnectionMonitor {
     private final Clock clock;
     private final AuthProperties props;
     private final MeterRegistry meters;
+    private final StaticTokenRejections staticRejections;
     private final Map<String, State> lastLogged = new ConcurrentHashMap<>();
     private final Set<String> gauged = ConcurrentHashMap.newKeySet();
 
     public ConnectionMonitor(ConnectionRegistry registry, CredentialStore store, Clock clock, AuthProperties props,
-                             MeterRegistry meters) {
+                             MeterRegistry meters, StaticTokenRejections staticRejections) {
         this.registry = registry;
+        this.staticRejections = staticRejections;
         this.store = store;
         this.clock = clock;
         this.props = props;
@@ -137,6 +139,12 @@ public class ConnectionMonitor {
         String token = def.kind().staticTokenName();
         String replace = "create a new " + token + " and set bridge.connections." + def.id() + ".token (and "
                 + ".token-expires-at)";
+        Optional<Instant> rejected = staticRejections.rejectedAt(def);
+        if (rejected.isPresent()) {
+            return new ConnectionAssessment(view, State.REJECTED, name + ": " + def.service().displayName() + " refused its "
+                    + token + " at " + rejected.get() + " (revoked, rotated or mistyped); the changes to sync through it wait until "
+                    + "it works again: " + replace, expires, null, null, null, 0);
+        }
         if (expires != null && !expires.isAfter(now)) {
             return new ConnectionAssessment(view, State.EXPIRED, name + ": the " + token + " expired at " + expires
                     + ": " + replace, expires, null, null, null, 0);

@@ -12,8 +12,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * Health component {@code connections}. DOWN only when a connection cannot authenticate until a
- * person acts although it was set up: the service refused its refresh token (NEEDS_RECONNECT), its
- * token expired and cannot be renewed, or its stored tokens cannot be decrypted. Everything that
+ * person acts although it was set up: the service refused its refresh token (NEEDS_RECONNECT) or its
+ * configured token (REJECTED), its token expired and cannot be renewed, or its stored tokens cannot be
+ * decrypted. Everything that
  * only needs attention (not yet configured or connected, a refresh that fails but may pass, a token
  * expiring within the warning window) is UP with a {@code warnings} detail: a fresh deployment
  * waiting for its first connect, or a token that expires in three days, is not an outage. It is not

@@ -47,6 +47,7 @@ public class OAuthTokenService implements AccessTokenProvider {
     private final AuthProperties props;
     private final AuthProperties.Timing timing;
     private final MeterRegistry meters;
+    private final StaticTokenRejections staticRejections;
     private final String replicaId;
 
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
@@ -57,14 +58,16 @@ public class OAuthTokenService implements AccessTokenProvider {
 
     @Autowired
     public OAuthTokenService(ConnectionRegistry registry, CredentialStore store, TokenEndpointClient endpoint,
-                             Clock clock, AuthProperties props, BridgeProperties bridge, MeterRegistry meters) {
-        this(registry, store, endpoint, clock, props, meters,
+                             Clock clock, AuthProperties props, BridgeProperties bridge, MeterRegistry meters,
+                             StaticTokenRejections staticRejections) {
+        this(registry, store, endpoint, clock, props, meters, staticRejections,
                 bridge.instance().id() + "/" + UUID.randomUUID().toString().substring(0, 8));
     }
 
     /** @param replicaId names this instance in the refresh lease; unique per running service instance */
     public OAuthTokenService(ConnectionRegistry registry, CredentialStore store, TokenEndpointClient endpoint,
-                             Clock clock, AuthProperties props, MeterRegistry meters, String replicaId) {
+                             Clock clock, AuthProperties props, MeterRegistry meters,
+                             StaticTokenRejections staticRejections, String replicaId) {
         this.registry = registry;
         this.store = store;
         this.endpoint = endpoint;
@@ -72,6 +75,7 @@ public class OAuthTokenService implements AccessTokenProvider {
         this.props = props;
         this.timing = props.auth();
         this.meters = meters;
+        this.staticRejections = staticRejections;
         this.replicaId = replicaId;
     }
 
@@ -110,6 +114,8 @@ public class OAuthTokenService implements AccessTokenProvider {
     public String refreshAfterRejection(String connectionId, String rejectedToken) {
         ConnectionDefinition def = definition(connectionId);
         if (!def.kind().isOAuth()) {
+            // Nothing can renew it: remembered, so the connection's status says so until a call works again.
+            staticRejections.rejected(def, clock.instant());
             throw new ConnectionAuthException(connectionId, def.service().displayName() + " rejected the "
                     + def.kind().staticTokenName() + " of connection " + connectionId + ": it was revoked, expired or "
                     + "mistyped. Create a new one and set bridge.connections." + connectionId + ".token.");
@@ -126,6 +132,11 @@ public class OAuthTokenService implements AccessTokenProvider {
         } catch (RefreshFailed e) {
             throw new ConnectionAuthException(connectionId, e.getMessage(), e);
         }
+    }
+
+    @Override
+    public void tokenAccepted(String connectionId) {
+        staticRejections.accepted(connectionId);
     }
 
     /**
@@ -378,7 +389,7 @@ public class OAuthTokenService implements AccessTokenProvider {
         }
     }
 
-    private static String hash(String token) {
+    static String hash(String token) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                     .digest(token.getBytes(StandardCharsets.UTF_8)));

@@ -133,6 +133,7 @@ public class OutboundCallSteps {
             endWith(exchange, failure);
             throw failure;
         }
+        tokens.accepted(request.call());
         restoreCaller(exchange);
         in.setHeader(OutboundHeaders.STATUS, status);
         in.setHeader(OutboundHeaders.SERVICE, request.call().serviceId());

@@ -36,6 +36,14 @@ class OutboundTokens {
         }
     }
 
+    /** The service answered a call of the connection with a 2xx: its token works. */
+    void accepted(UpstreamCall call) {
+        AccessTokenProvider provider = providers.getIfAvailable();
+        if (provider != null) {
+            provider.tokenAccepted(call.connectionId());
+        }
+    }
+
     private AccessTokenProvider provider() {
         AccessTokenProvider provider = providers.getIfAvailable();
         if (provider == null) {

@@ -105,8 +105,10 @@ final class AuthFixture {
         ConnectionRegistry registry = new ConnectionRegistry(props, store);
         TokenEndpointClient endpoint = new TokenEndpointClient(props, new ObjectMapper());
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        OAuthTokenService tokens = new OAuthTokenService(registry, store, endpoint, clock, props, meters, name);
-        ConnectionMonitor monitor = new ConnectionMonitor(registry, store, clock, props, meters);
+        StaticTokenRejections staticRejections = new StaticTokenRejections();
+        OAuthTokenService tokens = new OAuthTokenService(registry, store, endpoint, clock, props, meters, staticRejections,
+                name);
+        ConnectionMonitor monitor = new ConnectionMonitor(registry, store, clock, props, meters, staticRejections);
         return new Replica(jdbc, cipher, store, registry, tokens, monitor, meters, new OAuthStateStore(jdbc), endpoint);
     }
 }

@@ -23,6 +23,7 @@ import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.Status;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Expiry monitoring: health, status, the expiry gauge and warnings logged once per state change. */
 class ConnectionMonitorTest {
@@ -163,6 +164,53 @@ class ConnectionMonitorTest {
 
         clock.advance(Duration.ofDays(4));
         assertThat(new ConnectionsHealthIndicator(r.monitor()).health().getStatus()).isEqualTo(Status.DOWN);
+    }
+
+    @Test
+    void aConfiguredTokenTheServiceRefusedIsDownUntilACallWorksAgain() {
+        assertThat(state(new ConnectionsHealthIndicator(r.monitor()).health(), "pit")).isEqualTo("OK");
+
+        // Nothing can renew a Private Integration token: the refusal is the provider's last word on it.
+        assertThatThrownBy(() -> r.tokens().refreshAfterRejection("pit", AuthFixture.PIT))
+                .isInstanceOf(ConnectionAuthException.class);
+
+        Health refused = new ConnectionsHealthIndicator(r.monitor()).health();
+        assertThat(refused.getStatus()).isEqualTo(Status.DOWN);
+        assertThat(state(refused, "pit")).isEqualTo("REJECTED");
+        assertThat(warnings(refused)).filteredOn(w -> w.contains("Connection pit ")).singleElement().satisfies(w -> assertThat(w)
+                .contains("Connection pit (HighLevel): HighLevel refused its Private Integration token at " + T0)
+                .contains("set bridge.connections.pit.token").doesNotContain(AuthFixture.PIT));
+        StatusReport report = new StatusReport();
+        new ConnectionsStatus(r.monitor()).contribute(report);
+        assertThat(report.asMap().toString()).contains("REJECTED").doesNotContain(AuthFixture.PIT);
+        r.monitor().check();
+        r.monitor().check();
+        assertThat(messages(Level.WARN)).filteredOn(m -> m.contains("refused its Private Integration token")).hasSize(1);
+
+        // Another connection's success changes nothing; a call of its own that works ends it.
+        r.tokens().tokenAccepted("hl");
+        assertThat(state(new ConnectionsHealthIndicator(r.monitor()).health(), "pit")).isEqualTo("REJECTED");
+        r.tokens().tokenAccepted("pit");
+        Health back = new ConnectionsHealthIndicator(r.monitor()).health();
+        assertThat(back.getStatus()).isEqualTo(Status.UP);
+        assertThat(state(back, "pit")).isEqualTo("OK");
+        r.monitor().check();
+        assertThat(messages(Level.INFO)).contains("Connection pit is fine again (was REJECTED)");
+    }
+
+    @Test
+    void aRefusalOfAReplacedTokenIsNotTheNewOnes() {
+        ConnectionDefinition old = ConnectionDefinition.builder("pit2", CredentialKind.PRIVATE_INTEGRATION)
+                .baseUrl("http://highlevel.test").locationId("loc-2").token("pit-old-value").build();
+        r.registry().register(old);
+        assertThatThrownBy(() -> r.tokens().refreshAfterRejection("pit2", "pit-old-value"))
+                .isInstanceOf(ConnectionAuthException.class);
+        assertThat(state(new ConnectionsHealthIndicator(r.monitor()).health(), "pit2")).isEqualTo("REJECTED");
+
+        r.registry().unregister("pit2");
+        r.registry().register(ConnectionDefinition.builder("pit2", CredentialKind.PRIVATE_INTEGRATION)
+                .baseUrl("http://highlevel.test").locationId("loc-2").token("pit-new-value").build());
+        assertThat(state(new ConnectionsHealthIndicator(r.monitor()).health(), "pit2")).isEqualTo("OK");
     }
 
     @Test

@@ -308,6 +308,7 @@ class OutboundRoutesTest {
         assertThat(highlevel.arrivals()).extracting(a -> a.request().header("Authorization"))
                 .containsExactly("Bearer hl-token", "Bearer hl-token-refreshed");
         assertThat(refreshesOf(hl)).containsExactly(hl + ":hl-token");
+        assertThat(acceptedOf(hl)).as("the provider told the token works").containsExactly(hl);
     }
 
     @Test
@@ -336,6 +337,7 @@ class OutboundRoutesTest {
                 .hasMessage("HighLevel get-contact failed: 401 connection " + hl
                         + " cannot authenticate: the refresh token was revoked; reconnect");
         assertThat(highlevel.arrivals()).hasSize(1);
+        assertThat(acceptedOf(hl)).as("no call worked, so the provider was told of none").isEmpty();
     }
 
     // --- rate budget --------------------------------------------------------------------------------
@@ -433,6 +435,12 @@ class OutboundRoutesTest {
     }
 
     // --- helpers ------------------------------------------------------------------------------------
+
+    private List<String> acceptedOf(String connection) {
+        synchronized (tokens.accepted) {
+            return tokens.accepted.stream().filter(connection::equals).toList();
+        }
+    }
 
     private List<String> refreshesOf(String connection) {
         synchronized (tokens.refreshes) {

@@ -49,6 +49,8 @@ class OutboundTestBeans {
         private final Map<String, String> current = new ConcurrentHashMap<>();
         private final Map<String, Boolean> refusing = new ConcurrentHashMap<>();
         final List<String> refreshes = java.util.Collections.synchronizedList(new ArrayList<>());
+        /** The connections whose calls were answered 2xx, in order. */
+        final List<String> accepted = java.util.Collections.synchronizedList(new ArrayList<>());
 
         void set(String connectionId, String token) {
             current.put(connectionId, token);
@@ -77,6 +79,11 @@ class OutboundTestBeans {
             String fresh = rejectedToken + "-refreshed";
             current.put(connectionId, fresh);
             return fresh;
+        }
+
+        @Override
+        public void tokenAccepted(String connectionId) {
+            accepted.add(connectionId);
         }
     }
 

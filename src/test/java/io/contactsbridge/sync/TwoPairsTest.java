@@ -73,6 +73,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  *       its edits and they arrive within {@link #ARRIVAL}.</li>
  *   <li>South's BirdSend fails (503) and hangs past the response timeout while people edit both pairs: north's edits
  *       arrive as usual, south's wait (parked with the pair) and arrive once it answers again.</li>
+ *   <li>South's HighLevel token revoked: north's edits arrive as usual; the status names south's connection as refused
+ *       (in words, no token), south's edits wait (parked with the pair) and arrive once the token works again.</li>
  *   <li>A third pair added at run time: its two connections (a third location, a third account, whose people were not
  *       synced before) through {@code POST /api/connections} (a missing token is 400, a taken id 409, and no answer
  *       repeats a token), then the pair through {@code POST /api/pairs} with a contact mapping of its own; an id
@@ -118,6 +120,8 @@ class TwoPairsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
+    /** South's HighLevel Private Integration token, revoked and reinstated in step 5d. */
+    private static String southHighLevelToken;
     /** West's tokens: its connections are added through the API in step 6, not configured. */
     private static String westHighLevelToken;
     /** West's own mapping and its configured neighbour south's, as locations; an invalid mapping for a refusal. */
@@ -165,7 +169,7 @@ class TwoPairsTest {
         state.ensureLocation(SOUTH_LOCATION_ID);
         state.ensureLocation(WEST_LOCATION_ID);
         // The demo token acts on the demo location only; the other locations have their own Private Integration tokens.
-        String southHighLevelToken = highLevel.oauth().issuePrivateIntegrationToken(SOUTH_LOCATION_ID,
+        southHighLevelToken = highLevel.oauth().issuePrivateIntegrationToken(SOUTH_LOCATION_ID,
                 StaticTokenAuthority.ALL_SCOPES);
         westHighLevelToken = highLevel.oauth().issuePrivateIntegrationToken(WEST_LOCATION_ID,
                 StaticTokenAuthority.ALL_SCOPES);
@@ -506,6 +510,9 @@ class TwoPairsTest {
         // ---- 5c. south's BirdSend fails and times out: north's edits arrive on time, south's after it is back --------------
         failingSouthHoldsUpNothing(run);
 
+        // ---- 5d. south's HighLevel token revoked: north's edits arrive on time, south's once the token works again ------
+        revokedSouthTokenHoldsUpNothing(run);
+
         // ---- 6. a third pair, added at run time with its connections -----------------------------------------------------
         assertThat(pairIds()).as("GET /api/pairs before west is added").containsExactlyInAnyOrder(NORTH, SOUTH);
         assertThat(pairStatus(status().path("pairs"), WEST).isMissingNode()).as("/api/status names a pair west before it is added")
@@ -742,6 +749,87 @@ class TwoPairsTest {
         assertThat(series).as("south's failed BirdSend calls, in its pair")
                 .anyMatch(line -> line.startsWith("bridge_outbound_requests_seconds_count{") && line.contains("pair=\"south\"")
                         && !line.contains("outcome=\"2xx\""));
+    }
+
+    /**
+     * Step 5d: south's HighLevel Private Integration token is revoked (as when the location's admin rotates it), so
+     * HighLevel answers every south call 401 while people edit both pairs. North's edits (both directions) arrive
+     * within {@link #ISOLATED_ARRIVAL}; the status says in words that south's connection is refused
+     * ({@code connections.hl-south}, {@code pairs.south.parked}), without the token; south's edits wait, parked with
+     * its pair, and arrive within {@link #ARRIVAL} once the token works again, which the status then says too.
+     */
+    private void revokedSouthTokenHoldsUpNothing(String run) throws Exception {
+        long ivyId = birdSendByEmail(birdSendSouth, "ivy.south@example.com").orElseThrow().contactId();
+        String ginaHighLevelId = highLevelByEmail(SOUTH, "gina.south@example.com").orElseThrow().path("id").asText();
+        long aliceId = birdSendByEmail(birdSendNorth, "alice.north@example.com").orElseThrow().contactId();
+        String bobHighLevelId = highLevelByEmail(NORTH, "bob.north@example.com").orElseThrow().path("id").asText();
+        String ivyName = "Ivy" + run + "t";
+        String ginaLastName = "Revoked" + run;
+        String aliceName = "Alice" + run + "t";
+        String bobName = "Bob" + run + "t";
+        Instant stepStarted = Instant.now();
+        assertThat(highLevel.oauth().revoke(southHighLevelToken)).as("south's Private Integration token revoked").isTrue();
+        Duration northDelay;
+        try {
+            Instant edited = Instant.now();
+            birdSendSouth.editContact(ivyId, BirdSendContactEdit.change().field("first_name", ivyName));
+            highLevel.simulator().state().editContactAsUser(ginaHighLevelId, SimJson.object().put("lastName", ginaLastName));
+            birdSendNorth.editContact(aliceId, BirdSendContactEdit.change().field("first_name", aliceName));
+            highLevel.simulator().state().editContactAsUser(bobHighLevelId, SimJson.object().put("firstName", bobName));
+            Waits.until("north's edits while south's HighLevel token is revoked (BirdSend contact " + aliceId + "'s first name"
+                            + " in north HighLevel, HighLevel contact " + bobHighLevelId + "'s in north BirdSend) within "
+                            + ISOLATED_ARRIVAL.toSeconds() + " s", ISOLATED_ARRIVAL,
+                    () -> aliceName.equals(highLevelFirstName(NORTH, "alice.north@example.com"))
+                            && birdSendByEmail(birdSendNorth, "bob.north@example.com").map(BirdSendContactView::firstName)
+                                    .filter(bobName::equals).isPresent(), Duration.ofMillis(100));
+            northDelay = Duration.between(edited, Instant.now());
+            // South's BirdSend edit needs its HighLevel: the sync's call is refused, the event parked with its pair.
+            Waits.until("pair south's events parked and connection hl-south refused in the status", Duration.ofSeconds(10),
+                    () -> {
+                        JsonNode now = status();
+                        return pairStatus(now.path("pairs"), SOUTH).path("parked").size() > 0
+                                && "REJECTED".equals(now.path("connections").path("hl-south").path("status").asText());
+                    }, Duration.ofMillis(250));
+            JsonNode during = lastStatus.get();
+            JsonNode refusedConnection = during.path("connections").path("hl-south");
+            JsonNode southParked = pairStatus(during.path("pairs"), SOUTH).path("parked");
+            assertThat(refusedConnection.path("message").asText()).as("connections.hl-south.message: %s", refusedConnection)
+                    .contains("HighLevel refused its Private Integration token")
+                    .contains("set bridge.connections.hl-south.token");
+            assertThat(southParked.get(0).path("lastError").asText()).as("pairs.south.parked: %s", southParked)
+                    .contains("connection hl-south cannot authenticate").contains("revoked");
+            assertThat(during.path("connections").path("hl-north").path("status").asText()).as("connections.hl-north")
+                    .isEqualTo("OK");
+            assertThat(pairStatus(during.path("pairs"), NORTH).path("parked").size()).as("north's parked events").isZero();
+            assertThat(during.toString()).as("/api/status while the token is refused").doesNotContain(southHighLevelToken);
+            assertThat(bridge.logContains(southHighLevelToken)).as("the bridge's log names south's token").isFalse();
+            assertThat(highLevelFirstName(SOUTH, "ivy.south@example.com")).as("south HighLevel Ivy while the token is revoked")
+                    .isNotEqualTo(ivyName);
+            // The sync reads the HighLevel contact before writing BirdSend: this edit waits too.
+            assertThat(birdSendByEmail(birdSendSouth, "gina.south@example.com").map(BirdSendContactView::lastName))
+                    .as("south BirdSend Gina while the token is revoked").isNotEqualTo(Optional.of(ginaLastName));
+        } finally {
+            // A configured connection's token cannot be replaced at run time (POST /api/connections adds new ones only;
+            // a configured one is changed in bridge.connections.hl-south.token and a restart): the simulator takes the
+            // old token back instead, which is what the bridge sees after that restart, a token that works.
+            highLevel.oauth().reinstate(southHighLevelToken);
+        }
+        Instant back = Instant.now();
+        arrives("south BirdSend contact " + ivyId + "'s first name (edited while south's token was revoked) in south HighLevel"
+                + " once it works again", back, () -> ivyName.equals(highLevelFirstName(SOUTH, "ivy.south@example.com")));
+        arrives("south HighLevel contact " + ginaHighLevelId + "'s last name (edited while south's token was revoked) in south"
+                + " BirdSend", back, () -> birdSendByEmail(birdSendSouth, "gina.south@example.com")
+                .map(BirdSendContactView::lastName).filter(ginaLastName::equals).isPresent());
+        Duration southAfter = Duration.between(back, Instant.now());
+        Waits.until("pair south's parked events all processed and connection hl-south OK after the token works again",
+                Duration.ofSeconds(20), () -> {
+                    JsonNode now = status();
+                    return pairStatus(now.path("pairs"), SOUTH).path("parked").isEmpty()
+                            && "OK".equals(now.path("connections").path("hl-south").path("status").asText());
+                }, Duration.ofMillis(250));
+        System.out.printf("[two-pairs] south's HighLevel token revoked: north's edits arrived within %d ms; south's within %d ms"
+                + " of the token working again; step took %d ms%n", northDelay.toMillis(), southAfter.toMillis(),
+                Duration.between(stepStarted, Instant.now()).toMillis());
     }
 
     /** The series of {@code /actuator/prometheus}, comments left out. */

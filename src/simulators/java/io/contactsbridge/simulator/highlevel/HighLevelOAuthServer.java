@@ -154,6 +154,8 @@ public final class HighLevelOAuthServer implements HighLevelTokenAuthority {
     private final Map<String, AuthorizationCode> codes = new ConcurrentHashMap<>();
     private final Map<String, RefreshToken> refreshTokens = new ConcurrentHashMap<>();
     private final Map<String, HighLevelGrant> accessTokens = new ConcurrentHashMap<>();
+    /** Access tokens {@link #revoke}d, kept for {@link #reinstate}. */
+    private final Map<String, HighLevelGrant> revokedAccessTokens = new ConcurrentHashMap<>();
     /** By {@code appId + " " + locationId}. */
     private final Map<String, Install> installs = new ConcurrentHashMap<>();
     /** {@code appId + " " + locationId} of locations approved in chooselocation. */
@@ -384,7 +386,25 @@ public final class HighLevelOAuthServer implements HighLevelTokenAuthority {
 
     /** Revokes an access token, refresh token or Private Integration token; false if it was unknown. */
     public boolean revoke(String token) {
-        return accessTokens.remove(token) != null | refreshTokens.remove(token) != null;
+        HighLevelGrant access = accessTokens.remove(token);
+        if (access != null) {
+            revokedAccessTokens.put(token, access);
+        }
+        return access != null | refreshTokens.remove(token) != null;
+    }
+
+    /**
+     * Makes an access or Private Integration token revoked by {@link #revoke} valid again, with its grant. HighLevel
+     * has no such thing; it stands in for a new token put in the client's configuration where the client cannot take
+     * one at run time. False if the token was not revoked.
+     */
+    public boolean reinstate(String token) {
+        HighLevelGrant grant = revokedAccessTokens.remove(token);
+        if (grant == null) {
+            return false;
+        }
+        accessTokens.put(token, grant);
+        return true;
     }
 
     /** Makes every OAuth access token issued so far expired now (Private Integration tokens stay); returns how many. */

@@ -284,6 +284,12 @@ class HighLevelOAuthServerTest {
         assertThat(whoami(pit).statusCode()).isEqualTo(401);
         assertThat(oauth.tokenStatus(pit)).isEqualTo(HighLevelOAuthServer.TokenStatus.UNKNOWN);
         assertThat(whoami(other).statusCode()).isEqualTo(200);
+
+        assertThat(oauth.reinstate(pit)).isTrue();
+        assertThat(oauth.reinstate(pit)).isFalse();
+        assertThat(oauth.reinstate(other)).as("a token never revoked").isFalse();
+        assertThat(whoami(pit).statusCode()).isEqualTo(200);
+        assertThat(oauth.authenticate(pit).orElseThrow()).isEqualTo(grant);
     }
 
     @Test
