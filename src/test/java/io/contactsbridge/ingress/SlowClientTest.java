@@ -64,20 +64,44 @@ class SlowClientTest extends IngressAppTestSupport {
 
     @Test
     void validWebhooksAreStoredQuicklyWhileTwoHundredSlowSendersTrickle() throws Exception {
-        List<Socket> slow = new ArrayList<>();
         ExecutorService senders = Executors.newFixedThreadPool(3);
         try {
             // The same load without slow senders first: on a busy machine the absolute target cannot be told apart
-            // from the machine's own noise, so the bound below is 200 ms or three times this, whichever is larger (slow senders that blocked
-            // the endpoint would make valid webhooks wait seconds or answer 429, far beyond either).
+            // from the machine's own noise, so the bound below is 200 ms or three times this, whichever is larger (slow
+            // senders that blocked the endpoint would make valid webhooks wait seconds or answer 429, far beyond either).
+            // A first, unmeasured load warms the path up (run first in its JVM, the cold baseline was 365 ms).
+            send(senders, VALID, new ArrayList<>());
             long baselineP99 = p99(send(senders, VALID, new ArrayList<>()));
+            long bound = Math.max(200, 3 * baselineP99);
+            // Up to three rounds, each with slow senders of its own: the build runs another test JVM beside this one,
+            // and one pause of the machine lands in a round's tail. Slow senders that held the endpoint up would fail
+            // every round.
+            long p99 = Long.MAX_VALUE;
+            for (int round = 1; round <= 3 && p99 > bound; round++) {
+                p99 = roundWithSlowSenders(senders, round, baselineP99);
+            }
+            assertThat(p99).as("p99 of valid webhooks in ms, alone %d ms", baselineP99).isLessThanOrEqualTo(bound);
+        } finally {
+            senders.shutdownNow();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> limits.getFilter().availablePlaces() == MAX_CONCURRENT
+                && limits.getFilter().inFlight("127.0.0.2") == 0 && limits.getFilter().inFlight("127.0.0.1") == 0);
+    }
+
+    /**
+     * {@value #SLOW} slow senders connect and trickle while {@value #VALID} valid webhooks are sent: every valid one is
+     * stored, every slow one answered 408 at the read deadline. Answers the valid ones' p99 in ms.
+     */
+    private long roundWithSlowSenders(ExecutorService senders, int round, long baselineP99) throws Exception {
+        List<Socket> slow = new ArrayList<>();
+        try {
             for (int i = 0; i < SLOW; i++) {
                 slow.add(slowRequest("127.0.0." + (2 + i % 8))); // 25 per address, under the per-address limit
             }
             // They trickle: one more byte each, every few hundred milliseconds, all the while.
             Thread trickler = new Thread(() -> {
                 try {
-                    for (int round = 0; round < 20 && !Thread.currentThread().isInterrupted(); round++) {
+                    for (int r = 0; r < 20 && !Thread.currentThread().isInterrupted(); r++) {
                         for (Socket s : slow) {
                             try {
                                 s.getOutputStream().write(' ');
@@ -101,11 +125,9 @@ class SlowClientTest extends IngressAppTestSupport {
             List<Long> millis = send(senders, VALID, ids);
             trickler.interrupt();
             long p99 = p99(millis);
-            System.out.printf("slow-client test: %d valid webhooks during %d slow senders: p50 %d ms, p99 %d ms, max %d ms"
-                    + " (the same load alone: p99 %d ms)%n", VALID, SLOW, millis.get(millis.size() / 2), p99,
-                    millis.get(millis.size() - 1), baselineP99);
-            assertThat(p99).as("p99 of valid webhooks in ms, alone %d ms", baselineP99)
-                    .isLessThanOrEqualTo(Math.max(200, 3 * baselineP99));
+            System.out.printf("slow-client test, round %d: %d valid webhooks during %d slow senders: p50 %d ms, p99 %d ms,"
+                    + " max %d ms (the same load alone: p99 %d ms)%n", round, VALID, SLOW, millis.get(millis.size() / 2),
+                    p99, millis.get(millis.size() - 1), baselineP99);
             for (String id : ids) {
                 assertThat(journal.find(JournalSources.HIGHLEVEL_WEBHOOK, id)).as(id).isPresent();
             }
@@ -113,14 +135,12 @@ class SlowClientTest extends IngressAppTestSupport {
             for (Socket s : slow) {
                 assertThat(statusLine(s)).startsWith("HTTP/1.1 408");
             }
+            return p99;
         } finally {
-            senders.shutdownNow();
             for (Socket s : slow) {
                 s.close();
             }
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> limits.getFilter().availablePlaces() == MAX_CONCURRENT
-                && limits.getFilter().inFlight("127.0.0.2") == 0 && limits.getFilter().inFlight("127.0.0.1") == 0);
     }
 
     /** Sends {@code count} signed webhooks three at a time; every one must be answered 200. Sorted times in ms. */
