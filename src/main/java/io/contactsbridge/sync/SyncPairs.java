@@ -86,7 +86,7 @@ public class SyncPairs implements JournalGroups {
      */
     private Map<String, PairMapping> storedMappings = Map.of();
     private volatile State state;
-    /** Stored pairs left out (a clash, a connection or a mapping this replica lacks), warned about once. */
+    /** Stored pairs left out now (a clash, a connection or a mapping this replica lacks), each warned about once. */
     private final Set<String> leftOut = new TreeSet<>();
 
     private volatile PairMeterTags meterTags;
@@ -233,6 +233,8 @@ public class SyncPairs implements JournalGroups {
         }
         stored.keySet().retainAll(kept.keySet());
         storedMappings = stored;
+        // Warned once each time a pair is left out: one taken in again is warned about again if it drops out later.
+        leftOut.removeAll(kept.keySet());
         State before = state;
         state = new State(Collections.unmodifiableMap(kept), Collections.unmodifiableMap(claimed),
                 Collections.unmodifiableSet(paused), Map.copyOf(mappings));

@@ -21,9 +21,12 @@ import io.contactsbridge.outbound.contacts.BirdSendContactApi;
 import io.contactsbridge.outbound.contacts.HighLevelContactApi;
 import io.contactsbridge.support.TestDatabases;
 import io.contactsbridge.support.TestDatabases.Kind;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.core.io.DefaultResourceLoader;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -38,6 +41,7 @@ import static org.mockito.Mockito.when;
  * none) syncs by that one and is checked against its accounts at once, a mapping that cannot be used stores nothing,
  * and a replica that cannot read the file leaves the pair out rather than sync it by another mapping.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class ApiPairMappingTest {
 
     private static final SyncPair WEST = new SyncPair("hl-west", "bs-west");
@@ -104,7 +108,7 @@ class ApiPairMappingTest {
 
     @ParameterizedTest
     @EnumSource(value = Kind.class, names = "H2")
-    void aReplicaThatCannotReadTheFileLeavesThePairOut(Kind kind) throws IOException {
+    void aReplicaThatCannotReadTheFileLeavesThePairOut(Kind kind, CapturedOutput log) throws IOException {
         DataSource ds = TestDatabases.migrated(kind);
         SyncPairs a = replica(ds);
         SyncPairs b = replica(ds);
@@ -119,6 +123,15 @@ class ApiPairMappingTest {
         b.refresh();
         assertThat(b.find("west")).as("once the file is there").contains(WEST);
         assertThat(source(PairMappings.of(bridges, b).of(WEST))).isEqualTo("BirdSend West");
+
+        // Added again with a file the other replica lacks: left out again, and said again.
+        Path other = Path.of(java.net.URI.create(mapping("west-2.yaml", "BirdSend West 2")));
+        a.remove("west");
+        a.add("west", "hl-west", "bs-west", other.toUri().toString());
+        Files.delete(other);
+        b.refresh();
+        assertThat(b.find("west")).isEmpty();
+        assertThat(log.getOut().split("Pair west left out", -1)).as("one warning each time it is left out").hasSize(3);
     }
 
     @ParameterizedTest
